@@ -1,0 +1,1 @@
+//! Media: phone photos in, metadata-free responsive variants out; and where their bytes live.

@@ -1,0 +1,110 @@
+//! Search: one interface over the embedded tantivy index and Meilisearch. Knows nothing of HTTP or SQL.
+//!
+//! The database is the source of truth; documents here are derived from published listings only
+//! and can always be rebuilt (`vungcao reindex`).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What the index holds for one published listing. Built by the catalogue from the database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchDocument {
+    pub id: i64,
+    pub slug: String,
+    /// `product`, `experience` or `event`.
+    pub kind: String,
+    pub name_vi: String,
+    pub name_en: Option<String>,
+    pub description_vi: String,
+    pub description_en: Option<String>,
+    pub category_code: String,
+    pub category_name_vi: String,
+    /// The listing's place code.
+    pub place_code: String,
+    /// The place's code and every ancestor's code (commune, former district, province):
+    /// filtering by any of them finds the listing.
+    pub place_path: Vec<String>,
+    /// Names and aliases of the place and its ancestors ("Na Hang", "huyện Na Hang", "Tuyên Quang").
+    pub place_names: Vec<String>,
+    pub cooperative_slug: String,
+    pub cooperative_name: String,
+    pub price_vnd: Option<i64>,
+    pub ocop_stars: Option<i16>,
+    /// Certification codes: `vietgap`, `globalgap`, `organic`, `geographical_indication`.
+    pub certifications: Vec<String>,
+    /// 1..=12.
+    pub season_months: Vec<u8>,
+    /// For events: days (days since 1970-01-01) covered by the occurrences from last year to a few
+    /// years ahead, so "events between A and B" is a range filter on any value.
+    pub event_days: Vec<i32>,
+    pub lat: f64,
+    pub lng: f64,
+    /// Unix seconds.
+    pub published_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    Newest,
+    /// Needs `near`.
+    Nearest,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchFilters {
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    /// Any place code: a commune, a former district or a province (matches `place_path`).
+    pub place: Option<String>,
+    pub cooperative: Option<String>,
+    pub min_ocop_stars: Option<i16>,
+    pub certification: Option<String>,
+    /// 1..=12
+    pub in_season_month: Option<u8>,
+    pub price_min: Option<i64>,
+    pub price_max: Option<i64>,
+    /// Inclusive day range (days since epoch) an event must overlap.
+    pub event_days: Option<(i32, i32)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// What the shopper typed, raw. Never handed to an engine's query parser unescaped.
+    pub text: String,
+    pub filters: SearchFilters,
+    pub sort: SortOrder,
+    pub near: Option<(f64, f64)>,
+    pub offset: usize,
+    pub limit: usize,
+    /// Compute facet counts (kind, category, place, cooperative, ocop_stars, certifications, season_months).
+    pub facets: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub id: i64,
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    /// Total matching documents (exact for tantivy, Meilisearch's estimate otherwise).
+    pub total: u64,
+    /// facet name → value → count.
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search backend unavailable: {0}")]
+    Unavailable(String),
+    #[error("search backend failed: {0}")]
+    Backend(String),
+}

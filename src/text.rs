@@ -1,0 +1,76 @@
+//! Vietnamese text folding: the one place that knows how "Chè Shan tuyết" becomes "che shan tuyet".
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Lower-cases and strips every diacritic, folding `đ`/`Đ` to `d`.
+///
+/// "Đường phên mía" → "duong phen mia". Used for slugs and for diacritic-free search.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfd() {
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            c if is_combining_mark(c) => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Lower-cases while keeping diacritics, in NFC, so "LỄ HỘI" and "lễ hội" compare equal.
+pub fn lower_exact(text: &str) -> String {
+    text.nfc().flat_map(char::to_lowercase).collect()
+}
+
+/// A URL slug folded from Vietnamese: "Chè Shan tuyết cổ thụ Hồng Thái" → "che-shan-tuyet-co-thu-hong-thai".
+pub fn slugify(text: &str) -> String {
+    let folded = fold(text);
+    let mut slug = String::with_capacity(folded.len());
+    let mut pending_dash = false;
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            slug.push(c);
+        } else {
+            pending_dash = true;
+        }
+    }
+    slug
+}
+
+fn is_combining_mark(c: char) -> bool {
+    // Combining Diacritical Marks block: every Vietnamese tone and vowel mark after NFD.
+    ('\u{0300}'..='\u{036f}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_vietnamese() {
+        assert_eq!(fold("Chè Shan tuyết"), "che shan tuyet");
+        assert_eq!(fold("Đường phên mía"), "duong phen mia");
+        assert_eq!(fold("MĂNG KHÔ"), "mang kho");
+        assert_eq!(fold("Lễ hội"), "le hoi");
+    }
+
+    #[test]
+    fn slugs_match_the_design() {
+        assert_eq!(
+            slugify("Chè Shan tuyết cổ thụ Hồng Thái"),
+            "che-shan-tuyet-co-thu-hong-thai"
+        );
+        assert_eq!(slugify("Tour thuyền hồ Na Hang - Pác Tạ"), "tour-thuyen-ho-na-hang-pac-ta");
+        assert_eq!(slugify("  <script>alert(1)</script> "), "script-alert-1-script");
+        assert_eq!(slugify("!!!"), "");
+    }
+
+    #[test]
+    fn exact_lowercase_keeps_marks() {
+        assert_eq!(lower_exact("LỄ HỘI"), "lễ hội");
+    }
+}
