@@ -1,5 +1,16 @@
 //! vungcao: catalogue backend and mobile-first storefront for local products of Vietnam's highland communes.
 
+pub mod accounts;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
 pub mod media;
 pub mod search;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
 pub mod text;

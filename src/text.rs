@@ -64,8 +64,14 @@ mod tests {
             slugify("Chè Shan tuyết cổ thụ Hồng Thái"),
             "che-shan-tuyet-co-thu-hong-thai"
         );
-        assert_eq!(slugify("Tour thuyền hồ Na Hang - Pác Tạ"), "tour-thuyen-ho-na-hang-pac-ta");
-        assert_eq!(slugify("  <script>alert(1)</script> "), "script-alert-1-script");
+        assert_eq!(
+            slugify("Tour thuyền hồ Na Hang - Pác Tạ"),
+            "tour-thuyen-ho-na-hang-pac-ta"
+        );
+        assert_eq!(
+            slugify("  <script>alert(1)</script> "),
+            "script-alert-1-script"
+        );
         assert_eq!(slugify("!!!"), "");
     }
 

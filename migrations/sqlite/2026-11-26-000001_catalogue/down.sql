@@ -1,0 +1,11 @@
+DROP TABLE link_clicks;
+DROP TABLE outbox;
+DROP TABLE photos;
+DROP TABLE marketplace_links;
+DROP TABLE listing_certifications;
+DROP TABLE listings;
+DROP TABLE tokens;
+DROP TABLE users;
+DROP TABLE cooperatives;
+DROP TABLE places;
+DROP TABLE categories;

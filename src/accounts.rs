@@ -1,0 +1,115 @@
+//! Accounts: creating members and admins, checking passwords and issuing tokens. Used by the
+//! API and the CLI alike; blocking (argon2 is slow on purpose), so call it off the async workers.
+
+use crate::auth;
+use crate::error::{AppError, Code, FieldError};
+use crate::store::users::{self, Role, TokenRow, UserRow};
+use crate::store::{catalogue, Conn};
+use chrono::{Duration, NaiveDateTime};
+
+pub const SESSION_DAYS: i64 = 30;
+
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    /// Required for members.
+    pub cooperative_slug: Option<&'a str>,
+}
+
+fn check_email(email: &str) -> bool {
+    let email = email.trim();
+    let mut parts = email.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+pub fn create(conn: &mut Conn, new: &NewAccount<'_>) -> Result<UserRow, AppError> {
+    let mut errors = Vec::new();
+    if !check_email(new.email) {
+        errors.push(FieldError::new("email", "must be an email address"));
+    }
+    let chars = new.password.chars().count();
+    if chars < auth::MIN_PASSWORD_CHARS || chars > 200 {
+        errors.push(FieldError::new(
+            "password",
+            format!("must be {} to 200 characters", auth::MIN_PASSWORD_CHARS),
+        ));
+    }
+    let coop_id = match (new.role, new.cooperative_slug) {
+        (Role::Member, Some(slug)) => match catalogue::cooperative_by_slug(conn, slug)? {
+            Some(c) => Some(c.id),
+            None => {
+                errors.push(FieldError::new("cooperative", "unknown cooperative"));
+                None
+            }
+        },
+        (Role::Member, None) => {
+            errors.push(FieldError::new(
+                "cooperative",
+                "a member belongs to a cooperative",
+            ));
+            None
+        }
+        (Role::Admin, Some(_)) => {
+            errors.push(FieldError::new(
+                "cooperative",
+                "an admin does not belong to a cooperative",
+            ));
+            None
+        }
+        (Role::Admin, None) => None,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let hash = auth::hash_password(new.password).map_err(|e| AppError::internal(e.to_string()))?;
+    users::insert(conn, new.email, &hash, new.role, coop_id)
+}
+
+/// The account for these credentials, or `unauthorized` (the same answer for a wrong email
+/// and a wrong password, so accounts cannot be discovered).
+pub fn check_password(conn: &mut Conn, email: &str, password: &str) -> Result<UserRow, AppError> {
+    let user = users::by_email(conn, email)?;
+    // Verify against a dummy hash when the account does not exist, to keep timing alike.
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2u2pNE7pXkU2G2y0vKvW9bVw9T8Jm8e5m7oQFz4L2qA";
+    let hash = user.as_ref().map_or(DUMMY, |u| u.password_hash.as_str());
+    if auth::verify_password(password, hash) {
+        if let Some(user) = user {
+            return Ok(user);
+        }
+    }
+    Err(AppError::new(Code::Unauthorized).with_detail("wrong email or password"))
+}
+
+/// Issues a token; returns the secret (shown once) and its row.
+pub fn issue_token(
+    conn: &mut Conn,
+    user_id: i64,
+    kind: &str,
+    label: Option<&str>,
+    expires_at: Option<NaiveDateTime>,
+) -> Result<(String, TokenRow), AppError> {
+    let secret = auth::new_token();
+    let row = users::insert_token(
+        conn,
+        user_id,
+        kind,
+        &auth::token_hash(&secret),
+        label,
+        expires_at,
+    )?;
+    Ok((secret, row))
+}
+
+pub fn issue_session(conn: &mut Conn, user_id: i64) -> Result<String, AppError> {
+    let expires = crate::store::now() + Duration::days(SESSION_DAYS);
+    issue_token(conn, user_id, "session", None, Some(expires)).map(|(secret, _)| secret)
+}

@@ -1,0 +1,312 @@
+//! The admin API: the commune/province digital team reviews listings and manages
+//! cooperatives, accounts and places.
+
+use super::extract::{Admin, JsonBody};
+use super::member::MyListings;
+use super::public::MEDIA_BASE;
+use crate::accounts::{self, NewAccount};
+use crate::domain::listing::ListingStatus;
+use crate::error::{AppError, Code};
+use crate::startup::AppState;
+use crate::store::catalogue::{self, Cooperative, NewCooperative, NewPlace};
+use crate::store::listings::{self, ListingView};
+use crate::store::users::Role;
+use actix_web::{get, patch, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(review_queue)
+        .service(approve)
+        .service(reject)
+        .service(create_cooperative)
+        .service(update_cooperative)
+        .service(create_user)
+        .service(create_place)
+        .service(update_place);
+}
+
+/// Listings waiting for review, oldest first.
+#[utoipa::path(tag = "admin", responses((status = 200, body = MyListings), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+#[get("/api/v1/admin/review")]
+pub async fn review_queue(
+    state: web::Data<AppState>,
+    _admin: Admin,
+) -> Result<HttpResponse, AppError> {
+    let items = state
+        .db
+        .run(|conn| listings::review_queue(conn, MEDIA_BASE))
+        .await?;
+    Ok(HttpResponse::Ok().json(MyListings { items }))
+}
+
+async fn decide(
+    state: &AppState,
+    id: i64,
+    to: ListingStatus,
+    reason: Option<String>,
+) -> Result<ListingView, AppError> {
+    state
+        .db
+        .run(move |conn| {
+            let row =
+                listings::row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
+            if row.status() != ListingStatus::Pending {
+                return Err(AppError::new(Code::InvalidTransition).with_detail(format!(
+                    "only pending listings are reviewed; this one is {}",
+                    row.status
+                )));
+            }
+            listings::set_status(conn, id, to, reason)?;
+            listings::view(conn, id, MEDIA_BASE)?
+                .ok_or_else(|| AppError::new(Code::ListingNotFound))
+        })
+        .await
+}
+
+/// Publishes a pending listing.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ListingView), (status = 409, description = "invalid_transition", body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/listings/{id}/approve")]
+pub async fn approve(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let view = decide(&state, id.into_inner(), ListingStatus::Published, None).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    /// Shown to the member, e.g. "Ảnh bị mờ, vui lòng chụp lại".
+    pub reason: String,
+}
+
+/// Sends a pending listing back to draft with a reason the member sees.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path)),
+    request_body = Rejection,
+    responses((status = 200, body = ListingView), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/listings/{id}/reject")]
+pub async fn reject(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<i64>,
+    body: JsonBody<Rejection>,
+) -> Result<HttpResponse, AppError> {
+    let reason = body.0.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(AppError::field(
+            "reason",
+            "give a reason of 1 to 1000 characters",
+        ));
+    }
+    let view = decide(&state, id.into_inner(), ListingStatus::Draft, Some(reason)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    request_body = NewCooperative,
+    responses((status = 201, body = Cooperative), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/cooperatives")]
+pub async fn create_cooperative(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    body: JsonBody<NewCooperative>,
+) -> Result<HttpResponse, AppError> {
+    let new = body.0;
+    let coop = state
+        .db
+        .run(move |conn| catalogue::save_cooperative(conn, &new, false))
+        .await?;
+    Ok(HttpResponse::Created().json(coop))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CooperativeChange {
+    pub name: Option<String>,
+    pub place: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Renames or moves a cooperative; its published listings get fresh search entries.
+#[utoipa::path(
+    tag = "admin",
+    params(("slug" = String, Path)),
+    request_body = CooperativeChange,
+    responses((status = 200, body = Cooperative), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[patch("/api/v1/admin/cooperatives/{slug}")]
+pub async fn update_cooperative(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    slug: web::Path<String>,
+    body: JsonBody<CooperativeChange>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let change = body.0;
+    let coop = state
+        .db
+        .run(move |conn| {
+            let existing = catalogue::cooperative_by_slug(conn, &slug)?
+                .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
+            let new = NewCooperative {
+                slug: existing.slug,
+                name: change.name.unwrap_or(existing.name),
+                place: change.place.unwrap_or(existing.place_code),
+                phone: change.phone.or(existing.phone),
+            };
+            catalogue::save_cooperative(conn, &new, true)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(coop))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    /// The cooperative's slug, for members.
+    pub cooperative: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedUser {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+}
+
+#[utoipa::path(
+    tag = "admin",
+    request_body = NewUser,
+    responses((status = 201, body = CreatedUser), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    body: JsonBody<NewUser>,
+) -> Result<HttpResponse, AppError> {
+    let new = body.0;
+    let user = state
+        .db
+        .run(move |conn| {
+            accounts::create(
+                conn,
+                &NewAccount {
+                    email: &new.email,
+                    password: &new.password,
+                    role: new.role,
+                    cooperative_slug: new.cooperative.as_deref(),
+                },
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedUser {
+        id: user.id,
+        role: user.role(),
+        email: user.email,
+    }))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    request_body = NewPlace,
+    responses((status = 201), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/places")]
+pub async fn create_place(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    body: JsonBody<NewPlace>,
+) -> Result<HttpResponse, AppError> {
+    let new = body.0;
+    let valid_code = !new.code.is_empty()
+        && new.code.len() <= 40
+        && new
+            .code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !valid_code {
+        return Err(AppError::field("code", "letters, digits and dashes only"));
+    }
+    if new.name.trim().is_empty() || new.name.chars().count() > 100 {
+        return Err(AppError::field("name", "must be 1 to 100 characters"));
+    }
+    state
+        .db
+        .run(move |conn| {
+            if catalogue::place(conn, &new.code)?.is_some() {
+                return Err(AppError::conflict("code", "this place exists"));
+            }
+            catalogue::upsert_place(conn, &new)
+        })
+        .await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceChange {
+    pub name: Option<String>,
+    pub aliases: Option<Vec<String>>,
+    /// Listings of cooperatives at or under this place are published without review.
+    pub skip_review: Option<bool>,
+}
+
+/// Renames a place, changes its aliases or lets it skip review.
+#[utoipa::path(
+    tag = "admin",
+    params(("code" = String, Path)),
+    request_body = PlaceChange,
+    responses((status = 200), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[patch("/api/v1/admin/places/{code}")]
+pub async fn update_place(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    code: web::Path<String>,
+    body: JsonBody<PlaceChange>,
+) -> Result<HttpResponse, AppError> {
+    let code = code.into_inner();
+    let change = body.0;
+    if let Some(name) = &change.name {
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            return Err(AppError::field("name", "must be 1 to 100 characters"));
+        }
+    }
+    let row = state
+        .db
+        .run(move |conn| {
+            catalogue::update_place(
+                conn,
+                &code,
+                change.name.as_deref().map(str::trim),
+                change.aliases.as_deref(),
+                change.skip_review,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "code": row.code, "name": row.name, "aliases": row.alias_list(), "skip_review": row.skip_review
+    })))
+}

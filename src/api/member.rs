@@ -1,0 +1,243 @@
+//! The member API: a cooperative member manages their own cooperative's listings.
+
+use super::extract::{Auth, JsonBody};
+use super::public::MEDIA_BASE;
+use crate::domain::listing::{ListingInput, ListingStatus};
+use crate::error::{AppError, Code};
+use crate::startup::AppState;
+use crate::store::listings::{self, ListingRow, ListingView};
+use crate::store::{catalogue, clicks, Conn};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Serialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_listing)
+        .service(my_listings)
+        .service(get_my_listing)
+        .service(update_listing)
+        .service(archive_listing)
+        .service(submit_listing)
+        .service(my_clicks);
+}
+
+/// What this account may do with the listing `id`: 404 if they cannot see it at all,
+/// 403 if they can see it (it is public) but it is not theirs.
+pub fn owned_listing(conn: &mut Conn, auth: &Auth, id: i64) -> Result<ListingRow, AppError> {
+    let row = listings::row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
+    if auth.is_admin() || Some(row.cooperative_id) == auth.user.cooperative_id {
+        return Ok(row);
+    }
+    if row.status() == ListingStatus::Published {
+        Err(AppError::new(Code::Forbidden)
+            .with_detail("this listing belongs to another cooperative"))
+    } else {
+        Err(AppError::new(Code::ListingNotFound))
+    }
+}
+
+fn member_cooperative(auth: &Auth) -> Result<i64, AppError> {
+    auth.user.cooperative_id.ok_or_else(|| {
+        AppError::new(Code::Forbidden).with_detail("this account does not belong to a cooperative")
+    })
+}
+
+fn load_view(conn: &mut Conn, id: i64) -> Result<ListingView, AppError> {
+    listings::view(conn, id, MEDIA_BASE)?.ok_or_else(|| AppError::new(Code::ListingNotFound))
+}
+
+/// Creates a draft listing for the member's cooperative.
+#[utoipa::path(
+    tag = "member",
+    request_body = ListingInput,
+    responses(
+        (status = 201, body = ListingView),
+        (status = 401, body = crate::error::Problem),
+        (status = 409, description = "conflict (slug taken)", body = crate::error::Problem),
+        (status = 422, description = "validation_failed", body = crate::error::Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/my/listings")]
+pub async fn create_listing(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<ListingInput>,
+) -> Result<HttpResponse, AppError> {
+    let coop_id = member_cooperative(&auth)?;
+    let valid = body.0.validate().map_err(AppError::validation)?;
+    let view = state
+        .db
+        .run(move |conn| {
+            let coop = catalogue::cooperative_by_id(conn, coop_id)?
+                .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
+            let id = listings::create(conn, &coop, valid, ListingStatus::Draft)?;
+            load_view(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/my/listings/{}", view.id)))
+        .json(view))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MyListings {
+    pub items: Vec<ListingView>,
+}
+
+/// The member's listings in every status, with rejection reasons.
+#[utoipa::path(tag = "member", responses((status = 200, body = MyListings)), security(("bearer" = [])))]
+#[get("/api/v1/my/listings")]
+pub async fn my_listings(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
+    let coop_id = member_cooperative(&auth)?;
+    let items = state
+        .db
+        .run(move |conn| listings::for_cooperative(conn, coop_id, MEDIA_BASE))
+        .await?;
+    Ok(HttpResponse::Ok().json(MyListings { items }))
+}
+
+#[utoipa::path(
+    tag = "member",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ListingView), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/my/listings/{id}")]
+pub async fn get_my_listing(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let view = state
+        .db
+        .run(move |conn| {
+            owned_listing(conn, &auth, id)?;
+            load_view(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Changes some fields; `null` clears an optional one. A published listing stays published and
+/// its search entry is refreshed.
+#[utoipa::path(
+    tag = "member",
+    params(("id" = i64, Path)),
+    request_body = ListingInput,
+    responses(
+        (status = 200, body = ListingView),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/api/v1/my/listings/{id}")]
+pub async fn update_listing(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<i64>,
+    body: JsonBody<ListingInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let view = state
+        .db
+        .run(move |conn| {
+            let row = owned_listing(conn, &auth, id)?;
+            if row.status() == ListingStatus::Archived {
+                return Err(AppError::new(Code::InvalidTransition)
+                    .with_detail("an archived listing cannot be edited"));
+            }
+            let merged = listings::as_input(conn, &row)?.merge(patch);
+            let valid = merged.validate().map_err(AppError::validation)?;
+            listings::update(conn, id, valid)?;
+            load_view(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Archives the listing: it leaves the storefront and search, and can no longer be edited.
+#[utoipa::path(
+    tag = "member",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ListingView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[delete("/api/v1/my/listings/{id}")]
+pub async fn archive_listing(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let view = state
+        .db
+        .run(move |conn| {
+            owned_listing(conn, &auth, id)?;
+            listings::set_status(conn, id, ListingStatus::Archived, None)?;
+            load_view(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Sends a draft for review; it is published at once where review is not required.
+#[utoipa::path(
+    tag = "member",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = ListingView),
+        (status = 409, description = "invalid_transition", body = crate::error::Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/my/listings/{id}/submit")]
+pub async fn submit_listing(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let review_required = state.settings.review_required;
+    let view = state
+        .db
+        .run(move |conn| {
+            let row = owned_listing(conn, &auth, id)?;
+            if row.status() != ListingStatus::Draft {
+                return Err(AppError::new(Code::InvalidTransition)
+                    .with_detail(format!("a {} listing cannot be submitted", row.status)));
+            }
+            let skip = !review_required || catalogue::skips_review(conn, &row.place_code)?;
+            let to = if skip {
+                ListingStatus::Published
+            } else {
+                ListingStatus::Pending
+            };
+            listings::set_status(conn, id, to, None)?;
+            load_view(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ClickReport {
+    pub since: chrono::NaiveDate,
+    pub items: Vec<clicks::ClickRow>,
+}
+
+/// Clicks on the cooperative's marketplace links per link and day, last 30 days.
+#[utoipa::path(tag = "member", responses((status = 200, body = ClickReport)), security(("bearer" = [])))]
+#[get("/api/v1/my/clicks")]
+pub async fn my_clicks(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
+    let coop_id = member_cooperative(&auth)?;
+    let since = chrono::Utc::now().date_naive() - chrono::Duration::days(29);
+    let items = state
+        .db
+        .run(move |conn| clicks::for_cooperative(conn, coop_id, since))
+        .await?;
+    Ok(HttpResponse::Ok().json(ClickReport { since, items }))
+}

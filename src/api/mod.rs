@@ -1,0 +1,25 @@
+//! The HTTP API: one module per audience, each with its own `configure`.
+
+pub mod admin;
+pub mod cache;
+pub mod extract;
+pub mod linkout;
+pub mod member;
+pub mod openapi;
+pub mod ops;
+pub mod params;
+pub mod public;
+pub mod session;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(params::query_error))
+        .configure(public::configure)
+        .configure(session::configure)
+        .configure(member::configure)
+        .configure(admin::configure)
+        .configure(linkout::configure)
+        .configure(ops::configure)
+        .configure(openapi::configure);
+}

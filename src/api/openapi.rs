@@ -1,0 +1,164 @@
+//! The OpenAPI document, generated from the handlers, and a browsable page for it.
+
+use super::{admin, linkout, member, ops, public, session};
+use crate::error::Code;
+use actix_web::{get, web, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(openapi_json).service(docs_page);
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`POST /api/v1/auth/tokens` or `vungcao token create` issues a token; the web uses the session cookie.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "vungcao",
+        description = "Catalogue of local products, experiences and festivals of Vietnam's highland communes. \
+Errors are `application/problem+json` with a stable `code`."
+    ),
+    paths(
+        public::list_listings,
+        public::get_listing,
+        public::list_places,
+        public::list_categories,
+        public::get_cooperative,
+        public::list_events,
+        session::login,
+        session::logout,
+        session::current_user,
+        session::create_token,
+        session::list_tokens,
+        session::revoke_token,
+        member::create_listing,
+        member::my_listings,
+        member::get_my_listing,
+        member::update_listing,
+        member::archive_listing,
+        member::submit_listing,
+        member::my_clicks,
+        admin::review_queue,
+        admin::approve,
+        admin::reject,
+        admin::create_cooperative,
+        admin::update_cooperative,
+        admin::create_user,
+        admin::create_place,
+        admin::update_place,
+        linkout::go,
+        ops::healthz,
+        ops::readyz,
+        ops::metrics,
+    ),
+    components(schemas(Code, crate::error::Problem)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+#[get("/api/openapi.json")]
+pub async fn openapi_json(req: actix_web::HttpRequest) -> HttpResponse {
+    let doc = ApiDoc::openapi();
+    super::cache::json(&req, &doc)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A plain HTML reference built from the same document: no scripts, no CDN.
+#[get("/api/docs")]
+pub async fn docs_page() -> HttpResponse {
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let mut html = String::from(concat!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
+        "<title>vungcao API</title><style>",
+        "body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}",
+        "code{background:#f3f3f3;padding:0 .2em}.m{display:inline-block;min-width:4.5em;font-weight:bold}",
+        "section{border-top:1px solid #ddd;padding:.5rem 0}table{border-collapse:collapse}td{padding:.1rem .6rem}",
+        "</style></head><body><h1>vungcao API</h1>",
+        "<p>Machine-readable: <a href=\"/api/openapi.json\">/api/openapi.json</a> (OpenAPI 3).</p>"
+    ));
+    if let Some(desc) = doc.pointer("/info/description").and_then(|d| d.as_str()) {
+        html.push_str(&format!("<p>{}</p>", escape(desc)));
+    }
+    if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
+        for (path, item) in paths {
+            let Some(ops) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in ops {
+                html.push_str("<section>");
+                html.push_str(&format!(
+                    "<div><span class=\"m\">{}</span><code>{}</code></div>",
+                    escape(&method.to_uppercase()),
+                    escape(path)
+                ));
+                for key in ["summary", "description"] {
+                    if let Some(text) = op.get(key).and_then(|s| s.as_str()) {
+                        html.push_str(&format!("<p>{}</p>", escape(text)));
+                    }
+                }
+                if let Some(params) = op.get("parameters").and_then(|p| p.as_array()) {
+                    html.push_str("<table>");
+                    for p in params {
+                        html.push_str(&format!(
+                            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                            escape(p.get("name").and_then(|v| v.as_str()).unwrap_or_default()),
+                            escape(p.get("in").and_then(|v| v.as_str()).unwrap_or_default()),
+                            escape(
+                                p.get("description")
+                                    .and_then(|v| v.as_str())
+                                    .unwrap_or_default()
+                            ),
+                        ));
+                    }
+                    html.push_str("</table>");
+                }
+                if let Some(responses) = op.get("responses").and_then(|r| r.as_object()) {
+                    let codes: Vec<String> = responses.keys().map(|k| escape(k)).collect();
+                    html.push_str(&format!("<p>Responses: {}</p>", codes.join(", ")));
+                }
+                html.push_str("</section>");
+            }
+        }
+    }
+    html.push_str("<h2>Error codes</h2><table>");
+    if let Some(codes) = doc
+        .pointer("/components/schemas/Code/enum")
+        .and_then(|c| c.as_array())
+    {
+        for code in codes.iter().filter_map(|c| c.as_str()) {
+            html.push_str(&format!(
+                "<tr id=\"problem-{0}\"><td><code>{0}</code></td></tr>",
+                escape(code)
+            ));
+        }
+    }
+    html.push_str("</table></body></html>");
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html)
+}

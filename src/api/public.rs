@@ -1,0 +1,355 @@
+//! The public read API: published listings, places, categories, cooperatives and events.
+
+use super::cache;
+use super::params::Params;
+use crate::domain::listing::{Certification, ListingKind};
+use crate::domain::season::occurrences_between;
+use crate::error::{AppError, Code};
+use crate::startup::AppState;
+use crate::store::catalogue::{self, Category, Cooperative, Place};
+use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub const MEDIA_BASE: &str = "/media";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_listings)
+        .service(get_listing)
+        .service(list_places)
+        .service(list_categories)
+        .service(get_cooperative)
+        .service(list_events);
+}
+
+/// Filters shared by the listing list and search.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `product`, `experience` or `event`.
+    pub kind: Option<String>,
+    /// A category code, e.g. `tea`.
+    pub category: Option<String>,
+    /// A place code: a commune, or a province/former district and everything under it.
+    pub place: Option<String>,
+    /// A cooperative slug.
+    pub cooperative: Option<String>,
+    /// Minimum OCOP stars (3–5).
+    pub ocop: Option<String>,
+    /// `vietgap`, `globalgap`, `organic` or `geographical_indication`.
+    pub certification: Option<String>,
+    /// In season in this month (1–12).
+    pub month: Option<String>,
+    pub price_min: Option<String>,
+    pub price_max: Option<String>,
+    /// `newest` (default), `price_asc` or `price_desc`.
+    pub sort: Option<String>,
+    /// The `next` value of the previous page.
+    pub cursor: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<String>,
+}
+
+/// Parses the shared filters; the place and cooperative are resolved against the database.
+pub async fn parse_filter(
+    state: &AppState,
+    q: &ListQuery,
+    p: &mut Params,
+) -> Result<ListingFilter, AppError> {
+    let mut filter = ListingFilter {
+        kind: p.choice(
+            "kind",
+            q.kind.as_ref(),
+            ListingKind::parse,
+            "product, experience, event",
+        ),
+        category: p.text("category", q.category.as_ref(), 40),
+        min_ocop_stars: p.number("ocop", q.ocop.as_ref(), 3, 5),
+        certification: p.choice(
+            "certification",
+            q.certification.as_ref(),
+            |s| Certification::ALL.into_iter().find(|c| c.code() == s),
+            "vietgap, globalgap, organic, geographical_indication",
+        ),
+        in_season_month: p.number("month", q.month.as_ref(), 1, 12),
+        price_min: p.number("price_min", q.price_min.as_ref(), 0, i64::MAX),
+        price_max: p.number("price_max", q.price_max.as_ref(), 0, i64::MAX),
+        ..ListingFilter::default()
+    };
+    if let (Some(min), Some(max)) = (filter.price_min, filter.price_max) {
+        if min > max {
+            p.push("price_max", "must not be below price_min");
+        }
+    }
+    if let Some(place) = p.text("place", q.place.as_ref(), 40) {
+        let codes = state
+            .db
+            .run(move |conn| catalogue::place_and_descendants(conn, &place))
+            .await;
+        match codes {
+            Ok(codes) => filter.place_codes = Some(codes),
+            Err(e) if e.code == Code::InvalidQuery => p.push("place", "unknown place code"),
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(slug) = p.text("cooperative", q.cooperative.as_ref(), 80) {
+        let coop = state
+            .db
+            .run(move |conn| catalogue::cooperative_by_slug(conn, &slug))
+            .await?;
+        match coop {
+            Some(c) => filter.cooperative_id = Some(c.id),
+            None => p.push("cooperative", "unknown cooperative"),
+        }
+    }
+    Ok(filter)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ListingPage {
+    pub items: Vec<ListingView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// Published listings, filtered, newest first, with cursor pagination.
+#[utoipa::path(
+    tag = "listings",
+    params(ListQuery),
+    responses(
+        (status = 200, body = ListingPage),
+        (status = 400, description = "invalid_query / invalid_cursor", body = crate::error::Problem)
+    )
+)]
+#[get("/api/v1/listings")]
+pub async fn list_listings(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut p = Params::default();
+    let filter = parse_filter(&state, &q, &mut p).await?;
+    let sort = p
+        .choice(
+            "sort",
+            q.sort.as_ref(),
+            |s| serde_json::from_value::<ListSort>(serde_json::Value::String(s.into())).ok(),
+            "newest, price_asc, price_desc",
+        )
+        .unwrap_or_default();
+    let limit = p.number("limit", q.limit.as_ref(), 1, 100).unwrap_or(20);
+    let cursor = p.text("cursor", q.cursor.as_ref(), 500);
+    p.finish()?;
+    let page = state
+        .db
+        .run(move |conn| {
+            listings::list_public(conn, &filter, sort, cursor.as_deref(), limit, MEDIA_BASE)
+        })
+        .await?;
+    Ok(cache::json(
+        &req,
+        &ListingPage {
+            items: page.items,
+            next: page.next,
+        },
+    ))
+}
+
+/// One published listing by its slug.
+#[utoipa::path(
+    tag = "listings",
+    params(("slug" = String, Path, description = "e.g. che-shan-tuyet-co-thu-hong-thai")),
+    responses(
+        (status = 200, body = ListingView),
+        (status = 404, description = "listing_not_found", body = crate::error::Problem)
+    )
+)]
+#[get("/api/v1/listings/{slug}")]
+pub async fn get_listing(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let listing = state
+        .db
+        .run(move |conn| listings::published_by_slug(conn, &slug, MEDIA_BASE))
+        .await?
+        .ok_or_else(|| AppError::new(Code::ListingNotFound))?;
+    Ok(cache::json(&req, &listing))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlaceList {
+    /// Provinces, each with its former districts and communes.
+    pub items: Vec<Place>,
+}
+
+/// Places as a tree: province → former district (kept as a grouping since 2025) → commune.
+#[utoipa::path(tag = "catalogue", responses((status = 200, body = PlaceList)))]
+#[get("/api/v1/places")]
+pub async fn list_places(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let items = state.db.run(catalogue::place_tree).await?;
+    Ok(cache::json(&req, &PlaceList { items }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CategoryView {
+    pub code: String,
+    pub name: crate::domain::listing::Localized,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CategoryList {
+    pub items: Vec<CategoryView>,
+}
+
+#[utoipa::path(tag = "catalogue", responses((status = 200, body = CategoryList)))]
+#[get("/api/v1/categories")]
+pub async fn list_categories(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let cats: Vec<Category> = state.db.run(catalogue::categories).await?;
+    let items = cats
+        .iter()
+        .map(|c| CategoryView {
+            code: c.code.clone(),
+            name: catalogue::category_name(c),
+        })
+        .collect();
+    Ok(cache::json(&req, &CategoryList { items }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CooperativePage {
+    pub cooperative: Cooperative,
+    /// Its published listings, newest first (at most 100).
+    pub listings: Vec<ListingView>,
+}
+
+/// A cooperative and its published listings.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("slug" = String, Path)),
+    responses(
+        (status = 200, body = CooperativePage),
+        (status = 404, description = "cooperative_not_found", body = crate::error::Problem)
+    )
+)]
+#[get("/api/v1/cooperatives/{slug}")]
+pub async fn get_cooperative(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let page = state
+        .db
+        .run(move |conn| {
+            let coop = catalogue::cooperative_by_slug(conn, &slug)?
+                .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
+            let filter = ListingFilter {
+                cooperative_id: Some(coop.id),
+                ..ListingFilter::default()
+            };
+            let page =
+                listings::list_public(conn, &filter, ListSort::Newest, None, 100, MEDIA_BASE)?;
+            Ok(CooperativePage {
+                cooperative: coop,
+                listings: page.items,
+            })
+        })
+        .await?;
+    Ok(cache::json(&req, &page))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// First day (default today), `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last day (default a year after `from`).
+    pub to: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EventOccurrence {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub listing: ListingView,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EventList {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Every occurrence in the range, earliest first; yearly festivals resolve to their dates.
+    pub items: Vec<EventOccurrence>,
+}
+
+/// Upcoming events between two dates.
+#[utoipa::path(
+    tag = "listings",
+    params(EventQuery),
+    responses(
+        (status = 200, body = EventList),
+        (status = 400, description = "invalid_query", body = crate::error::Problem)
+    )
+)]
+#[get("/api/v1/events")]
+pub async fn list_events(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<EventQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut p = Params::default();
+    let today = chrono::Utc::now().date_naive();
+    let from = p.date("from", q.from.as_ref()).unwrap_or(today);
+    let to = p
+        .date("to", q.to.as_ref())
+        .unwrap_or(from + chrono::Duration::days(365));
+    if to < from {
+        p.push("to", "must not be before from");
+    } else if (to - from).num_days() > 3 * 366 {
+        p.push("to", "the range may span at most three years");
+    }
+    p.finish()?;
+    let list = state
+        .db
+        .run(move |conn| {
+            let events = listings::published_event_ids(conn)?;
+            let mut found: Vec<(NaiveDate, NaiveDate, i64)> = events
+                .into_iter()
+                .flat_map(|(id, start, end, recurs)| {
+                    occurrences_between(start, end, recurs, from, to)
+                        .into_iter()
+                        .map(move |o| (o.start, o.end, id))
+                })
+                .collect();
+            found.sort();
+            let mut ids: Vec<i64> = found.iter().map(|f| f.2).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let views = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
+            let items = found
+                .into_iter()
+                .filter_map(|(start, end, id)| {
+                    views.iter().find(|v| v.id == id).map(|v| EventOccurrence {
+                        start,
+                        end,
+                        listing: v.clone(),
+                    })
+                })
+                .collect();
+            Ok(EventList { from, to, items })
+        })
+        .await?;
+    Ok(cache::json(&req, &list))
+}

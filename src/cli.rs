@@ -1,0 +1,285 @@
+//! The `vungcao` command line: serve, migrate, demo, and the operators' admin commands.
+
+use crate::accounts::{self, NewAccount};
+use crate::config::Settings;
+use crate::demo;
+use crate::startup::Application;
+use crate::store::catalogue::{self, NewCooperative};
+use crate::store::users::{self, Role};
+use crate::store::Db;
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vungcao",
+    version,
+    about = "Catalogue and storefront for local products of Vietnam's highland communes",
+    long_about = "Catalogue and storefront for local products of Vietnam's highland communes.\n\n\
+Settings come from VUNGCAO_* variables (VUNGCAO_LISTEN, VUNGCAO_DATABASE_URL, VUNGCAO_DATA_DIR, \
+VUNGCAO_MEDIA_URL, VUNGCAO_MEILI_URL, VUNGCAO_MEILI_KEY) or a vungcao.toml file; with none set, \
+everything lives under ./data and ./media."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the JSON API, the storefront and the media (migrates first).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the demo catalogue (idempotent: running it twice changes nothing).
+    Demo(DemoArgs),
+    /// Manage cooperatives.
+    Coop {
+        #[command(subcommand)]
+        command: CoopCommand,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Import a catalogue file in the demo's JSON format (idempotent).
+    Import {
+        /// A JSON file shaped like demo/demo-catalogue.json.
+        file: PathBuf,
+    },
+    /// Print every place, category, cooperative and published listing as catalogue JSON.
+    Export,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Load this file instead of the built-in demo catalogue.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoopCommand {
+    /// Create a cooperative.
+    Add {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// A place code, e.g. TQ-NH-HT.
+        #[arg(long)]
+        place: String,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// The member's cooperative slug.
+        #[arg(long, conflicts_with = "admin", required_unless_present = "admin")]
+        coop: Option<String>,
+        /// Create a commune/province admin.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue an API token for an account and print it alone on stdout.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url(), 4)?;
+    db.migrate()?;
+    Ok(db)
+}
+
+/// A one-line progress display on stderr, only when a person is watching.
+fn progress_printer(what: &'static str) -> impl FnMut(usize, usize) {
+    let tty = std::io::stderr().is_terminal();
+    move |done, total| {
+        if tty && (done == total || done % 50 == 0) {
+            eprint!("\r{what}: {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+            let _ = std::io::stderr().flush();
+        }
+    }
+}
+
+fn load_catalogue(settings: &Settings, text: &str) -> anyhow::Result<()> {
+    let file = demo::parse(text).map_err(|e| anyhow!("the catalogue file is not valid: {e:?}"))?;
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    let report = demo::load(&mut conn, &file, progress_printer("listings"))
+        .map_err(|e| anyhow!("loading failed: {e} {:?}", e.errors))?;
+    eprintln!(
+        "{} categories, {} places, {} new cooperatives, {} listings added, {} already there",
+        report.categories,
+        report.places,
+        report.cooperatives,
+        report.listings_added,
+        report.listings_skipped
+    );
+    Ok(())
+}
+
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(settings.clone()).await?;
+            tracing::info!(
+                listen = %settings.listen,
+                port = app.port(),
+                database = crate::store::Backend::from_url(&settings.database_url()).name(),
+                "vungcao is serving"
+            );
+            app.run_until_stopped().await?;
+        }
+        command => {
+            // Everything else is blocking database work.
+            tokio::task::spawn_blocking(move || run_blocking(command, settings)).await??;
+        }
+    }
+    Ok(())
+}
+
+fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => unreachable_serve(),
+        Command::Migrate => {
+            let db = Db::connect(&settings.database_url(), 1)?;
+            let n = db.migrate()?;
+            eprintln!("{n} migrations applied ({})", db.backend().name());
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let text = match args.file {
+                Some(path) => std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+                None => demo::DEMO_CATALOGUE.to_owned(),
+            };
+            load_catalogue(&settings, &text)
+        }
+        Command::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            load_catalogue(&settings, &text)
+        }
+        Command::Export => {
+            let db = open_db(&settings)?;
+            let mut conn = db.get()?;
+            let file = demo::export(&mut conn).map_err(|e| anyhow!("{e}"))?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            serde_json::to_writer_pretty(&mut out, &file)?;
+            writeln!(out)?;
+            Ok(())
+        }
+        Command::Coop {
+            command:
+                CoopCommand::Add {
+                    slug,
+                    name,
+                    place,
+                    phone,
+                },
+        } => {
+            let db = open_db(&settings)?;
+            let mut conn = db.get()?;
+            let coop = catalogue::save_cooperative(
+                &mut conn,
+                &NewCooperative {
+                    slug,
+                    name,
+                    place,
+                    phone,
+                },
+                false,
+            )
+            .map_err(|e| anyhow!("{e} {}", describe_fields(&e)))?;
+            eprintln!("cooperative {} created", coop.slug);
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    password_stdin: _,
+                    coop,
+                    admin,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let db = open_db(&settings)?;
+            let mut conn = db.get()?;
+            let user = accounts::create(
+                &mut conn,
+                &NewAccount {
+                    email: &email,
+                    password,
+                    role: if admin { Role::Admin } else { Role::Member },
+                    cooperative_slug: coop.as_deref(),
+                },
+            )
+            .map_err(|e| anyhow!("{e} {}", describe_fields(&e)))?;
+            eprintln!("account {} created ({})", user.email, user.role().as_str());
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, label },
+        } => {
+            let db = open_db(&settings)?;
+            let mut conn = db.get()?;
+            let user = users::by_email(&mut conn, &email)
+                .map_err(|e| anyhow!("{e}"))?
+                .ok_or_else(|| anyhow!("no account with email {email}"))?;
+            let (token, _) =
+                accounts::issue_token(&mut conn, user.id, "api", label.as_deref(), None)
+                    .map_err(|e| anyhow!("{e}"))?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+fn describe_fields(e: &crate::error::AppError) -> String {
+    e.errors
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn unreachable_serve() -> anyhow::Result<()> {
+    bail!("serve runs on the async runtime")
+}

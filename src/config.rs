@@ -1,0 +1,228 @@
+//! Settings: one typed struct, from defaults, then an optional TOML file, then `VUNGCAO_*`
+//! variables. Defaults make a bare `vungcao serve` work on a fresh machine.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// A value that must never reach a log.
+#[derive(Clone, Deserialize, Default, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `VUNGCAO_LISTEN`: address to serve on.
+    pub listen: String,
+    /// `VUNGCAO_DATABASE_URL`: `postgres://…` or an SQLite file path (default under the data dir).
+    pub database_url: Option<String>,
+    /// `VUNGCAO_DATA_DIR`: the SQLite file and the embedded search index live here.
+    pub data_dir: PathBuf,
+    /// `VUNGCAO_MEDIA_URL`: a local folder for photos.
+    pub media_url: String,
+    /// `VUNGCAO_MEILI_URL`: when set, search goes to Meilisearch instead of the embedded index.
+    pub meili_url: Option<String>,
+    /// `VUNGCAO_MEILI_KEY`.
+    pub meili_key: Option<Secret>,
+    /// `VUNGCAO_MEILI_INDEX`: the Meilisearch index uid.
+    pub meili_index: String,
+    /// `VUNGCAO_PUBLIC_URL`: how shoppers reach the site (canonical links, sitemap).
+    pub public_url: String,
+    /// `VUNGCAO_REVIEW_REQUIRED`: new listings wait for an admin unless their commune skips review.
+    pub review_required: bool,
+    /// `VUNGCAO_UPLOAD_MAX_BYTES`: largest photo upload, enforced while streaming.
+    pub upload_max_bytes: usize,
+    /// `VUNGCAO_PHOTO_WORKERS`: photos processed at once (default: one per core).
+    pub photo_workers: usize,
+    /// `VUNGCAO_PHOTO_QUEUE`: photos that may wait for a worker before uploads are refused.
+    pub photo_queue: usize,
+    /// `VUNGCAO_DB_POOL_SIZE`.
+    pub db_pool_size: u32,
+    /// `VUNGCAO_SECURE_COOKIES`: mark session cookies Secure (set when served behind TLS).
+    pub secure_cookies: bool,
+    /// `VUNGCAO_LOG_FORMAT`: `pretty` or `json`.
+    pub log_format: String,
+    /// `VUNGCAO_INDEXER`: run the outbox indexer in this process.
+    pub indexer: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            database_url: None,
+            data_dir: PathBuf::from("./data"),
+            media_url: "./media".into(),
+            meili_url: None,
+            meili_key: None,
+            meili_index: "listings".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            review_required: true,
+            upload_max_bytes: 20 * 1024 * 1024,
+            photo_workers: cores,
+            photo_queue: cores * 4,
+            db_pool_size: 16,
+            secure_cookies: false,
+            log_format: "pretty".into(),
+            indexer: true,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then the file named by `VUNGCAO_CONFIG` (or `./vungcao.toml` if present), then
+    /// the environment.
+    pub fn load() -> anyhow::Result<Settings> {
+        let file = std::env::var("VUNGCAO_CONFIG")
+            .ok()
+            .map(PathBuf::from)
+            .or_else(|| {
+                let p = PathBuf::from("vungcao.toml");
+                p.exists().then_some(p)
+            });
+        let mut settings = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))?
+            }
+            None => Settings::default(),
+        };
+        settings.apply_env(|key| std::env::var(key).ok())?;
+        Ok(settings)
+    }
+
+    /// Overrides fields from `VUNGCAO_*` variables (`get` reads one variable).
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        fn parse<T: std::str::FromStr>(key: &str, value: String) -> anyhow::Result<T> {
+            value
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{key} has an invalid value: {value:?}"))
+        }
+        fn flag(key: &str, value: String) -> anyhow::Result<bool> {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(anyhow::anyhow!(
+                    "{key} must be true or false, not {value:?}"
+                )),
+            }
+        }
+        let non_empty = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+        if let Some(v) = non_empty("VUNGCAO_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = non_empty("VUNGCAO_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = non_empty("VUNGCAO_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = non_empty("VUNGCAO_MEDIA_URL") {
+            self.media_url = v;
+        }
+        if let Some(v) = non_empty("VUNGCAO_MEILI_URL") {
+            self.meili_url = Some(v);
+        }
+        if let Some(v) = non_empty("VUNGCAO_MEILI_KEY") {
+            self.meili_key = Some(Secret::new(v));
+        }
+        if let Some(v) = non_empty("VUNGCAO_MEILI_INDEX") {
+            self.meili_index = v;
+        }
+        if let Some(v) = non_empty("VUNGCAO_PUBLIC_URL") {
+            self.public_url = v.trim_end_matches('/').to_owned();
+        }
+        if let Some(v) = non_empty("VUNGCAO_REVIEW_REQUIRED") {
+            self.review_required = flag("VUNGCAO_REVIEW_REQUIRED", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_UPLOAD_MAX_BYTES") {
+            self.upload_max_bytes = parse("VUNGCAO_UPLOAD_MAX_BYTES", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_PHOTO_WORKERS") {
+            self.photo_workers = parse("VUNGCAO_PHOTO_WORKERS", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_PHOTO_QUEUE") {
+            self.photo_queue = parse("VUNGCAO_PHOTO_QUEUE", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_DB_POOL_SIZE") {
+            self.db_pool_size = parse("VUNGCAO_DB_POOL_SIZE", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_SECURE_COOKIES") {
+            self.secure_cookies = flag("VUNGCAO_SECURE_COOKIES", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_LOG_FORMAT") {
+            self.log_format = v;
+        }
+        if let Some(v) = non_empty("VUNGCAO_INDEXER") {
+            self.indexer = flag("VUNGCAO_INDEXER", v)?;
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or `<data_dir>/vungcao.db`.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            self.data_dir
+                .join("vungcao.db")
+                .to_string_lossy()
+                .into_owned()
+        })
+    }
+
+    pub fn search_dir(&self) -> PathBuf {
+        self.data_dir.join("search")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let mut s = Settings::default();
+        s.apply_env(|k| match k {
+            "VUNGCAO_LISTEN" => Some("0.0.0.0:9000".into()),
+            "VUNGCAO_MEILI_KEY" => Some("masterKey".into()),
+            "VUNGCAO_REVIEW_REQUIRED" => Some("false".into()),
+            _ => None,
+        })
+        .unwrap_or_default();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert!(!s.review_required);
+        assert_eq!(s.database_url(), "./data/vungcao.db");
+        assert!(!format!("{s:?}").contains("masterKey"));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let mut s = Settings::default();
+        let err = s
+            .apply_env(|k| (k == "VUNGCAO_PHOTO_WORKERS").then(|| "many".into()))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("VUNGCAO_PHOTO_WORKERS"));
+    }
+}

@@ -1,0 +1,5 @@
+//! Input parsed once into types that cannot hold bad values, so handlers never re-validate.
+
+pub mod listing;
+pub mod marketplace;
+pub mod season;

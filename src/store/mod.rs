@@ -1,0 +1,222 @@
+//! The database: the one source of truth. SQLite or PostgreSQL, chosen by the URL scheme.
+//!
+//! Queries are written once and compiled for each backend by [`with_conn!`]; diesel is blocking,
+//! so async callers go through [`Db::run`], which moves the work to the blocking pool.
+
+pub mod catalogue;
+pub mod clicks;
+pub mod listings;
+pub mod outbox;
+pub mod photos;
+pub mod schema;
+pub mod users;
+
+use crate::error::AppError;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The scheme decides, never a connection attempt: SQLite would accept any string as a path.
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A pooled connection of either backend.
+pub enum Conn {
+    Postgres(PooledConnection<ConnectionManager<PgConnection>>),
+    Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection, compiled once per backend.
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::Conn::Postgres(pooled) => {
+                let $c: &mut diesel::PgConnection = &mut *pooled;
+                $body
+            }
+            $crate::store::Conn::Sqlite(pooled) => {
+                let $c: &mut diesel::SqliteConnection = &mut *pooled;
+                $body
+            }
+        }
+    };
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+#[derive(Clone)]
+enum Pools {
+    Postgres(Pool<ConnectionManager<PgConnection>>),
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+}
+
+/// The database handle the whole app shares.
+#[derive(Clone)]
+pub struct Db {
+    pools: Pools,
+}
+
+impl Db {
+    /// Opens a pool; for SQLite the parent folder of the file is created if needed.
+    pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Db> {
+        let pools = match Backend::from_url(url) {
+            Backend::Postgres => Pools::Postgres(
+                Pool::builder()
+                    .max_size(max_size)
+                    .connection_timeout(Duration::from_secs(10))
+                    .build(ConnectionManager::new(url))?,
+            ),
+            Backend::Sqlite => {
+                let path = url.strip_prefix("sqlite://").unwrap_or(url);
+                if let Some(parent) = std::path::Path::new(path).parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                }
+                Pools::Sqlite(
+                    Pool::builder()
+                        .max_size(max_size)
+                        .connection_timeout(Duration::from_secs(10))
+                        .connection_customizer(Box::new(SqlitePragmas))
+                        .build(ConnectionManager::new(path))?,
+                )
+            }
+        };
+        Ok(Db { pools })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Postgres(_) => Backend::Postgres,
+            Pools::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// A connection for blocking code (CLI commands, the blocking pool).
+    pub fn get(&self) -> Result<Conn, AppError> {
+        Ok(match &self.pools {
+            Pools::Postgres(p) => Conn::Postgres(p.get().map_err(AppError::pool)?),
+            Pools::Sqlite(p) => Conn::Sqlite(p.get().map_err(AppError::pool)?),
+        })
+    }
+
+    /// Runs blocking database work off the async workers.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let applied = match &mut conn {
+            Conn::Postgres(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+                .len(),
+            Conn::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+                .len(),
+        };
+        Ok(applied)
+    }
+
+    /// A cheap round trip, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), AppError> {
+        self.run(|conn| with_conn!(conn, |c| c.batch_execute("SELECT 1")).map_err(AppError::from))
+            .await
+    }
+}
+
+impl Conn {
+    /// Runs `work` in one transaction: everything or nothing (the outbox row rides along).
+    pub fn transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut Conn) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        match self {
+            Conn::Postgres(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
+            // IMMEDIATE takes the write lock up front, so busy_timeout applies instead of
+            // failing later when a read transaction tries to upgrade.
+            // Nested calls become savepoints.
+            Conn::Sqlite(c) => {
+                let depth = <AnsiTransactionManager as TransactionManager<SqliteConnection>>::transaction_manager_status_mut(&mut **c)
+                    .transaction_depth()?;
+                if depth.is_none() {
+                    AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?
+                } else {
+                    AnsiTransactionManager::begin_transaction(&mut **c)?
+                }
+            }
+        }
+        let result = work(self);
+        let finish = match (&result, &mut *self) {
+            (Ok(_), Conn::Postgres(c)) => AnsiTransactionManager::commit_transaction(&mut **c),
+            (Ok(_), Conn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(&mut **c),
+            (Err(_), Conn::Postgres(c)) => AnsiTransactionManager::rollback_transaction(&mut **c),
+            (Err(_), Conn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(&mut **c),
+        };
+        match (result, finish) {
+            (Ok(value), Ok(())) => Ok(value),
+            (Ok(_), Err(e)) => Err(e.into()),
+            (Err(e), _) => Err(e),
+        }
+    }
+}
+
+/// Now, in UTC, to the microsecond: both backends store exactly this, so cursors round-trip.
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    let micros = now.and_utc().timestamp_micros();
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|d| d.naive_utc())
+        .unwrap_or(now)
+}

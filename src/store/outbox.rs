@@ -1,0 +1,85 @@
+//! The outbox: listings whose search document must be refreshed, written in the same
+//! transaction as the change and drained by the indexer (at least once).
+
+use super::schema::outbox;
+use super::{now, Conn};
+use crate::error::AppError;
+use crate::with_conn;
+use chrono::Duration;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub listing_id: i64,
+    pub attempts: i32,
+}
+
+/// Records that these listings' documents must be refreshed.
+pub fn enqueue(conn: &mut Conn, listing_ids: &[i64]) -> Result<(), AppError> {
+    if listing_ids.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    for chunk in listing_ids.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|id| {
+                (
+                    outbox::listing_id.eq(*id),
+                    outbox::created_at.eq(at),
+                    outbox::available_at.eq(at),
+                )
+            })
+            .collect();
+        with_conn!(conn, |c| diesel::insert_into(outbox::table)
+            .values(&rows)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// The oldest rows that are due, at most `limit`.
+pub fn due(conn: &mut Conn, limit: i64) -> Result<Vec<OutboxRow>, AppError> {
+    let at = now();
+    with_conn!(conn, |c| outbox::table
+        .filter(outbox::available_at.le(at))
+        .order(outbox::id.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(c))
+    .map_err(AppError::from)
+}
+
+/// Removes rows whose work is done (by row id, so a newer row for the same listing stays).
+pub fn complete(conn: &mut Conn, row_ids: &[i64]) -> Result<(), AppError> {
+    for chunk in row_ids.chunks(500) {
+        with_conn!(conn, |c| diesel::delete(
+            outbox::table.filter(outbox::id.eq_any(chunk))
+        )
+        .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Puts rows back with exponential back-off (1 s, 2 s, 4 s … capped at 5 minutes).
+pub fn retry_later(conn: &mut Conn, rows: &[OutboxRow], error: &str) -> Result<(), AppError> {
+    let error: String = error.chars().take(500).collect();
+    for row in rows {
+        let attempts = row.attempts.saturating_add(1);
+        let delay = Duration::seconds(1i64 << attempts.clamp(0, 8)).min(Duration::minutes(5));
+        with_conn!(conn, |c| diesel::update(outbox::table.find(row.id))
+            .set((
+                outbox::attempts.eq(attempts),
+                outbox::available_at.eq(now() + delay),
+                outbox::last_error.eq(&error),
+            ))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+pub fn pending(conn: &mut Conn) -> Result<i64, AppError> {
+    with_conn!(conn, |c| outbox::table.count().get_result(c)).map_err(AppError::from)
+}

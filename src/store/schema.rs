@@ -1,0 +1,164 @@
+//! Table definitions shared by the SQLite and PostgreSQL migrations (kept in step by hand).
+
+diesel::table! {
+    categories (code) {
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    places (code) {
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        parent_code -> Nullable<Text>,
+        path -> Text,
+        lat -> Double,
+        lng -> Double,
+        aliases -> Text,
+        skip_review -> Bool,
+    }
+}
+
+diesel::table! {
+    cooperatives (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        place_code -> Text,
+        phone -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        cooperative_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        token_hash -> Text,
+        label -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    listings (id) {
+        id -> BigInt,
+        slug -> Text,
+        kind -> Text,
+        status -> Text,
+        name_vi -> Text,
+        name_en -> Nullable<Text>,
+        description_vi -> Text,
+        description_en -> Nullable<Text>,
+        category_code -> Text,
+        place_code -> Text,
+        cooperative_id -> BigInt,
+        price_vnd -> Nullable<BigInt>,
+        unit -> Nullable<Text>,
+        ocop_stars -> Nullable<SmallInt>,
+        ocop_certificate -> Nullable<Text>,
+        ocop_expires -> Nullable<Date>,
+        season_mask -> Integer,
+        event_start -> Nullable<Date>,
+        event_end -> Nullable<Date>,
+        recurs_yearly -> Bool,
+        rejection_reason -> Nullable<Text>,
+        cover_photo_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    listing_certifications (listing_id, code) {
+        listing_id -> BigInt,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    marketplace_links (id) {
+        id -> BigInt,
+        listing_id -> BigInt,
+        platform -> Text,
+        url -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    photos (id) {
+        id -> BigInt,
+        listing_id -> BigInt,
+        position -> Integer,
+        content_key -> Text,
+        width -> Integer,
+        height -> Integer,
+        placeholder -> Text,
+        variants -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        listing_id -> BigInt,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    link_clicks (link_id, day) {
+        link_id -> BigInt,
+        day -> Date,
+        clicks -> BigInt,
+    }
+}
+
+diesel::joinable!(cooperatives -> places (place_code));
+diesel::joinable!(users -> cooperatives (cooperative_id));
+diesel::joinable!(tokens -> users (user_id));
+diesel::joinable!(listings -> categories (category_code));
+diesel::joinable!(listings -> places (place_code));
+diesel::joinable!(listings -> cooperatives (cooperative_id));
+diesel::joinable!(listing_certifications -> listings (listing_id));
+diesel::joinable!(marketplace_links -> listings (listing_id));
+diesel::joinable!(photos -> listings (listing_id));
+diesel::joinable!(link_clicks -> marketplace_links (link_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    categories,
+    places,
+    cooperatives,
+    users,
+    tokens,
+    listings,
+    listing_certifications,
+    marketplace_links,
+    photos,
+    outbox,
+    link_clicks,
+);
