@@ -37,7 +37,7 @@ pub fn create(conn: &mut Conn, new: &NewAccount<'_>) -> Result<UserRow, AppError
         errors.push(FieldError::new("email", "must be an email address"));
     }
     let chars = new.password.chars().count();
-    if chars < auth::MIN_PASSWORD_CHARS || chars > 200 {
+    if !(auth::MIN_PASSWORD_CHARS..=200).contains(&chars) {
         errors.push(FieldError::new(
             "password",
             format!("must be {} to 200 characters", auth::MIN_PASSWORD_CHARS),

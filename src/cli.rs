@@ -30,7 +30,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the JSON API, the storefront and the media (migrates first).
-    Serve,
+    Serve {
+        /// Load the built-in demo catalogue first (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations.
     Migrate,
     /// Load the demo catalogue (idempotent: running it twice changes nothing).
@@ -150,7 +154,14 @@ fn load_catalogue(settings: &Settings, text: &str) -> anyhow::Result<()> {
 
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve => {
+        Command::Serve { demo: load_demo } => {
+            if load_demo {
+                let settings = settings.clone();
+                tokio::task::spawn_blocking(move || {
+                    load_catalogue(&settings, demo::DEMO_CATALOGUE)
+                })
+                .await??;
+            }
             let app = Application::build(settings.clone()).await?;
             tracing::info!(
                 listen = %settings.listen,
@@ -170,7 +181,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 
 fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve => unreachable_serve(),
+        Command::Serve { .. } => unreachable_serve(),
         Command::Migrate => {
             let db = Db::connect(&settings.database_url(), 1)?;
             let n = db.migrate()?;

@@ -23,6 +23,8 @@ fn field_error(path: String, message: String) -> FieldError {
         let name = rest.split('`').next().unwrap_or_default();
         let field = if path == "." || path.is_empty() {
             name.to_owned()
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path
         } else {
             format!("{path}.{name}")
         };

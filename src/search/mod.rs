@@ -3,7 +3,6 @@
 //! The database is the source of truth; documents here are derived from published listings only
 //! and can always be rebuilt (`vungcao reindex`).
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

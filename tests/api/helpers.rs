@@ -1,0 +1,400 @@
+//! Test harness: every test gets its own app on a random port, its own empty database (an SQLite
+//! file in a temp dir, or a PostgreSQL database cloned from a migrated template) and temp folders.
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::Value;
+use std::sync::Once;
+use vungcao::accounts::{self, NewAccount};
+use vungcao::config::Settings;
+use vungcao::startup::Application;
+use vungcao::store::users::Role;
+use vungcao::store::Db;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const PHONE_UA: &str =
+    "Mozilla/5.0 (Linux; Android 10; SM-A105F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub admin_token: String,
+    /// Member of htx-che-shan-tuyet-hong-thai (Hồng Thái, Na Hang).
+    pub tea_token: String,
+    /// Member of htx-cam-sanh-ham-yen.
+    pub orange_token: String,
+    _dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+static LOG: Once = Once::new();
+
+fn admin_url() -> String {
+    std::env::var("VUNGCAO_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("VUNGCAO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("VUNGCAO_TEST_DATABASE_URL is a URL");
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+/// A database of its own for one test, dropped with it.
+pub struct PgDatabase {
+    admin: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut c) = PgConnection::establish(&admin) {
+                let _ =
+                    c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        })
+        .join();
+    }
+}
+
+/// The migrated template is made once (per migration set) under an advisory lock, then every
+/// test clones it: fast, and safe with tests in parallel processes.
+fn create_pg_database() -> Result<PgDatabase, String> {
+    let admin = admin_url();
+    let mut c = PgConnection::establish(&admin)
+        .map_err(|e| format!("cannot reach PostgreSQL at {admin}: {e}"))?;
+    let migrations_hash = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for entry in walk(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/postgres"
+        ))) {
+            entry.hash(&mut h);
+            std::fs::read(&entry).unwrap_or_default().hash(&mut h);
+        }
+        h.finish()
+    };
+    let template = format!("vungcao_tpl_{:x}", migrations_hash);
+    c.batch_execute("SELECT pg_advisory_lock(7311)")
+        .map_err(|e| e.to_string())?;
+    let result = (|| {
+        #[derive(diesel::QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let found: Vec<Found> = diesel::RunQueryDsl::load(
+            diesel::sql_query("SELECT COUNT(*) AS n FROM pg_database WHERE datname = $1")
+                .bind::<diesel::sql_types::Text, _>(&template),
+            &mut c,
+        )
+        .map_err(|e| e.to_string())?;
+        if found.first().map_or(0, |f| f.n) == 0 {
+            c.batch_execute(&format!("CREATE DATABASE \"{template}\""))
+                .map_err(|e| e.to_string())?;
+            let db =
+                Db::connect(&with_database(&admin, &template), 1).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            drop(db);
+        }
+        let name = format!("vungcao_test_{}", uuid_like());
+        c.batch_execute(&format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+        ))
+        .map_err(|e| e.to_string())?;
+        Ok(PgDatabase {
+            url: with_database(&admin, &name),
+            admin: admin.clone(),
+            name,
+        })
+    })();
+    let _ = c.batch_execute("SELECT pg_advisory_unlock(7311)");
+    result
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{:x}_{}_{}", nanos, std::process::id(), n)
+}
+
+/// Starts an app with the demo catalogue loaded and three accounts. `None` only when PostgreSQL
+/// is unreachable and not required (CI sets VUNGCAO_REQUIRE_POSTGRES=1, so there it fails).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    LOG.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            vungcao::telemetry::init("pretty");
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match tokio::task::spawn_blocking(create_pg_database)
+            .await
+            .expect("join")
+        {
+            Ok(db) => Some(db),
+            Err(e) if !postgres_required() => {
+                eprintln!("SKIPPED: PostgreSQL test ({e}); set VUNGCAO_REQUIRE_POSTGRES=1 to make this a failure");
+                return None;
+            }
+            Err(e) => {
+                panic!("PostgreSQL is required (VUNGCAO_REQUIRE_POSTGRES=1) but unavailable: {e}")
+            }
+        },
+    };
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.path().join("data"),
+        media_url: dir.path().join("media").to_string_lossy().into_owned(),
+        database_url: pg.as_ref().map(|p| p.url.clone()),
+        db_pool_size: 8,
+        ..Settings::default()
+    };
+    tweak(&mut settings);
+    let app = Application::build(settings.clone())
+        .await
+        .expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let db = Db::connect(&settings.database_url(), 4).expect("db");
+    let (admin_token, tea_token, orange_token) = {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().expect("conn");
+            let file = vungcao::demo::parse(vungcao::demo::DEMO_CATALOGUE).expect("demo parses");
+            vungcao::demo::load(&mut conn, &file, |_, _| {}).expect("demo loads");
+            let mut token_for = |email: &str, role: Role, coop: Option<&str>| {
+                let user = accounts::create(
+                    &mut conn,
+                    &NewAccount {
+                        email,
+                        password: "mat-khau-an-toan",
+                        role,
+                        cooperative_slug: coop,
+                    },
+                )
+                .expect("account");
+                accounts::issue_token(&mut conn, user.id, "api", Some("test"), None)
+                    .expect("token")
+                    .0
+            };
+            (
+                token_for("admin@tuyenquang.gov.vn", Role::Admin, None),
+                token_for(
+                    "tea@htx.vn",
+                    Role::Member,
+                    Some("htx-che-shan-tuyet-hong-thai"),
+                ),
+                token_for("orange@htx.vn", Role::Member, Some("htx-cam-sanh-ham-yen")),
+            )
+        })
+        .await
+        .expect("join")
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        reqwest::header::USER_AGENT,
+        HeaderValue::from_static(PHONE_UA),
+    );
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client");
+    Some(TestApp {
+        address,
+        db,
+        client,
+        admin_token,
+        tea_token,
+        orange_token,
+        _dir: dir,
+        _pg: pg,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, token, Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PATCH, path, token, Some(body))
+            .await
+    }
+
+    /// Everything a test could see change: row counts of every table and the full export.
+    pub async fn snapshot(&self) -> String {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().expect("conn");
+            let mut out = String::new();
+            for table in [
+                "categories", "places", "cooperatives", "users", "tokens", "listings",
+                "listing_certifications", "marketplace_links", "photos", "outbox", "link_clicks",
+            ] {
+                #[derive(diesel::QueryableByName)]
+                struct N {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    n: i64,
+                }
+                let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+                let n: Vec<N> = vungcao::with_conn!(&mut conn, |c| diesel::RunQueryDsl::load(diesel::sql_query(&sql), c)).expect("count");
+                out.push_str(&format!("{table}={} ", n.first().map_or(0, |r| r.n)));
+            }
+            #[derive(diesel::QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                s: String,
+            }
+            let sql = "SELECT slug || '|' || status || '|' || name_vi || '|' || COALESCE(CAST(price_vnd AS TEXT), '') AS s FROM listings ORDER BY id";
+            let rows: Vec<Row> = vungcao::with_conn!(&mut conn, |c| diesel::RunQueryDsl::load(diesel::sql_query(sql), c)).expect("rows");
+            for r in rows {
+                out.push_str(&r.s);
+                out.push('\n');
+            }
+            let export = vungcao::demo::export(&mut conn).expect("export");
+            out.push_str(&serde_json::to_string(&export).expect("json"));
+            out
+        })
+        .await
+        .expect("join")
+    }
+
+    /// Runs blocking code against the app's database.
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut vungcao::store::Conn) -> T + Send + 'static,
+    ) -> T {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().expect("conn");
+            f(&mut conn)
+        })
+        .await
+        .expect("join")
+    }
+}
+
+/// A minimal valid listing body.
+pub fn new_listing(name: &str) -> Value {
+    serde_json::json!({
+        "kind": "product",
+        "name": {"vi": name},
+        "description": {"vi": "Hàng mới của hợp tác xã."},
+        "category": "tea",
+        "price_vnd": 250000,
+        "unit": "túi 200 g",
+        "marketplace_links": [{"platform": "shopee", "url": "https://shopee.vn/hang-moi"}]
+    })
+}
+
+/// Generates `sqlite` and `postgres` variants of an async test `fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await {
+                        super::$name(app).await;
+                    }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}

@@ -1,0 +1,138 @@
+//! HTTP conventions: caching, compression, OpenAPI, link-out and operations endpoints.
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+use reqwest::Method;
+
+both_backends!(
+    etag_and_not_modified,
+    responses_are_compressed,
+    openapi_document_and_docs_page,
+    link_out_counts_and_redirects,
+    health_readiness_and_metrics
+);
+
+async fn etag_and_not_modified(app: TestApp) {
+    let res = app.get("/api/v1/listings/le-vang-hong-thai").await;
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let res = app
+        .client
+        .get(app.url("/api/v1/listings/le-vang-hong-thai"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    assert!(res.bytes().await.unwrap().is_empty());
+    // An edit changes the ETag.
+    app.patch(
+        "/api/v1/my/listings/5",
+        &app.admin_token,
+        serde_json::json!({"price_vnd": 99000}),
+    )
+    .await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/listings/le-vang-hong-thai"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+async fn responses_are_compressed(app: TestApp) {
+    let res = app
+        .client
+        .get(app.url("/api/v1/listings?limit=50"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+}
+
+async fn openapi_document_and_docs_page(app: TestApp) {
+    let (status, doc) = app.get_json("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/listings",
+        "/api/v1/listings/{slug}",
+        "/api/v1/my/listings/{id}/submit",
+        "/api/v1/admin/review",
+        "/api/v1/events",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path}");
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/api/v1/my/listings"));
+    assert!(html.contains("id=\"problem-listing_not_found\""));
+}
+
+async fn link_out_counts_and_redirects(app: TestApp) {
+    let (_, tea) = app
+        .get_json("/api/v1/listings/che-shan-tuyet-co-thu-hong-thai")
+        .await;
+    let go = tea["marketplace_links"][0]["go_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app.get(&go).await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers()["location"],
+        "https://shopee.vn/che-shan-tuyet-hong-thai-i.1001.2001"
+    );
+    app.get(&go).await;
+    // A crawler is not a shopper.
+    app.client
+        .get(app.url(&go))
+        .header("user-agent", "facebookexternalhit/1.1")
+        .send()
+        .await
+        .unwrap();
+    let (status, report) = app
+        .send(Method::GET, "/api/v1/my/clicks", &app.tea_token, None)
+        .await;
+    assert_eq!(status, 200);
+    let shopee = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["platform"] == "shopee")
+        .unwrap();
+    assert_eq!(shopee["clicks"], 2);
+    assert_eq!(app.get("/go/999999").await.status(), 404);
+    assert_eq!(
+        app.get("/go/https%3A%2F%2Fevil.example").await.status(),
+        404
+    );
+    app.send(
+        Method::DELETE,
+        "/api/v1/my/listings/1",
+        &app.tea_token,
+        None,
+    )
+    .await;
+    let res = app.get(&go).await;
+    assert_eq!(
+        res.status(),
+        404,
+        "an archived listing's link no longer redirects"
+    );
+    assert!(res.headers().get("location").is_none());
+}
+
+async fn health_readiness_and_metrics(app: TestApp) {
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    app.get("/api/v1/listings").await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("vungcao_http_responses_total{class=\"2xx\"}"));
+    assert!(metrics.contains("vungcao_outbox_pending 32"));
+}

@@ -1,0 +1,11 @@
+//! The API suite: every test runs against SQLite and against PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod accounts;
+mod bad_input;
+mod http;
+mod members;
+mod public;
+mod review;
