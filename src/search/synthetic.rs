@@ -1,0 +1,1 @@
+//! Synthetic catalogue vocabulary and a deterministic document generator (benchmarks, `demo --synthetic`).
