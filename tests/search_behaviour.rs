@@ -653,3 +653,30 @@ async fn rebuild_swaps_without_an_empty_moment(f: Arc<Fixture>) {
         .iter()
         .all(|id| id % 2 == 0));
 }
+
+#[tokio::test]
+async fn tantivy_index_survives_reopen_and_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let docs = demo_documents();
+    {
+        let index = SearchIndex::open_tantivy(&path).unwrap();
+        assert_eq!(index.backend_name(), "tantivy");
+        index.rebuild(docs.clone(), |_, _| {}).await.unwrap();
+        index.delete(&[2]).await.unwrap();
+    }
+    let index = SearchIndex::open_tantivy(&path).unwrap();
+    assert_eq!(index.doc_count().await.unwrap() as usize, docs.len() - 1);
+    let pointer = std::fs::read_to_string(path.join("CURRENT")).unwrap();
+    let gens: Vec<String> = std::fs::read_dir(&path)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("gen-"))
+        .collect();
+    assert_eq!(
+        gens,
+        vec![pointer.trim().to_owned()],
+        "old generations removed"
+    );
+}

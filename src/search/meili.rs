@@ -621,3 +621,170 @@ fn build_sdk_query<'a>(
     }
     q
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn filter_values_are_quoted_and_escaped() {
+        assert_eq!(quote("tea"), "\"tea\"");
+        assert_eq!(quote(r#"a "b" \ c"#), r#""a \"b\" \\ c""#);
+        assert_eq!(quote("x\" OR kind = \"event"), r#""x\" OR kind = \"event""#);
+    }
+
+    #[test]
+    fn filter_expression_covers_every_filter() {
+        assert_eq!(filter_expression(&SearchFilters::default()), None);
+        let f = SearchFilters {
+            kind: Some("product".into()),
+            category: Some("tea".into()),
+            place: Some("TQ-NH".into()),
+            cooperative: Some("htx \"x\"".into()),
+            min_ocop_stars: Some(4),
+            certification: Some("vietgap".into()),
+            in_season_month: Some(7),
+            price_min: Some(10_000),
+            price_max: Some(50_000),
+            event_days: Some((20_500, 20_400)),
+        };
+        assert_eq!(
+            filter_expression(&f).as_deref(),
+            Some(
+                "kind = \"product\" AND category_code = \"tea\" AND place_path = \"TQ-NH\" \
+                 AND cooperative_slug = \"htx \\\"x\\\"\" AND certifications = \"vietgap\" \
+                 AND ocop_stars >= 4 AND season_months = 7 AND price_vnd 10000 TO 50000 \
+                 AND event_days 20400 TO 20500"
+            )
+        );
+        let only_max = SearchFilters {
+            price_max: Some(5),
+            ..Default::default()
+        };
+        assert_eq!(
+            filter_expression(&only_max).as_deref(),
+            Some("price_vnd <= 5")
+        );
+    }
+
+    #[test]
+    fn accented_relevance_queries_add_an_exact_marker_query() {
+        let q = SearchQuery {
+            offset: 20,
+            limit: 10,
+            ..SearchQuery::text("CHÈ shan \"tuyết\" AND")
+        };
+        let p = plan(&q);
+        assert_eq!(p.main.q, "che shan tuyet and");
+        assert!(!p.main.match_all);
+        assert_eq!((p.main.offset, p.main.limit), (0, 60));
+        let exact = p.exact.expect("exact query");
+        assert!(exact.match_all);
+        let words: Vec<&str> = exact.q.split(' ').collect();
+        assert_eq!(words.len(), 4);
+        assert!(words[0].starts_with("cheq") && words[0].ends_with('q'));
+        assert_eq!(words[1], "shan");
+        assert!(words[2].starts_with("tuyetq"));
+        assert_eq!(words[3], "and");
+        assert_eq!((exact.offset, exact.limit), (0, 30));
+        assert_eq!((p.offset, p.limit), (20, 10));
+    }
+
+    #[test]
+    fn plain_and_sorted_queries_are_single() {
+        let p = plan(&SearchQuery::text("che shan"));
+        assert!(p.exact.is_none());
+        assert_eq!((p.main.offset, p.main.limit), (0, 20));
+        let p = plan(&SearchQuery {
+            sort: SortOrder::PriceAsc,
+            ..SearchQuery::text("chè")
+        });
+        assert!(p.exact.is_none());
+        assert_eq!(p.main.sort, ["price_vnd:asc"]);
+        let p = plan(&SearchQuery {
+            sort: SortOrder::Nearest,
+            near: Some((22.4, 105.3)),
+            ..SearchQuery::text("")
+        });
+        assert_eq!(p.main.sort, ["_geoPoint(22.4, 105.3):asc"]);
+        assert_eq!(p.main.q, "");
+        let p = plan(&SearchQuery::text("*** :: ()"));
+        assert_eq!(p.main.q, "");
+        assert_eq!(p.main.sort, ["published_at:desc"]);
+        let p = plan(&SearchQuery {
+            offset: usize::MAX,
+            limit: usize::MAX,
+            ..SearchQuery::text("x")
+        });
+        assert_eq!((p.main.offset, p.main.limit), (MAX_OFFSET, MAX_LIMIT));
+    }
+
+    #[test]
+    fn merged_hits_put_exact_first_without_duplicates() {
+        let h = |id| SearchHit {
+            id,
+            slug: format!("s{id}"),
+        };
+        let merged = merge_hits(vec![h(3), h(1)], vec![h(1), h(2), h(3), h(4)], 1, 2);
+        assert_eq!(merged, vec![h(1), h(2)]);
+    }
+
+    #[test]
+    fn settings_serialise_as_meilisearch_expects() {
+        let v = serde_json::to_value(index_settings()).expect("json");
+        assert_eq!(v["searchableAttributes"][0], "name_x");
+        assert_eq!(
+            v["typoTolerance"]["minWordSizeForTypos"],
+            json!({"oneTypo": 5, "twoTypos": 9})
+        );
+        assert_eq!(
+            v["typoTolerance"]["disableOnAttributes"],
+            json!(["name_x", "rest_x"])
+        );
+        assert_eq!(
+            v["sortableAttributes"],
+            json!(["price_vnd", "published_at", "_geo"])
+        );
+        assert_eq!(v["filterableAttributes"].as_array().map(Vec::len), Some(9));
+        assert_eq!(v["rankingRules"][0], "words");
+        assert_eq!(v["faceting"]["maxValuesPerFacet"], 1000);
+    }
+
+    #[test]
+    fn documents_have_id_geo_and_markers() {
+        let doc = SearchDocument {
+            id: 7,
+            slug: "le-vang".into(),
+            kind: "product".into(),
+            name_vi: "Lê vàng".into(),
+            name_en: None,
+            description_vi: "Quả lê".into(),
+            description_en: None,
+            category_code: "fruit".into(),
+            category_name_vi: "Trái cây".into(),
+            place_code: "TQ-NH-HT".into(),
+            place_path: vec!["TQ-NH-HT".into(), "TQ-NH".into(), "TQ".into()],
+            place_names: vec!["Hồng Thái".into(), "Na Hang".into()],
+            cooperative_slug: "htx".into(),
+            cooperative_name: "HTX Lê".into(),
+            price_vnd: None,
+            ocop_stars: Some(3),
+            certifications: vec![],
+            season_months: vec![7, 8],
+            event_days: vec![],
+            lat: 22.4,
+            lng: 105.4,
+            published_at: 1,
+        };
+        let v = serde_json::to_value(MeiliDocument::from(&doc)).expect("json");
+        assert_eq!(v["id"], 7);
+        assert_eq!(v["_geo"], json!({"lat": 22.4, "lng": 105.4}));
+        assert_eq!(v["name"], "le vang");
+        assert!(v["name_x"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("leqbcq vangq")));
+        assert!(v.get("price_vnd").is_none());
+        assert_eq!(v["places"], "hong thai na hang");
+    }
+}
