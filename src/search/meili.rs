@@ -623,6 +623,7 @@ fn build_sdk_query<'a>(
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use serde_json::json;
