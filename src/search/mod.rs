@@ -107,3 +107,114 @@ pub enum SearchError {
     #[error("search backend failed: {0}")]
     Backend(String),
 }
+
+pub mod analyze;
+pub mod embedded;
+pub mod meili;
+pub mod synthetic;
+
+pub use embedded::TantivyIndex;
+pub use meili::MeiliIndex;
+
+use std::path::Path;
+
+impl SearchQuery {
+    /// A relevance query for `text` with no filters: first page of 20, no facets.
+    pub fn text(text: impl Into<String>) -> SearchQuery {
+        SearchQuery {
+            text: text.into(),
+            filters: SearchFilters::default(),
+            sort: SortOrder::Relevance,
+            near: None,
+            offset: 0,
+            limit: 20,
+            facets: false,
+        }
+    }
+}
+
+/// The one search interface: the embedded tantivy index (default) or Meilisearch.
+pub enum SearchIndex {
+    Tantivy(TantivyIndex),
+    Meili(MeiliIndex),
+}
+
+impl SearchIndex {
+    /// Opens (or creates) the embedded index in `dir` (`<data_dir>/search`).
+    pub fn open_tantivy(dir: &Path) -> Result<SearchIndex, SearchError> {
+        Ok(SearchIndex::Tantivy(TantivyIndex::open(dir)?))
+    }
+
+    /// Connects to Meilisearch, creating `index_uid` if needed and applying the index settings
+    /// (waits for the settings task).
+    pub async fn connect_meili(
+        url: &str,
+        api_key: Option<String>,
+        index_uid: &str,
+    ) -> Result<SearchIndex, SearchError> {
+        Ok(SearchIndex::Meili(
+            MeiliIndex::connect(url, api_key, index_uid).await?,
+        ))
+    }
+
+    /// `"tantivy"` or `"meilisearch"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            SearchIndex::Tantivy(_) => "tantivy",
+            SearchIndex::Meili(_) => "meilisearch",
+        }
+    }
+
+    /// Adds or replaces documents by id (idempotent); visible to searches once this returns.
+    pub async fn upsert(&self, docs: Vec<SearchDocument>) -> Result<(), SearchError> {
+        match self {
+            SearchIndex::Tantivy(i) => i.upsert(docs).await,
+            SearchIndex::Meili(i) => i.upsert(docs).await,
+        }
+    }
+
+    /// Removes documents by listing id (idempotent, batched).
+    pub async fn delete(&self, ids: &[i64]) -> Result<(), SearchError> {
+        match self {
+            SearchIndex::Tantivy(i) => i.delete(ids).await,
+            SearchIndex::Meili(i) => i.delete(ids).await,
+        }
+    }
+
+    pub async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        match self {
+            SearchIndex::Tantivy(i) => i.search(query).await,
+            SearchIndex::Meili(i) => i.search(query).await,
+        }
+    }
+
+    /// Builds a fresh index from `docs` and swaps it in atomically: searches see the old index
+    /// until then, never an empty or partial one. Writes wait while a rebuild runs. `progress`
+    /// gets `(done, total)`, `total` from the iterator's size hint. Returns the documents indexed.
+    pub async fn rebuild<I, F>(&self, docs: I, progress: F) -> Result<u64, SearchError>
+    where
+        I: IntoIterator<Item = SearchDocument> + Send + 'static,
+        I::IntoIter: Send,
+        F: FnMut(usize, usize) + Send + 'static,
+    {
+        match self {
+            SearchIndex::Tantivy(i) => i.rebuild(docs, progress).await,
+            SearchIndex::Meili(i) => i.rebuild(docs, progress).await,
+        }
+    }
+
+    /// Every indexed listing id, sorted (for `vungcao check`).
+    pub async fn all_ids(&self) -> Result<Vec<i64>, SearchError> {
+        match self {
+            SearchIndex::Tantivy(i) => i.all_ids().await,
+            SearchIndex::Meili(i) => i.all_ids().await,
+        }
+    }
+
+    pub async fn doc_count(&self) -> Result<u64, SearchError> {
+        match self {
+            SearchIndex::Tantivy(i) => i.doc_count().await,
+            SearchIndex::Meili(i) => i.doc_count().await,
+        }
+    }
+}

@@ -1,0 +1,791 @@
+//! Meilisearch backend: settings applied at start-up, every write awaited as a task, swap-based reindex.
+//!
+//! Documents carry folded text (`name`, `places`, `other`, `description`) and exact-diacritic
+//! markers (`name_x`, `rest_x`, see [`super::analyze`]) that Meilisearch cannot fold away. A
+//! relevance search with accented words runs two queries in one multi-search: the folded query
+//! (`matchingStrategy: last`, with facets and total) and an exact one where accented words are
+//! replaced by their markers (`all`); exact hits come first, then the rest of the folded ones.
+
+use super::analyze::{self, DocText};
+use super::embedded::{FACETS, MAX_LIMIT, MAX_OFFSET};
+use super::{
+    SearchDocument, SearchError, SearchFilters, SearchHit, SearchQuery, SearchResults, SortOrder,
+};
+use meilisearch_sdk::client::{Client, SwapIndexes};
+use meilisearch_sdk::documents::DocumentsQuery;
+use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode};
+use meilisearch_sdk::indexes::Index;
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
+use meilisearch_sdk::settings::{
+    FacetingSettings, MinWordSizeForTypos, PaginationSetting, Settings, TypoToleranceSettings,
+};
+use meilisearch_sdk::task_info::TaskInfo;
+use meilisearch_sdk::tasks::Task;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+/// Documents per write request.
+const BATCH: usize = 1_000;
+/// Meilisearch never returns hits past this many (its `pagination.maxTotalHits`).
+const MAX_TOTAL_HITS: usize = 1_000;
+const POLL: Duration = Duration::from_millis(50);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(120);
+const SETTINGS_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Searchable attributes, most important first.
+pub const SEARCHABLE: [&str; 6] = ["name_x", "name", "places", "other", "rest_x", "description"];
+pub const FILTERABLE: [&str; 9] = [
+    "kind",
+    "category_code",
+    "place_path",
+    "cooperative_slug",
+    "ocop_stars",
+    "certifications",
+    "season_months",
+    "price_vnd",
+    "event_days",
+];
+pub const SORTABLE: [&str; 3] = ["price_vnd", "published_at", "_geo"];
+/// `sort` right after `words`: an explicit sort orders each "matched words" bucket.
+pub const RANKING_RULES: [&str; 6] = [
+    "words",
+    "sort",
+    "typo",
+    "proximity",
+    "attribute",
+    "exactness",
+];
+
+fn unavailable(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Unavailable(e.to_string())
+}
+
+fn map_err(e: MeiliError) -> SearchError {
+    match e {
+        MeiliError::Meilisearch(m) => SearchError::Backend(m.to_string()),
+        MeiliError::Timeout => SearchError::Unavailable("meilisearch task timed out".into()),
+        other => unavailable(other),
+    }
+}
+
+/// The index settings the app owns.
+pub fn index_settings() -> Settings {
+    Settings::new()
+        .with_searchable_attributes(SEARCHABLE)
+        .with_filterable_attributes(FILTERABLE)
+        .with_sortable_attributes(SORTABLE)
+        .with_ranking_rules(RANKING_RULES)
+        .with_displayed_attributes(["id", "slug"])
+        .with_typo_tolerance(TypoToleranceSettings {
+            enabled: Some(true),
+            // Markers must match exactly, or "lê" would match "lễ" with one typo.
+            disable_on_attributes: Some(vec!["name_x".into(), "rest_x".into()]),
+            disable_on_words: None,
+            min_word_size_for_typos: Some(MinWordSizeForTypos {
+                one_typo: Some(5),
+                two_typos: Some(9),
+            }),
+            disable_on_numbers: None,
+        })
+        .with_faceting(FacetingSettings {
+            max_values_per_facet: 1_000,
+            sort_facet_values_by: None,
+        })
+        .with_pagination(PaginationSetting {
+            max_total_hits: MAX_TOTAL_HITS,
+        })
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
+pub struct Geo {
+    pub lat: f64,
+    pub lng: f64,
+}
+
+/// What Meilisearch stores for one listing.
+#[derive(Debug, Serialize, Clone, PartialEq)]
+pub struct MeiliDocument {
+    pub id: i64,
+    pub slug: String,
+    pub kind: String,
+    pub category_code: String,
+    pub place_path: Vec<String>,
+    pub cooperative_slug: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocop_stars: Option<i16>,
+    pub certifications: Vec<String>,
+    pub season_months: Vec<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_vnd: Option<i64>,
+    pub event_days: Vec<i32>,
+    pub published_at: i64,
+    pub _geo: Geo,
+    pub name_x: String,
+    pub name: String,
+    pub places: String,
+    pub other: String,
+    pub rest_x: String,
+    pub description: String,
+}
+
+impl From<&SearchDocument> for MeiliDocument {
+    fn from(doc: &SearchDocument) -> Self {
+        let t = DocText::of(doc);
+        MeiliDocument {
+            id: doc.id,
+            slug: doc.slug.clone(),
+            kind: doc.kind.clone(),
+            category_code: doc.category_code.clone(),
+            place_path: doc.place_path.clone(),
+            cooperative_slug: doc.cooperative_slug.clone(),
+            ocop_stars: doc.ocop_stars,
+            certifications: doc.certifications.clone(),
+            season_months: doc.season_months.clone(),
+            price_vnd: doc.price_vnd,
+            event_days: doc.event_days.clone(),
+            published_at: doc.published_at,
+            _geo: Geo {
+                lat: doc.lat,
+                lng: doc.lng,
+            },
+            name_x: analyze::marker_text(&t.name),
+            name: analyze::folded_text(&t.name),
+            places: analyze::folded_text(&t.places),
+            other: analyze::folded_text(&t.other),
+            rest_x: t.rest_markers(),
+            description: analyze::folded_text(&t.description),
+        }
+    }
+}
+
+/// A filter string value, quoted, with `"` and `\` escaped.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// The `filter` expression for our filters, or `None`.
+pub fn filter_expression(f: &SearchFilters) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let equals = [
+        ("kind", &f.kind),
+        ("category_code", &f.category),
+        ("place_path", &f.place),
+        ("cooperative_slug", &f.cooperative),
+        ("certifications", &f.certification),
+    ];
+    for (attr, value) in equals {
+        if let Some(v) = value {
+            parts.push(format!("{attr} = {}", quote(v)));
+        }
+    }
+    if let Some(stars) = f.min_ocop_stars {
+        parts.push(format!("ocop_stars >= {stars}"));
+    }
+    if let Some(m) = f.in_season_month {
+        parts.push(format!("season_months = {m}"));
+    }
+    match (f.price_min, f.price_max) {
+        (Some(a), Some(b)) => parts.push(format!("price_vnd {a} TO {b}")),
+        (Some(a), None) => parts.push(format!("price_vnd >= {a}")),
+        (None, Some(b)) => parts.push(format!("price_vnd <= {b}")),
+        (None, None) => {}
+    }
+    if let Some((a, b)) = f.event_days {
+        parts.push(format!("event_days {} TO {}", a.min(b), a.max(b)));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join(" AND "))
+    }
+}
+
+/// One search request, owned (the SDK's query borrows from it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeiliRequest {
+    pub q: String,
+    pub filter: Option<String>,
+    pub sort: Vec<String>,
+    pub facets: bool,
+    pub offset: usize,
+    pub limit: usize,
+    pub match_all: bool,
+}
+
+/// What to send for a [`SearchQuery`]: the main query and, for accented relevance queries, the
+/// exact-marker query whose hits go first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeiliPlan {
+    pub main: MeiliRequest,
+    pub exact: Option<MeiliRequest>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+pub fn plan(query: &SearchQuery) -> MeiliPlan {
+    let words = analyze::query_words(&query.text);
+    let limit = query.limit.min(MAX_LIMIT);
+    let offset = query.offset.min(MAX_OFFSET);
+    let sort = match (query.sort, query.near) {
+        (SortOrder::PriceAsc, _) => vec!["price_vnd:asc".to_owned()],
+        (SortOrder::PriceDesc, _) => vec!["price_vnd:desc".to_owned()],
+        (SortOrder::Newest, _) => vec!["published_at:desc".to_owned()],
+        (SortOrder::Nearest, Some((lat, lng))) => vec![format!("_geoPoint({lat}, {lng}):asc")],
+        (SortOrder::Relevance | SortOrder::Nearest, _) if words.is_empty() => {
+            vec!["published_at:desc".to_owned()]
+        }
+        _ => Vec::new(),
+    };
+    let filter = filter_expression(&query.filters);
+    let exact =
+        (sort.is_empty() && words.iter().any(analyze::Word::accented) && limit > 0).then(|| {
+            MeiliRequest {
+                q: words
+                    .iter()
+                    .map(|w| {
+                        if w.accented() {
+                            w.marker.as_str()
+                        } else {
+                            w.folded.as_str()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                filter: filter.clone(),
+                sort: Vec::new(),
+                facets: false,
+                offset: 0,
+                limit: (offset + limit).min(MAX_TOTAL_HITS),
+                match_all: true,
+            }
+        });
+    let (main_offset, main_limit) = if exact.is_some() {
+        (0, (2 * (offset + limit)).min(MAX_TOTAL_HITS))
+    } else {
+        (offset, limit)
+    };
+    MeiliPlan {
+        main: MeiliRequest {
+            q: analyze::folded_text(&words),
+            filter,
+            sort,
+            facets: query.facets,
+            offset: main_offset,
+            limit: main_limit,
+            match_all: false,
+        },
+        exact,
+        offset,
+        limit,
+    }
+}
+
+/// Exact hits first, then the main hits not already listed; then the requested page.
+pub fn merge_hits(
+    exact: Vec<SearchHit>,
+    main: Vec<SearchHit>,
+    offset: usize,
+    limit: usize,
+) -> Vec<SearchHit> {
+    let mut seen = HashSet::new();
+    exact
+        .into_iter()
+        .chain(main)
+        .filter(|h| seen.insert(h.id))
+        .skip(offset)
+        .take(limit)
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+struct HitDoc {
+    id: i64,
+    slug: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct IdDoc {
+    id: i64,
+}
+
+/// The Meilisearch index.
+pub struct MeiliIndex {
+    client: Client,
+    uid: String,
+    write_gate: tokio::sync::Mutex<()>,
+}
+
+impl MeiliIndex {
+    /// Connects, creates the index if needed and applies [`index_settings`], waiting for the task.
+    pub async fn connect(
+        url: &str,
+        api_key: Option<String>,
+        index_uid: &str,
+    ) -> Result<MeiliIndex, SearchError> {
+        let client = Client::new(url.trim_end_matches('/'), api_key).map_err(unavailable)?;
+        let index = MeiliIndex {
+            client,
+            uid: index_uid.to_owned(),
+            write_gate: tokio::sync::Mutex::new(()),
+        };
+        index.ensure_index(&index.uid).await?;
+        let task = index
+            .index()
+            .set_settings(&index_settings())
+            .await
+            .map_err(map_err)?;
+        index.wait(task, SETTINGS_TIMEOUT).await?;
+        Ok(index)
+    }
+
+    pub fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    fn index(&self) -> Index {
+        self.client.index(self.uid.as_str())
+    }
+
+    /// Waits for a task and fails unless it succeeded.
+    async fn wait(&self, task: TaskInfo, timeout: Duration) -> Result<(), SearchError> {
+        let done = task
+            .wait_for_completion(&self.client, Some(POLL), Some(timeout))
+            .await
+            .map_err(map_err)?;
+        match done {
+            Task::Succeeded { .. } => Ok(()),
+            Task::Failed { content } => Err(SearchError::Backend(format!(
+                "meilisearch task failed: {}",
+                content.error
+            ))),
+            other => Err(SearchError::Unavailable(format!(
+                "meilisearch task {} did not finish",
+                other.get_uid()
+            ))),
+        }
+    }
+
+    async fn ensure_index(&self, uid: &str) -> Result<(), SearchError> {
+        let task = self
+            .client
+            .create_index(uid, Some("id"))
+            .await
+            .map_err(map_err)?;
+        let done = task
+            .wait_for_completion(&self.client, Some(POLL), Some(WRITE_TIMEOUT))
+            .await
+            .map_err(map_err)?;
+        match done {
+            Task::Succeeded { .. } => Ok(()),
+            Task::Failed { content }
+                if content.error.error_code == ErrorCode::IndexAlreadyExists =>
+            {
+                Ok(())
+            }
+            Task::Failed { content } => Err(SearchError::Backend(format!(
+                "creating meilisearch index {uid}: {}",
+                content.error
+            ))),
+            other => Err(SearchError::Unavailable(format!(
+                "meilisearch task {} did not finish",
+                other.get_uid()
+            ))),
+        }
+    }
+
+    async fn add_batches(&self, index: &Index, docs: &[MeiliDocument]) -> Result<(), SearchError> {
+        for chunk in docs.chunks(BATCH) {
+            let task = index
+                .add_or_replace(chunk, Some("id"))
+                .await
+                .map_err(map_err)?;
+            self.wait(task, WRITE_TIMEOUT).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn upsert(&self, docs: Vec<SearchDocument>) -> Result<(), SearchError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let _gate = self.write_gate.lock().await;
+        let docs: Vec<MeiliDocument> = docs.iter().map(MeiliDocument::from).collect();
+        self.add_batches(&self.index(), &docs).await
+    }
+
+    pub async fn delete(&self, ids: &[i64]) -> Result<(), SearchError> {
+        let _gate = self.write_gate.lock().await;
+        let index = self.index();
+        for chunk in ids.chunks(BATCH) {
+            let task = index.delete_documents(chunk).await.map_err(map_err)?;
+            self.wait(task, WRITE_TIMEOUT).await?;
+        }
+        Ok(())
+    }
+
+    /// Fills `<uid>_rebuild_<ts>`, applies the settings, swaps it with the live index and deletes
+    /// the old one. Searches see the old index until the swap.
+    pub async fn rebuild<I, F>(&self, docs: I, mut progress: F) -> Result<u64, SearchError>
+    where
+        I: IntoIterator<Item = SearchDocument> + Send + 'static,
+        I::IntoIter: Send,
+        F: FnMut(usize, usize) + Send + 'static,
+    {
+        let _gate = self.write_gate.lock().await;
+        let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S%3f");
+        let temp_uid = format!("{}_rebuild_{stamp}", self.uid);
+        self.ensure_index(&self.uid).await?;
+        self.ensure_index(&temp_uid).await?;
+        let temp = self.client.index(temp_uid.as_str());
+        let result = async {
+            // Settings first, so documents are indexed once.
+            let task = temp
+                .set_settings(&index_settings())
+                .await
+                .map_err(map_err)?;
+            self.wait(task, SETTINGS_TIMEOUT).await?;
+            let iter = docs.into_iter();
+            let (low, high) = iter.size_hint();
+            let total = high.unwrap_or(low);
+            let mut done = 0usize;
+            progress(0, total);
+            let mut batch = Vec::with_capacity(BATCH);
+            for doc in iter {
+                batch.push(MeiliDocument::from(&doc));
+                if batch.len() == BATCH {
+                    self.add_batches(&temp, &batch).await?;
+                    done += batch.len();
+                    batch.clear();
+                    progress(done, total.max(done));
+                }
+            }
+            if !batch.is_empty() {
+                self.add_batches(&temp, &batch).await?;
+                done += batch.len();
+            }
+            progress(done, total.max(done));
+            let task = self
+                .client
+                .swap_indexes([&SwapIndexes {
+                    indexes: (self.uid.clone(), temp_uid.clone()),
+                    rename: None,
+                }])
+                .await
+                .map_err(map_err)?;
+            self.wait(task, WRITE_TIMEOUT).await?;
+            Ok::<u64, SearchError>(done as u64)
+        }
+        .await;
+        // After a successful swap the temp uid holds the old documents; on failure, the partial
+        // new ones. Either way it goes.
+        match self.client.delete_index(temp_uid.as_str()).await {
+            Ok(task) => {
+                if let Err(e) = self.wait(task, WRITE_TIMEOUT).await {
+                    tracing::warn!(error = %e, index = %temp_uid, "deleting meilisearch temp index");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, index = %temp_uid, "deleting meilisearch temp index")
+            }
+        }
+        result
+    }
+
+    pub async fn all_ids(&self) -> Result<Vec<i64>, SearchError> {
+        let index = self.index();
+        let mut ids = Vec::new();
+        let mut offset = 0;
+        loop {
+            let mut q = DocumentsQuery::new(&index);
+            q.with_offset(offset).with_limit(BATCH).with_fields(["id"]);
+            let page = index
+                .get_documents_with::<IdDoc>(&q)
+                .await
+                .map_err(map_err)?;
+            let n = page.results.len();
+            ids.extend(page.results.into_iter().map(|d| d.id));
+            if n < BATCH {
+                break;
+            }
+            offset += n;
+        }
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    pub async fn doc_count(&self) -> Result<u64, SearchError> {
+        let stats = self.index().get_stats().await.map_err(map_err)?;
+        Ok(stats.number_of_documents as u64)
+    }
+
+    /// Deletes the whole index (tests use it to clean up).
+    pub async fn drop_index(&self) -> Result<(), SearchError> {
+        let task = self
+            .client
+            .delete_index(self.uid.as_str())
+            .await
+            .map_err(map_err)?;
+        self.wait(task, WRITE_TIMEOUT).await
+    }
+
+    pub async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let plan = plan(query);
+        let index = self.index();
+        let main_sort: Vec<&str> = plan.main.sort.iter().map(String::as_str).collect();
+        let mut multi = self.client.multi_search();
+        multi.with_search_query(build_sdk_query(&index, &plan.main, &main_sort));
+        if let Some(exact) = &plan.exact {
+            multi.with_search_query(build_sdk_query(&index, exact, &[]));
+        }
+        let response = multi.execute::<HitDoc>().await.map_err(map_err)?;
+        let mut results = response.results.into_iter();
+        let main = results
+            .next()
+            .ok_or_else(|| SearchError::Backend("meilisearch returned no result".into()))?;
+        let to_hits = |r: meilisearch_sdk::search::SearchResults<HitDoc>| -> Vec<SearchHit> {
+            r.hits
+                .into_iter()
+                .map(|h| SearchHit {
+                    id: h.result.id,
+                    slug: h.result.slug,
+                })
+                .collect()
+        };
+        let total = main
+            .estimated_total_hits
+            .or(main.total_hits)
+            .unwrap_or(main.hits.len()) as u64;
+        let mut facets: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        if query.facets {
+            for name in FACETS {
+                facets.insert(name.to_owned(), BTreeMap::new());
+            }
+            if let Some(dist) = &main.facet_distribution {
+                for (name, values) in dist {
+                    let into = facets.entry(name.clone()).or_default();
+                    for (value, count) in values {
+                        into.insert(value.clone(), *count as u64);
+                    }
+                }
+            }
+        }
+        let hits = match (plan.exact.is_some(), results.next()) {
+            (true, Some(exact)) => {
+                merge_hits(to_hits(exact), to_hits(main), plan.offset, plan.limit)
+            }
+            _ => to_hits(main),
+        };
+        Ok(SearchResults {
+            hits,
+            total,
+            facets,
+        })
+    }
+}
+
+static FACET_LIST: [&str; 7] = FACETS;
+
+fn build_sdk_query<'a>(
+    index: &'a Index,
+    r: &'a MeiliRequest,
+    sort: &'a [&'a str],
+) -> meilisearch_sdk::search::SearchQuery<'a, meilisearch_sdk::DefaultHttpClient> {
+    let mut q = meilisearch_sdk::search::SearchQuery::new(index);
+    q.with_query(&r.q)
+        .with_offset(r.offset)
+        .with_limit(r.limit)
+        .with_attributes_to_retrieve(Selectors::Some(&["id", "slug"]))
+        .with_matching_strategy(if r.match_all {
+            MatchingStrategies::ALL
+        } else {
+            MatchingStrategies::LAST
+        });
+    if let Some(filter) = &r.filter {
+        q.with_filter(filter);
+    }
+    if !sort.is_empty() {
+        q.with_sort(sort);
+    }
+    if r.facets {
+        q.with_facets(Selectors::Some(&FACET_LIST));
+    }
+    q
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn filter_values_are_quoted_and_escaped() {
+        assert_eq!(quote("tea"), "\"tea\"");
+        assert_eq!(quote(r#"a "b" \ c"#), r#""a \"b\" \\ c""#);
+        assert_eq!(quote("x\" OR kind = \"event"), r#""x\" OR kind = \"event""#);
+    }
+
+    #[test]
+    fn filter_expression_covers_every_filter() {
+        assert_eq!(filter_expression(&SearchFilters::default()), None);
+        let f = SearchFilters {
+            kind: Some("product".into()),
+            category: Some("tea".into()),
+            place: Some("TQ-NH".into()),
+            cooperative: Some("htx \"x\"".into()),
+            min_ocop_stars: Some(4),
+            certification: Some("vietgap".into()),
+            in_season_month: Some(7),
+            price_min: Some(10_000),
+            price_max: Some(50_000),
+            event_days: Some((20_500, 20_400)),
+        };
+        assert_eq!(
+            filter_expression(&f).as_deref(),
+            Some(
+                "kind = \"product\" AND category_code = \"tea\" AND place_path = \"TQ-NH\" \
+                 AND cooperative_slug = \"htx \\\"x\\\"\" AND certifications = \"vietgap\" \
+                 AND ocop_stars >= 4 AND season_months = 7 AND price_vnd 10000 TO 50000 \
+                 AND event_days 20400 TO 20500"
+            )
+        );
+        let only_max = SearchFilters {
+            price_max: Some(5),
+            ..Default::default()
+        };
+        assert_eq!(
+            filter_expression(&only_max).as_deref(),
+            Some("price_vnd <= 5")
+        );
+    }
+
+    #[test]
+    fn accented_relevance_queries_add_an_exact_marker_query() {
+        let q = SearchQuery {
+            offset: 20,
+            limit: 10,
+            ..SearchQuery::text("CHÈ shan \"tuyết\" AND")
+        };
+        let p = plan(&q);
+        assert_eq!(p.main.q, "che shan tuyet and");
+        assert!(!p.main.match_all);
+        assert_eq!((p.main.offset, p.main.limit), (0, 60));
+        let exact = p.exact.expect("exact query");
+        assert!(exact.match_all);
+        let words: Vec<&str> = exact.q.split(' ').collect();
+        assert_eq!(words.len(), 4);
+        assert!(words[0].starts_with("cheq") && words[0].ends_with('q'));
+        assert_eq!(words[1], "shan");
+        assert!(words[2].starts_with("tuyetq"));
+        assert_eq!(words[3], "and");
+        assert_eq!((exact.offset, exact.limit), (0, 30));
+        assert_eq!((p.offset, p.limit), (20, 10));
+    }
+
+    #[test]
+    fn plain_and_sorted_queries_are_single() {
+        let p = plan(&SearchQuery::text("che shan"));
+        assert!(p.exact.is_none());
+        assert_eq!((p.main.offset, p.main.limit), (0, 20));
+        let p = plan(&SearchQuery {
+            sort: SortOrder::PriceAsc,
+            ..SearchQuery::text("chè")
+        });
+        assert!(p.exact.is_none());
+        assert_eq!(p.main.sort, ["price_vnd:asc"]);
+        let p = plan(&SearchQuery {
+            sort: SortOrder::Nearest,
+            near: Some((22.4, 105.3)),
+            ..SearchQuery::text("")
+        });
+        assert_eq!(p.main.sort, ["_geoPoint(22.4, 105.3):asc"]);
+        assert_eq!(p.main.q, "");
+        let p = plan(&SearchQuery::text("*** :: ()"));
+        assert_eq!(p.main.q, "");
+        assert_eq!(p.main.sort, ["published_at:desc"]);
+        let p = plan(&SearchQuery {
+            offset: usize::MAX,
+            limit: usize::MAX,
+            ..SearchQuery::text("x")
+        });
+        assert_eq!((p.main.offset, p.main.limit), (MAX_OFFSET, MAX_LIMIT));
+    }
+
+    #[test]
+    fn merged_hits_put_exact_first_without_duplicates() {
+        let h = |id| SearchHit {
+            id,
+            slug: format!("s{id}"),
+        };
+        let merged = merge_hits(vec![h(3), h(1)], vec![h(1), h(2), h(3), h(4)], 1, 2);
+        assert_eq!(merged, vec![h(1), h(2)]);
+    }
+
+    #[test]
+    fn settings_serialise_as_meilisearch_expects() {
+        let v = serde_json::to_value(index_settings()).expect("json");
+        assert_eq!(v["searchableAttributes"][0], "name_x");
+        assert_eq!(
+            v["typoTolerance"]["minWordSizeForTypos"],
+            json!({"oneTypo": 5, "twoTypos": 9})
+        );
+        assert_eq!(
+            v["typoTolerance"]["disableOnAttributes"],
+            json!(["name_x", "rest_x"])
+        );
+        assert_eq!(
+            v["sortableAttributes"],
+            json!(["price_vnd", "published_at", "_geo"])
+        );
+        assert_eq!(v["filterableAttributes"].as_array().map(Vec::len), Some(9));
+        assert_eq!(v["rankingRules"][0], "words");
+        assert_eq!(v["faceting"]["maxValuesPerFacet"], 1000);
+    }
+
+    #[test]
+    fn documents_have_id_geo_and_markers() {
+        let doc = SearchDocument {
+            id: 7,
+            slug: "le-vang".into(),
+            kind: "product".into(),
+            name_vi: "Lê vàng".into(),
+            name_en: None,
+            description_vi: "Quả lê".into(),
+            description_en: None,
+            category_code: "fruit".into(),
+            category_name_vi: "Trái cây".into(),
+            place_code: "TQ-NH-HT".into(),
+            place_path: vec!["TQ-NH-HT".into(), "TQ-NH".into(), "TQ".into()],
+            place_names: vec!["Hồng Thái".into(), "Na Hang".into()],
+            cooperative_slug: "htx".into(),
+            cooperative_name: "HTX Lê".into(),
+            price_vnd: None,
+            ocop_stars: Some(3),
+            certifications: vec![],
+            season_months: vec![7, 8],
+            event_days: vec![],
+            lat: 22.4,
+            lng: 105.4,
+            published_at: 1,
+        };
+        let v = serde_json::to_value(MeiliDocument::from(&doc)).expect("json");
+        assert_eq!(v["id"], 7);
+        assert_eq!(v["_geo"], json!({"lat": 22.4, "lng": 105.4}));
+        assert_eq!(v["name"], "le vang");
+        assert!(v["name_x"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("leqbcq vangq")));
+        assert!(v.get("price_vnd").is_none());
+        assert_eq!(v["places"], "hong thai na hang");
+    }
+}

@@ -1,0 +1,682 @@
+//! Search behaviour suite, run against tantivy always and against Meilisearch when `VUNGCAO_TEST_MEILI_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod search_support;
+
+use search_support::{day, demo_documents};
+use std::collections::{BTreeMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use vungcao::search::{
+    SearchDocument, SearchFilters, SearchIndex, SearchQuery, SearchResults, SortOrder,
+};
+use vungcao::text::fold;
+
+struct Fixture {
+    index: SearchIndex,
+    docs: Vec<SearchDocument>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Fixture {
+    async fn search(&self, q: &SearchQuery) -> SearchResults {
+        self.index
+            .search(q)
+            .await
+            .unwrap_or_else(|e| panic!("search {q:?} failed on {}: {e}", self.index.backend_name()))
+    }
+
+    async fn text(&self, text: &str) -> Vec<String> {
+        let mut q = SearchQuery::text(text);
+        q.limit = 50;
+        self.search(&q)
+            .await
+            .hits
+            .into_iter()
+            .map(|h| h.slug)
+            .collect()
+    }
+
+    async fn filtered(&self, filters: SearchFilters) -> HashSet<i64> {
+        let q = SearchQuery {
+            filters,
+            limit: 200,
+            ..SearchQuery::text("")
+        };
+        let r = self.search(&q).await;
+        assert_eq!(
+            r.total as usize,
+            r.hits.len(),
+            "total matches hits for {q:?}"
+        );
+        r.hits.into_iter().map(|h| h.id).collect()
+    }
+
+    fn ids_where(&self, pred: impl Fn(&SearchDocument) -> bool) -> HashSet<i64> {
+        self.docs.iter().filter(|d| pred(d)).map(|d| d.id).collect()
+    }
+
+    fn doc(&self, slug: &str) -> &SearchDocument {
+        self.docs
+            .iter()
+            .find(|d| d.slug == slug)
+            .unwrap_or_else(|| panic!("no demo listing {slug}"))
+    }
+}
+
+fn position(hits: &[String], slug: &str) -> usize {
+    hits.iter()
+        .position(|h| h == slug)
+        .unwrap_or_else(|| panic!("{slug} not in {hits:?}"))
+}
+
+async fn run_tantivy<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<Fixture>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    let index = SearchIndex::open_tantivy(&dir.path().join("search")).expect("open tantivy");
+    let docs = demo_documents();
+    index.upsert(docs.clone()).await.expect("index demo");
+    test(Arc::new(Fixture {
+        index,
+        docs,
+        _dir: Some(dir),
+    }))
+    .await;
+}
+
+async fn run_meili<F, Fut>(name: &str, test: F)
+where
+    F: FnOnce(Arc<Fixture>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Ok(url) = std::env::var("VUNGCAO_TEST_MEILI_URL") else {
+        eprintln!("SKIPPED: Meilisearch behaviour suite (set VUNGCAO_TEST_MEILI_URL to run it)");
+        return;
+    };
+    let key = std::env::var("VUNGCAO_TEST_MEILI_KEY").ok();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let uid = format!("vc_test_{name}_{}_{nanos}", std::process::id());
+    let index = SearchIndex::connect_meili(&url, key, &uid)
+        .await
+        .expect("connect meilisearch");
+    let docs = demo_documents();
+    let fixture = Arc::new(Fixture {
+        index,
+        docs: docs.clone(),
+        _dir: None,
+    });
+    let outcome = async {
+        fixture.index.upsert(docs).await.expect("index demo");
+        tokio::spawn(test(Arc::clone(&fixture))).await
+    }
+    .await;
+    if let SearchIndex::Meili(m) = &fixture.index {
+        if let Err(e) = m.drop_index().await {
+            eprintln!("could not delete test index {uid}: {e}");
+        }
+    }
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// One test per backend for each behaviour.
+macro_rules! behaviour {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn tantivy() {
+                super::run_tantivy(super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn meilisearch() {
+                super::run_meili(stringify!($name), super::$name).await
+            }
+        }
+    )*};
+}
+
+behaviour!(
+    diacritic_free_and_upper_case_queries_find_accented_text,
+    exact_diacritics_rank_first,
+    typos_are_tolerated_like_meilisearch,
+    last_word_matches_as_prefix,
+    place_names_and_former_districts_are_searchable,
+    filters_select_exactly_the_matching_listings,
+    facet_counts_match_the_catalogue,
+    sorts_order_results,
+    empty_query_browses_everything,
+    hostile_input_never_errors,
+    upsert_is_idempotent_and_delete_removes,
+    rebuild_swaps_without_an_empty_moment,
+);
+
+async fn diacritic_free_and_upper_case_queries_find_accented_text(f: Arc<Fixture>) {
+    for q in [
+        "che shan tuyet",
+        "CHE SHAN TUYET",
+        "Chè Shan tuyết",
+        "chè shan tuyết cổ thụ",
+    ] {
+        let hits = f.text(q).await;
+        assert!(
+            fold(&f.doc(&hits[0]).name_vi).contains("che shan tuyet"),
+            "{q}: {hits:?}"
+        );
+        assert!(
+            position(&hits, "che-shan-tuyet-co-thu-hong-thai") < 3,
+            "{q}: {hits:?}"
+        );
+    }
+    assert_eq!(f.text("duong phen").await[0], "duong-phen-mia");
+    assert_eq!(f.text("DUONG PHEN MIA").await[0], "duong-phen-mia");
+    assert_eq!(f.text("mang kho").await[0], "mang-kho-lam-binh");
+    assert_eq!(f.text("mat ong bac ha").await[0], "mat-ong-bac-ha-meo-vac");
+}
+
+async fn exact_diacritics_rank_first(f: Arc<Fixture>) {
+    let hits = f.text("lê").await;
+    assert!(
+        hits[0].starts_with("le-vang") || hits[0].starts_with("le-xanh"),
+        "{hits:?}"
+    );
+    assert!(
+        position(&hits, "le-vang-hong-thai") < position(&hits, "le-hoi-mua-hoa-le-hong-thai"),
+        "{hits:?}"
+    );
+    let hits = f.text("lễ hội").await;
+    let festivals: Vec<&str> = f
+        .docs
+        .iter()
+        .filter(|d| d.kind == "event")
+        .map(|d| d.slug.as_str())
+        .collect();
+    for (i, slug) in hits.iter().take(festivals.len()).enumerate() {
+        assert!(
+            festivals.contains(&slug.as_str()),
+            "hit {i} {slug} is not a festival: {hits:?}"
+        );
+    }
+    if let Some(pear) = hits.iter().position(|h| h == "le-vang-hong-thai") {
+        assert!(pear >= festivals.len(), "{hits:?}");
+    }
+    // Without diacritics both are found.
+    let hits = f.text("le").await;
+    assert!(hits.contains(&"le-vang-hong-thai".to_owned()), "{hits:?}");
+    assert!(hits.contains(&"le-hoi-long-tong".to_owned()), "{hits:?}");
+}
+
+async fn typos_are_tolerated_like_meilisearch(f: Arc<Fixture>) {
+    // "snah" (4 letters) gets no typo, as in Meilisearch; the query still finds the oranges
+    // by its first words.
+    assert_eq!(f.text("cam snah").await[0], "cam-sanh-ham-yen");
+    // One transposition in a 5-letter word.
+    let hits = f.text("che shan tyuet").await;
+    assert!(
+        position(&hits, "che-shan-tuyet-co-thu-hong-thai") < 3,
+        "{hits:?}"
+    );
+    // One substitution in a 5+-letter word.
+    assert_eq!(f.text("mieen dong").await[0], "mien-dong-trung-yen");
+    // No typo on short words: "cem" must not match "cam".
+    let hits = f.text("cem").await;
+    assert!(!hits.contains(&"cam-sanh-ham-yen".to_owned()), "{hits:?}");
+}
+
+async fn last_word_matches_as_prefix(f: Arc<Fixture>) {
+    assert_eq!(f.text("cam sanh ham ye").await[0], "cam-sanh-ham-yen");
+    assert_eq!(f.text("mat ong b").await[0], "mat-ong-bac-ha-meo-vac");
+    assert_eq!(f.text("duong ph").await[0], "duong-phen-mia");
+    let hits = f.text("tuong n").await;
+    assert_eq!(hits[0], "tuong-nep-chiem-hoa", "{hits:?}");
+}
+
+async fn place_names_and_former_districts_are_searchable(f: Arc<Fixture>) {
+    let na_hang = f.ids_where(|d| d.place_path.iter().any(|p| p == "TQ-NH"));
+    assert!(na_hang.len() >= 5);
+    for q in ["Na Hang", "na hang", "huyen Na Hang"] {
+        let mut query = SearchQuery::text(q);
+        query.limit = 50;
+        let r = f.search(&query).await;
+        let top: HashSet<i64> = r.hits.iter().take(na_hang.len()).map(|h| h.id).collect();
+        assert_eq!(
+            top, na_hang,
+            "{q}: top hits are the listings of Na Hang's communes"
+        );
+    }
+    let hits = f.text("Hàm Yên").await;
+    assert_eq!(f.doc(&hits[0]).place_path[1], "TQ-HY", "{hits:?}");
+    let hits = f.text("meo vac").await;
+    assert_eq!(hits[0], "mat-ong-bac-ha-meo-vac");
+}
+
+async fn filters_select_exactly_the_matching_listings(f: Arc<Fixture>) {
+    let cases: Vec<(SearchFilters, Predicate)> = vec![
+        (
+            SearchFilters {
+                kind: Some("event".into()),
+                ..Default::default()
+            },
+            Box::new(|d| d.kind == "event"),
+        ),
+        (
+            SearchFilters {
+                category: Some("tea".into()),
+                ..Default::default()
+            },
+            Box::new(|d| d.category_code == "tea"),
+        ),
+        (
+            SearchFilters {
+                place: Some("TQ-HY".into()),
+                ..Default::default()
+            },
+            Box::new(|d| d.place_path.contains(&"TQ-HY".to_owned())),
+        ),
+        (
+            SearchFilters {
+                place: Some("TQ-NH-HT".into()),
+                ..Default::default()
+            },
+            Box::new(|d| d.place_code == "TQ-NH-HT"),
+        ),
+        (
+            SearchFilters {
+                cooperative: Some("htx-nong-san-lang-can".into()),
+                ..Default::default()
+            },
+            Box::new(|d| d.cooperative_slug == "htx-nong-san-lang-can"),
+        ),
+        (
+            SearchFilters {
+                min_ocop_stars: Some(4),
+                ..Default::default()
+            },
+            Box::new(|d| d.ocop_stars.is_some_and(|s| s >= 4)),
+        ),
+        (
+            SearchFilters {
+                certification: Some("organic".into()),
+                ..Default::default()
+            },
+            Box::new(|d| d.certifications.contains(&"organic".to_owned())),
+        ),
+        (
+            SearchFilters {
+                in_season_month: Some(7),
+                ..Default::default()
+            },
+            Box::new(|d| d.season_months.contains(&7)),
+        ),
+        (
+            SearchFilters {
+                price_min: Some(100_000),
+                price_max: Some(400_000),
+                ..Default::default()
+            },
+            Box::new(|d| {
+                d.price_vnd
+                    .is_some_and(|p| (100_000..=400_000).contains(&p))
+            }),
+        ),
+        (
+            SearchFilters {
+                price_max: Some(50_000),
+                ..Default::default()
+            },
+            Box::new(|d| d.price_vnd.is_some_and(|p| p <= 50_000)),
+        ),
+        (
+            // 2026-02-01..2026-02-11 overlaps the pear blossom festival (02-10..02-12).
+            SearchFilters {
+                event_days: Some((day(2026, 2, 1), day(2026, 2, 11))),
+                ..Default::default()
+            },
+            Box::new(|d| d.slug == "le-hoi-mua-hoa-le-hong-thai"),
+        ),
+        (
+            SearchFilters {
+                kind: Some("product".into()),
+                place: Some("TQ-LB".into()),
+                min_ocop_stars: Some(3),
+                ..Default::default()
+            },
+            Box::new(|d| {
+                d.kind == "product"
+                    && d.place_path.contains(&"TQ-LB".to_owned())
+                    && d.ocop_stars.is_some_and(|s| s >= 3)
+            }),
+        ),
+        (
+            SearchFilters {
+                cooperative: Some("no \"such\" \\ coop".into()),
+                ..Default::default()
+            },
+            Box::new(|_| false),
+        ),
+    ];
+    for (filters, pred) in cases {
+        let expected = f.ids_where(|d| pred(d));
+        assert_eq!(f.filtered(filters.clone()).await, expected, "{filters:?}");
+    }
+    // Filters combine with text.
+    let q = SearchQuery {
+        filters: SearchFilters {
+            kind: Some("experience".into()),
+            ..Default::default()
+        },
+        ..SearchQuery::text("che shan tuyet")
+    };
+    let r = f.search(&q).await;
+    assert_eq!(r.hits[0].slug, "trai-nghiem-hai-che-shan-tuyet");
+    assert!(r.hits.iter().all(|h| f.doc(&h.slug).kind == "experience"));
+}
+
+type Predicate = Box<dyn Fn(&SearchDocument) -> bool + Send + Sync>;
+
+fn expected_facets(docs: &[SearchDocument]) -> BTreeMap<String, BTreeMap<String, u64>> {
+    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut add = |name: &str, value: String| {
+        *out.entry(name.to_owned())
+            .or_default()
+            .entry(value)
+            .or_default() += 1;
+    };
+    for d in docs {
+        add("kind", d.kind.clone());
+        add("category_code", d.category_code.clone());
+        for p in &d.place_path {
+            add("place_path", p.clone());
+        }
+        add("cooperative_slug", d.cooperative_slug.clone());
+        if let Some(s) = d.ocop_stars {
+            add("ocop_stars", s.to_string());
+        }
+        for c in &d.certifications {
+            add("certifications", c.clone());
+        }
+        for m in &d.season_months {
+            add("season_months", m.to_string());
+        }
+    }
+    out
+}
+
+async fn facet_counts_match_the_catalogue(f: Arc<Fixture>) {
+    let q = SearchQuery {
+        facets: true,
+        ..SearchQuery::text("")
+    };
+    let r = f.search(&q).await;
+    assert_eq!(r.facets, expected_facets(&f.docs));
+    // With a filter, facets count the filtered set.
+    let q = SearchQuery {
+        facets: true,
+        filters: SearchFilters {
+            category: Some("fruit".into()),
+            ..Default::default()
+        },
+        ..SearchQuery::text("")
+    };
+    let r = f.search(&q).await;
+    let fruit: Vec<SearchDocument> = f
+        .docs
+        .iter()
+        .filter(|d| d.category_code == "fruit")
+        .cloned()
+        .collect();
+    assert_eq!(r.facets["kind"], expected_facets(&fruit)["kind"]);
+    assert_eq!(
+        r.facets["place_path"],
+        expected_facets(&fruit)["place_path"]
+    );
+    assert_eq!(r.total as usize, fruit.len());
+}
+
+async fn sorts_order_results(f: Arc<Fixture>) {
+    let browse = |sort| SearchQuery {
+        sort,
+        limit: 100,
+        ..SearchQuery::text("")
+    };
+    let prices = |r: &SearchResults| -> Vec<Option<i64>> {
+        r.hits.iter().map(|h| f.doc(&h.slug).price_vnd).collect()
+    };
+    let r = f.search(&browse(SortOrder::PriceAsc)).await;
+    let p = prices(&r);
+    let priced: Vec<i64> = p.iter().map_while(|x| *x).collect();
+    assert!(priced.windows(2).all(|w| w[0] <= w[1]), "{p:?}");
+    assert!(
+        p[priced.len()..].iter().all(Option::is_none),
+        "unpriced last: {p:?}"
+    );
+    assert_eq!(r.hits.len(), f.docs.len());
+    let r = f.search(&browse(SortOrder::PriceDesc)).await;
+    let p = prices(&r);
+    let priced: Vec<i64> = p.iter().map_while(|x| *x).collect();
+    assert!(priced.windows(2).all(|w| w[0] >= w[1]), "{p:?}");
+    let r = f.search(&browse(SortOrder::Newest)).await;
+    let ids: Vec<i64> = r.hits.iter().map(|h| h.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+    // Nearest to Khau Mút.
+    let km = f.doc("homestay-ban-na-tang");
+    let q = SearchQuery {
+        near: Some((km.lat, km.lng)),
+        ..browse(SortOrder::Nearest)
+    };
+    let r = f.search(&q).await;
+    assert_eq!(f.doc(&r.hits[0].slug).place_code, "TQ-NH-KM");
+    let dist: Vec<f64> = r
+        .hits
+        .iter()
+        .map(|h| {
+            let d = f.doc(&h.slug);
+            vungcao::search::embedded::distance_m((km.lat, km.lng), (d.lat, d.lng))
+        })
+        .collect();
+    assert!(dist.windows(2).all(|w| w[0] <= w[1] + 1.0), "{dist:?}");
+    // Sort with text: within the matching set.
+    let q = SearchQuery {
+        sort: SortOrder::PriceAsc,
+        ..SearchQuery::text("che shan tuyet")
+    };
+    let r = f.search(&q).await;
+    let p: Vec<i64> = r
+        .hits
+        .iter()
+        .take(4)
+        .filter_map(|h| f.doc(&h.slug).price_vnd)
+        .collect();
+    assert!(p.windows(2).all(|w| w[0] <= w[1]), "{p:?}");
+}
+
+async fn empty_query_browses_everything(f: Arc<Fixture>) {
+    let q = SearchQuery {
+        limit: 10,
+        facets: true,
+        ..SearchQuery::text("")
+    };
+    let r = f.search(&q).await;
+    assert_eq!(r.total as usize, f.docs.len());
+    assert_eq!(r.hits.len(), 10);
+    let n = f.docs.len() as i64;
+    assert_eq!(r.hits[0].id, n, "newest first");
+    assert_eq!(
+        r.facets["kind"].values().sum::<u64>() as usize,
+        f.docs.len()
+    );
+    // Paging.
+    let q = SearchQuery {
+        offset: 10,
+        limit: 5,
+        ..SearchQuery::text("   ")
+    };
+    let ids: Vec<i64> = f.search(&q).await.hits.iter().map(|h| h.id).collect();
+    assert_eq!(ids, (n - 14..=n - 10).rev().collect::<Vec<_>>());
+}
+
+async fn hostile_input_never_errors(f: Arc<Fixture>) {
+    let long = "chè ".repeat(2_500);
+    let junk = "x".repeat(10_000);
+    let inputs = [
+        long.as_str(),
+        junk.as_str(),
+        "\" * : ( ) [ ] ~ ^ - + AND OR NOT",
+        "\"unterminated",
+        "name_vi:che OR id:1",
+        "(che AND",
+        "*",
+        "che~2^5",
+        "-cam +sanh",
+        "\\\\\" \\",
+        "🍵🍐 \u{0000} \u{202e}gnirts",
+        "c\u{0300}\u{0301}\u{0302}\u{0303}",
+        "ＣＨＥ",
+        "' OR 1=1 --",
+    ];
+    for text in inputs {
+        let q = SearchQuery {
+            facets: true,
+            ..SearchQuery::text(text)
+        };
+        let r = f.search(&q).await;
+        assert!(r.hits.len() <= 20, "{text}");
+    }
+    // Operators are just separators: the query still finds tea.
+    let hits = f.text("che -shan +tuyet (co thu)").await;
+    assert!(
+        position(&hits, "che-shan-tuyet-co-thu-hong-thai") < 3,
+        "{hits:?}"
+    );
+    // Absurd paging is bounded.
+    let q = SearchQuery {
+        offset: usize::MAX,
+        limit: usize::MAX,
+        ..SearchQuery::text("che")
+    };
+    assert!(f.search(&q).await.hits.is_empty());
+}
+
+async fn upsert_is_idempotent_and_delete_removes(f: Arc<Fixture>) {
+    let n = f.docs.len() as u64;
+    assert_eq!(f.index.doc_count().await.unwrap(), n);
+    let expected: Vec<i64> = (1..=n as i64).collect();
+    assert_eq!(f.index.all_ids().await.unwrap(), expected);
+    // Same document twice, in one batch and again later.
+    let mut pear = f.doc("le-vang-hong-thai").clone();
+    f.index
+        .upsert(vec![pear.clone(), pear.clone()])
+        .await
+        .unwrap();
+    f.index.upsert(vec![pear.clone()]).await.unwrap();
+    assert_eq!(f.index.doc_count().await.unwrap(), n);
+    let hits = f.text("le vang").await;
+    assert_eq!(hits.iter().filter(|h| *h == "le-vang-hong-thai").count(), 1);
+    // Replacing changes what is found.
+    pear.name_vi = "Lê tai nâu Hồng Thái".into();
+    pear.slug = "le-tai-nau-hong-thai".into();
+    f.index.upsert(vec![pear.clone()]).await.unwrap();
+    assert_eq!(f.text("le tai nau").await[0], "le-tai-nau-hong-thai");
+    assert!(!f
+        .text("le vang hong thai")
+        .await
+        .contains(&"le-vang-hong-thai".to_owned()));
+    // Delete, twice, plus unknown ids.
+    f.index.delete(&[pear.id, 9_999]).await.unwrap();
+    f.index.delete(&[pear.id]).await.unwrap();
+    assert_eq!(f.index.doc_count().await.unwrap(), n - 1);
+    assert!(!f
+        .text("le tai nau")
+        .await
+        .contains(&"le-tai-nau-hong-thai".to_owned()));
+    assert!(!f.index.all_ids().await.unwrap().contains(&pear.id));
+    f.index.delete(&[]).await.unwrap();
+    f.index.upsert(Vec::new()).await.unwrap();
+}
+
+async fn rebuild_swaps_without_an_empty_moment(f: Arc<Fixture>) {
+    let n = f.docs.len() as u64;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let f = Arc::clone(&f);
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            let mut checks = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) || checks == 0 {
+                let r = f.search(&SearchQuery::text("")).await;
+                assert_eq!(r.total, n, "search saw a partial or empty index");
+                let hits = f.text("che shan tuyet").await;
+                assert!(!hits.is_empty(), "text search saw an empty index");
+                checks += 1;
+                tokio::task::yield_now().await;
+            }
+            checks
+        })
+    };
+    let progress = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&progress);
+    let count = f
+        .index
+        .rebuild(f.docs.clone(), move |done, total| {
+            seen.lock().unwrap().push((done, total));
+        })
+        .await
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let checks = watcher.await.unwrap();
+    assert!(checks > 0);
+    assert_eq!(count, n);
+    assert_eq!(
+        progress.lock().unwrap().last(),
+        Some(&(n as usize, n as usize))
+    );
+    assert_eq!(f.index.doc_count().await.unwrap(), n);
+    assert_eq!(f.text("duong phen").await[0], "duong-phen-mia");
+    // Writes still work on the new generation; a smaller rebuild replaces the contents.
+    f.index.delete(&[1]).await.unwrap();
+    assert_eq!(f.index.doc_count().await.unwrap(), n - 1);
+    let half: Vec<SearchDocument> = f.docs.iter().filter(|d| d.id % 2 == 0).cloned().collect();
+    let kept = half.len() as u64;
+    f.index.rebuild(half, |_, _| {}).await.unwrap();
+    assert_eq!(f.index.doc_count().await.unwrap(), kept);
+    assert!(f
+        .index
+        .all_ids()
+        .await
+        .unwrap()
+        .iter()
+        .all(|id| id % 2 == 0));
+}
+
+#[tokio::test]
+async fn tantivy_index_survives_reopen_and_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let docs = demo_documents();
+    {
+        let index = SearchIndex::open_tantivy(&path).unwrap();
+        assert_eq!(index.backend_name(), "tantivy");
+        index.rebuild(docs.clone(), |_, _| {}).await.unwrap();
+        index.delete(&[2]).await.unwrap();
+    }
+    let index = SearchIndex::open_tantivy(&path).unwrap();
+    assert_eq!(index.doc_count().await.unwrap() as usize, docs.len() - 1);
+    let pointer = std::fs::read_to_string(path.join("CURRENT")).unwrap();
+    let gens: Vec<String> = std::fs::read_dir(&path)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("gen-"))
+        .collect();
+    assert_eq!(
+        gens,
+        vec![pointer.trim().to_owned()],
+        "old generations removed"
+    );
+}
