@@ -276,6 +276,15 @@ fn main() {
     }
     println!();
     println!("targets through HTTP later: p95 ≤ 3 ms plain, ≤ 7 ms with filter + facets");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "machine: {} cores, load average during run: {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
 }
 
 fn dir_size(path: &std::path::Path) -> u64 {

@@ -13,7 +13,7 @@
 use super::analyze::{self, DocText, Word};
 use super::{SearchDocument, SearchError, SearchHit, SearchQuery, SearchResults, SortOrder};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -192,6 +192,8 @@ fn to_tantivy_doc(f: &Fields, doc: &SearchDocument) -> TantivyDocument {
 struct Generation {
     number: u64,
     reader: IndexReader,
+    /// Facet counts of the whole index, per searcher generation (the browse landing page).
+    facet_cache: Mutex<Option<(u64, Facets)>>,
     writer: Mutex<Option<IndexWriter<TantivyDocument>>>,
 }
 
@@ -228,6 +230,7 @@ impl Generation {
         Ok(Generation {
             number,
             reader,
+            facet_cache: Mutex::new(None),
             writer: Mutex::new(Some(writer)),
         })
     }
@@ -633,7 +636,7 @@ fn word_query(f: &Fields, w: &Word, weight: f32, last: bool) -> Box<dyn Query> {
     Box::new(DisjunctionMaxQuery::new(alts))
 }
 
-fn text_query(f: &Fields, words: &[Word]) -> Option<Box<dyn Query>> {
+fn text_query(f: &Fields, words: &[Word], all_required: bool) -> Option<Box<dyn Query>> {
     let n = words.len();
     if n == 0 {
         return None;
@@ -643,7 +646,11 @@ fn text_query(f: &Fields, words: &[Word]) -> Option<Box<dyn Query>> {
         .enumerate()
         .map(|(i, w)| {
             let weight = WORD_UNIT * (1u32 << (n - 1 - i)) as f32;
-            let occur = if i == 0 { Occur::Must } else { Occur::Should };
+            let occur = if i == 0 || all_required {
+                Occur::Must
+            } else {
+                Occur::Should
+            };
             (occur, word_query(f, w, weight, i + 1 == n))
         })
         .collect();
@@ -695,9 +702,9 @@ fn filter_clauses(f: &Fields, q: &SearchQuery) -> Vec<Box<dyn Query>> {
     out
 }
 
-fn build_query(f: &Fields, q: &SearchQuery, words: &[Word]) -> Box<dyn Query> {
+fn build_query(f: &Fields, q: &SearchQuery, words: &[Word], all_required: bool) -> Box<dyn Query> {
     let filters = filter_clauses(f, q);
-    let text = text_query(f, words);
+    let text = text_query(f, words, all_required);
     if filters.is_empty() {
         return text.unwrap_or_else(|| Box::new(AllQuery));
     }
@@ -715,6 +722,8 @@ fn build_query(f: &Fields, q: &SearchQuery, words: &[Word]) -> Box<dyn Query> {
 // ---------------------------------------------------------------------------------------------
 // Collecting: top-k by a sort key, exact count, facet counts, all in one pass.
 
+type Facets = BTreeMap<String, BTreeMap<String, u64>>;
+
 /// Compared lexicographically, larger first.
 type SortKey = [i64; 4];
 
@@ -729,6 +738,8 @@ enum KeyMode {
 }
 
 struct TopCollector {
+    /// False for browse/filter-only queries: every score is 0, so skip scoring.
+    scoring: bool,
     mode: KeyMode,
     keep: usize,
     facets: bool,
@@ -736,6 +747,8 @@ struct TopCollector {
 
 struct FacetCounter {
     name: &'static str,
+    /// At most one value per document: read with `first`, cheaper than `values_for_doc`.
+    single: bool,
     column: StrColumn,
     counts: Vec<u64>,
 }
@@ -743,7 +756,10 @@ struct FacetCounter {
 struct TopSegment {
     mode: KeyMode,
     keep: usize,
-    heap: BinaryHeap<Reverse<(SortKey, DocId)>>,
+    /// Candidates; pruned to the best `keep` (quickselect) whenever it doubles.
+    buffer: Vec<(SortKey, DocId)>,
+    /// The smallest key kept by the last prune: anything not above it cannot enter the top-k.
+    threshold: Option<SortKey>,
     count: u64,
     id: Column<i64>,
     slug: Option<StrColumn>,
@@ -775,31 +791,48 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 impl TopSegment {
-    fn key(&self, doc: DocId, score: Score) -> SortKey {
-        let id = self.id.first(doc).unwrap_or(0);
-        let words = (f64::from(score) / f64::from(WORD_UNIT)).floor() as i64;
+    fn prune(&mut self) {
+        if self.buffer.len() > self.keep && self.keep > 0 {
+            self.buffer
+                .select_nth_unstable_by(self.keep - 1, |a, b| b.0.cmp(&a.0));
+            self.buffer.truncate(self.keep);
+            self.threshold = self.buffer.iter().map(|e| e.0).min();
+        }
+    }
+
+    /// The first key component, cheap (from the score only) for every mode.
+    fn head(&self, score: Score) -> i64 {
+        match self.mode {
+            KeyMode::Relevance => quantize(score),
+            _ => (f64::from(score) / f64::from(WORD_UNIT)).floor() as i64,
+        }
+    }
+
+    /// The full key; the last component is the negated doc id so ties are deterministic.
+    fn key(&self, head: i64, doc: DocId, score: Score) -> SortKey {
         let rel = quantize(score);
+        let tie = -i64::from(doc);
         match self.mode {
             KeyMode::Relevance => [
-                rel,
+                head,
                 -(self.name_len.first(doc).unwrap_or(0) as i64),
                 self.published.first(doc).unwrap_or(0),
-                -id,
+                tie,
             ],
-            KeyMode::Newest => [words, self.published.first(doc).unwrap_or(0), rel, -id],
+            KeyMode::Newest => [head, self.published.first(doc).unwrap_or(0), rel, tie],
             KeyMode::PriceAsc => [
-                words,
+                head,
                 self.price.first(doc).map_or(i64::MIN, |p| -p),
                 rel,
-                -id,
+                tie,
             ],
-            KeyMode::PriceDesc => [words, self.price.first(doc).unwrap_or(i64::MIN), rel, -id],
+            KeyMode::PriceDesc => [head, self.price.first(doc).unwrap_or(i64::MIN), rel, tie],
             KeyMode::Nearest(lat, lng) => {
                 let d = match (self.lat.first(doc), self.lng.first(doc)) {
                     (Some(a), Some(b)) => -(distance_m((lat, lng), (a, b)) as i64),
                     _ => i64::MIN,
                 };
-                [words, d, rel, -id]
+                [head, d, rel, tie]
             }
         }
     }
@@ -811,30 +844,47 @@ impl SegmentCollector for TopSegment {
     fn collect(&mut self, doc: DocId, score: Score) {
         self.count += 1;
         for facet in &mut self.facets {
-            for ord in facet.column.ords().values_for_doc(doc) {
-                if let Some(c) = facet.counts.get_mut(ord as usize) {
-                    *c += 1;
+            if facet.single {
+                if let Some(ord) = facet.column.ords().first(doc) {
+                    if let Some(c) = facet.counts.get_mut(ord as usize) {
+                        *c += 1;
+                    }
+                }
+            } else {
+                for ord in facet.column.ords().values_for_doc(doc) {
+                    if let Some(c) = facet.counts.get_mut(ord as usize) {
+                        *c += 1;
+                    }
                 }
             }
         }
         if self.keep == 0 {
             return;
         }
-        let key = self.key(doc, score);
-        if self.heap.len() < self.keep {
-            self.heap.push(Reverse((key, doc)));
-        } else if let Some(Reverse((worst, _))) = self.heap.peek() {
-            if key > *worst {
-                self.heap.pop();
-                self.heap.push(Reverse((key, doc)));
+        let head = self.head(score);
+        if let Some(threshold) = &self.threshold {
+            // Cheap early-out on the first component, then on the whole key.
+            if head < threshold[0] {
+                return;
             }
+        }
+        let key = self.key(head, doc, score);
+        if let Some(threshold) = &self.threshold {
+            if key <= *threshold {
+                return;
+            }
+        }
+        self.buffer.push((key, doc));
+        if self.buffer.len() >= 2 * self.keep + 16 {
+            self.prune();
         }
     }
 
-    fn harvest(self) -> Self::Fruit {
-        let mut hits = Vec::with_capacity(self.heap.len());
+    fn harvest(mut self) -> Self::Fruit {
+        self.prune();
+        let mut hits = Vec::with_capacity(self.buffer.len());
         let mut buf = String::new();
-        for Reverse((key, doc)) in self.heap {
+        for (key, doc) in std::mem::take(&mut self.buffer) {
             let id = self.id.first(doc).unwrap_or(0);
             let mut slug = String::new();
             if let Some(col) = &self.slug {
@@ -890,8 +940,13 @@ impl Collector for TopCollector {
             for name in FACETS {
                 if let Some(column) = ff.str(name)? {
                     let counts = vec![0; column.num_terms()];
+                    let single = !matches!(
+                        column.ords().get_cardinality(),
+                        tantivy::columnar::Cardinality::Multivalued
+                    );
                     facets.push(FacetCounter {
                         name,
+                        single,
                         column,
                         counts,
                     });
@@ -901,7 +956,8 @@ impl Collector for TopCollector {
         Ok(TopSegment {
             mode: self.mode,
             keep: self.keep,
-            heap: BinaryHeap::with_capacity(self.keep + 1),
+            buffer: Vec::with_capacity(2 * self.keep + 16),
+            threshold: None,
             count: 0,
             id: ff.i64("id")?,
             slug: ff.str("slug")?,
@@ -915,7 +971,7 @@ impl Collector for TopCollector {
     }
 
     fn requires_scoring(&self) -> bool {
-        true
+        self.scoring
     }
 
     fn merge_fruits(
@@ -957,7 +1013,6 @@ fn search_generation(
     q: &SearchQuery,
 ) -> Result<SearchResults, SearchError> {
     let words = analyze::query_words(&q.text);
-    let query = build_query(fields, q, &words);
     let limit = q.limit.min(MAX_LIMIT);
     let offset = q.offset.min(MAX_OFFSET);
     let mode = match (q.sort, q.near) {
@@ -970,13 +1025,35 @@ fn search_generation(
         (SortOrder::Nearest, None) if words.is_empty() => KeyMode::Newest,
         (SortOrder::Nearest, None) => KeyMode::Relevance,
     };
-    let collector = TopCollector {
-        mode,
-        keep: if limit == 0 { 0 } else { offset + limit },
-        facets: q.facets,
-    };
+    let keep = if limit == 0 { 0 } else { offset + limit };
     let searcher = generation.reader.searcher();
-    let top = searcher.search(&*query, &collector).map_err(backend)?;
+    let whole_index = words.is_empty() && filter_clauses(fields, q).is_empty();
+    let cached_facets = q.facets && whole_index;
+    let collector = TopCollector {
+        scoring: !words.is_empty(),
+        mode,
+        keep,
+        facets: q.facets && !cached_facets,
+    };
+    let run = |all_required: bool| {
+        let query = build_query(fields, q, &words, all_required);
+        searcher.search(&*query, &collector).map_err(backend)
+    };
+    // Like Meilisearch's `last` strategy: documents matching every word when there are enough
+    // of them; otherwise the last words are progressively optional (ranked below full matches).
+    let mut top = if words.len() > 1 {
+        let strict = run(true)?;
+        if strict.count as usize >= keep.max(1) {
+            strict
+        } else {
+            run(false)?
+        }
+    } else {
+        run(false)?
+    };
+    if cached_facets {
+        top.facets = whole_index_facets(generation, &searcher)?;
+    }
     Ok(SearchResults {
         hits: top
             .hits
@@ -988,6 +1065,31 @@ fn search_generation(
         total: top.count,
         facets: top.facets,
     })
+}
+
+fn whole_index_facets(
+    generation: &Generation,
+    searcher: &tantivy::Searcher,
+) -> Result<Facets, SearchError> {
+    let id = searcher.generation().generation_id();
+    let lock_err = |_| SearchError::Backend("facet cache lock poisoned".into());
+    if let Some((cached_id, facets)) = &*generation.facet_cache.lock().map_err(lock_err)? {
+        if *cached_id == id {
+            return Ok(facets.clone());
+        }
+    }
+    let collector = TopCollector {
+        scoring: false,
+        mode: KeyMode::Newest,
+        keep: 0,
+        facets: true,
+    };
+    let facets = searcher
+        .search(&AllQuery, &collector)
+        .map_err(backend)?
+        .facets;
+    *generation.facet_cache.lock().map_err(lock_err)? = Some((id, facets.clone()));
+    Ok(facets)
 }
 
 #[cfg(test)]
