@@ -61,6 +61,16 @@ pub enum Command {
     },
     /// Print every place, category, cooperative and published listing as catalogue JSON.
     Export,
+    /// Rebuild the search index from the database into a fresh index, then swap it in.
+    /// (The embedded index belongs to one process: with a server running, use
+    /// `POST /api/v1/admin/reindex` instead.)
+    Reindex,
+    /// Compare the database with the search index and report differences.
+    Check {
+        /// Repair the differences through the outbox.
+        #[arg(long)]
+        fix: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +123,17 @@ pub enum TokenCommand {
         #[arg(long)]
         label: Option<String>,
     },
+}
+
+async fn open_db_and_search(
+    settings: &Settings,
+) -> anyhow::Result<(Db, crate::search::SearchIndex)> {
+    let db = {
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || open_db(&settings)).await??
+    };
+    let index = crate::startup::open_search(settings).await?;
+    Ok((db, index))
 }
 
 fn open_db(settings: &Settings) -> anyhow::Result<Db> {
@@ -171,7 +192,61 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             app.run_until_stopped().await?;
         }
-        command => {
+        Command::Reindex => {
+            let (db, index) = open_db_and_search(&settings).await?;
+            let started = std::time::Instant::now();
+            let n = crate::indexer::reindex(&db, &index, progress_printer("indexed"))
+                .await
+                .map_err(|e| anyhow!("reindex failed: {e}"))?;
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "{n} listings indexed in {secs:.1} s ({:.0} documents/s, {})",
+                n as f64 / secs.max(1e-9),
+                index.backend_name()
+            );
+        }
+        Command::Check { fix } => {
+            let (db, index) = open_db_and_search(&settings).await?;
+            let drift = crate::indexer::check(&db, &index)
+                .await
+                .map_err(|e| anyhow!("check failed: {e}"))?;
+            let pending = db
+                .run(crate::store::outbox::pending)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!(
+                "missing from the index: {} {:?}\nin the index but not published: {} {:?}\noutbox rows waiting: {pending}",
+                drift.missing.len(),
+                drift.missing.iter().take(20).collect::<Vec<_>>(),
+                drift.extra.len(),
+                drift.extra.iter().take(20).collect::<Vec<_>>(),
+            );
+            if drift != crate::indexer::Drift::default() {
+                if fix {
+                    crate::indexer::fix(&db, &index, &drift)
+                        .await
+                        .map_err(|e| anyhow!("fix failed: {e}"))?;
+                    let after = crate::indexer::check(&db, &index)
+                        .await
+                        .map_err(|e| anyhow!("check failed: {e}"))?;
+                    if after != crate::indexer::Drift::default() {
+                        bail!("differences remain after --fix: {after:?}");
+                    }
+                    println!("fixed");
+                } else {
+                    bail!("the index differs from the database (run `vungcao check --fix`)");
+                }
+            } else {
+                println!("the index matches the database");
+            }
+        }
+        command @ (Command::Migrate
+        | Command::Demo(_)
+        | Command::Coop { .. }
+        | Command::User { .. }
+        | Command::Token { .. }
+        | Command::Import { .. }
+        | Command::Export) => {
             // Everything else is blocking database work.
             tokio::task::spawn_blocking(move || run_blocking(command, settings)).await??;
         }
@@ -181,7 +256,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 
 fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve { .. } => unreachable_serve(),
+        Command::Serve { .. } | Command::Reindex | Command::Check { .. } => unreachable_async(),
         Command::Migrate => {
             let db = Db::connect(&settings.database_url(), 1)?;
             let n = db.migrate()?;
@@ -291,6 +366,6 @@ fn describe_fields(e: &crate::error::AppError) -> String {
         .join("; ")
 }
 
-fn unreachable_serve() -> anyhow::Result<()> {
-    bail!("serve runs on the async runtime")
+fn unreachable_async() -> anyhow::Result<()> {
+    bail!("this command runs on the async runtime")
 }

@@ -6,7 +6,8 @@ use crate::api::ops::Metrics;
 use crate::api::session::LoginLimiter;
 use crate::config::Settings;
 use crate::error::{AppError, Code};
-use crate::store::Db;
+use crate::search::SearchIndex;
+use crate::store::{listings, Db};
 use actix_web::dev::{Server, Service};
 use actix_web::middleware::Compress;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -18,6 +19,7 @@ use std::time::Instant;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
+    pub search: Arc<SearchIndex>,
     pub metrics: Metrics,
     pub login_limiter: LoginLimiter,
 }
@@ -25,6 +27,51 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    search: Arc<SearchIndex>,
+    indexer: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The search backend the settings name: Meilisearch when `VUNGCAO_MEILI_URL` is set, else the
+/// embedded index under the data dir.
+pub async fn open_search(settings: &Settings) -> anyhow::Result<SearchIndex> {
+    match &settings.meili_url {
+        Some(url) => SearchIndex::connect_meili(
+            url,
+            settings.meili_key.as_ref().map(|k| k.expose().to_owned()),
+            &settings.meili_index,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot use Meilisearch at {url}: {e}")),
+        None => {
+            let dir = settings.search_dir();
+            tokio::task::spawn_blocking(move || SearchIndex::open_tantivy(&dir))
+                .await?
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot open the search index in {} ({e}); is another vungcao process using it?",
+                        settings.search_dir().display()
+                    )
+                })
+        }
+    }
+}
+
+/// An empty index next to a database with published listings (a fresh index folder, a new
+/// schema version, a new Meilisearch) is rebuilt in the background.
+async fn rebuild_if_empty(db: Db, index: Arc<SearchIndex>) {
+    let published = db.run(listings::count_published).await.unwrap_or(0);
+    let indexed = index.doc_count().await.unwrap_or(0);
+    let stale = matches!(&*index, SearchIndex::Tantivy(t) if t.needs_rebuild());
+    if published > 0 && (indexed == 0 || stale) {
+        tracing::info!(
+            published,
+            "search index is empty; rebuilding from the database"
+        );
+        match crate::indexer::reindex(&db, &index, |_, _| {}).await {
+            Ok(n) => tracing::info!(documents = n, "search index rebuilt"),
+            Err(e) => tracing::error!(error = %e, "search index rebuild failed"),
+        }
+    }
 }
 
 impl Application {
@@ -35,12 +82,20 @@ impl Application {
             let db = db.clone();
             tokio::task::spawn_blocking(move || db.migrate()).await??;
         }
+        let search = Arc::new(open_search(&settings).await?);
+        let indexer = if settings.indexer {
+            tokio::spawn(rebuild_if_empty(db.clone(), search.clone()));
+            Some(crate::indexer::spawn(db.clone(), search.clone()))
+        } else {
+            None
+        };
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             settings: Arc::new(settings),
             db,
+            search: search.clone(),
             metrics: Metrics::default(),
             login_limiter: LoginLimiter::default(),
         });
@@ -70,15 +125,53 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            search,
+            indexer,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Stops the server and the indexer (tests stop an app before dropping its database).
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            server: self.server.handle(),
+            indexer: self.indexer.as_ref().map(|i| i.abort_handle()),
+        }
+    }
+
+    /// The search index this app serves from (one writer per embedded index: share this one).
+    pub fn search(&self) -> Arc<SearchIndex> {
+        self.search.clone()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(indexer) = self.indexer {
+            indexer.abort();
+        }
+        result
+    }
+}
+
+pub struct Stopper {
+    server: actix_web::dev::ServerHandle,
+    indexer: Option<tokio::task::AbortHandle>,
+}
+
+impl Stopper {
+    /// Asks the server to stop at once and ends the indexer; returns without waiting.
+    pub fn stop(&self) {
+        if let Some(indexer) = &self.indexer {
+            indexer.abort();
+        }
+        // The stop command is sent when `stop` is called; awaiting only waits for completion.
+        drop(self.server.stop(false));
     }
 }
 

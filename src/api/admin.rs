@@ -22,7 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(update_cooperative)
         .service(create_user)
         .service(create_place)
-        .service(update_place);
+        .service(update_place)
+        .service(reindex);
 }
 
 /// Listings waiting for review, oldest first.
@@ -309,4 +310,23 @@ pub async fn update_place(
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "code": row.code, "name": row.name, "aliases": row.alias_list(), "skip_review": row.skip_review
     })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Reindexed {
+    pub documents: u64,
+    pub seconds: f64,
+}
+
+/// Rebuilds the search index from the database and swaps it in (search keeps answering from
+/// the old index meanwhile).
+#[utoipa::path(tag = "admin", responses((status = 200, body = Reindexed)), security(("bearer" = [])))]
+#[post("/api/v1/admin/reindex")]
+pub async fn reindex(state: web::Data<AppState>, _admin: Admin) -> Result<HttpResponse, AppError> {
+    let started = std::time::Instant::now();
+    let documents = crate::indexer::reindex(&state.db, &state.search, |_, _| {}).await?;
+    Ok(HttpResponse::Ok().json(Reindexed {
+        documents,
+        seconds: started.elapsed().as_secs_f64(),
+    }))
 }

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod ops;
 pub mod params;
 pub mod public;
+pub mod search;
 pub mod session;
 
 use actix_web::web;
@@ -16,6 +17,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(params::query_error))
         .configure(public::configure)
+        .configure(search::configure)
         .configure(session::configure)
         .configure(member::configure)
         .configure(admin::configure)

@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers, and a browsable page for it.
 
-use super::{admin, linkout, member, ops, public, session};
+use super::{admin, linkout, member, ops, public, search, session};
 use crate::error::Code;
 use actix_web::{get, web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -43,6 +43,7 @@ Errors are `application/problem+json` with a stable `code`."
         public::list_categories,
         public::get_cooperative,
         public::list_events,
+        search::search,
         session::login,
         session::logout,
         session::current_user,
@@ -64,6 +65,7 @@ Errors are `application/problem+json` with a stable `code`."
         admin::create_user,
         admin::create_place,
         admin::update_place,
+        admin::reindex,
         linkout::go,
         ops::healthz,
         ops::readyz,

@@ -89,7 +89,10 @@ pub async fn parse_filter(
             .run(move |conn| catalogue::place_and_descendants(conn, &place))
             .await;
         match codes {
-            Ok(codes) => filter.place_codes = Some(codes),
+            Ok(codes) => {
+                filter.place_codes = Some(codes);
+                filter.place = q.place.as_ref().map(|p| p.trim().to_owned());
+            }
             Err(e) if e.code == Code::InvalidQuery => p.push("place", "unknown place code"),
             Err(e) => return Err(e),
         }
@@ -100,7 +103,10 @@ pub async fn parse_filter(
             .run(move |conn| catalogue::cooperative_by_slug(conn, &slug))
             .await?;
         match coop {
-            Some(c) => filter.cooperative_id = Some(c.id),
+            Some(c) => {
+                filter.cooperative_id = Some(c.id);
+                filter.cooperative = Some(c.slug);
+            }
             None => p.push("cooperative", "unknown cooperative"),
         }
     }

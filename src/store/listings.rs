@@ -410,6 +410,10 @@ pub fn published_by_slug(
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListingFilter {
     pub kind: Option<ListingKind>,
+    /// The place code as asked for (`place_codes` holds it and everything under it).
+    pub place: Option<String>,
+    /// The cooperative slug as asked for.
+    pub cooperative: Option<String>,
     pub category: Option<String>,
     /// The place and everything under it, resolved by the caller.
     pub place_codes: Option<Vec<String>>,

@@ -40,16 +40,37 @@ pub fn enqueue(conn: &mut Conn, listing_ids: &[i64]) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The oldest rows that are due, at most `limit`.
-pub fn due(conn: &mut Conn, limit: i64) -> Result<Vec<OutboxRow>, AppError> {
+/// How long a claimed row stays invisible to other indexers (other replicas) before it may be
+/// claimed again, should this one die mid-batch.
+const LEASE_SECONDS: i64 = 60;
+
+/// Claims the oldest due rows, at most `limit`: they are leased to this caller, so replicas
+/// running their own indexer do not work on the same rows. A crash just lets the lease expire.
+pub fn claim(conn: &mut Conn, limit: i64) -> Result<Vec<OutboxRow>, AppError> {
     let at = now();
-    with_conn!(conn, |c| outbox::table
-        .filter(outbox::available_at.le(at))
-        .order(outbox::id.asc())
-        .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(c))
-    .map_err(AppError::from)
+    let lease_until = at + Duration::seconds(LEASE_SECONDS);
+    conn.transaction(|conn| {
+        let ids: Vec<i64> = with_conn!(conn, |c| outbox::table
+            .filter(outbox::available_at.le(at))
+            .order(outbox::id.asc())
+            .limit(limit)
+            .select(outbox::id)
+            .load(c))?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Re-checking `available_at` makes a concurrent claimer's rows drop out (PostgreSQL
+        // re-evaluates the condition on rows another transaction just updated).
+        with_conn!(conn, |c| diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(&ids))
+                .filter(outbox::available_at.le(at))
+        )
+        .set(outbox::available_at.eq(lease_until))
+        .returning(OutboxRow::as_returning())
+        .get_results(c))
+        .map_err(AppError::from)
+    })
 }
 
 /// Removes rows whose work is done (by row id, so a newer row for the same listing stays).

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub tea_token: String,
     /// Member of htx-cam-sanh-ham-yen.
     pub orange_token: String,
+    search: std::sync::Arc<vungcao::search::SearchIndex>,
+    stopper: vungcao::startup::Stopper,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -179,7 +181,11 @@ pub async fn spawn_app_with(
         {
             Ok(db) => Some(db),
             Err(e) if !postgres_required() => {
-                eprintln!("SKIPPED: PostgreSQL test ({e}); set VUNGCAO_REQUIRE_POSTGRES=1 to make this a failure");
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "SKIPPED: PostgreSQL test ({e}); set VUNGCAO_REQUIRE_POSTGRES=1 to make this a failure"
+                );
                 return None;
             }
             Err(e) => {
@@ -200,6 +206,8 @@ pub async fn spawn_app_with(
         .await
         .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let search = app.search();
+    let stopper = app.stopper();
     tokio::spawn(app.run_until_stopped());
     let db = Db::connect(&settings.database_url(), 4).expect("db");
     let (admin_token, tea_token, orange_token) = {
@@ -253,9 +261,18 @@ pub async fn spawn_app_with(
         admin_token,
         tea_token,
         orange_token,
+        search,
+        stopper,
         _dir: dir,
         _pg: pg,
     })
+}
+
+impl Drop for TestApp {
+    /// Stop the app before its database goes (fields drop after this).
+    fn drop(&mut self) {
+        self.stopper.stop();
+    }
 }
 
 impl TestApp {
@@ -275,6 +292,11 @@ impl TestApp {
         let res = self.get(path).await;
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The search index the app serves from.
+    pub async fn search(&self) -> std::sync::Arc<vungcao::search::SearchIndex> {
+        self.search.clone()
     }
 
     pub async fn send(
@@ -316,9 +338,10 @@ impl TestApp {
         tokio::task::spawn_blocking(move || {
             let mut conn = db.get().expect("conn");
             let mut out = String::new();
+            // Not the outbox: the indexer drains it in the background.
             for table in [
                 "categories", "places", "cooperatives", "users", "tokens", "listings",
-                "listing_certifications", "marketplace_links", "photos", "outbox", "link_clicks",
+                "listing_certifications", "marketplace_links", "photos", "link_clicks",
             ] {
                 #[derive(diesel::QueryableByName)]
                 struct N {
@@ -377,8 +400,27 @@ pub fn new_listing(name: &str) -> Value {
 }
 
 /// Generates `sqlite` and `postgres` variants of an async test `fn name(app: TestApp)`.
+/// With `@no_indexer` first, the app runs without its indexer, so outbox rows stay visible.
 #[macro_export]
 macro_rules! both_backends {
+    (@no_indexer $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, |s| s.indexer = false).await {
+                        super::$name(app).await;
+                    }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, |s| s.indexer = false).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {

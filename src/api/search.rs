@@ -1,0 +1,269 @@
+//! `GET /api/v1/search`: ranked published listings with facet counts, from the search index.
+
+use super::cache;
+use super::params::Params;
+use super::public::{parse_filter, ListQuery, MEDIA_BASE};
+use crate::error::{AppError, Code};
+use crate::search::{SearchFilters, SearchQuery, SortOrder};
+use crate::startup::AppState;
+use crate::store::listings::{self, epoch_day, ListingFilter, ListingView};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(search);
+}
+
+const MAX_QUERY_CHARS: usize = 500;
+const MAX_OFFSET: usize = 1000;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// What the shopper typed; diacritics optional ("che shan tuyet"), typos tolerated, the last
+    /// word matches as a prefix. Empty: browse everything.
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    /// A commune, or a province/former district and everything under it.
+    pub place: Option<String>,
+    pub cooperative: Option<String>,
+    /// Minimum OCOP stars.
+    pub ocop: Option<String>,
+    pub certification: Option<String>,
+    /// In season in this month (1–12).
+    pub month: Option<String>,
+    pub price_min: Option<String>,
+    pub price_max: Option<String>,
+    /// Events taking place between `from` and `to` (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `relevance` (default), `price_asc`, `price_desc`, `newest`, `nearest` (needs `near`).
+    pub sort: Option<String>,
+    /// `lat,lng` for `sort=nearest`.
+    pub near: Option<String>,
+    /// Include facet counts (default `true`).
+    pub facets: Option<String>,
+    pub cursor: Option<String>,
+    /// 1–50, default 20.
+    pub limit: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SearchPage {
+    pub query: String,
+    #[schema(value_type = String)]
+    pub sort: SortOrder,
+    /// Matching published listings (Meilisearch's estimate on that backend).
+    pub total: u64,
+    pub items: Vec<ListingView>,
+    /// facet → value → count, over every match (not just this page).
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The filters applied, as understood.
+    #[schema(value_type = Object)]
+    pub filters: serde_json::Value,
+    pub next: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    q: String,
+    o: usize,
+}
+
+fn fingerprint(query: &SearchQuery) -> String {
+    use sha2::{Digest, Sha256};
+    let text = format!(
+        "{}|{:?}|{:?}|{:?}",
+        query.text, query.filters, query.sort, query.near
+    );
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn parse_near(p: &mut Params, raw: Option<&String>) -> Option<(f64, f64)> {
+    let raw = raw?.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let mut parts = raw.split(',').map(|s| s.trim().parse::<f64>());
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(Ok(lat)), Some(Ok(lng)), None)
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) =>
+        {
+            Some((lat, lng))
+        }
+        _ => {
+            p.push("near", "must be latitude,longitude, e.g. 22.35,105.39");
+            None
+        }
+    }
+}
+
+fn to_search_filters(f: &ListingFilter) -> SearchFilters {
+    SearchFilters {
+        kind: f.kind.map(|k| k.as_str().to_owned()),
+        category: f.category.clone(),
+        place: f.place.clone(),
+        cooperative: f.cooperative.clone(),
+        min_ocop_stars: f.min_ocop_stars,
+        certification: f.certification.map(|c| c.code().to_owned()),
+        in_season_month: f.in_season_month,
+        price_min: f.price_min,
+        price_max: f.price_max,
+        event_days: None,
+    }
+}
+
+/// Ranked search over published listings, with facets.
+#[utoipa::path(
+    tag = "listings",
+    params(SearchParams),
+    responses(
+        (status = 200, body = SearchPage),
+        (status = 400, description = "invalid_query / invalid_cursor", body = crate::error::Problem)
+    )
+)]
+#[get("/api/v1/search")]
+pub async fn search(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<SearchParams>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let mut p = Params::default();
+    let common = ListQuery {
+        kind: q.kind.clone(),
+        category: q.category.clone(),
+        place: q.place.clone(),
+        cooperative: q.cooperative.clone(),
+        ocop: q.ocop.clone(),
+        certification: q.certification.clone(),
+        month: q.month.clone(),
+        price_min: q.price_min.clone(),
+        price_max: q.price_max.clone(),
+        ..ListQuery::default()
+    };
+    let filter = parse_filter(&state, &common, &mut p).await?;
+    let text = q.q.clone().unwrap_or_default();
+    if text.chars().count() > MAX_QUERY_CHARS {
+        p.push("q", "must be at most 500 characters");
+    }
+    let from = p.date("from", q.from.as_ref());
+    let to = p.date("to", q.to.as_ref());
+    let event_days = match (from, to) {
+        (None, None) => None,
+        (from, to) => {
+            let from = from.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let to = to.unwrap_or(from + chrono::Duration::days(365));
+            if to < from {
+                p.push("to", "must not be before from");
+            }
+            Some((epoch_day(from), epoch_day(to)))
+        }
+    };
+    let sort = p
+        .choice(
+            "sort",
+            q.sort.as_ref(),
+            |s| serde_json::from_value::<SortOrder>(serde_json::Value::String(s.into())).ok(),
+            "relevance, price_asc, price_desc, newest, nearest",
+        )
+        .unwrap_or_default();
+    let near = parse_near(&mut p, q.near.as_ref());
+    if sort == SortOrder::Nearest && near.is_none() {
+        p.push("near", "sort=nearest needs near=lat,lng");
+    }
+    let facets = p
+        .choice(
+            "facets",
+            q.facets.as_ref(),
+            |s| match s {
+                "true" | "1" => Some(true),
+                "false" | "0" => Some(false),
+                _ => None,
+            },
+            "true, false",
+        )
+        .unwrap_or(true);
+    let limit = p
+        .number("limit", q.limit.as_ref(), 1usize, 50)
+        .unwrap_or(20);
+    let cursor = p.text("cursor", q.cursor.as_ref(), 200);
+    p.finish()?;
+
+    let mut filters = to_search_filters(&filter);
+    filters.event_days = event_days;
+    let mut query = SearchQuery {
+        text: text.trim().to_owned(),
+        filters,
+        sort,
+        near,
+        offset: 0,
+        limit,
+        facets,
+    };
+    let print = fingerprint(&query);
+    if let Some(raw) = cursor {
+        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw.as_bytes())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Cursor>(&b).ok())
+            .filter(|c| c.q == print && c.o <= MAX_OFFSET)
+            .ok_or_else(|| {
+                AppError::new(Code::InvalidCursor)
+                    .with_detail("this cursor was made for a different search")
+            })?;
+        query.offset = decoded.o;
+    }
+    let results = state.search.search(&query).await.map_err(|e| {
+        AppError::unavailable(format!("search: {e}")).with_detail("search is unavailable right now")
+    })?;
+    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+    // The database has the last word: a listing unpublished a moment ago is not shown.
+    let items = state
+        .db
+        .run(move |conn| listings::views_by_ids(conn, &ids, true, MEDIA_BASE))
+        .await?;
+    let next_offset = query.offset + limit;
+    let next = (results.hits.len() == limit
+        && (next_offset as u64) < results.total
+        && next_offset <= MAX_OFFSET)
+        .then(|| {
+            let json = serde_json::to_vec(&Cursor {
+                q: print,
+                o: next_offset,
+            })
+            .unwrap_or_default();
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+        });
+    let applied = serde_json::json!({
+        "kind": filter.kind,
+        "category": filter.category,
+        "place": filter.place,
+        "cooperative": filter.cooperative,
+        "ocop": filter.min_ocop_stars,
+        "certification": filter.certification,
+        "month": filter.in_season_month,
+        "price_min": filter.price_min,
+        "price_max": filter.price_max,
+        "from": from,
+        "to": to,
+    });
+    let page = SearchPage {
+        query: query.text,
+        sort,
+        total: results.total,
+        items,
+        facets: results.facets,
+        filters: applied,
+        next,
+    };
+    Ok(cache::json(&req, &page))
+}

@@ -1,0 +1,196 @@
+//! The indexer: drains the outbox into the search index (at least once, idempotent by listing
+//! id), and rebuilds or checks the whole index from the database.
+
+use crate::error::AppError;
+use crate::search::{SearchDocument, SearchIndex};
+use crate::store::{listings, outbox, Db};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+const BATCH: i64 = 200;
+const IDLE_POLL: Duration = Duration::from_millis(200);
+
+/// Processes one batch of due outbox rows; returns how many rows it handled.
+pub async fn drain_once(db: &Db, index: &SearchIndex) -> Result<usize, AppError> {
+    let rows = db.run(|conn| outbox::claim(conn, BATCH)).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.listing_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // The document is read now, after the change committed, so the index gets the latest state.
+    let docs = {
+        let ids = ids.clone();
+        db.run(move |conn| listings::search_documents(conn, &ids))
+            .await?
+    };
+    let present: BTreeSet<i64> = docs.iter().map(|d| d.id).collect();
+    let gone: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !present.contains(id))
+        .collect();
+    let result = async {
+        index.upsert(docs).await?;
+        index.delete(&gone).await
+    }
+    .await;
+    let handled = rows.len();
+    match result {
+        Ok(()) => {
+            let row_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            db.run(move |conn| outbox::complete(conn, &row_ids)).await?;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, rows = handled, "indexing failed; will retry with back-off");
+            let message = e.to_string();
+            db.run(move |conn| outbox::retry_later(conn, &rows, &message))
+                .await?;
+        }
+    }
+    Ok(handled)
+}
+
+/// Drains until nothing is due (used by tests and `check --fix`).
+pub async fn drain_all(db: &Db, index: &SearchIndex) -> Result<usize, AppError> {
+    let mut total = 0;
+    loop {
+        let n = drain_once(db, index).await?;
+        if n == 0 {
+            return Ok(total);
+        }
+        total += n;
+    }
+}
+
+/// Runs for the life of the process: drains the outbox whenever rows are due.
+pub fn spawn(db: Db, index: Arc<SearchIndex>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut failures = 0u32;
+        loop {
+            match drain_once(&db, &index).await {
+                Ok(0) => {
+                    failures = 0;
+                    tokio::time::sleep(IDLE_POLL).await;
+                }
+                Ok(_) => failures = 0,
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    let wait = Duration::from_millis(250 * 2u64.pow(failures.min(7)));
+                    tracing::warn!(error = %e, ?wait, "outbox unavailable");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    })
+}
+
+/// Published listings as search documents, read from the database in batches as the index
+/// builder asks for them (blocking: the builder runs it on a blocking thread).
+struct DatabaseDocuments {
+    db: Db,
+    after: i64,
+    buffer: std::vec::IntoIter<SearchDocument>,
+    remaining: usize,
+    failed: Option<AppError>,
+}
+
+impl Iterator for DatabaseDocuments {
+    type Item = SearchDocument;
+
+    fn next(&mut self) -> Option<SearchDocument> {
+        loop {
+            if let Some(doc) = self.buffer.next() {
+                self.remaining = self.remaining.saturating_sub(1);
+                return Some(doc);
+            }
+            if self.failed.is_some() {
+                return None;
+            }
+            let batch = self.db.get().and_then(|mut conn| {
+                let ids = listings::published_ids_after(&mut conn, self.after, 1000)?;
+                let docs = listings::search_documents(&mut conn, &ids)?;
+                Ok((ids, docs))
+            });
+            match batch {
+                Ok((ids, _)) if ids.is_empty() => return None,
+                Ok((ids, docs)) => {
+                    self.after = ids.last().copied().unwrap_or(self.after);
+                    self.buffer = docs.into_iter();
+                }
+                Err(e) => {
+                    self.failed = Some(e);
+                    return None;
+                }
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+/// Rebuilds the index from the database into a fresh index and swaps it in.
+pub async fn reindex(
+    db: &Db,
+    index: &SearchIndex,
+    progress: impl FnMut(usize, usize) + Send + 'static,
+) -> Result<u64, AppError> {
+    let total = db.run(listings::count_published).await?;
+    let docs = DatabaseDocuments {
+        db: db.clone(),
+        after: 0,
+        buffer: Vec::new().into_iter(),
+        remaining: usize::try_from(total).unwrap_or(0),
+        failed: None,
+    };
+    index
+        .rebuild(docs, progress)
+        .await
+        .map_err(|e| AppError::unavailable(e.to_string()))
+}
+
+/// How the index differs from the database.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// Published in the database, missing from the index.
+    pub missing: Vec<i64>,
+    /// In the index, not published in the database.
+    pub extra: Vec<i64>,
+}
+
+pub async fn check(db: &Db, index: &SearchIndex) -> Result<Drift, AppError> {
+    let mut published = BTreeSet::new();
+    let mut after = 0;
+    loop {
+        let ids = db
+            .run(move |conn| listings::published_ids_after(conn, after, 10_000))
+            .await?;
+        let Some(last) = ids.last() else { break };
+        after = *last;
+        published.extend(ids);
+    }
+    let indexed: BTreeSet<i64> = index
+        .all_ids()
+        .await
+        .map_err(|e| AppError::unavailable(e.to_string()))?
+        .into_iter()
+        .collect();
+    Ok(Drift {
+        missing: published.difference(&indexed).copied().collect(),
+        extra: indexed.difference(&published).copied().collect(),
+    })
+}
+
+/// Repairs drift through the outbox, so the fix follows the same path as every other change.
+pub async fn fix(db: &Db, index: &SearchIndex, drift: &Drift) -> Result<usize, AppError> {
+    let ids: Vec<i64> = drift.missing.iter().chain(&drift.extra).copied().collect();
+    db.run(move |conn| outbox::enqueue(conn, &ids)).await?;
+    drain_all(db, index).await
+}

@@ -1,0 +1,263 @@
+//! Search through the HTTP API, kept in sync with the database by the outbox indexer.
+
+use crate::both_backends;
+use crate::helpers::{new_listing, TestApp};
+use reqwest::Method;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+both_backends!(
+    search_finds_vietnamese_without_diacritics,
+    search_filters_facets_and_cursor,
+    publish_search_archive_round_trip,
+    hostile_queries_never_fail
+);
+
+/// Waits (bounded) until the indexer has drained the outbox.
+pub async fn indexed(app: &TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pending = app
+            .with_db(|c| vungcao::store::outbox::pending(c).unwrap())
+            .await;
+        if pending == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outbox did not drain: {pending} rows left"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"]["vi"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn search_finds_vietnamese_without_diacritics(app: TestApp) {
+    indexed(&app).await;
+    for (q, first) in [
+        ("che shan tuyet", "Chè Shan tuyết"),
+        ("CHE SHAN TUYET", "Chè Shan tuyết"),
+        ("duong phen", "Đường phên mía"),
+        ("mang kho", "Măng khô Lâm Bình"),
+        ("cam snah", "Cam sành"),
+        ("cam sanh ham ye", "Cam sành Hàm Yên"),
+        ("lê", "Lê "),
+        ("lễ hội", "Lễ hội"),
+    ] {
+        let (status, body) = app
+            .get_json(&format!("/api/v1/search?q={}", urlencode(q)))
+            .await;
+        assert_eq!(status, 200, "{q}");
+        let found = names(&body);
+        assert!(
+            found.first().is_some_and(|n| n.starts_with(first)),
+            "{q}: {found:?}"
+        );
+    }
+    let (_, na_hang) = app.get_json("/api/v1/search?q=Na%20Hang&limit=50").await;
+    assert!(
+        na_hang["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["place"]["code"] == "TQ-NH-HT"),
+        "communes of Na Hang"
+    );
+}
+
+async fn search_filters_facets_and_cursor(app: TestApp) {
+    indexed(&app).await;
+    let (status, browse) = app.get_json("/api/v1/search?limit=5").await;
+    assert_eq!(status, 200);
+    assert_eq!(browse["total"], 32);
+    assert_eq!(browse["facets"]["kind"]["event"], 5);
+    assert_eq!(browse["facets"]["category_code"]["tea"], 5);
+    let (_, tea) = app
+        .get_json("/api/v1/search?q=che&category=tea&place=TQ-NH&limit=50")
+        .await;
+    assert!(tea["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["category"]["code"] == "tea"
+            && i["place"]["code"].as_str().unwrap().starts_with("TQ-NH")));
+    assert_eq!(tea["filters"]["place"], "TQ-NH");
+    let (_, events) = app
+        .get_json("/api/v1/search?kind=event&from=2027-02-01&to=2027-02-28")
+        .await;
+    assert_eq!(names(&events), vec!["Lễ hội mùa hoa lê Hồng Thái"]);
+    let (_, cheap) = app
+        .get_json("/api/v1/search?sort=price_asc&price_max=100000&limit=50")
+        .await;
+    let prices: Vec<i64> = cheap["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["price"]["vnd"].as_i64().unwrap())
+        .collect();
+    assert!(
+        !prices.is_empty()
+            && prices.windows(2).all(|w| w[0] <= w[1])
+            && prices.iter().all(|p| *p <= 100_000)
+    );
+    let (_, near) = app
+        .get_json("/api/v1/search?sort=nearest&near=23.16,105.41&limit=1")
+        .await;
+    assert_eq!(
+        near["items"][0]["place"]["code"], "HG-MV",
+        "Mèo Vạc is nearest to Mèo Vạc"
+    );
+    // Walk all pages: every listing once.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/search?limit=10&facets=false".to_owned();
+    loop {
+        let (status, page) = app.get_json(&path).await;
+        assert_eq!(status, 200);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_i64().unwrap()),
+        );
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/v1/search?limit=10&facets=false&cursor={next}"),
+            None => break,
+        }
+    }
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), 32);
+    let (_, first) = app.get_json("/api/v1/search?q=che&limit=2").await;
+    let cursor = first["next"].as_str().unwrap();
+    let (status, problem) = app
+        .get_json(&format!("/api/v1/search?q=cam&limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_cursor"))
+    );
+}
+
+async fn publish_search_archive_round_trip(app: TestApp) {
+    indexed(&app).await;
+    let (_, created) = app
+        .post(
+            "/api/v1/my/listings",
+            &app.tea_token,
+            new_listing("Chè móc câu Khau Mút"),
+        )
+        .await;
+    let id = created["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/my/listings/{id}/submit"),
+        &app.tea_token,
+        Value::Null,
+    )
+    .await;
+    indexed(&app).await;
+    let (_, hidden) = app.get_json("/api/v1/search?q=moc%20cau").await;
+    assert!(
+        !names(&hidden).contains(&"Chè móc câu Khau Mút".to_owned()),
+        "pending is not searchable"
+    );
+    app.post(
+        &format!("/api/v1/admin/listings/{id}/approve"),
+        &app.admin_token,
+        Value::Null,
+    )
+    .await;
+    indexed(&app).await;
+    let (_, found) = app.get_json("/api/v1/search?q=moc%20cau").await;
+    assert_eq!(
+        names(&found).first().map(String::as_str),
+        Some("Chè móc câu Khau Mút")
+    );
+    // Renaming the cooperative reaches the search documents.
+    app.patch(
+        "/api/v1/admin/cooperatives/htx-che-shan-tuyet-hong-thai",
+        &app.admin_token,
+        serde_json::json!({"name": "HTX Trà cổ thụ Pờ Hồng"}),
+    )
+    .await;
+    indexed(&app).await;
+    let (_, by_coop) = app.get_json("/api/v1/search?q=po%20hong").await;
+    assert!(
+        names(&by_coop).contains(&"Chè móc câu Khau Mút".to_owned()),
+        "{by_coop}"
+    );
+    app.send(
+        Method::DELETE,
+        &format!("/api/v1/my/listings/{id}"),
+        &app.tea_token,
+        None,
+    )
+    .await;
+    indexed(&app).await;
+    let (_, gone) = app.get_json("/api/v1/search?q=moc%20cau").await;
+    assert!(
+        !names(&gone).contains(&"Chè móc câu Khau Mút".to_owned()),
+        "archived leaves search"
+    );
+    let drift = vungcao::indexer::check(&app.db, &*app.search().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        drift,
+        vungcao::indexer::Drift::default(),
+        "index and database agree"
+    );
+}
+
+async fn hostile_queries_never_fail(app: TestApp) {
+    indexed(&app).await;
+    for q in [
+        "\" * : ( ) [ ] ~ ^ - + AND OR",
+        "che AND OR NOT",
+        "((((",
+        "\\",
+        "*",
+        "c",
+        &"chè ".repeat(120),
+    ] {
+        let (status, body) = app
+            .get_json(&format!("/api/v1/search?q={}", urlencode(q)))
+            .await;
+        assert_eq!(status, 200, "{q}: {body}");
+    }
+    let (status, problem) = app
+        .get_json(&format!("/api/v1/search?q={}", "a".repeat(10_000)))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
+    for query in [
+        "ocop=9",
+        "sort=best",
+        "near=abc",
+        "sort=nearest",
+        "from=yesterday",
+        "unknown=1",
+        "price_min=-",
+    ] {
+        let (status, problem) = app.get_json(&format!("/api/v1/search?{query}")).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (400, Some("invalid_query")),
+            "{query}"
+        );
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
