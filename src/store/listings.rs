@@ -17,7 +17,7 @@ use crate::error::{AppError, Code, FieldError};
 use crate::search::SearchDocument;
 use crate::with_conn;
 use base64::Engine;
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -154,9 +154,9 @@ pub struct ListingView {
     pub photos: Vec<PhotoView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection_reason: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub published_at: Option<NaiveDateTime>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -285,9 +285,9 @@ fn views(
                     .collect(),
                 photos: gallery,
                 rejection_reason: l.rejection_reason.clone(),
-                created_at: l.created_at,
-                updated_at: l.updated_at,
-                published_at: l.published_at,
+                created_at: l.created_at.and_utc(),
+                updated_at: l.updated_at.and_utc(),
+                published_at: l.published_at.map(|t| t.and_utc()),
             }
         })
         .collect())

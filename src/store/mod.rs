@@ -220,3 +220,15 @@ pub fn now() -> chrono::NaiveDateTime {
         .map(|d| d.naive_utc())
         .unwrap_or(now)
 }
+
+/// Stored times are UTC without a zone; clients get RFC 3339 with `Z`.
+pub fn utc<S: serde::Serializer>(t: &chrono::NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&t.and_utc(), s)
+}
+
+pub fn utc_opt<S: serde::Serializer>(
+    t: &Option<chrono::NaiveDateTime>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&t.map(|t| t.and_utc()), s)
+}

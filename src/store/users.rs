@@ -55,8 +55,11 @@ pub struct TokenRow {
     #[serde(skip)]
     pub token_hash: String,
     pub label: Option<String>,
+    #[serde(serialize_with = "crate::store::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::store::utc_opt")]
     pub expires_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::store::utc_opt")]
     pub revoked_at: Option<NaiveDateTime>,
 }
 
