@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Catalogue API under load: 100 000 synthetic listings on SQLite and on PostgreSQL, detail by slug
+# and a filtered list page at 64 connections (wrk), next to an actix-web hello world measured in
+# the same run. Prints load time, database size and p50/p99 latency and throughput.
+#
+#   bench/api-http.sh [LISTINGS=100000] [SECONDS=15]
+#
+# Needs wrk (apt-get install wrk), sqlite3 and psql; PostgreSQL on 127.0.0.1:5432 (trust auth).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-100000}
+DURATION=${2:-15}
+PORT=18181
+HELLO_PORT=18182
+PG_ADMIN=${VUNGCAO_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}
+PG_DB=vungcao_bench
+
+cargo build --release --quiet --bin vungcao --example hello
+BIN=$PWD/target/release/vungcao
+HELLO=$PWD/target/release/examples/hello
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+wait_ready() {
+  for _ in $(seq 1 200); do
+    curl -fsS "http://127.0.0.1:$1$2" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "server on port $1 did not come up" >&2
+  return 1
+}
+
+# wrk_row NAME URL [LUA ARGS...]: one table row "name p50 p99 req/s".
+wrk_row() {
+  local name=$1 url=$2
+  shift 2
+  local out
+  if [ $# -gt 0 ]; then
+    out=$(wrk -t2 -c64 -d"${DURATION}s" --latency -s "$1" "$url" -- "${@:2}")
+  else
+    out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$url")
+  fi
+  local p50 p99 rps errors
+  p50=$(awk '/^ +50%/ {print $2}' <<<"$out")
+  p99=$(awk '/^ +99%/ {print $2}' <<<"$out")
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  errors=$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | tr '\n' ' ' || true)
+  printf '| %-34s | %9s | %9s | %10s | %s\n' "$name" "$p50" "$p99" "$rps" "$errors"
+}
+
+ROWS=()
+SUMMARY=()
+
+bench_backend() {
+  local name=$1 url=$2
+  export VUNGCAO_DATA_DIR=$WORK/$name VUNGCAO_DATABASE_URL=$url VUNGCAO_MEDIA_URL=$WORK/$name/media
+  export VUNGCAO_LISTEN=127.0.0.1:$PORT VUNGCAO_INDEXER=false VUNGCAO_LOG=warn
+  mkdir -p "$VUNGCAO_DATA_DIR"
+  local t0 t1 size slugs place
+  t0=$(date +%s.%N)
+  "$BIN" demo --synthetic "$N" >/dev/null
+  t1=$(date +%s.%N)
+  if [ "$name" = sqlite ]; then
+    size=$(du -cb "$url"* | tail -1 | cut -f1)
+    sqlite3 "$url" "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
+    place=$(sqlite3 "$url" "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL LIMIT 1 OFFSET 3")
+  else
+    size=$(psql "$url" -Atc "SELECT pg_database_size(current_database())")
+    psql "$url" -Atc "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
+    place=$(psql "$url" -Atc "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")
+  fi
+  SUMMARY+=("$(printf '| %-10s | %8.1f s | %8.1f MiB |' "$name" "$(echo "$t1 - $t0" | bc)" "$(echo "$size / 1048576" | bc -l)")")
+  "$BIN" serve &
+  local pid=$!
+  wait_ready $PORT /readyz
+  ROWS+=("$(wrk_row "$name: GET /api/v1/listings/{slug}" "http://127.0.0.1:$PORT" bench/wrk-slugs.lua "$WORK/slugs.txt")")
+  ROWS+=("$(wrk_row "$name: list category+place, 20" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&place=$place&limit=20")")
+  ROWS+=("$(wrk_row "$name: list month+ocop+price, 20" "http://127.0.0.1:$PORT/api/v1/listings?month=6&ocop=4&price_max=500000&limit=20")")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+"$HELLO" 127.0.0.1:$HELLO_PORT &
+HELLO_PID=$!
+wait_ready $HELLO_PORT /
+ROWS+=("$(wrk_row "actix-web hello world (anchor)" "http://127.0.0.1:$HELLO_PORT/")")
+kill $HELLO_PID
+
+bench_backend sqlite "$WORK/sqlite/vungcao.db"
+
+psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >/dev/null
+PG_URL=${PG_ADMIN%/*}/$PG_DB
+bench_backend postgres "$PG_URL"
+
+echo
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$N synthetic listings; wrk -t2 -c64 -d${DURATION}s"
+echo
+echo "| backend    | load time  | database size |"
+echo "|------------|------------|---------------|"
+printf '%s\n' "${SUMMARY[@]}"
+echo
+printf '| %-34s | %9s | %9s | %10s |\n' "endpoint" "p50" "p99" "req/s"
+echo "|------------------------------------|-----------|-----------|------------|"
+printf '%s\n' "${ROWS[@]}"
+psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
