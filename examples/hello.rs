@@ -7,7 +7,9 @@ use actix_web::{get, App, HttpResponse, HttpServer};
 
 #[get("/")]
 async fn hello() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("Xin chào")
+    HttpResponse::Ok()
+        .content_type("text/plain")
+        .body("Xin chào")
 }
 
 #[actix_web::main]

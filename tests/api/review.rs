@@ -9,8 +9,8 @@ both_backends!(
     admin_approves_and_rejects,
     only_admins_review,
     commune_skips_review,
-    admin_manages_cooperatives_and_accounts
 );
+both_backends!(@no_indexer admin_manages_cooperatives_and_accounts);
 
 async fn submit(app: &TestApp, name: &str) -> i64 {
     let (_, created) = app
