@@ -829,6 +829,51 @@ fn write_children(conn: &mut Conn, id: i64, v: &ValidListing) -> Result<(), AppE
     Ok(())
 }
 
+/// The columns a member's input decides, shared by create and update (`None` clears).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = listings, treat_none_as_null = true)]
+struct Content<'a> {
+    kind: &'a str,
+    name_vi: &'a str,
+    name_en: Option<&'a str>,
+    description_vi: &'a str,
+    description_en: Option<&'a str>,
+    category_code: &'a str,
+    place_code: &'a str,
+    price_vnd: Option<i64>,
+    unit: Option<&'a str>,
+    ocop_stars: Option<i16>,
+    ocop_certificate: Option<&'a str>,
+    ocop_expires: Option<NaiveDate>,
+    season_mask: i32,
+    event_start: Option<NaiveDate>,
+    event_end: Option<NaiveDate>,
+    recurs_yearly: bool,
+}
+
+impl<'a> Content<'a> {
+    fn of(v: &'a ValidListing, place: &'a str) -> Content<'a> {
+        Content {
+            kind: v.kind.as_str(),
+            name_vi: &v.name.vi,
+            name_en: v.name.en.as_deref(),
+            description_vi: &v.description.vi,
+            description_en: v.description.en.as_deref(),
+            category_code: &v.category,
+            place_code: place,
+            price_vnd: v.price_vnd,
+            unit: v.unit.as_deref(),
+            ocop_stars: v.ocop.as_ref().map(|o| o.stars),
+            ocop_certificate: v.ocop.as_ref().and_then(|o| o.certificate.as_deref()),
+            ocop_expires: v.ocop.as_ref().and_then(|o| o.expires),
+            season_mask: months_to_mask(&v.season_months),
+            event_start: v.event.as_ref().map(|e| e.start),
+            event_end: v.event.as_ref().map(|e| e.end),
+            recurs_yearly: v.event.as_ref().is_some_and(|e| e.recurs_yearly),
+        }
+    }
+}
+
 /// Creates a listing for the cooperative in `status` (draft, or published for trusted imports).
 pub fn create(
     conn: &mut Conn,
@@ -843,31 +888,12 @@ pub fn create(
         let slug = choose_slug(conn, &v)?;
         let at = now();
         let published_at = (status == ListingStatus::Published).then_some(at);
-        let (event_start, event_end, recurs) = match &v.event {
-            Some(e) => (Some(e.start), Some(e.end), e.recurs_yearly),
-            None => (None, None, false),
-        };
         with_conn!(conn, |c| diesel::insert_into(listings::table)
             .values((
+                Content::of(&v, &place),
                 listings::slug.eq(&slug),
-                listings::kind.eq(v.kind.as_str()),
                 listings::status.eq(status.as_str()),
-                listings::name_vi.eq(&v.name.vi),
-                listings::name_en.eq(&v.name.en),
-                listings::description_vi.eq(&v.description.vi),
-                listings::description_en.eq(&v.description.en),
-                listings::category_code.eq(&v.category),
-                listings::place_code.eq(&place),
                 listings::cooperative_id.eq(coop.id),
-                listings::price_vnd.eq(v.price_vnd),
-                listings::unit.eq(&v.unit),
-                listings::ocop_stars.eq(v.ocop.as_ref().map(|o| o.stars)),
-                listings::ocop_certificate.eq(v.ocop.as_ref().and_then(|o| o.certificate.clone())),
-                listings::ocop_expires.eq(v.ocop.as_ref().and_then(|o| o.expires)),
-                listings::season_mask.eq(months_to_mask(&v.season_months)),
-                listings::event_start.eq(event_start),
-                listings::event_end.eq(event_end),
-                listings::recurs_yearly.eq(recurs),
                 listings::created_at.eq(at),
                 listings::updated_at.eq(at),
                 listings::published_at.eq(published_at),
@@ -903,29 +929,10 @@ pub fn update(conn: &mut Conn, id: i64, v: ValidListing) -> Result<(), AppError>
             }
         }
         let slug = v.slug.clone().unwrap_or(current.slug.clone());
-        let (event_start, event_end, recurs) = match &v.event {
-            Some(e) => (Some(e.start), Some(e.end), e.recurs_yearly),
-            None => (None, None, false),
-        };
         with_conn!(conn, |c| diesel::update(listings::table.find(id))
             .set((
+                Content::of(&v, &place),
                 listings::slug.eq(&slug),
-                listings::kind.eq(v.kind.as_str()),
-                listings::name_vi.eq(&v.name.vi),
-                listings::name_en.eq(&v.name.en),
-                listings::description_vi.eq(&v.description.vi),
-                listings::description_en.eq(&v.description.en),
-                listings::category_code.eq(&v.category),
-                listings::place_code.eq(&place),
-                listings::price_vnd.eq(v.price_vnd),
-                listings::unit.eq(&v.unit),
-                listings::ocop_stars.eq(v.ocop.as_ref().map(|o| o.stars)),
-                listings::ocop_certificate.eq(v.ocop.as_ref().and_then(|o| o.certificate.clone())),
-                listings::ocop_expires.eq(v.ocop.as_ref().and_then(|o| o.expires)),
-                listings::season_mask.eq(months_to_mask(&v.season_months)),
-                listings::event_start.eq(event_start),
-                listings::event_end.eq(event_end),
-                listings::recurs_yearly.eq(recurs),
                 listings::updated_at.eq(now()),
             ))
             .execute(c))?;
