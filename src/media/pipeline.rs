@@ -3,6 +3,7 @@
 use std::io::Cursor;
 
 use base64::Engine as _;
+use fast_image_resize::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
 use serde::Serialize;
@@ -164,8 +165,10 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
     } else {
         (master_width, master_height)
     };
+    // Catmull-Rom is as sharp as Lanczos3 for this mild reduction (12 MP to 5 MP) and a third
+    // cheaper on the largest image; the variants below get Lanczos3.
     let master = source
-        .resized(stored_width, stored_height)?
+        .resized(stored_width, stored_height, FilterType::CatmullRom)?
         .oriented(orientation)?;
 
     let mut sizes = variant_sizes(master.width, master.height);
@@ -175,7 +178,7 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
     sizes.sort_by_key(|&(width, _)| std::cmp::Reverse(width));
     for &(width, height) in &sizes {
         let larger = variant_pixels.last().unwrap_or(&master);
-        variant_pixels.push(larger.resized(width, height)?);
+        variant_pixels.push(larger.resized(width, height, FilterType::Lanczos3)?);
     }
     variant_pixels.reverse();
 
@@ -358,7 +361,7 @@ fn variant_sizes(width: u32, height: u32) -> Vec<(u32, u32)> {
 
 fn placeholder_of(pixels: &Pixels) -> Result<String, PhotoError> {
     let (width, height) = fit_within(pixels.width, pixels.height, PLACEHOLDER_MAX_SIDE);
-    let tiny = pixels.resized(width, height)?;
+    let tiny = pixels.resized(width, height, FilterType::Bilinear)?;
     let rgba = tiny.to_rgba();
     let hash = thumbhash::rgba_to_thumb_hash(width as usize, height as usize, &rgba);
     Ok(base64::engine::general_purpose::STANDARD.encode(hash))

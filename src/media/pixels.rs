@@ -45,9 +45,9 @@ impl Pixels {
         }
     }
 
-    /// Lanczos3 resampling with SIMD; alpha is premultiplied during the resize so transparent
+    /// SIMD convolution resampling; alpha is premultiplied during the resize so transparent
     /// pixels do not bleed their (meaningless) colour into the edges.
-    pub fn resized(&self, width: u32, height: u32) -> Result<Self, PhotoError> {
+    pub fn resized(&self, width: u32, height: u32, filter: FilterType) -> Result<Self, PhotoError> {
         if (width, height) == (self.width, self.height) {
             return Ok(self.clone());
         }
@@ -55,7 +55,7 @@ impl Pixels {
         let source = ImageRef::new(self.width, self.height, &self.data, self.pixel_type())
             .map_err(|error| failed(format!("resize source: {error}")))?;
         let mut target = Image::new(width, height, self.pixel_type());
-        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
         Resizer::new()
             .resize(&source, &mut target, &options)
             .map_err(|error| failed(format!("resize: {error}")))?;
