@@ -1,5 +1,6 @@
 //! Media: phone photos in, metadata-free responsive variants out; and where their bytes live.
 
+mod color;
 mod encode;
 mod error;
 mod format;

@@ -484,3 +484,48 @@ fn variant_sizes_follow_the_photo_width() {
     assert_eq!(fit_within(3024, 4032, 2560), (1920, 2560));
     assert_eq!(fit_within(800, 600, 2560), (800, 600));
 }
+
+fn jpeg_with_profile(pixel: [u8; 3], icc: Option<Vec<u8>>) -> Vec<u8> {
+    use image::ImageEncoder as _;
+    let image = image::RgbImage::from_pixel(64, 48, image::Rgb(pixel));
+    let mut out = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
+    if let Some(icc) = icc {
+        encoder.set_icc_profile(icc).unwrap();
+    }
+    encoder
+        .write_image(image.as_raw(), 64, 48, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+fn centre_of_small_jpeg(photo: &ProcessedPhoto) -> [u8; 3] {
+    let pixels = decode(&variant(photo, 64, VariantFormat::Jpeg).bytes).into_rgb8();
+    pixels.get_pixel(32, 24).0
+}
+
+#[test]
+fn wide_gamut_photos_are_converted_to_srgb() {
+    let p3 = moxcms::ColorProfile::new_display_p3().encode().unwrap();
+    let srgb = moxcms::ColorProfile::new_srgb().encode().unwrap();
+    let red = [200, 60, 40];
+    assert!(contains(
+        &jpeg_with_profile(red, Some(p3.clone())),
+        b"ICC_PROFILE"
+    ));
+
+    let untagged = centre_of_small_jpeg(&process(&jpeg_with_profile(red, None)));
+    let tagged_srgb = centre_of_small_jpeg(&process(&jpeg_with_profile(red, Some(srgb))));
+    let tagged_p3 = centre_of_small_jpeg(&process(&jpeg_with_profile(red, Some(p3))));
+
+    let close = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 4);
+    assert!(
+        close(untagged, tagged_srgb),
+        "{untagged:?} vs {tagged_srgb:?}"
+    );
+    // The same numbers mean a more saturated red in Display P3: sRGB needs more red, less green.
+    assert!(
+        tagged_p3[0] > untagged[0] + 8 && tagged_p3[1] + 8 < untagged[1],
+        "P3 {tagged_p3:?} vs untagged {untagged:?}"
+    );
+}

@@ -145,6 +145,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn processes_a_real_photo_and_passes_errors_through() {
+        let pool = PhotoPool::default();
+        assert!(pool.workers() >= 1);
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/fixtures/images/orientation/portrait_6.jpg"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let photo = pool.process(bytes, PhotoLimits::default()).await.unwrap();
+        assert_eq!((photo.width, photo.height), (1200, 1800));
+        let refused = pool.process(Vec::new(), PhotoLimits::default()).await;
+        assert_eq!(refused.err().map(|error| error.code()), Some("empty_file"));
+    }
+
+    #[tokio::test]
     async fn a_panicking_job_is_an_error_not_a_crash() {
         let pool = PhotoPool::new(1, 0);
         let outcome: Result<(), PhotoError> = pool.run(|| panic!("boom")).await;

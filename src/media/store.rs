@@ -401,6 +401,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn stores_a_processed_photo_under_its_keys_and_cleans_it_up() {
+        let folder = tempfile::tempdir().unwrap();
+        let store = MediaStore::local(folder.path());
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(400, 300, image::Rgb([30, 140, 70]))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let photo =
+            crate::media::process_photo(png.get_ref(), &crate::media::PhotoLimits::default())
+                .unwrap();
+
+        store.put_photo(&photo).await.unwrap();
+        for object in photo.objects() {
+            let stored = store.get(&object.key).await.unwrap().unwrap();
+            assert_eq!(stored.bytes, object.bytes);
+            assert_eq!(stored.content_type, object.content_type);
+        }
+        let written = files_under(folder.path());
+        assert_eq!(written.len(), photo.objects().count(), "{written:?}");
+
+        let removed = store.delete_prefix(&photo.key_prefix).await.unwrap();
+        assert_eq!(removed, photo.objects().count());
+        assert_eq!(store.get(&photo.master.key).await.unwrap(), None);
+    }
+
+    #[tokio::test]
     async fn stores_reads_and_deletes_without_leaving_temp_files() {
         let folder = tempfile::tempdir().unwrap();
         let store = MediaStore::local(folder.path());
