@@ -1,0 +1,104 @@
+//! Encodes pixel buffers to JPEG and WebP, spreading the files over a few threads.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use image::codecs::jpeg::JpegEncoder;
+use image::ExtendedColorType;
+
+use super::error::PhotoError;
+use super::pipeline::VariantFormat;
+use super::pixels::Pixels;
+
+/// One file to encode. Encoders get raw pixels only, so no EXIF, XMP, ICC or comment can
+/// reach the output.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum EncodeJob<'a> {
+    Jpeg { pixels: &'a Pixels, quality: u8 },
+    Webp { pixels: &'a Pixels, quality: f32 },
+}
+
+impl<'a> EncodeJob<'a> {
+    pub fn pixels(&self) -> &'a Pixels {
+        match *self {
+            Self::Jpeg { pixels, .. } | Self::Webp { pixels, .. } => pixels,
+        }
+    }
+
+    pub fn format(&self) -> VariantFormat {
+        match self {
+            Self::Jpeg { .. } => VariantFormat::Jpeg,
+            Self::Webp { .. } => VariantFormat::Webp,
+        }
+    }
+
+    fn run(&self) -> Result<Vec<u8>, PhotoError> {
+        match *self {
+            Self::Jpeg { pixels, quality } => encode_jpeg(pixels, quality),
+            Self::Webp { pixels, quality } => encode_webp(pixels, quality),
+        }
+    }
+}
+
+fn encode_jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, PhotoError> {
+    let rgb = pixels.rgb_on_white();
+    let mut out = Vec::with_capacity(rgb.len() / 8);
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .encode(&rgb, pixels.width, pixels.height, ExtendedColorType::Rgb8)
+        .map_err(|error| PhotoError::ProcessingFailed {
+            detail: format!("JPEG encoding: {error}"),
+        })?;
+    Ok(out)
+}
+
+fn encode_webp(pixels: &Pixels, quality: f32) -> Result<Vec<u8>, PhotoError> {
+    let encoder = if pixels.has_alpha {
+        webp::Encoder::from_rgba(&pixels.data, pixels.width, pixels.height)
+    } else {
+        webp::Encoder::from_rgb(&pixels.data, pixels.width, pixels.height)
+    };
+    let memory =
+        encoder
+            .encode_simple(false, quality)
+            .map_err(|error| PhotoError::ProcessingFailed {
+                detail: format!("WebP encoding: {error:?}"),
+            })?;
+    Ok(memory.to_vec())
+}
+
+/// Runs `jobs` on up to `threads` threads (the caller's included) and returns the outputs in
+/// job order. Threads take the next job when free, so listing big jobs first balances them.
+pub(crate) fn encode_in_parallel(
+    jobs: &[EncodeJob<'_>],
+    threads: usize,
+) -> Result<Vec<Vec<u8>>, PhotoError> {
+    let threads = threads.clamp(1, jobs.len().max(1));
+    let next_job = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next_job.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(index) else {
+                return done;
+            };
+            done.push((index, job.run()));
+        }
+    };
+    let mut finished: Vec<(usize, Result<Vec<u8>, PhotoError>)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut finished = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(theirs) => finished.extend(theirs),
+                Err(_) => finished.push((
+                    usize::MAX,
+                    Err(PhotoError::ProcessingFailed {
+                        detail: "an encoding thread panicked".to_owned(),
+                    }),
+                )),
+            }
+        }
+        finished
+    });
+    finished.sort_by_key(|(index, _)| *index);
+    finished.into_iter().map(|(_, output)| output).collect()
+}

@@ -1,0 +1,121 @@
+//! Why a photo was refused, as a stable code, an HTTP status and a message in English and Vietnamese.
+
+use thiserror::Error;
+
+use super::store::StoreError;
+
+/// Everything that can go wrong between receiving a member's upload and storing its variants.
+///
+/// The HTTP layer answers with [`PhotoError::http_status`], puts [`PhotoError::code`] in the
+/// body for the app, and shows [`PhotoError::message_vi`] (or the English `Display`) to the member.
+#[derive(Debug, Error)]
+pub enum PhotoError {
+    #[error("The file is empty. Please choose a photo and try again.")]
+    EmptyFile,
+
+    #[error("The file is {size_bytes} bytes; photos may be at most {max_bytes} bytes.")]
+    FileTooLarge { size_bytes: usize, max_bytes: usize },
+
+    #[error("This file is not a supported photo. Please send a JPEG, PNG or WebP photo.")]
+    UnsupportedFormat,
+
+    #[error(
+        "HEIC/HEIF photos (iPhone default) are not supported yet. Please send the photo as JPEG: \
+         on iPhone, Settings > Camera > Formats > Most Compatible, or share it as JPEG."
+    )]
+    HeicNotSupported,
+
+    #[error(
+        "The photo is too large ({width}×{height} pixels); the limit is {max_width}×{max_height} \
+         pixels and {max_alloc_mib} MiB once decoded."
+    )]
+    ImageTooLarge {
+        width: u32,
+        height: u32,
+        max_width: u32,
+        max_height: u32,
+        max_alloc_mib: u64,
+    },
+
+    #[error("The photo is damaged or incomplete (perhaps the upload was cut off). Please send it again. ({detail})")]
+    CorruptImage { detail: String },
+
+    #[error("The server is busy processing other photos. Please try again in a minute.")]
+    ProcessingBusy,
+
+    #[error("Processing the photo failed unexpectedly. ({detail})")]
+    ProcessingFailed { detail: String },
+
+    #[error("The photo could not be saved. Please try again later.")]
+    StorageFailed(#[from] StoreError),
+}
+
+impl PhotoError {
+    /// Stable snake_case code for clients and logs; never changes once shipped.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::EmptyFile => "empty_file",
+            Self::FileTooLarge { .. } => "file_too_large",
+            Self::UnsupportedFormat => "unsupported_image_format",
+            Self::HeicNotSupported => "heic_not_supported",
+            Self::ImageTooLarge { .. } => "image_too_large",
+            Self::CorruptImage { .. } => "corrupt_image",
+            Self::ProcessingBusy => "processing_busy",
+            Self::ProcessingFailed { .. } => "processing_failed",
+            Self::StorageFailed(StoreError::InvalidKey { .. }) => "invalid_media_key",
+            Self::StorageFailed(_) => "storage_failed",
+        }
+    }
+
+    /// HTTP status the API should answer with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::EmptyFile => 400,
+            Self::FileTooLarge { .. } | Self::ImageTooLarge { .. } => 413,
+            Self::UnsupportedFormat | Self::HeicNotSupported => 415,
+            Self::CorruptImage { .. } => 422,
+            Self::ProcessingBusy => 503,
+            Self::StorageFailed(StoreError::InvalidKey { .. }) => 400,
+            Self::ProcessingFailed { .. } | Self::StorageFailed(_) => 500,
+        }
+    }
+
+    /// Message for the member in Vietnamese; the English one is the `Display` text.
+    pub fn message_vi(&self) -> String {
+        match self {
+            Self::EmptyFile => "Tệp trống. Vui lòng chọn một ảnh và thử lại.".to_owned(),
+            Self::FileTooLarge { max_bytes, .. } => format!(
+                "Tệp quá lớn. Ảnh chỉ được tối đa {} MB.",
+                max_bytes / (1024 * 1024)
+            ),
+            Self::UnsupportedFormat => {
+                "Tệp này không phải là ảnh được hỗ trợ. Vui lòng gửi ảnh JPEG, PNG hoặc WebP."
+                    .to_owned()
+            }
+            Self::HeicNotSupported => "Chưa hỗ trợ ảnh HEIC/HEIF (định dạng mặc định của iPhone). \
+                 Vui lòng gửi ảnh dưới dạng JPEG: trên iPhone, vào Cài đặt > Camera > Định dạng > \
+                 Tương thích nhất, hoặc chia sẻ ảnh dưới dạng JPEG."
+                .to_owned(),
+            Self::ImageTooLarge {
+                width,
+                height,
+                max_width,
+                max_height,
+                ..
+            } => format!(
+                "Ảnh quá lớn ({width}×{height} điểm ảnh); giới hạn là {max_width}×{max_height} điểm ảnh."
+            ),
+            Self::CorruptImage { .. } => {
+                "Ảnh bị hỏng hoặc chưa tải lên hết (có thể do mạng bị ngắt). Vui lòng gửi lại."
+                    .to_owned()
+            }
+            Self::ProcessingBusy => {
+                "Máy chủ đang bận xử lý các ảnh khác. Vui lòng thử lại sau một phút.".to_owned()
+            }
+            Self::ProcessingFailed { .. } => {
+                "Xử lý ảnh bị lỗi ngoài dự kiến. Vui lòng thử lại sau.".to_owned()
+            }
+            Self::StorageFailed(_) => "Không lưu được ảnh. Vui lòng thử lại sau.".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! Turns one uploaded photo into upright, metadata-free, content-addressed WebP and JPEG variants.
+
+use std::io::Cursor;
+
+use base64::Engine as _;
+use fast_image_resize::FilterType;
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::color::convert_to_srgb;
+use super::encode::{encode_in_parallel, EncodeJob};
+use super::error::PhotoError;
+use super::format::{sniff_format, SniffedFormat};
+use super::pixels::Pixels;
+
+/// Widths of the responsive variants a storefront picks from with `srcset`.
+pub const VARIANT_WIDTHS: [u32; 3] = [320, 640, 1280];
+/// Longest side of the kept master, large enough to cut future sizes from.
+pub const MASTER_MAX_SIDE: u32 = 2560;
+pub const WEBP_QUALITY: f32 = 75.0;
+pub const JPEG_VARIANT_QUALITY: u8 = 80;
+pub const JPEG_MASTER_QUALITY: u8 = 85;
+/// ThumbHash is defined for images of at most 100×100 pixels.
+const PLACEHOLDER_MAX_SIDE: u32 = 100;
+/// Hex characters of the master's SHA-256 used in storage keys (128 bits: collisions are not a concern).
+const KEY_HASH_HEX_CHARS: usize = 32;
+
+/// Bounds on what one upload may cost the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoLimits {
+    pub max_width: u32,
+    pub max_height: u32,
+    /// Largest decoded image, in bytes, before anything is allocated for it.
+    pub max_decoded_bytes: u64,
+    /// Largest upload accepted, in bytes.
+    pub max_file_bytes: usize,
+    /// Threads one job may use to encode its variants in parallel (at least 1).
+    pub encode_threads: usize,
+}
+
+impl Default for PhotoLimits {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            max_width: 12_000,
+            max_height: 12_000,
+            max_decoded_bytes: 256 * 1024 * 1024,
+            max_file_bytes: 32 * 1024 * 1024,
+            encode_threads: cores.min(2),
+        }
+    }
+}
+
+/// Encoding of a stored variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VariantFormat {
+    Webp,
+    Jpeg,
+}
+
+impl VariantFormat {
+    /// Name used in the API ("webp" / "jpeg").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webp => "webp",
+            Self::Jpeg => "jpeg",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Webp => "image/webp",
+            Self::Jpeg => "image/jpeg",
+        }
+    }
+
+    /// File extension used in storage keys.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Webp => "webp",
+            Self::Jpeg => "jpg",
+        }
+    }
+}
+
+/// One encoded file ready to be stored under `key`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhotoVariant {
+    pub width: u32,
+    pub height: u32,
+    pub format: VariantFormat,
+    pub content_type: &'static str,
+    pub key: String,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// Everything made from one upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcessedPhoto {
+    /// Format the member uploaded ("jpeg", "png" or "webp").
+    pub source_format: &'static str,
+    /// Size of the upright original, before any resizing.
+    pub width: u32,
+    pub height: u32,
+    /// width / height of the upright original.
+    pub aspect_ratio: f32,
+    /// ThumbHash of the photo, base64: the app paints it while the real image loads over 3G.
+    pub placeholder: String,
+    /// Common prefix of every key of this photo (`p/ab/<hash>/`), handy to delete them all.
+    pub key_prefix: String,
+    /// Stripped JPEG, longest side at most [`MASTER_MAX_SIDE`], to cut future sizes from.
+    pub master: PhotoVariant,
+    /// Responsive variants, narrowest first; each width comes as WebP then JPEG.
+    pub variants: Vec<PhotoVariant>,
+}
+
+impl ProcessedPhoto {
+    /// The master followed by every variant: all the objects to store.
+    pub fn objects(&self) -> impl Iterator<Item = &PhotoVariant> {
+        std::iter::once(&self.master).chain(self.variants.iter())
+    }
+}
+
+/// Processes one upload. Pure and synchronous (CPU-heavy): call it from a blocking thread,
+/// e.g. through [`super::PhotoPool`].
+pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, PhotoError> {
+    if bytes.is_empty() {
+        return Err(PhotoError::EmptyFile);
+    }
+    if bytes.len() > limits.max_file_bytes {
+        return Err(PhotoError::FileTooLarge {
+            size_bytes: bytes.len(),
+            max_bytes: limits.max_file_bytes,
+        });
+    }
+    let (image_format, source_format) = match sniff_format(bytes) {
+        SniffedFormat::Jpeg => (ImageFormat::Jpeg, "jpeg"),
+        SniffedFormat::Png => (ImageFormat::Png, "png"),
+        SniffedFormat::WebP => (ImageFormat::WebP, "webp"),
+        SniffedFormat::Heif => return Err(PhotoError::HeicNotSupported),
+        SniffedFormat::Unknown => return Err(PhotoError::UnsupportedFormat),
+    };
+    if image_format == ImageFormat::Jpeg && !has_end_of_image_marker(bytes) {
+        return Err(PhotoError::CorruptImage {
+            detail: "JPEG ends before its end-of-image marker".to_owned(),
+        });
+    }
+
+    let Decoded {
+        image: decoded,
+        orientation,
+        icc_profile,
+    } = decode(bytes, image_format, limits)?;
+    let source = Pixels::from_dynamic(decoded);
+    let swaps_axes = orientation_swaps_axes(orientation);
+    let (upright_width, upright_height) = if swaps_axes {
+        (source.height, source.width)
+    } else {
+        (source.width, source.height)
+    };
+
+    // Shrink before rotating: rotating the 12 MP original would copy 36 MB for nothing.
+    let (master_width, master_height) = fit_within(upright_width, upright_height, MASTER_MAX_SIDE);
+    let (stored_width, stored_height) = if swaps_axes {
+        (master_height, master_width)
+    } else {
+        (master_width, master_height)
+    };
+    // Catmull-Rom is as sharp as Lanczos3 for this mild reduction (12 MP to 5 MP) and a third
+    // cheaper on the largest image; the variants below get Lanczos3.
+    let mut master = source
+        .resized(stored_width, stored_height, FilterType::CatmullRom)?
+        .oriented(orientation)?;
+    // Converting after the shrink touches 5 MP instead of 12; every variant derives from it.
+    if let Some(icc) = &icc_profile {
+        convert_to_srgb(&mut master, icc);
+    }
+
+    let mut sizes = variant_sizes(master.width, master.height);
+    // Each variant is cut from the next larger one: a factor of about two per step keeps
+    // Lanczos sharp and costs far less than resampling the master three times.
+    let mut variant_pixels: Vec<Pixels> = Vec::with_capacity(sizes.len());
+    sizes.sort_by_key(|&(width, _)| std::cmp::Reverse(width));
+    for &(width, height) in &sizes {
+        let larger = variant_pixels.last().unwrap_or(&master);
+        variant_pixels.push(larger.resized(width, height, FilterType::Lanczos3)?);
+    }
+    variant_pixels.reverse();
+
+    let placeholder = placeholder_of(variant_pixels.first().unwrap_or(&master))?;
+
+    let mut jobs = vec![EncodeJob::Jpeg {
+        pixels: &master,
+        quality: JPEG_MASTER_QUALITY,
+    }];
+    // Largest first, so the two encoding threads finish at about the same time.
+    for pixels in variant_pixels.iter().rev() {
+        jobs.push(EncodeJob::Webp {
+            pixels,
+            quality: WEBP_QUALITY,
+        });
+        jobs.push(EncodeJob::Jpeg {
+            pixels,
+            quality: JPEG_VARIANT_QUALITY,
+        });
+    }
+    let mut encoded = encode_in_parallel(&jobs, limits.encode_threads)?.into_iter();
+
+    let master_bytes = encoded.next().ok_or_else(|| PhotoError::ProcessingFailed {
+        detail: "master was not encoded".to_owned(),
+    })?;
+    let key_prefix = key_prefix_for(&master_bytes);
+    let master_variant = PhotoVariant {
+        width: master.width,
+        height: master.height,
+        format: VariantFormat::Jpeg,
+        content_type: VariantFormat::Jpeg.content_type(),
+        key: format!("{key_prefix}master.jpg"),
+        bytes: master_bytes,
+    };
+    let mut variants = Vec::with_capacity(variant_pixels.len() * 2);
+    for (job, bytes) in jobs.iter().skip(1).zip(encoded) {
+        let pixels = job.pixels();
+        let format = job.format();
+        variants.push(PhotoVariant {
+            width: pixels.width,
+            height: pixels.height,
+            format,
+            content_type: format.content_type(),
+            key: format!("{key_prefix}{}.{}", pixels.width, format.extension()),
+            bytes,
+        });
+    }
+    // Jobs ran largest first; callers expect narrowest first, WebP before JPEG.
+    variants.sort_by_key(|variant| (variant.width, variant.format != VariantFormat::Webp));
+
+    Ok(ProcessedPhoto {
+        source_format,
+        width: upright_width,
+        height: upright_height,
+        aspect_ratio: upright_width as f32 / upright_height as f32,
+        placeholder,
+        key_prefix,
+        master: master_variant,
+        variants,
+    })
+}
+
+/// Decodes under `limits`, checking the header's dimensions before a single pixel is allocated
+/// (a 1.5 MB PNG can claim 40 000 × 40 000 pixels).
+struct Decoded {
+    image: DynamicImage,
+    orientation: Orientation,
+    icc_profile: Option<Vec<u8>>,
+}
+
+fn decode(bytes: &[u8], format: ImageFormat, limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    // Our own check below gives a better error than the crate's; its limits are set right after.
+    reader.no_limits();
+    let mut decoder = reader.into_decoder().map_err(corrupt_or_unsupported)?;
+
+    let (width, height) = decoder.dimensions();
+    let too_large = || PhotoError::ImageTooLarge {
+        width,
+        height,
+        max_width: limits.max_width,
+        max_height: limits.max_height,
+        max_alloc_mib: limits.max_decoded_bytes / (1024 * 1024),
+    };
+    if width > limits.max_width
+        || height > limits.max_height
+        || decoder.total_bytes() > limits.max_decoded_bytes
+    {
+        return Err(too_large());
+    }
+    if width == 0 || height == 0 {
+        return Err(PhotoError::CorruptImage {
+            detail: "image has no pixels".to_owned(),
+        });
+    }
+    let mut image_limits = image::Limits::no_limits();
+    image_limits.max_image_width = Some(limits.max_width);
+    image_limits.max_image_height = Some(limits.max_height);
+    image_limits.max_alloc = Some(limits.max_decoded_bytes);
+    decoder
+        .set_limits(image_limits)
+        .map_err(|error| match error {
+            ImageError::Limits(_) => too_large(),
+            other => corrupt_or_unsupported(other),
+        })?;
+
+    // A broken EXIF block must not cost the member their photo: fall back to "as stored".
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let icc_profile = decoder.icc_profile().ok().flatten();
+    let image = DynamicImage::from_decoder(decoder).map_err(|error| match error {
+        ImageError::Limits(_) => too_large(),
+        other => corrupt_or_unsupported(other),
+    })?;
+    Ok(Decoded {
+        image,
+        orientation,
+        icc_profile,
+    })
+}
+
+fn corrupt_or_unsupported(error: ImageError) -> PhotoError {
+    match error {
+        ImageError::Unsupported(_) => PhotoError::UnsupportedFormat,
+        ImageError::Decoding(_) | ImageError::IoError(_) | ImageError::Limits(_) => {
+            PhotoError::CorruptImage {
+                detail: error.to_string(),
+            }
+        }
+        ImageError::Parameter(_) | ImageError::Encoding(_) => PhotoError::ProcessingFailed {
+            detail: error.to_string(),
+        },
+    }
+}
+
+/// The JPEG decoder tolerates a missing tail and paints it grey; an upload cut off by a 3G
+/// drop must be refused instead. Phones and editors may append a few bytes (padding, or a
+/// trailer such as an MPF gain map that itself ends with the marker), so look near the end.
+fn has_end_of_image_marker(bytes: &[u8]) -> bool {
+    const TRAILER_ALLOWANCE: usize = 4096;
+    let tail = &bytes[bytes.len().saturating_sub(TRAILER_ALLOWANCE)..];
+    tail.windows(2).any(|pair| pair == [0xFF, 0xD9])
+}
+
+fn orientation_swaps_axes(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
+}
+
+/// Scales (width, height) down so the longest side is at most `max_side`; never up.
+fn fit_within(width: u32, height: u32, max_side: u32) -> (u32, u32) {
+    let longest = width.max(height);
+    if longest <= max_side {
+        return (width, height);
+    }
+    let scale = f64::from(max_side) / f64::from(longest);
+    let scaled = |side: u32| ((f64::from(side) * scale).round() as u32).clamp(1, max_side);
+    (scaled(width), scaled(height))
+}
+
+/// Widths from [`VARIANT_WIDTHS`] narrower than the photo, plus the photo's own width when it
+/// is narrower than the widest variant: a 500 px photo gives 320 and 500, never an upscale.
+fn variant_sizes(width: u32, height: u32) -> Vec<(u32, u32)> {
+    let widest = VARIANT_WIDTHS.iter().copied().max().unwrap_or(width);
+    let mut widths: Vec<u32> = VARIANT_WIDTHS
+        .iter()
+        .copied()
+        .filter(|&candidate| candidate < width)
+        .collect();
+    widths.push(width.min(widest));
+    widths.sort_unstable();
+    widths.dedup();
+    widths
+        .into_iter()
+        .map(|variant_width| {
+            let variant_height = (f64::from(height) * f64::from(variant_width) / f64::from(width))
+                .round()
+                .max(1.0) as u32;
+            (variant_width, variant_height)
+        })
+        .collect()
+}
+
+fn placeholder_of(pixels: &Pixels) -> Result<String, PhotoError> {
+    let (width, height) = fit_within(pixels.width, pixels.height, PLACEHOLDER_MAX_SIDE);
+    let tiny = pixels.resized(width, height, FilterType::Bilinear)?;
+    let rgba = tiny.to_rgba();
+    let hash = thumbhash::rgba_to_thumb_hash(width as usize, height as usize, &rgba);
+    Ok(base64::engine::general_purpose::STANDARD.encode(hash))
+}
+
+/// `p/<2 hex>/<32 hex>/`: content-addressed, so the same photo uploaded twice lands on the same
+/// keys, and the two-character fan-out keeps directories small.
+fn key_prefix_for(master_bytes: &[u8]) -> String {
+    let digest = Sha256::digest(master_bytes);
+    let hex: String = digest
+        .iter()
+        .take(KEY_HASH_HEX_CHARS / 2)
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("p/{}/{}/", &hex[..2], hex)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+#[path = "pipeline_tests.rs"]
+mod tests;
