@@ -30,13 +30,17 @@ pub enum Code {
     InvalidTransition,
     PayloadTooLarge,
     UnsupportedMediaType,
+    UnsupportedImageFormat,
     HeicNotSupported,
+    FileTooLarge,
     ImageTooLarge,
     CorruptImage,
     EmptyFile,
     TooManyPhotos,
     RateLimited,
     ProcessingBusy,
+    ProcessingFailed,
+    StorageFailed,
     ServiceUnavailable,
     Internal,
 }
@@ -54,11 +58,13 @@ impl Code {
             NotFound | ListingNotFound | CooperativeNotFound | PlaceNotFound | UserNotFound
             | PhotoNotFound | LinkNotFound | MediaNotFound => StatusCode::NOT_FOUND,
             Conflict | InvalidTransition => StatusCode::CONFLICT,
-            PayloadTooLarge | ImageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            UnsupportedMediaType | HeicNotSupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            PayloadTooLarge | ImageTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType | UnsupportedImageFormat | HeicNotSupported => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ProcessingBusy | ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Internal | ProcessingFailed | StorageFailed => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -90,14 +96,18 @@ impl Code {
             Conflict => "Conflicts with existing data",
             InvalidTransition => "Not possible in the listing's current status",
             PayloadTooLarge => "The upload is too large",
-            UnsupportedMediaType => "Unsupported file type",
+            UnsupportedMediaType => "Unsupported content type",
+            UnsupportedImageFormat => "Not a supported photo format",
             HeicNotSupported => "HEIC photos are not supported",
+            FileTooLarge => "The file is too large",
             ImageTooLarge => "The image has too many pixels",
             CorruptImage => "The image could not be read",
             EmptyFile => "The file is empty",
             TooManyPhotos => "Too many photos",
             RateLimited => "Too many attempts",
             ProcessingBusy => "Too many photos are being processed",
+            ProcessingFailed => "The photo could not be processed",
+            StorageFailed => "The photo could not be saved",
             ServiceUnavailable => "Temporarily unavailable",
             Internal => "Something went wrong on our side",
         }
@@ -131,6 +141,9 @@ pub struct Problem {
     pub code: Code,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The same explanation in Vietnamese, where one is written for members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_vi: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
@@ -139,6 +152,7 @@ pub struct Problem {
 pub struct AppError {
     pub code: Code,
     pub detail: Option<String>,
+    pub detail_vi: Option<String>,
     pub errors: Vec<FieldError>,
     /// Logged, never sent.
     cause: Option<String>,
@@ -149,6 +163,7 @@ impl AppError {
         AppError {
             code,
             detail: None,
+            detail_vi: None,
             errors: Vec::new(),
             cause: None,
         }
@@ -156,6 +171,11 @@ impl AppError {
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> AppError {
         self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_detail_vi(mut self, detail: impl Into<String>) -> AppError {
+        self.detail_vi = Some(detail.into());
         self
     }
 
@@ -203,6 +223,7 @@ impl AppError {
             status,
             code: self.code,
             detail: self.detail.clone(),
+            detail_vi: self.detail_vi.clone(),
             errors: self.errors.clone(),
         }
     }
@@ -242,7 +263,7 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.code == Code::Internal || self.code == Code::ServiceUnavailable {
+        if self.code.status().is_server_error() {
             tracing::error!(error = %self, "request failed");
         } else {
             tracing::debug!(error = %self, "request refused");

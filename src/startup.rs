@@ -6,6 +6,7 @@ use crate::api::ops::Metrics;
 use crate::api::session::LoginLimiter;
 use crate::config::Settings;
 use crate::error::{AppError, Code};
+use crate::media::{MediaStore, PhotoPool};
 use crate::search::SearchIndex;
 use crate::store::{listings, Db};
 use actix_web::dev::{Server, Service};
@@ -20,6 +21,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub search: Arc<SearchIndex>,
+    pub media: MediaStore,
+    pub photo_pool: PhotoPool,
     pub metrics: Metrics,
     pub login_limiter: LoginLimiter,
 }
@@ -29,6 +32,20 @@ pub struct Application {
     server: Server,
     search: Arc<SearchIndex>,
     indexer: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Where photos live: a local folder (`VUNGCAO_MEDIA_URL`, default `./media`).
+pub fn open_media(settings: &Settings) -> anyhow::Result<MediaStore> {
+    let url = settings.media_url.as_str();
+    if url.contains("://") && !url.starts_with("file://") {
+        anyhow::bail!(
+            "VUNGCAO_MEDIA_URL={url}: only a local folder is supported so far (S3-compatible storage is not implemented yet)"
+        );
+    }
+    let path = url.strip_prefix("file://").unwrap_or(url);
+    std::fs::create_dir_all(path)
+        .map_err(|e| anyhow::anyhow!("cannot create the media folder {path}: {e}"))?;
+    Ok(MediaStore::local(path))
 }
 
 /// The search backend the settings name: Meilisearch when `VUNGCAO_MEILI_URL` is set, else the
@@ -82,6 +99,8 @@ impl Application {
             let db = db.clone();
             tokio::task::spawn_blocking(move || db.migrate()).await??;
         }
+        let media = open_media(&settings)?;
+        let photo_pool = PhotoPool::new(settings.photo_workers, settings.photo_queue);
         let search = Arc::new(open_search(&settings).await?);
         let indexer = if settings.indexer {
             tokio::spawn(rebuild_if_empty(db.clone(), search.clone()));
@@ -96,6 +115,8 @@ impl Application {
             settings: Arc::new(settings),
             db,
             search: search.clone(),
+            media,
+            photo_pool,
             metrics: Metrics::default(),
             login_limiter: LoginLimiter::default(),
         });

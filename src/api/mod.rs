@@ -4,10 +4,12 @@ pub mod admin;
 pub mod cache;
 pub mod extract;
 pub mod linkout;
+pub mod media;
 pub mod member;
 pub mod openapi;
 pub mod ops;
 pub mod params;
+pub mod photos;
 pub mod public;
 pub mod search;
 pub mod session;
@@ -20,6 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(search::configure)
         .configure(session::configure)
         .configure(member::configure)
+        .configure(photos::configure)
+        .configure(media::configure)
         .configure(admin::configure)
         .configure(linkout::configure)
         .configure(ops::configure)

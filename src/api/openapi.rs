@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers, and a browsable page for it.
 
-use super::{admin, linkout, member, ops, public, search, session};
+use super::{admin, linkout, media, member, ops, photos, public, search, session};
 use crate::error::Code;
 use actix_web::{get, web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -57,6 +57,10 @@ Errors are `application/problem+json` with a stable `code`."
         member::archive_listing,
         member::submit_listing,
         member::my_clicks,
+        photos::upload,
+        photos::remove,
+        photos::arrange,
+        media::media,
         admin::review_queue,
         admin::approve,
         admin::reject,

@@ -7,17 +7,24 @@ use crate::with_conn;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// One stored rendition of a photo.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+/// One stored rendition of a photo, as the `variants` column keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredVariant {
+    pub width: u32,
+    pub height: u32,
+    /// `webp` or `jpeg`.
+    pub format: String,
+    /// Media key.
+    pub key: String,
+}
+
+/// One rendition as clients see it, ready for `srcset`.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct VariantView {
     pub width: u32,
     pub height: u32,
     /// `webp` or `jpeg`.
     pub format: String,
-    /// Media key; the API turns it into `url`.
-    #[serde(skip_serializing)]
-    pub key: String,
-    #[serde(default, skip_deserializing)]
     pub url: String,
 }
 
@@ -48,11 +55,16 @@ pub struct PhotoView {
 
 impl PhotoRow {
     pub fn view(&self, media_base: &str) -> PhotoView {
-        let mut variants: Vec<VariantView> =
-            serde_json::from_str(&self.variants).unwrap_or_default();
-        for v in &mut variants {
-            v.url = format!("{media_base}/{}", v.key);
-        }
+        let stored: Vec<StoredVariant> = serde_json::from_str(&self.variants).unwrap_or_default();
+        let variants = stored
+            .into_iter()
+            .map(|v| VariantView {
+                url: format!("{media_base}/{}", v.key),
+                width: v.width,
+                height: v.height,
+                format: v.format,
+            })
+            .collect();
         PhotoView {
             id: self.id,
             width: self.width,
@@ -69,7 +81,7 @@ impl PhotoRow {
 
     /// Every media key this photo uses.
     pub fn keys(&self) -> Vec<String> {
-        let variants: Vec<VariantView> = serde_json::from_str(&self.variants).unwrap_or_default();
+        let variants: Vec<StoredVariant> = serde_json::from_str(&self.variants).unwrap_or_default();
         let mut keys: Vec<String> = variants.into_iter().map(|v| v.key).collect();
         keys.push(self.content_key.clone());
         keys
@@ -103,7 +115,7 @@ pub struct NewPhoto<'a> {
     pub width: i32,
     pub height: i32,
     pub placeholder: &'a str,
-    pub variants: &'a [VariantView],
+    pub variants: &'a [StoredVariant],
 }
 
 /// Appends a photo at the end of the listing's gallery.

@@ -32,6 +32,7 @@ pub struct TestApp {
     pub orange_token: String,
     search: std::sync::Arc<vungcao::search::SearchIndex>,
     stopper: vungcao::startup::Stopper,
+    pub media_dir: std::path::PathBuf,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -263,6 +264,7 @@ pub async fn spawn_app_with(
         orange_token,
         search,
         stopper,
+        media_dir: std::path::PathBuf::from(&settings.media_url),
         _dir: dir,
         _pg: pg,
     })
@@ -384,6 +386,20 @@ impl TestApp {
         .await
         .expect("join")
     }
+}
+
+/// A fixture photo from `../shared/fixtures/images`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../shared/fixtures/images/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+/// Every file under `dir`, recursively (what a photo upload left on disk).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    walk(dir)
 }
 
 /// A minimal valid listing body.

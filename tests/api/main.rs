@@ -7,6 +7,7 @@ mod accounts;
 mod bad_input;
 mod http;
 mod members;
+mod photos;
 mod public;
 mod review;
 mod search;

@@ -1,0 +1,299 @@
+//! A listing's photos: upload (streamed with a size limit, processed on the bounded pool,
+//! stored by content key, recorded in the database), delete and arrange. Used by the API and
+//! the member pages alike.
+
+use crate::api::extract::Auth;
+use crate::api::member::owned_listing;
+use crate::api::public::MEDIA_BASE;
+use crate::error::{AppError, Code};
+use crate::media::{PhotoError, PhotoLimits, ProcessedPhoto, StoreError};
+use crate::startup::AppState;
+use crate::store::photos::{self, NewPhoto, PhotoRow, PhotoView, StoredVariant};
+use crate::store::{listings, Conn};
+use actix_multipart::Multipart;
+use futures_util::StreamExt;
+
+pub const MAX_PHOTOS_PER_LISTING: i64 = 10;
+
+impl From<PhotoError> for AppError {
+    fn from(e: PhotoError) -> AppError {
+        let code = match &e {
+            PhotoError::EmptyFile => Code::EmptyFile,
+            PhotoError::FileTooLarge { .. } => Code::FileTooLarge,
+            PhotoError::UnsupportedFormat => Code::UnsupportedImageFormat,
+            PhotoError::HeicNotSupported => Code::HeicNotSupported,
+            PhotoError::ImageTooLarge { .. } => Code::ImageTooLarge,
+            PhotoError::CorruptImage { .. } => Code::CorruptImage,
+            PhotoError::ProcessingBusy => Code::ProcessingBusy,
+            PhotoError::ProcessingFailed { .. } => Code::ProcessingFailed,
+            PhotoError::StorageFailed(StoreError::InvalidKey { .. }) => Code::InvalidMediaKey,
+            PhotoError::StorageFailed(_) => Code::StorageFailed,
+        };
+        let message_vi = e.message_vi();
+        let mut error = AppError::new(code).with_detail_vi(message_vi);
+        // Internal details (paths, decoder messages) stay in the log.
+        if code.status().is_server_error() {
+            tracing::error!(error = %e, "photo failed");
+        } else {
+            error = error.with_detail(e.to_string());
+        }
+        error
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        AppError::from(PhotoError::StorageFailed(e))
+    }
+}
+
+/// Reads every file part of the form, enforcing `max_bytes` per file while streaming.
+async fn read_files(mut payload: Multipart, max_bytes: usize) -> Result<Vec<Vec<u8>>, AppError> {
+    let mut files = Vec::new();
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| {
+            AppError::new(Code::CorruptImage).with_detail(format!("the upload was cut off: {e}"))
+        })?;
+        let is_file = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .is_some()
+            || field.name() == Some("photo");
+        if !is_file {
+            // Drain small non-file fields (e.g. a CSRF token read elsewhere).
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(|_| AppError::new(Code::MalformedJson))?;
+            }
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| {
+                AppError::new(Code::CorruptImage)
+                    .with_detail(format!("the upload was cut off: {e}"))
+            })?;
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(AppError::from(PhotoError::FileTooLarge {
+                    size_bytes: bytes.len() + chunk.len(),
+                    max_bytes,
+                }));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        files.push(bytes);
+        if files.len() as i64 > MAX_PHOTOS_PER_LISTING {
+            return Err(too_many());
+        }
+    }
+    if files.is_empty() {
+        return Err(AppError::new(Code::EmptyFile)
+            .with_detail("send one or more photos in the multipart field `photo`")
+            .with_detail_vi("Hãy chọn ít nhất một ảnh."));
+    }
+    Ok(files)
+}
+
+fn too_many() -> AppError {
+    AppError::new(Code::TooManyPhotos)
+        .with_detail(format!(
+            "a listing has at most {MAX_PHOTOS_PER_LISTING} photos"
+        ))
+        .with_detail_vi(format!(
+            "Mỗi sản phẩm có tối đa {MAX_PHOTOS_PER_LISTING} ảnh."
+        ))
+}
+
+fn variants_of(photo: &ProcessedPhoto) -> Vec<StoredVariant> {
+    photo
+        .variants
+        .iter()
+        .map(|v| StoredVariant {
+            width: v.width,
+            height: v.height,
+            format: v.format.as_str().to_owned(),
+            key: v.key.clone(),
+        })
+        .collect()
+}
+
+/// Removes a photo's stored objects unless another row still uses the same content.
+async fn forget_objects(state: &AppState, key_prefix: String) {
+    let prefix = key_prefix.clone();
+    let in_use = state
+        .db
+        .run(move |conn| photos::key_in_use(conn, &prefix))
+        .await
+        .unwrap_or(true);
+    if !in_use {
+        if let Err(e) = state.media.delete_prefix(&key_prefix).await {
+            tracing::warn!(error = %e, "could not remove photo files");
+        }
+    }
+}
+
+fn gallery(conn: &mut Conn, listing_id: i64) -> Result<Vec<PhotoView>, AppError> {
+    Ok(listings::view(conn, listing_id, MEDIA_BASE)?
+        .map(|v| v.photos)
+        .unwrap_or_default())
+}
+
+/// Adds the uploaded photos to the end of the listing's gallery; all or nothing.
+pub async fn upload(
+    state: &AppState,
+    auth: &Auth,
+    listing_id: i64,
+    payload: Multipart,
+) -> Result<Vec<PhotoView>, AppError> {
+    // Who may upload is settled before a byte of the body is read.
+    let owner = auth.clone();
+    let existing = state
+        .db
+        .run(move |conn| {
+            owned_listing(conn, &owner, listing_id)?;
+            photos::count_for(conn, listing_id)
+        })
+        .await?;
+    if existing >= MAX_PHOTOS_PER_LISTING {
+        return Err(too_many());
+    }
+    let files = read_files(payload, state.settings.upload_max_bytes).await?;
+    if existing + files.len() as i64 > MAX_PHOTOS_PER_LISTING {
+        return Err(too_many());
+    }
+    let limits = PhotoLimits {
+        max_file_bytes: state.settings.upload_max_bytes,
+        ..PhotoLimits::default()
+    };
+    let mut processed = Vec::with_capacity(files.len());
+    for bytes in files {
+        processed.push(state.photo_pool.process(bytes, limits).await?);
+    }
+    let mut stored: Vec<String> = Vec::new();
+    for photo in &processed {
+        if let Err(e) = state.media.put_photo(photo).await {
+            for prefix in stored {
+                forget_objects(state, prefix).await;
+            }
+            return Err(e.into());
+        }
+        stored.push(photo.key_prefix.clone());
+    }
+    let rows: Vec<(String, i32, i32, String, Vec<StoredVariant>)> = processed
+        .iter()
+        .map(|p| {
+            (
+                p.key_prefix.clone(),
+                i32::try_from(p.width).unwrap_or(i32::MAX),
+                i32::try_from(p.height).unwrap_or(i32::MAX),
+                p.placeholder.clone(),
+                variants_of(p),
+            )
+        })
+        .collect();
+    let recorded = state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                for (key, width, height, placeholder, variants) in &rows {
+                    photos::insert(
+                        conn,
+                        &NewPhoto {
+                            listing_id,
+                            content_key: key,
+                            width: *width,
+                            height: *height,
+                            placeholder,
+                            variants,
+                        },
+                    )?;
+                }
+                if photos::count_for(conn, listing_id)? > MAX_PHOTOS_PER_LISTING {
+                    return Err(too_many());
+                }
+                listings::touch(conn, listing_id)
+            })?;
+            gallery(conn, listing_id)
+        })
+        .await;
+    match recorded {
+        Ok(gallery) => Ok(gallery),
+        Err(e) => {
+            for prefix in stored {
+                forget_objects(state, prefix).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Removes one photo from the listing (and its files when no other listing uses them).
+pub async fn delete(
+    state: &AppState,
+    auth: &Auth,
+    listing_id: i64,
+    photo_id: i64,
+) -> Result<Vec<PhotoView>, AppError> {
+    let owner = auth.clone();
+    let (removed, gallery): (PhotoRow, Vec<PhotoView>) = state
+        .db
+        .run(move |conn| {
+            owned_listing(conn, &owner, listing_id)?;
+            let removed = conn.transaction(|conn| {
+                let removed = photos::delete(conn, listing_id, photo_id)?
+                    .ok_or_else(|| AppError::new(Code::PhotoNotFound))?;
+                let row = listings::row(conn, listing_id)?;
+                if row.and_then(|r| r.cover_photo_id) == Some(photo_id) {
+                    listings::set_cover(conn, listing_id, None)?;
+                }
+                listings::touch(conn, listing_id)?;
+                Ok(removed)
+            })?;
+            Ok((removed, gallery(conn, listing_id)?))
+        })
+        .await?;
+    forget_objects(state, removed.content_key).await;
+    Ok(gallery)
+}
+
+/// Puts the gallery in `order` and/or picks the cover photo.
+pub async fn arrange(
+    state: &AppState,
+    auth: &Auth,
+    listing_id: i64,
+    order: Option<Vec<i64>>,
+    cover: Option<i64>,
+) -> Result<Vec<PhotoView>, AppError> {
+    let owner = auth.clone();
+    state
+        .db
+        .run(move |conn| {
+            owned_listing(conn, &owner, listing_id)?;
+            conn.transaction(|conn| {
+                let existing: Vec<i64> = photos::for_listings(conn, &[listing_id])?
+                    .iter()
+                    .map(|p| p.id)
+                    .collect();
+                if let Some(order) = &order {
+                    if let Some(bad) = order.iter().find(|id| !existing.contains(id)) {
+                        return Err(AppError::field(
+                            "order",
+                            &format!("photo {bad} is not in this listing"),
+                        ));
+                    }
+                    photos::reorder(conn, listing_id, order)?;
+                }
+                if let Some(cover) = cover {
+                    if !existing.contains(&cover) {
+                        return Err(AppError::field(
+                            "cover",
+                            "this photo is not in this listing",
+                        ));
+                    }
+                    listings::set_cover(conn, listing_id, Some(cover))?;
+                }
+                listings::touch(conn, listing_id)
+            })?;
+            gallery(conn, listing_id)
+        })
+        .await
+}

@@ -1,0 +1,411 @@
+//! Photos from a phone: upload, the variants shoppers get, and hostile files refused cleanly.
+
+use crate::both_backends;
+use crate::helpers::{files_under, fixture, spawn_app_with, Backend, TestApp};
+use reqwest::multipart::{Form, Part};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+both_backends!(
+    phone_photo_becomes_stripped_responsive_variants,
+    photos_are_turned_upright,
+    bad_files_are_refused_and_leave_nothing_behind,
+    members_arrange_and_delete_photos,
+    only_the_owner_uploads,
+);
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    listing: i64,
+    files: Vec<(&str, Vec<u8>)>,
+) -> (u16, Value) {
+    let mut form = Form::new();
+    for (name, bytes) in files {
+        form = form.part(
+            "photo",
+            Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    }
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/my/listings/{listing}/photos")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn tiny_png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(width, height, |x, y| {
+        image::Rgba([(x * 7) as u8, (y * 5) as u8, 90, 255])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+async fn phone_photo_becomes_stripped_responsive_variants(app: TestApp) {
+    // Listing 1: the demo's published Chè Shan tuyết cổ thụ.
+    let (status, gallery) = upload(
+        &app,
+        &app.tea_token,
+        1,
+        vec![("IMG_0001.jpg", fixture("phone-gps.jpg"))],
+    )
+    .await;
+    assert_eq!(status, 201, "{gallery}");
+    let photo = &gallery["items"][0];
+    assert_eq!(
+        (photo["width"].as_i64(), photo["height"].as_i64()),
+        (Some(3264), Some(2448))
+    );
+    assert!(
+        photo["placeholder"].as_str().unwrap().len() > 10,
+        "a ThumbHash to paint first"
+    );
+    let variants = photo["variants"].as_array().unwrap();
+    let mut shapes: Vec<(i64, &str)> = variants
+        .iter()
+        .map(|v| (v["width"].as_i64().unwrap(), v["format"].as_str().unwrap()))
+        .collect();
+    shapes.sort();
+    assert_eq!(
+        shapes,
+        vec![
+            (320, "jpeg"),
+            (320, "webp"),
+            (640, "jpeg"),
+            (640, "webp"),
+            (1280, "jpeg"),
+            (1280, "webp")
+        ]
+    );
+    for v in variants {
+        let url = v["url"].as_str().unwrap();
+        assert!(url.starts_with("/media/"), "{url}");
+        let res = app.get(url).await;
+        assert_eq!(res.status(), 200);
+        let headers = res.headers().clone();
+        assert_eq!(
+            headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let content_type = if v["format"] == "webp" {
+            "image/webp"
+        } else {
+            "image/jpeg"
+        };
+        assert_eq!(headers["content-type"], content_type);
+        let bytes = res.bytes().await.unwrap();
+        let decoded = image::load_from_memory(&bytes).unwrap();
+        assert_eq!(i64::from(decoded.width()), v["width"].as_i64().unwrap());
+        for marker in [&b"Exif"[..], b"GPS", b"http://ns.adobe.com/xap", b"XMP "] {
+            assert!(
+                !bytes.windows(marker.len()).any(|w| w == marker),
+                "{url} carries {:?}",
+                String::from_utf8_lossy(marker)
+            );
+        }
+        let etag = headers["etag"].to_str().unwrap();
+        let again = app
+            .client
+            .get(app.url(url))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304);
+    }
+    let (_, public) = app
+        .get_json("/api/v1/listings/che-shan-tuyet-co-thu-hong-thai")
+        .await;
+    assert_eq!(
+        public["photos"].as_array().unwrap().len(),
+        1,
+        "shoppers see the photo"
+    );
+}
+
+async fn photos_are_turned_upright(app: TestApp) {
+    let (_, upright) = upload(
+        &app,
+        &app.tea_token,
+        1,
+        vec![("a.jpg", fixture("orientation/landscape_1.jpg"))],
+    )
+    .await;
+    let (_, rotated) = upload(
+        &app,
+        &app.tea_token,
+        2,
+        vec![("b.jpg", fixture("orientation/landscape_6.jpg"))],
+    )
+    .await;
+    let small = |g: &Value| -> String {
+        g["items"][0]["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["width"] == 320 && v["format"] == "jpeg")
+            .unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let a = image::load_from_memory(&app.get(&small(&upright)).await.bytes().await.unwrap())
+        .unwrap()
+        .to_luma8();
+    let b = image::load_from_memory(&app.get(&small(&rotated)).await.bytes().await.unwrap())
+        .unwrap()
+        .to_luma8();
+    assert_eq!(
+        a.dimensions(),
+        b.dimensions(),
+        "a landscape photo stays landscape"
+    );
+    let diff: f64 = a
+        .pixels()
+        .zip(b.pixels())
+        .map(|(p, q)| (f64::from(p[0]) - f64::from(q[0])).abs())
+        .sum::<f64>()
+        / f64::from(a.width() * a.height());
+    assert!(
+        diff < 12.0,
+        "EXIF orientation 6 shows the same upright picture (mean difference {diff:.1})"
+    );
+}
+
+async fn bad_files_are_refused_and_leave_nothing_behind(app: TestApp) {
+    let before = app.snapshot().await;
+    let files_before = files_under(&app.media_dir);
+    let mut heic = vec![0, 0, 0, 24];
+    heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    heic.resize(4096, 0);
+    for (name, bytes, status, code) in [
+        (
+            "truncated.jpg",
+            fixture("bad/truncated.jpg"),
+            422,
+            "corrupt_image",
+        ),
+        ("empty.jpg", fixture("bad/empty.jpg"), 400, "empty_file"),
+        (
+            "not-an-image.jpg",
+            fixture("bad/not-an-image.jpg"),
+            415,
+            "unsupported_image_format",
+        ),
+        (
+            "bomb-40000x40000.png",
+            fixture("bad/bomb-40000x40000.png"),
+            413,
+            "image_too_large",
+        ),
+        ("IMG_1234.HEIC", heic, 415, "heic_not_supported"),
+        (
+            "logo.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec(),
+            415,
+            "unsupported_image_format",
+        ),
+    ] {
+        let (got, problem) = upload(&app, &app.tea_token, 1, vec![(name, bytes)]).await;
+        assert_eq!(
+            (got, problem["code"].as_str()),
+            (status, Some(code)),
+            "{name}: {problem}"
+        );
+        assert_eq!(problem["status"], status);
+        assert!(
+            problem["detail_vi"].as_str().is_some_and(|m| !m.is_empty()),
+            "{name}: a message in Vietnamese"
+        );
+    }
+    let (_, heic) = upload(
+        &app,
+        &app.tea_token,
+        1,
+        vec![("x.heic", {
+            let mut h = vec![0, 0, 0, 24];
+            h.extend_from_slice(b"ftypheic");
+            h.resize(64, 0);
+            h
+        })],
+    )
+    .await;
+    assert!(heic["detail"].as_str().unwrap().contains("JPEG"));
+    assert!(heic["detail_vi"].as_str().unwrap().contains("JPEG"));
+    // A good photo next to a bad one: all or nothing.
+    let (status, _) = upload(
+        &app,
+        &app.tea_token,
+        1,
+        vec![
+            ("ok.png", tiny_png(64, 48)),
+            ("bad.jpg", fixture("bad/truncated.jpg")),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        files_under(&app.media_dir),
+        files_before,
+        "no partial files remain"
+    );
+    assert_eq!(app.snapshot().await, before, "no photo row remains");
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        200,
+        "the server keeps serving"
+    );
+    // Keys are checked: no way out of the media folder.
+    assert_eq!(
+        app.get("/media/p/00/does-not-exist/320.webp")
+            .await
+            .status(),
+        404
+    );
+    let res = app.get("/media/..%2F..%2F..%2Fetc%2Fpasswd").await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["code"],
+        "invalid_media_key"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_size_limit_is_enforced_while_streaming() {
+    let Some(app) = spawn_app_with(Backend::Sqlite, |s| s.upload_max_bytes = 1_000_000).await
+    else {
+        return;
+    };
+    let (status, problem) = upload(
+        &app,
+        &app.tea_token,
+        1,
+        vec![("big.jpg", fixture("phone-12mp.jpg"))],
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (413, Some("file_too_large"))
+    );
+    assert!(files_under(&app.media_dir).is_empty());
+}
+
+async fn members_arrange_and_delete_photos(app: TestApp) {
+    let files: Vec<(&str, Vec<u8>)> = (0..3)
+        .map(|i| ("p.png", tiny_png(60 + i * 10, 40)))
+        .collect();
+    let (status, gallery) = upload(&app, &app.tea_token, 1, files).await;
+    assert_eq!(status, 201, "{gallery}");
+    let ids: Vec<i64> = gallery["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    let (status, arranged) = app
+        .patch(
+            "/api/v1/my/listings/1/photos",
+            &app.tea_token,
+            json!({"order": [ids[2], ids[0], ids[1]], "cover": ids[1]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{arranged}");
+    let order: Vec<i64> = arranged["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        vec![ids[1], ids[2], ids[0]],
+        "cover first, then the chosen order"
+    );
+    let url = arranged["items"][0]["variants"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, after) = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/my/listings/1/photos/{}", ids[1]),
+            &app.tea_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(after["items"].as_array().unwrap().len(), 2);
+    assert_eq!(app.get(&url).await.status(), 404, "its files are gone");
+    let (status, problem) = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/my/listings/1/photos/{}", ids[1]),
+            &app.tea_token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (404, Some("photo_not_found"))
+    );
+    // At most ten photos: two are there, nine more is one too many, eight fill it up.
+    let nine: Vec<(&str, Vec<u8>)> = (0..9).map(|i| ("p.png", tiny_png(30 + i, 30))).collect();
+    let (status, problem) = upload(&app, &app.tea_token, 1, nine).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("too_many_photos"))
+    );
+    let eight: Vec<(&str, Vec<u8>)> = (0..8).map(|i| ("p.png", tiny_png(30 + i, 30))).collect();
+    let (status, full) = upload(&app, &app.tea_token, 1, eight).await;
+    assert_eq!(
+        (status, full["items"].as_array().map(Vec::len)),
+        (201, Some(10))
+    );
+}
+
+async fn only_the_owner_uploads(app: TestApp) {
+    let (status, problem) = upload(
+        &app,
+        &app.orange_token,
+        1,
+        vec![("x.png", tiny_png(20, 20))],
+    )
+    .await;
+    assert_eq!((status, problem["code"].as_str()), (403, Some("forbidden")));
+    let (_, draft) = app
+        .post(
+            "/api/v1/my/listings",
+            &app.tea_token,
+            crate::helpers::new_listing("Chè nháp có ảnh"),
+        )
+        .await;
+    let (status, _) = upload(
+        &app,
+        &app.orange_token,
+        draft["id"].as_i64().unwrap(),
+        vec![("x.png", tiny_png(20, 20))],
+    )
+    .await;
+    assert_eq!(status, 404);
+    let res = app
+        .client
+        .post(app.url("/api/v1/my/listings/1/photos"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(files_under(&app.media_dir).is_empty());
+}
