@@ -9,3 +9,4 @@ mod http;
 mod members;
 mod public;
 mod review;
+mod web;
