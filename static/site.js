@@ -58,6 +58,7 @@
     function params() {
       var f = d.getElementById("filters"), u = new URLSearchParams(f ? new FormData(f) : undefined);
       u.set("q", box.value);
+      Array.from(u.keys()).forEach(function (k) { if (!u.get(k)) u.delete(k); });
       return u;
     }
     function load(url, append) {
