@@ -42,6 +42,8 @@ pub struct Chrome {
     pub canonical: String,
     /// This page in the other language.
     pub switch_url: String,
+    /// Absolute URLs of this page in Vietnamese and in English (`hreflang` alternates).
+    pub alternates: [String; 2],
     pub css_url: String,
     pub js_url: String,
     /// OpenGraph and product `<meta property=… content=…>` pairs.
@@ -62,9 +64,13 @@ impl Chrome {
             .map(|s| s.settings.public_url.trim_end_matches('/').to_owned())
             .unwrap_or_default();
         let path = req.path().to_owned();
+        let alternates = [
+            format!("{public_url}{path}"),
+            format!("{public_url}{path}?lang=en"),
+        ];
         let canonical = match lang {
-            Lang::Vi => format!("{public_url}{path}"),
-            Lang::En => format!("{public_url}{path}?lang=en"),
+            Lang::Vi => alternates[0].clone(),
+            Lang::En => alternates[1].clone(),
         };
         let kept: Vec<(String, String)> =
             url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -84,6 +90,7 @@ impl Chrome {
             description: lang.t().tagline.to_owned(),
             canonical,
             switch_url,
+            alternates,
             css_url: assets::url("site.css"),
             js_url: assets::url("site.js"),
             meta: Vec::new(),

@@ -175,6 +175,9 @@ async fn listing_page_for_sharing_and_buying(app: TestApp) {
         html.contains("<meta property=\"og:title\" content=\"Chè Shan tuyết cổ thụ Hồng Thái\">")
     );
     assert!(html.contains("<meta property=\"product:price:amount\" content=\"450000\">"));
+    assert!(html.contains(
+        "<link rel=\"alternate\" hreflang=\"en\" href=\"http://127.0.0.1:8080/san-pham/che-shan-tuyet-co-thu-hong-thai?lang=en\">"
+    ));
     assert!(html.contains("<meta property=\"product:price:currency\" content=\"VND\">"));
     let ld_start = html.find("<script type=\"application/ld+json\">").unwrap() + 35;
     let ld_end = ld_start + html[ld_start..].find("</script>").unwrap();
@@ -288,7 +291,7 @@ async fn photos_are_responsive_pictures(app: TestApp) {
     );
     assert_eq!(html.matches("loading=\"lazy\"").count(), 1);
     assert!(html.contains("data-th=\"1QcSHQRnh493V4dIh4eXh1h4kJUI\""));
-    assert!(html.contains("aspect-ratio:3264/2448;background:rgb("));
+    assert!(html.contains("aspect-ratio:3264/2448;background-color:rgb("));
     assert!(html.contains(
         "<meta property=\"og:image\" content=\"http://127.0.0.1:8080/media/ab/abcdef-640.jpg\">"
     ));

@@ -571,6 +571,108 @@ async fn member_adds_a_listing_admin_approves_it(c: &Client, app: &TestApp) {
     assert!(c.source().await.unwrap().contains("320.000 ₫ / hộp 100 g"));
 }
 
+/// The ThumbHash placeholder is painted by the script before the photo arrives (here it never
+/// does: the photo's variants do not exist), and it is the right picture: red left, blue right.
+async fn placeholder_paints_before_the_photo(c: &Client, app: &TestApp) {
+    use base64::Engine;
+    use vungcao::store::photos::{self, NewPhoto, VariantView};
+    let (w, h) = (40usize, 30usize);
+    let rgba: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let x = (i % w) as f32 / (w - 1) as f32;
+            [(255.0 * (1.0 - x)) as u8, 60, (255.0 * x) as u8, 255]
+        })
+        .collect();
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(thumbhash::rgba_to_thumb_hash(w, h, &rgba));
+    let variants: Vec<VariantView> = [320u32, 640]
+        .iter()
+        .map(|w| VariantView {
+            width: *w,
+            height: w * 3 / 4,
+            format: "jpeg".into(),
+            key: format!("00/missing-{w}.jpg"),
+            url: String::new(),
+        })
+        .collect();
+    app.with_db(move |conn| {
+        let row = photos::insert(
+            conn,
+            &NewPhoto {
+                listing_id: 2,
+                content_key: "00/missing",
+                width: 4000,
+                height: 3000,
+                placeholder: &hash,
+                variants: &variants,
+            },
+        )
+        .unwrap();
+        let stored = serde_json::to_string(
+            &variants
+                .iter()
+                .map(|v| json!({"width": v.width, "height": v.height, "format": v.format, "key": v.key}))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        use diesel::prelude::*;
+        use vungcao::store::schema::photos as table;
+        vungcao::with_conn!(conn, |c| diesel::update(table::table.find(row.id))
+            .set(table::variants.eq(&stored))
+            .execute(c))
+        .unwrap();
+    })
+    .await;
+    let slug = app
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/my/listings/2",
+            &app.tea_token,
+            None,
+        )
+        .await
+        .1["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.goto(&app.url(&format!("/san-pham/{slug}")))
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "(document.querySelector('.ph').style.backgroundImage || '').startsWith('url(\"data:image/png')",
+        "the painted placeholder",
+    )
+    .await;
+    let sides = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const url = document.querySelector('.ph').style.backgroundImage.slice(5, -2);
+             const im = new Image();
+             im.onload = () => {
+               const cv = document.createElement('canvas'); cv.width = im.width; cv.height = im.height;
+               const cx = cv.getContext('2d'); cx.drawImage(im, 0, 0);
+               const y = Math.floor(im.height / 2);
+               done([Array.from(cx.getImageData(1, y, 1, 1).data), Array.from(cx.getImageData(im.width - 2, y, 1, 1).data)]);
+             };
+             im.src = url;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (left, right) = (&sides[0], &sides[1]);
+    assert!(
+        left[0].as_i64() > left[2].as_i64(),
+        "red on the left: {sides}"
+    );
+    assert!(
+        right[2].as_i64() > right[0].as_i64(),
+        "blue on the right: {sides}"
+    );
+    fits_a_phone(c, "listing with a photo").await;
+    screenshot(c, "10-listing-placeholder").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shopper_member_and_admin_in_a_phone_browser() {
     let Some(browser) = start_browser().await else {
@@ -581,6 +683,7 @@ async fn shopper_member_and_admin_in_a_phone_browser() {
     let journeys = async {
         shopper_finds_tea_and_taps_shopee(&c, &app).await;
         script_in_a_name_is_only_text(&c, &app).await;
+        placeholder_paints_before_the_photo(&c, &app).await;
         member_adds_a_listing_admin_approves_it(&c, &app).await;
     };
     let outcome = std::panic::AssertUnwindSafe(journeys).catch_unwind().await;
