@@ -111,7 +111,18 @@ pub fn refused(req: &HttpRequest, nav: AccountNav, e: &AppError) -> HttpResponse
         Code::ListingNotFound | Code::NotFound | Code::PhotoNotFound => {
             c.t.not_found_title.to_owned()
         }
-        _ => lang.field_message(e.detail.as_deref().unwrap_or("")),
+        Code::Forbidden => match lang {
+            Lang::Vi => "Bạn không có quyền làm việc này.".to_owned(),
+            Lang::En => "You may not do this.".to_owned(),
+        },
+        Code::InvalidTransition => match lang {
+            Lang::Vi => "Không thể làm việc này ở trạng thái hiện tại của sản phẩm.".to_owned(),
+            Lang::En => "Not possible in the listing's current status.".to_owned(),
+        },
+        _ => match lang {
+            Lang::Vi => "Đã có lỗi, vui lòng thử lại sau.".to_owned(),
+            Lang::En => "Something went wrong. Please try again later.".to_owned(),
+        },
     };
     c.title = message.clone();
     let status = e.code.status();
