@@ -125,6 +125,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(api::configure)
+                .configure(crate::web::configure)
                 .default_service(web::to(not_found))
                 .wrap(Compress::default())
                 .wrap_fn(move |req, srv| {
@@ -200,8 +201,6 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     if req.path().starts_with("/api/") {
         actix_web::ResponseError::error_response(&AppError::new(Code::NotFound))
     } else {
-        HttpResponse::NotFound()
-            .content_type("text/html; charset=utf-8")
-            .body("<!doctype html><meta charset=\"utf-8\"><title>Không tìm thấy</title><h1>Không tìm thấy trang</h1><p><a href=\"/\">Về trang chủ</a></p>")
+        crate::web::not_found(&req)
     }
 }

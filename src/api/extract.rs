@@ -180,6 +180,18 @@ impl FromRequest for Auth {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| AppError::internal("app state missing"))?;
+            // A cookie rides along on cross-site requests too; a custom header cannot (there is
+            // no CORS here), so cookie-signed API writes must carry one. Pages check CSRF tokens.
+            let safe = matches!(
+                *req.method(),
+                actix_web::http::Method::GET | actix_web::http::Method::HEAD
+            );
+            let by_cookie = presented_token(&req).is_some_and(|(_, cookie)| cookie);
+            if by_cookie && !safe && !req.headers().contains_key("x-requested-with") {
+                return Err(AppError::new(Code::Forbidden).with_detail(
+                    "send the X-Requested-With header with cookie-signed API requests",
+                ));
+            }
             authenticate(state, &req).await
         })
     }

@@ -11,3 +11,4 @@ mod photos;
 mod public;
 mod review;
 mod search;
+mod web;

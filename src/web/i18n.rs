@@ -1,0 +1,696 @@
+//! The pages' two languages: which one a request wants, and every UI string in Vietnamese and English.
+
+use crate::domain::listing::{Certification, ListingStatus};
+use crate::domain::marketplace::Platform;
+use actix_web::HttpRequest;
+
+pub const LANG_COOKIE: &str = "lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// `?lang=` wins, then the `lang` cookie, then Vietnamese.
+    pub fn of(req: &HttpRequest) -> Lang {
+        Lang::requested(req)
+            .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
+            .unwrap_or(Lang::Vi)
+    }
+
+    /// The language named in the query string, if any (the page then remembers it in a cookie).
+    pub fn requested(req: &HttpRequest) -> Option<Lang> {
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| Lang::parse(&v))
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn t(self) -> &'static Texts {
+        match self {
+            Lang::Vi => &VI,
+            Lang::En => &EN,
+        }
+    }
+
+    pub fn month_name(self, month: u32) -> String {
+        match self {
+            Lang::Vi => format!("Tháng {month}"),
+            Lang::En => EN_MONTHS
+                .get(month.saturating_sub(1) as usize)
+                .copied()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+
+    pub fn month_short(self, month: u8) -> String {
+        match self {
+            Lang::Vi => format!("T{month}"),
+            Lang::En => EN_MONTHS
+                .get(usize::from(month.saturating_sub(1)))
+                .map(|m| m.chars().take(3).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn results(self, n: usize) -> String {
+        match self {
+            Lang::Vi => format!("{n} kết quả"),
+            Lang::En if n == 1 => "1 result".to_owned(),
+            Lang::En => format!("{n} results"),
+        }
+    }
+
+    pub fn ocop_stars(self, stars: i16) -> String {
+        match self {
+            Lang::Vi => format!("OCOP {stars} sao"),
+            Lang::En => format!("OCOP {stars} stars"),
+        }
+    }
+
+    pub fn in_season(self, month: u32) -> String {
+        match self {
+            Lang::Vi => format!("Đang vào mùa tháng {month}"),
+            Lang::En => format!("In season in {}", self.month_name(month)),
+        }
+    }
+
+    pub fn wait_minutes(self, minutes: u64) -> String {
+        match self {
+            Lang::Vi => {
+                format!("Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+            }
+            Lang::En => format!("Too many failed sign-ins. Please try again in {minutes} minutes."),
+        }
+    }
+
+    pub fn certification(self, c: Certification) -> &'static str {
+        match self {
+            Lang::Vi => c.label_vi(),
+            Lang::En => c.label_en(),
+        }
+    }
+
+    /// The label of a marketplace button.
+    pub fn buy_on(self, platform: Platform) -> String {
+        let name = platform.display_name();
+        match (self, platform) {
+            (Lang::Vi, Platform::Facebook) => "Xem trên Facebook".to_owned(),
+            (Lang::Vi, Platform::Zalo) => "Nhắn Zalo".to_owned(),
+            (Lang::Vi, Platform::Website) => "Xem trang web".to_owned(),
+            (Lang::Vi, _) => format!("Mua trên {name}"),
+            (Lang::En, Platform::Facebook) => "See on Facebook".to_owned(),
+            (Lang::En, Platform::Zalo) => "Message on Zalo".to_owned(),
+            (Lang::En, Platform::Website) => "Visit the website".to_owned(),
+            (Lang::En, _) => format!("Buy on {name}"),
+        }
+    }
+
+    pub fn status(self, status: ListingStatus) -> &'static str {
+        let t = self.t();
+        match status {
+            ListingStatus::Draft => t.status_draft,
+            ListingStatus::Pending => t.status_pending,
+            ListingStatus::Published => t.status_published,
+            ListingStatus::Archived => t.status_archived,
+        }
+    }
+
+    /// A validation message from the domain (English) in this language.
+    pub fn field_message(self, message: &str) -> String {
+        if self == Lang::En {
+            return capitalise(message);
+        }
+        if let Some(rest) = message.strip_prefix("must be at most ") {
+            let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if rest.contains("characters") {
+                return format!("Tối đa {n} ký tự.");
+            }
+            if rest.contains("đồng") {
+                return format!("Giá tối đa {n} đồng.");
+            }
+        }
+        if message.starts_with("at most ") && message.ends_with("links") {
+            return "Quá nhiều đường dẫn.".to_owned();
+        }
+        let vi = match message {
+            "must not be empty" | "is required" => "Vui lòng điền ô này.",
+            "must not contain control characters" => "Có ký tự không hợp lệ.",
+            "must contain letters or digits" => "Tên cần có chữ hoặc số.",
+            "must be a positive number of đồng (leave it empty when free)" => {
+                "Giá phải là số đồng lớn hơn 0 (để trống nếu miễn phí)."
+            }
+            "must be a number" => "Hãy nhập một số, ví dụ 450000.",
+            "must be 3, 4 or 5" => "Chỉ 3, 4 hoặc 5 sao.",
+            "must be a month from 1 to 12" => "Tháng từ 1 đến 12.",
+            "must not be before the start" => "Ngày kết thúc không được trước ngày bắt đầu.",
+            "an event lasts at most a year" => "Một sự kiện kéo dài tối đa một năm.",
+            "only events have dates" => "Chỉ lễ hội, sự kiện mới có ngày.",
+            "an event needs its dates" => "Lễ hội, sự kiện cần có ngày bắt đầu và kết thúc.",
+            "must be a date" => "Ngày không hợp lệ.",
+            "URL is required" => "Vui lòng dán đường dẫn.",
+            "URL is too long (2000 characters at most)" => "Đường dẫn quá dài.",
+            "not a valid URL" => "Đường dẫn không hợp lệ.",
+            "URL must start with https://" => "Đường dẫn phải bắt đầu bằng https://",
+            "URL must not contain a user name or password" => {
+                "Đường dẫn không được chứa tên đăng nhập hay mật khẩu."
+            }
+            "URL must not name a port" => "Đường dẫn không hợp lệ.",
+            "URL must name a host, not an IP address" => "Đường dẫn phải là tên miền.",
+            "URL host does not belong to this platform" => "Đường dẫn này không thuộc sàn đã chọn.",
+            "URL must be a public website" => "Đường dẫn phải là một trang web công khai.",
+            "unknown category" => "Loại hàng không có trong danh sách.",
+            "unknown place code" => "Địa phương không có trong danh sách.",
+            "unknown platform" => "Hãy chọn một sàn.",
+            "another listing already uses this slug" | "too many listings with this name" => {
+                "Đã có sản phẩm trùng tên, hãy đặt tên khác."
+            }
+            "must be lower-case letters, digits and dashes" => {
+                "Chỉ chữ thường không dấu, số và dấu gạch ngang."
+            }
+            "must be 1 to 150 characters" => "Từ 1 đến 150 ký tự.",
+            "must be a phone number" => "Số điện thoại không hợp lệ.",
+            "a cooperative with this slug exists" => "Mã này đã được dùng.",
+            "must be an email address" => "Email không hợp lệ.",
+            "unknown cooperative" => "Hợp tác xã không có trong danh sách.",
+            "a member belongs to a cooperative" => "Thành viên phải thuộc một hợp tác xã.",
+            "an admin does not belong to a cooperative" => {
+                "Tài khoản quản trị không thuộc hợp tác xã."
+            }
+            "already exists" => "Đã tồn tại.",
+            "give a reason of 1 to 1000 characters" => "Hãy ghi lý do (tối đa 1000 ký tự).",
+            _ => {
+                if let Some(rest) = message.strip_prefix("must be ") {
+                    if rest.ends_with("to 200 characters") {
+                        let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                        return format!("Mật khẩu từ {n} đến 200 ký tự.");
+                    }
+                }
+                return format!("Giá trị không hợp lệ ({message}).");
+            }
+        };
+        vi.to_owned()
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut out: String = first.to_uppercase().collect();
+            out.push_str(chars.as_str());
+            if !out.ends_with('.') && !out.ends_with('/') {
+                out.push('.');
+            }
+            out
+        }
+        None => String::new(),
+    }
+}
+
+const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Every fixed string the pages show.
+pub struct Texts {
+    pub code: &'static str,
+    pub other_lang_code: &'static str,
+    pub other_lang_name: &'static str,
+    pub tagline: &'static str,
+    pub nav_search: &'static str,
+    pub nav_events: &'static str,
+    pub nav_members: &'static str,
+    pub footer: &'static str,
+    pub search_label: &'static str,
+    pub search_placeholder: &'static str,
+    pub search_button: &'static str,
+    pub upcoming_festivals: &'static str,
+    pub ocop_highlights: &'static str,
+    pub by_category: &'static str,
+    pub by_place: &'static str,
+    pub see_all: &'static str,
+    pub nothing_yet: &'static str,
+    pub filters: &'static str,
+    pub any: &'static str,
+    pub category: &'static str,
+    pub place: &'static str,
+    pub kind: &'static str,
+    pub kind_product: &'static str,
+    pub kind_experience: &'static str,
+    pub kind_event: &'static str,
+    pub in_season_month: &'static str,
+    pub ocop_from: &'static str,
+    pub price_from: &'static str,
+    pub price_to: &'static str,
+    pub sort: &'static str,
+    pub sort_relevance: &'static str,
+    pub sort_newest: &'static str,
+    pub sort_price_asc: &'static str,
+    pub sort_price_desc: &'static str,
+    pub apply: &'static str,
+    pub clear_filters: &'static str,
+    pub load_more: &'static str,
+    pub no_results: &'static str,
+    pub ask_price: &'static str,
+    pub certifications: &'static str,
+    pub season: &'static str,
+    pub cooperative: &'static str,
+    pub call: &'static str,
+    pub view_map: &'static str,
+    pub where_to_buy: &'static str,
+    pub no_links: &'static str,
+    pub dates: &'static str,
+    pub every_year: &'static str,
+    pub about: &'static str,
+    pub festival_calendar: &'static str,
+    pub listings_of_coop: &'static str,
+    pub specialities_of: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub home: &'static str,
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub wrong_login: &'static str,
+    pub form_expired: &'static str,
+    pub my_listings: &'static str,
+    pub add_listing: &'static str,
+    pub edit_listing: &'static str,
+    pub edit: &'static str,
+    pub view_page: &'static str,
+    pub status_draft: &'static str,
+    pub status_pending: &'static str,
+    pub status_published: &'static str,
+    pub status_archived: &'static str,
+    pub rejected: &'static str,
+    pub submit_review: &'static str,
+    pub archive: &'static str,
+    pub archive_confirm: &'static str,
+    pub save: &'static str,
+    pub saved: &'static str,
+    pub submitted: &'static str,
+    pub published_now: &'static str,
+    pub archived_done: &'static str,
+    pub fix_fields: &'static str,
+    pub f_name: &'static str,
+    pub f_kind: &'static str,
+    pub f_category: &'static str,
+    pub f_price: &'static str,
+    pub f_price_hint: &'static str,
+    pub f_unit: &'static str,
+    pub f_unit_hint: &'static str,
+    pub f_season: &'static str,
+    pub f_description: &'static str,
+    pub f_links: &'static str,
+    pub f_links_hint: &'static str,
+    pub f_platform: &'static str,
+    pub f_url: &'static str,
+    pub f_event_start: &'static str,
+    pub f_event_end: &'static str,
+    pub f_recurs: &'static str,
+    pub photos: &'static str,
+    pub take_photo: &'static str,
+    pub choose_photos: &'static str,
+    pub upload: &'static str,
+    pub uploading: &'static str,
+    pub upload_failed: &'static str,
+    pub upload_busy: &'static str,
+    pub upload_heic: &'static str,
+    pub upload_format: &'static str,
+    pub upload_big: &'static str,
+    pub upload_corrupt: &'static str,
+    pub upload_many: &'static str,
+    pub photos_first_save: &'static str,
+    pub no_photos: &'static str,
+    pub cover: &'static str,
+    pub move_up: &'static str,
+    pub delete: &'static str,
+    pub clicks_title: &'static str,
+    pub clicks: &'static str,
+    pub no_clicks: &'static str,
+    pub admin: &'static str,
+    pub review_queue: &'static str,
+    pub queue_empty: &'static str,
+    pub approve: &'static str,
+    pub reject: &'static str,
+    pub reason: &'static str,
+    pub reason_hint: &'static str,
+    pub approved: &'static str,
+    pub rejected_done: &'static str,
+    pub cooperatives: &'static str,
+    pub new_coop: &'static str,
+    pub coop_slug: &'static str,
+    pub coop_name: &'static str,
+    pub phone: &'static str,
+    pub create: &'static str,
+    pub created: &'static str,
+    pub new_account: &'static str,
+    pub role: &'static str,
+    pub role_member: &'static str,
+    pub role_admin: &'static str,
+    pub none: &'static str,
+}
+
+pub static VI: Texts = Texts {
+    code: "vi",
+    other_lang_code: "en",
+    other_lang_name: "English",
+    tagline: "Đặc sản vùng cao Tuyên Quang",
+    nav_search: "Tìm kiếm",
+    nav_events: "Lễ hội",
+    nav_members: "Hợp tác xã",
+    footer: "Hàng do các hợp tác xã bán trên sàn thương mại điện tử; giá do hợp tác xã đặt.",
+    search_label: "Tìm đặc sản",
+    search_placeholder: "Chè, cam sành, mật ong…",
+    search_button: "Tìm",
+    upcoming_festivals: "Lễ hội sắp tới",
+    ocop_highlights: "Sản phẩm OCOP nổi bật",
+    by_category: "Theo loại hàng",
+    by_place: "Theo địa phương",
+    see_all: "Xem tất cả",
+    nothing_yet: "Chưa có gì ở đây.",
+    filters: "Bộ lọc",
+    any: "Tất cả",
+    category: "Loại hàng",
+    place: "Địa phương",
+    kind: "Kiểu",
+    kind_product: "Sản phẩm",
+    kind_experience: "Trải nghiệm, lưu trú",
+    kind_event: "Lễ hội, sự kiện",
+    in_season_month: "Vào mùa tháng",
+    ocop_from: "OCOP từ",
+    price_from: "Giá từ (₫)",
+    price_to: "Đến (₫)",
+    sort: "Sắp xếp",
+    sort_relevance: "Phù hợp nhất",
+    sort_newest: "Mới nhất",
+    sort_price_asc: "Giá thấp đến cao",
+    sort_price_desc: "Giá cao đến thấp",
+    apply: "Áp dụng",
+    clear_filters: "Bỏ lọc",
+    load_more: "Xem thêm",
+    no_results: "Không tìm thấy. Hãy thử từ khác hoặc bỏ bớt bộ lọc.",
+    ask_price: "Liên hệ để biết giá",
+    certifications: "Chứng nhận",
+    season: "Mùa vụ",
+    cooperative: "Hợp tác xã",
+    call: "Gọi",
+    view_map: "Xem bản đồ",
+    where_to_buy: "Mua ở đâu",
+    no_links: "Hãy gọi cho hợp tác xã để đặt hàng.",
+    dates: "Thời gian",
+    every_year: "Hằng năm",
+    about: "Giới thiệu",
+    festival_calendar: "Lịch lễ hội",
+    listings_of_coop: "Sản phẩm của hợp tác xã",
+    specialities_of: "Đặc sản",
+    not_found_title: "Không tìm thấy trang",
+    not_found_text: "Trang này không có hoặc đã bị gỡ.",
+    home: "Về trang chủ",
+    sign_in: "Đăng nhập",
+    sign_out: "Đăng xuất",
+    email: "Email",
+    password: "Mật khẩu",
+    wrong_login: "Sai email hoặc mật khẩu.",
+    form_expired: "Biểu mẫu đã hết hạn. Vui lòng thử lại.",
+    my_listings: "Sản phẩm của tôi",
+    add_listing: "Thêm sản phẩm",
+    edit_listing: "Sửa sản phẩm",
+    edit: "Sửa",
+    view_page: "Xem trang",
+    status_draft: "Bản nháp",
+    status_pending: "Chờ duyệt",
+    status_published: "Đang bán",
+    status_archived: "Đã lưu trữ",
+    rejected: "Bị từ chối",
+    submit_review: "Gửi duyệt",
+    archive: "Lưu trữ",
+    archive_confirm: "Lưu trữ sản phẩm này? Sản phẩm sẽ không còn hiện cho người mua.",
+    save: "Lưu",
+    saved: "Đã lưu.",
+    submitted: "Đã gửi duyệt. Ban quản trị sẽ xem sớm.",
+    published_now: "Sản phẩm đã được đăng bán.",
+    archived_done: "Đã lưu trữ.",
+    fix_fields: "Vui lòng sửa các ô được đánh dấu.",
+    f_name: "Tên sản phẩm",
+    f_kind: "Kiểu",
+    f_category: "Loại hàng",
+    f_price: "Giá (đồng)",
+    f_price_hint: "Ví dụ: 450000. Để trống nếu miễn phí.",
+    f_unit: "Đơn vị",
+    f_unit_hint: "Ví dụ: hộp 200 g",
+    f_season: "Tháng vào mùa",
+    f_description: "Mô tả",
+    f_links: "Nơi bán",
+    f_links_hint: "Dán đường dẫn tới gian hàng trên sàn.",
+    f_platform: "Sàn",
+    f_url: "Đường dẫn",
+    f_event_start: "Ngày bắt đầu",
+    f_event_end: "Ngày kết thúc",
+    f_recurs: "Lặp lại hằng năm",
+    photos: "Ảnh",
+    take_photo: "Chụp ảnh",
+    choose_photos: "Chọn ảnh có sẵn",
+    upload: "Tải ảnh lên",
+    uploading: "Đang tải lên…",
+    upload_failed: "Tải ảnh thất bại. Hãy thử lại.",
+    upload_busy: "Máy chủ đang bận xử lý các ảnh khác. Vui lòng thử lại sau một phút.",
+    upload_heic: "Chưa hỗ trợ ảnh HEIC (iPhone). Vui lòng gửi ảnh JPEG: Cài đặt > Camera > Định dạng > Tương thích nhất.",
+    upload_format: "Tệp này không phải là ảnh. Vui lòng gửi ảnh JPEG, PNG hoặc WebP.",
+    upload_big: "Ảnh quá lớn. Vui lòng gửi ảnh nhỏ hơn.",
+    upload_corrupt: "Ảnh bị hỏng hoặc chưa tải lên hết (có thể do mạng yếu). Vui lòng gửi lại.",
+    upload_many: "Mỗi sản phẩm có tối đa 10 ảnh.",
+    photos_first_save: "Lưu sản phẩm trước, sau đó thêm ảnh.",
+    no_photos: "Chưa có ảnh.",
+    cover: "Ảnh bìa",
+    move_up: "Lên trước",
+    delete: "Xóa",
+    clicks_title: "Lượt bấm vào nơi bán (30 ngày)",
+    clicks: "lượt",
+    no_clicks: "Chưa có lượt bấm nào.",
+    admin: "Quản trị",
+    review_queue: "Chờ duyệt",
+    queue_empty: "Không có sản phẩm nào chờ duyệt.",
+    approve: "Duyệt và đăng bán",
+    reject: "Từ chối",
+    reason: "Lý do",
+    reason_hint: "Ví dụ: Ảnh bị mờ, vui lòng chụp lại",
+    approved: "Đã duyệt, sản phẩm đang bán.",
+    rejected_done: "Đã từ chối, hợp tác xã sẽ thấy lý do.",
+    cooperatives: "Hợp tác xã",
+    new_coop: "Thêm hợp tác xã",
+    coop_slug: "Mã (không dấu), ví dụ htx-mien-dong",
+    coop_name: "Tên hợp tác xã",
+    phone: "Số điện thoại",
+    create: "Tạo",
+    created: "Đã tạo.",
+    new_account: "Thêm tài khoản",
+    role: "Vai trò",
+    role_member: "Thành viên hợp tác xã",
+    role_admin: "Quản trị",
+    none: "Không",
+};
+
+pub static EN: Texts = Texts {
+    code: "en",
+    other_lang_code: "vi",
+    other_lang_name: "Tiếng Việt",
+    tagline: "Highland specialities of Tuyên Quang",
+    nav_search: "Search",
+    nav_events: "Festivals",
+    nav_members: "Cooperatives",
+    footer: "Cooperatives sell on the marketplaces and set their own prices.",
+    search_label: "Find local products",
+    search_placeholder: "Tea, king oranges, honey…",
+    search_button: "Search",
+    upcoming_festivals: "Upcoming festivals",
+    ocop_highlights: "OCOP highlights",
+    by_category: "By category",
+    by_place: "By place",
+    see_all: "See all",
+    nothing_yet: "Nothing here yet.",
+    filters: "Filters",
+    any: "Any",
+    category: "Category",
+    place: "Place",
+    kind: "Type",
+    kind_product: "Products",
+    kind_experience: "Experiences and stays",
+    kind_event: "Festivals and events",
+    in_season_month: "In season in",
+    ocop_from: "OCOP from",
+    price_from: "Price from (₫)",
+    price_to: "To (₫)",
+    sort: "Sort",
+    sort_relevance: "Best match",
+    sort_newest: "Newest",
+    sort_price_asc: "Price: low to high",
+    sort_price_desc: "Price: high to low",
+    apply: "Apply",
+    clear_filters: "Clear filters",
+    load_more: "Load more",
+    no_results: "Nothing found. Try other words or fewer filters.",
+    ask_price: "Ask for the price",
+    certifications: "Certifications",
+    season: "Season",
+    cooperative: "Cooperative",
+    call: "Call",
+    view_map: "View map",
+    where_to_buy: "Where to buy",
+    no_links: "Call the cooperative to order.",
+    dates: "Dates",
+    every_year: "Every year",
+    about: "About",
+    festival_calendar: "Festival calendar",
+    listings_of_coop: "From this cooperative",
+    specialities_of: "Specialities of",
+    not_found_title: "Page not found",
+    not_found_text: "This page does not exist or was taken down.",
+    home: "Home",
+    sign_in: "Sign in",
+    sign_out: "Sign out",
+    email: "Email",
+    password: "Password",
+    wrong_login: "Wrong email or password.",
+    form_expired: "The form expired. Please try again.",
+    my_listings: "My listings",
+    add_listing: "Add a listing",
+    edit_listing: "Edit listing",
+    edit: "Edit",
+    view_page: "View page",
+    status_draft: "Draft",
+    status_pending: "Waiting for review",
+    status_published: "On sale",
+    status_archived: "Archived",
+    rejected: "Rejected",
+    submit_review: "Submit for review",
+    archive: "Archive",
+    archive_confirm: "Archive this listing? Shoppers will no longer see it.",
+    save: "Save",
+    saved: "Saved.",
+    submitted: "Sent for review. An admin will look at it soon.",
+    published_now: "The listing is on sale.",
+    archived_done: "Archived.",
+    fix_fields: "Please fix the marked fields.",
+    f_name: "Name",
+    f_kind: "Type",
+    f_category: "Category",
+    f_price: "Price (đồng)",
+    f_price_hint: "For example 450000. Leave empty when free.",
+    f_unit: "Unit",
+    f_unit_hint: "For example: box of 200 g",
+    f_season: "Months in season",
+    f_description: "Description",
+    f_links: "Where it is sold",
+    f_links_hint: "Paste the link to your shop on the marketplace.",
+    f_platform: "Marketplace",
+    f_url: "Link",
+    f_event_start: "First day",
+    f_event_end: "Last day",
+    f_recurs: "Every year",
+    photos: "Photos",
+    take_photo: "Take a photo",
+    choose_photos: "Choose photos",
+    upload: "Upload photos",
+    uploading: "Uploading…",
+    upload_failed: "The upload failed. Please try again.",
+    upload_busy: "The server is busy with other photos. Please try again in a minute.",
+    upload_heic: "HEIC photos (iPhone) are not supported yet. Please send JPEG: Settings > Camera > Formats > Most Compatible.",
+    upload_format: "This file is not a photo. Please send a JPEG, PNG or WebP photo.",
+    upload_big: "The photo is too large. Please send a smaller one.",
+    upload_corrupt: "The photo is damaged or incomplete (perhaps a weak connection). Please send it again.",
+    upload_many: "A listing has at most 10 photos.",
+    photos_first_save: "Save the listing first, then add photos.",
+    no_photos: "No photos yet.",
+    cover: "Cover",
+    move_up: "Move up",
+    delete: "Delete",
+    clicks_title: "Clicks to marketplaces (30 days)",
+    clicks: "clicks",
+    no_clicks: "No clicks yet.",
+    admin: "Admin",
+    review_queue: "Waiting for review",
+    queue_empty: "Nothing is waiting for review.",
+    approve: "Approve and publish",
+    reject: "Reject",
+    reason: "Reason",
+    reason_hint: "For example: the photo is blurred, please take it again",
+    approved: "Approved: the listing is on sale.",
+    rejected_done: "Rejected: the cooperative will see the reason.",
+    cooperatives: "Cooperatives",
+    new_coop: "Add a cooperative",
+    coop_slug: "Slug, e.g. htx-mien-dong",
+    coop_name: "Cooperative name",
+    phone: "Phone",
+    create: "Create",
+    created: "Created.",
+    new_account: "Add an account",
+    role: "Role",
+    role_member: "Cooperative member",
+    role_admin: "Admin",
+    none: "None",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marketplace_buttons_read_naturally() {
+        assert_eq!(Lang::Vi.buy_on(Platform::Shopee), "Mua trên Shopee");
+        assert_eq!(
+            Lang::Vi.buy_on(Platform::TiktokShop),
+            "Mua trên TikTok Shop"
+        );
+        assert_eq!(Lang::Vi.buy_on(Platform::Zalo), "Nhắn Zalo");
+        assert_eq!(Lang::Vi.buy_on(Platform::Facebook), "Xem trên Facebook");
+        assert_eq!(Lang::Vi.buy_on(Platform::Website), "Xem trang web");
+        assert_eq!(Lang::En.buy_on(Platform::Lazada), "Buy on Lazada");
+    }
+
+    #[test]
+    fn domain_messages_are_translated() {
+        assert_eq!(
+            Lang::Vi.field_message("must be at most 150 characters"),
+            "Tối đa 150 ký tự."
+        );
+        assert_eq!(
+            Lang::Vi.field_message("URL host does not belong to this platform"),
+            "Đường dẫn này không thuộc sàn đã chọn."
+        );
+        assert_eq!(
+            Lang::En.field_message("must not be empty"),
+            "Must not be empty."
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! The server-rendered storefront and cooperative pages: HTML that works without JavaScript.
+
+pub mod admin;
+pub mod assets;
+pub mod csrf;
+pub mod forms;
+pub mod i18n;
+pub mod member;
+pub mod shop;
+pub mod view;
+
+use crate::startup::AppState;
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use i18n::{Lang, Texts};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(assets::configure)
+        .configure(shop::configure)
+        .configure(member::configure)
+        .configure(admin::configure);
+}
+
+/// Signed-in navigation: who, and the token for the sign-out form.
+#[derive(Debug, Clone)]
+pub struct AccountNav {
+    pub email: String,
+    pub is_admin: bool,
+    pub csrf: String,
+}
+
+/// What the base layout needs on every page.
+pub struct Chrome {
+    pub t: &'static Texts,
+    pub lang: Lang,
+    pub title: String,
+    pub description: String,
+    /// Absolute.
+    pub canonical: String,
+    /// This page in the other language.
+    pub switch_url: String,
+    /// Absolute URLs of this page in Vietnamese and in English (`hreflang` alternates).
+    pub alternates: [String; 2],
+    pub css_url: String,
+    pub js_url: String,
+    /// OpenGraph and product `<meta property=… content=…>` pairs.
+    pub meta: Vec<(String, String)>,
+    /// Already made safe for a `<script>` element.
+    pub json_ld: String,
+    pub noindex: bool,
+    pub account: Option<AccountNav>,
+    /// What is in the header's search box.
+    pub query: String,
+}
+
+impl Chrome {
+    pub fn new(req: &HttpRequest, title: impl Into<String>) -> Chrome {
+        let lang = Lang::of(req);
+        let public_url = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.public_url.trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let path = req.path().to_owned();
+        let alternates = [
+            format!("{public_url}{path}"),
+            format!("{public_url}{path}?lang=en"),
+        ];
+        let canonical = match lang {
+            Lang::Vi => alternates[0].clone(),
+            Lang::En => alternates[1].clone(),
+        };
+        let kept: Vec<(String, String)> =
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .filter(|(k, _)| k != "lang" && k != "partial")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &kept {
+            query.append_pair(k, v);
+        }
+        query.append_pair("lang", lang.t().other_lang_code);
+        let switch_url = format!("{path}?{}", query.finish());
+        Chrome {
+            t: lang.t(),
+            lang,
+            title: title.into(),
+            description: lang.t().tagline.to_owned(),
+            canonical,
+            switch_url,
+            alternates,
+            css_url: assets::url("site.css"),
+            js_url: assets::url("site.js"),
+            meta: Vec::new(),
+            json_ld: String::new(),
+            noindex: false,
+            account: None,
+            query: String::new(),
+        }
+    }
+
+    pub fn public_url(req: &HttpRequest) -> String {
+        req.app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.public_url.trim_end_matches('/').to_owned())
+            .unwrap_or_default()
+    }
+
+    /// A page for signed-in people: never indexed, never cached.
+    pub fn private(mut self, account: AccountNav) -> Chrome {
+        self.noindex = true;
+        self.account = Some(account);
+        self
+    }
+}
+
+/// How a page may be cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caching {
+    /// Public pages: revalidated with an ETag, so a repeat visit on 3G costs a 304.
+    Revalidate,
+    /// Personal pages and form answers.
+    NoStore,
+}
+
+/// Renders a template into an HTML response, remembering a language chosen with `?lang=`.
+pub fn html<T: Template>(
+    req: &HttpRequest,
+    page: &T,
+    status: StatusCode,
+    caching: Caching,
+) -> HttpResponse {
+    let body = match page.render() {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            return HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Lỗi máy chủ / Server error");
+        }
+    };
+    let mut res = if status == StatusCode::OK && caching == Caching::Revalidate {
+        crate::api::cache::respond(
+            req,
+            body.into_bytes(),
+            "text/html; charset=utf-8",
+            "private, no-cache",
+        )
+    } else {
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body)
+    };
+    if let Some(lang) = Lang::requested(req) {
+        let cookie = Cookie::build(i18n::LANG_COOKIE, lang.code())
+            .path("/")
+            .same_site(SameSite::Lax)
+            .max_age(CookieDuration::days(365))
+            .finish();
+        let _ = res.add_cookie(&cookie);
+    }
+    res
+}
+
+/// A `303 See Other` to `to` (after a form POST).
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_owned()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    c: Chrome,
+}
+
+/// The 404 page for every path that is not the API's.
+pub fn not_found(req: &HttpRequest) -> HttpResponse {
+    let mut c = Chrome::new(req, "");
+    c.title = c.t.not_found_title.to_owned();
+    c.noindex = true;
+    html(
+        req,
+        &NotFoundPage { c },
+        StatusCode::NOT_FOUND,
+        Caching::NoStore,
+    )
+}
+
+/// Makes JSON safe inside `<script type="application/ld+json">`.
+pub fn script_json(value: &serde_json::Value) -> String {
+    serde_json::to_string(value)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}

@@ -1,0 +1,1080 @@
+//! Shopper pages: home, search, listings, festivals, cooperatives, places, sitemap.
+
+use super::forms::Form;
+use super::i18n::Lang;
+use super::view::{self, Card, Picture};
+use super::{html, script_json, Caching, Chrome};
+use crate::api::public::MEDIA_BASE;
+use crate::domain::listing::{ListingKind, ListingStatus};
+use crate::domain::marketplace::Platform;
+use crate::domain::season::occurrences_between;
+use crate::error::{AppError, Code};
+use crate::startup::AppState;
+use crate::store::catalogue::{self, PlaceRow};
+use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
+use crate::store::Conn;
+use crate::text::{fold, lower_exact};
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{Datelike, NaiveDate};
+use std::collections::BTreeMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(search)
+        .service(search_en)
+        .service(product_page)
+        .service(events_page)
+        .service(event_page)
+        .service(cooperative_page)
+        .service(place_page)
+        .service(sitemap);
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A 404 for a missing listing, cooperative or place; other errors as the API shows them.
+fn page_error(req: &HttpRequest, e: AppError) -> HttpResponse {
+    use Code::*;
+    match e.code {
+        NotFound | ListingNotFound | CooperativeNotFound | PlaceNotFound => super::not_found(req),
+        _ => actix_web::ResponseError::error_response(&e),
+    }
+}
+
+/// One option of a `<select>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Choice {
+        let value = value.into();
+        Choice {
+            selected: value == current,
+            label: label.into(),
+            value,
+        }
+    }
+}
+
+/// A link with a label (categories, places, breadcrumbs).
+pub struct NavLink {
+    pub href: String,
+    pub label: String,
+}
+
+fn category_label(lang: Lang, c: &catalogue::Category) -> String {
+    match lang {
+        Lang::Vi => c.name_vi.clone(),
+        Lang::En => c.name_en.clone(),
+    }
+}
+
+/// Provinces and former districts, for browsing and the place filter.
+fn browsable_places(places: &[PlaceRow]) -> Vec<&PlaceRow> {
+    places.iter().filter(|p| p.kind != "commune").collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Home
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    season_title: String,
+    season_url: String,
+    in_season: Vec<Card>,
+    festivals: Vec<Card>,
+    ocop: Vec<Card>,
+    categories: Vec<NavLink>,
+    places: Vec<NavLink>,
+}
+
+/// Upcoming occurrences of published events from `from` for a year, earliest first.
+fn upcoming_events(
+    conn: &mut Conn,
+    from: NaiveDate,
+    days: i64,
+) -> Result<Vec<(NaiveDate, NaiveDate, ListingView)>, AppError> {
+    let to = from + chrono::Duration::days(days);
+    let mut found: Vec<(NaiveDate, NaiveDate, i64)> = listings::published_event_ids(conn)?
+        .into_iter()
+        .flat_map(|(id, start, end, recurs)| {
+            occurrences_between(start, end, recurs, from, to)
+                .into_iter()
+                .map(move |o| (o.start, o.end, id))
+        })
+        .collect();
+    found.sort();
+    let mut ids: Vec<i64> = found.iter().map(|f| f.2).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let views = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(s, e, id)| views.iter().find(|v| v.id == id).map(|v| (s, e, v.clone())))
+        .collect())
+}
+
+fn event_cards(lang: Lang, found: &[(NaiveDate, NaiveDate, ListingView)]) -> Vec<Card> {
+    found
+        .iter()
+        .map(|(s, e, l)| {
+            let mut card = Card::of(lang, l);
+            card.when = view::date_range(lang, *s, *e);
+            card
+        })
+        .collect()
+}
+
+#[get("/")]
+async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let month = today().month();
+    let (cats, places, in_season, ocop, festivals) = state
+        .db
+        .run(move |conn| {
+            let season = ListingFilter {
+                in_season_month: u8::try_from(month).ok(),
+                kind: Some(ListingKind::Product),
+                ..ListingFilter::default()
+            };
+            let in_season =
+                listings::list_public(conn, &season, ListSort::Newest, None, 6, MEDIA_BASE)?.items;
+            let ocop_filter = ListingFilter {
+                min_ocop_stars: Some(4),
+                ..ListingFilter::default()
+            };
+            let ocop =
+                listings::list_public(conn, &ocop_filter, ListSort::Newest, None, 6, MEDIA_BASE)?
+                    .items;
+            let mut festivals = upcoming_events(conn, today(), 365)?;
+            festivals.truncate(4);
+            Ok((
+                catalogue::categories(conn)?,
+                catalogue::all_places(conn)?,
+                in_season,
+                ocop,
+                festivals,
+            ))
+        })
+        .await?;
+    let mut c = Chrome::new(&req, format!("Vùng Cao · {}", lang.t().tagline));
+    c.meta = vec![
+        ("og:type".into(), "website".into()),
+        ("og:title".into(), c.title.clone()),
+        ("og:description".into(), c.description.clone()),
+        ("og:url".into(), c.canonical.clone()),
+    ];
+    let page = HomePage {
+        season_title: lang.in_season(month),
+        season_url: format!("/tim-kiem?month={month}"),
+        in_season: Card::list(lang, &in_season),
+        festivals: event_cards(lang, &festivals),
+        ocop: Card::list(lang, &ocop),
+        categories: cats
+            .iter()
+            .map(|cat| NavLink {
+                href: format!("/tim-kiem?category={}", cat.code),
+                label: category_label(lang, cat),
+            })
+            .collect(),
+        places: browsable_places(&places)
+            .into_iter()
+            .map(|p| NavLink {
+                href: format!("/dia-phuong/{}", p.code),
+                label: p.name.clone(),
+            })
+            .collect(),
+        c,
+    };
+    Ok(html(&req, &page, StatusCode::OK, Caching::Revalidate))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search
+// ---------------------------------------------------------------------------------------------
+
+pub const PAGE_SIZE: usize = 12;
+
+/// What the shopper asked for, as typed (bad values are ignored, never an error page).
+#[derive(Debug, Clone, Default)]
+pub struct SearchForm {
+    pub q: String,
+    pub category: String,
+    pub place: String,
+    pub kind: String,
+    pub month: String,
+    pub ocop: String,
+    pub price_min: String,
+    pub price_max: String,
+    /// `relevance` (default with words), `newest`, `price_asc`, `price_desc`.
+    pub sort: String,
+    /// 1-based.
+    pub page: usize,
+}
+
+impl SearchForm {
+    pub fn from_query(query: &str) -> SearchForm {
+        let f = Form::parse(query.as_bytes());
+        let text = |k: &str| f.get(k).trim().chars().take(200).collect::<String>();
+        SearchForm {
+            q: text("q"),
+            category: text("category"),
+            place: text("place"),
+            kind: text("kind"),
+            month: text("month"),
+            ocop: text("ocop"),
+            price_min: text("price_min"),
+            price_max: text("price_max"),
+            sort: text("sort"),
+            page: f.get("page").parse().unwrap_or(1).clamp(1, 500),
+        }
+    }
+
+    /// The query string for this search on another page (empty fields left out).
+    pub fn query_string(&self, page: usize) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("category", &self.category),
+            ("place", &self.place),
+            ("kind", &self.kind),
+            ("month", &self.month),
+            ("ocop", &self.ocop),
+            ("price_min", &self.price_min),
+            ("price_max", &self.price_max),
+            ("sort", &self.sort),
+        ] {
+            if !v.is_empty() {
+                s.append_pair(k, v);
+            }
+        }
+        if page > 1 {
+            s.append_pair("page", &page.to_string());
+        }
+        s.finish()
+    }
+
+    fn has_filters(&self) -> bool {
+        [
+            &self.category,
+            &self.place,
+            &self.kind,
+            &self.month,
+            &self.ocop,
+            &self.price_min,
+            &self.price_max,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+}
+
+/// One page of results with facet counts (facet name → value → count), as the search index gives them.
+#[derive(Debug, Clone, Default)]
+pub struct SearchPageData {
+    pub items: Vec<ListingView>,
+    pub total: u64,
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    pub next_page: Option<usize>,
+}
+
+fn price(s: &str) -> Option<i64> {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// How well `l` matches the folded words: `None` if a word is missing.
+fn text_score(l: &ListingView, words: &[String], exact: &str) -> Option<u32> {
+    let name = fold(&format!(
+        "{} {}",
+        l.name.vi,
+        l.name.en.clone().unwrap_or_default()
+    ));
+    let places: Vec<&str> = l.place.path.iter().map(|p| p.name.as_str()).collect();
+    let haystack = fold(&format!(
+        "{name} {} {} {} {} {}",
+        l.category.name.vi,
+        l.category.name.en.clone().unwrap_or_default(),
+        places.join(" "),
+        l.cooperative.name,
+        l.description.vi
+    ));
+    let mut score = 0;
+    let phrase = words.join(" ");
+    if !phrase.is_empty() && name.starts_with(&phrase) {
+        score += 4;
+    } else if !phrase.is_empty() && name.contains(&phrase) {
+        score += 2;
+    }
+    for w in words {
+        if !haystack.contains(w.as_str()) {
+            return None;
+        }
+        if name.contains(w.as_str()) {
+            score += 2;
+        }
+    }
+    if !exact.is_empty() && lower_exact(&l.name.vi).contains(exact) {
+        score += 3;
+    }
+    Some(score)
+}
+
+/// The search behind the page. Interim: the catalogue's filters plus a diacritic-free word
+/// match; the search index (`crate::search`) replaces the body, the signature stays.
+pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData, AppError> {
+    let form = form.clone();
+    state
+        .db
+        .run(move |conn| {
+            let place_codes = if form.place.is_empty() {
+                None
+            } else {
+                catalogue::place_and_descendants(conn, &form.place).ok()
+            };
+            let filter = ListingFilter {
+                kind: ListingKind::parse(&form.kind),
+                category: (!form.category.is_empty()).then(|| form.category.clone()),
+                place_codes,
+                min_ocop_stars: form.ocop.parse().ok().filter(|s| (3..=5).contains(s)),
+                in_season_month: form.month.parse().ok().filter(|m| (1..=12).contains(m)),
+                price_min: price(&form.price_min),
+                price_max: price(&form.price_max),
+                ..ListingFilter::default()
+            };
+            let sort = match form.sort.as_str() {
+                "price_asc" => ListSort::PriceAsc,
+                "price_desc" => ListSort::PriceDesc,
+                _ => ListSort::Newest,
+            };
+            let all = listings::list_public(conn, &filter, sort, None, 2000, MEDIA_BASE)?.items;
+            let words: Vec<String> = fold(&form.q)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let exact = lower_exact(form.q.trim());
+            let mut matched: Vec<(u32, ListingView)> = all
+                .into_iter()
+                .filter_map(|l| text_score(&l, &words, &exact).map(|s| (s, l)))
+                .collect();
+            let by_relevance = !words.is_empty() && matches!(form.sort.as_str(), "" | "relevance");
+            if by_relevance {
+                matched.sort_by_key(|m| std::cmp::Reverse(m.0));
+            }
+            let mut facets: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+            for (_, l) in &matched {
+                *facets
+                    .entry("category".into())
+                    .or_default()
+                    .entry(l.category.code.clone())
+                    .or_default() += 1;
+                *facets
+                    .entry("kind".into())
+                    .or_default()
+                    .entry(l.kind.as_str().into())
+                    .or_default() += 1;
+                for p in &l.place.path {
+                    *facets
+                        .entry("place".into())
+                        .or_default()
+                        .entry(p.code.clone())
+                        .or_default() += 1;
+                }
+            }
+            let total = matched.len();
+            let start = (form.page - 1) * PAGE_SIZE;
+            let items: Vec<ListingView> = matched
+                .into_iter()
+                .skip(start)
+                .take(PAGE_SIZE)
+                .map(|(_, l)| l)
+                .collect();
+            Ok(SearchPageData {
+                items,
+                total: total as u64,
+                facets,
+                next_page: (start + PAGE_SIZE < total).then_some(form.page + 1),
+            })
+        })
+        .await
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    c: Chrome,
+    r: Results,
+    categories: Vec<Choice>,
+    places: Vec<Choice>,
+    kinds: Vec<Choice>,
+    months: Vec<Choice>,
+    ocops: Vec<Choice>,
+    sorts: Vec<Choice>,
+    price_min: String,
+    price_max: String,
+    filters_open: bool,
+}
+
+/// The results list: the whole of a `partial=1` answer.
+#[derive(Template)]
+#[template(path = "results.html")]
+struct Results {
+    t: &'static super::i18n::Texts,
+    summary: String,
+    cards: Vec<Card>,
+    more_url: String,
+    /// Where the list starts (so appended pages keep numbering for screen readers).
+    start: usize,
+}
+
+fn with_count(label: String, count: Option<u64>) -> String {
+    match count {
+        Some(n) => format!("{label} ({n})"),
+        None => label,
+    }
+}
+
+#[get("/tim-kiem")]
+async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let t = lang.t();
+    let form = SearchForm::from_query(req.query_string());
+    let partial = Form::parse(req.query_string().as_bytes()).get("partial") == "1";
+    let data = find(&state, &form).await?;
+    let summary = if form.q.is_empty() {
+        lang.results(data.total as usize)
+    } else {
+        format!("{} · “{}”", lang.results(data.total as usize), form.q)
+    };
+    let results = Results {
+        t,
+        summary,
+        cards: Card::list(lang, &data.items),
+        more_url: data
+            .next_page
+            .map(|p| format!("/tim-kiem?{}", form.query_string(p)))
+            .unwrap_or_default(),
+        start: (form.page - 1) * PAGE_SIZE + 1,
+    };
+    if partial {
+        return Ok(html(&req, &results, StatusCode::OK, Caching::Revalidate));
+    }
+    let (cats, places) = state
+        .db
+        .run(|conn| Ok((catalogue::categories(conn)?, catalogue::all_places(conn)?)))
+        .await?;
+    let count =
+        |facet: &str, value: &str| data.facets.get(facet).and_then(|f| f.get(value)).copied();
+    let mut categories = vec![Choice::new("", t.any, &form.category)];
+    categories.extend(cats.iter().map(|cat| {
+        Choice::new(
+            cat.code.clone(),
+            with_count(category_label(lang, cat), count("category", &cat.code)),
+            &form.category,
+        )
+    }));
+    let mut place_choices = vec![Choice::new("", t.any, &form.place)];
+    place_choices.extend(places.iter().map(|p| {
+        let indent = match p.kind.as_str() {
+            "province" => "",
+            "district" => "· ",
+            _ => "· · ",
+        };
+        Choice::new(
+            p.code.clone(),
+            with_count(format!("{indent}{}", p.name), count("place", &p.code)),
+            &form.place,
+        )
+    }));
+    let kinds = vec![
+        Choice::new("", t.any, &form.kind),
+        Choice::new("product", t.kind_product, &form.kind),
+        Choice::new("experience", t.kind_experience, &form.kind),
+        Choice::new("event", t.kind_event, &form.kind),
+    ];
+    let mut months = vec![Choice::new("", t.any, &form.month)];
+    months.extend((1..=12u32).map(|m| Choice::new(m.to_string(), lang.month_name(m), &form.month)));
+    let mut ocops = vec![Choice::new("", t.any, &form.ocop)];
+    ocops.extend((3..=5i16).map(|s| Choice::new(s.to_string(), lang.ocop_stars(s), &form.ocop)));
+    let sorts = vec![
+        Choice::new("", t.sort_relevance, &form.sort),
+        Choice::new("newest", t.sort_newest, &form.sort),
+        Choice::new("price_asc", t.sort_price_asc, &form.sort),
+        Choice::new("price_desc", t.sort_price_desc, &form.sort),
+    ];
+    let mut c = Chrome::new(&req, format!("{} · Vùng Cao", t.nav_search));
+    c.query = form.q.clone();
+    // Result pages are many and thin: let crawlers follow listings, not index every query.
+    c.noindex = true;
+    let page = SearchPage {
+        c,
+        r: results,
+        categories,
+        places: place_choices,
+        kinds,
+        months,
+        ocops,
+        sorts,
+        price_min: form.price_min.clone(),
+        price_max: form.price_max.clone(),
+        filters_open: form.has_filters(),
+    };
+    Ok(html(&req, &page, StatusCode::OK, Caching::Revalidate))
+}
+
+/// `/search` is the same page under its English name.
+#[get("/search")]
+async fn search_en(req: HttpRequest) -> HttpResponse {
+    let q = req.query_string();
+    let to = if q.is_empty() {
+        "/tim-kiem".to_owned()
+    } else {
+        format!("/tim-kiem?{q}")
+    };
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// One listing
+// ---------------------------------------------------------------------------------------------
+
+pub struct Button {
+    pub href: String,
+    pub label: String,
+    pub platform: String,
+}
+
+pub struct MonthChip {
+    pub label: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "listing.html")]
+struct ListingPage {
+    c: Chrome,
+    name: String,
+    is_event: bool,
+    category: NavLink,
+    price: String,
+    ocop: String,
+    certifications: Vec<&'static str>,
+    season: Vec<MonthChip>,
+    has_season: bool,
+    when: String,
+    yearly: bool,
+    paragraphs: Vec<String>,
+    pictures: Vec<Picture>,
+    coop: NavLink,
+    phone: String,
+    tel: String,
+    place: NavLink,
+    place_path: String,
+    map_url: String,
+    buttons: Vec<Button>,
+}
+
+fn absolute(base: &str, url: &str) -> String {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        url.to_owned()
+    } else {
+        format!("{base}{url}")
+    }
+}
+
+fn short(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+/// schema.org Product (with an Offer in VND) or Event.
+fn json_ld(l: &ListingView, canonical: &str, images: &[String]) -> serde_json::Value {
+    use serde_json::json;
+    let offer = l.price.as_ref().map(|p| {
+        json!({
+            "@type": "Offer",
+            "price": p.vnd.to_string(),
+            "priceCurrency": "VND",
+            "availability": "https://schema.org/InStock",
+            "url": canonical,
+            "seller": {"@type": "Organization", "name": l.cooperative.name},
+        })
+    });
+    let place_names: Vec<&str> = l.place.path.iter().rev().map(|p| p.name.as_str()).collect();
+    let mut doc = match (&l.event, l.kind) {
+        (Some(e), ListingKind::Event) => json!({
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": l.name.vi,
+            "description": short(&l.description.vi, 500),
+            "startDate": e.next_start.unwrap_or(e.start).to_string(),
+            "endDate": e.next_end.unwrap_or(e.end).to_string(),
+            "eventStatus": "https://schema.org/EventScheduled",
+            "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+            "location": {
+                "@type": "Place",
+                "name": l.place.name,
+                "address": {"@type": "PostalAddress", "addressLocality": place_names.join(", "), "addressCountry": "VN"},
+                "geo": {"@type": "GeoCoordinates", "latitude": l.place.lat, "longitude": l.place.lng},
+            },
+            "organizer": {"@type": "Organization", "name": l.cooperative.name},
+            "url": canonical,
+        }),
+        _ => json!({
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": l.name.vi,
+            "description": short(&l.description.vi, 500),
+            "category": l.category.name.vi,
+            "brand": {"@type": "Brand", "name": l.cooperative.name},
+            "url": canonical,
+        }),
+    };
+    if let Some(obj) = doc.as_object_mut() {
+        if !images.is_empty() {
+            obj.insert("image".into(), json!(images));
+        }
+        if let Some(offer) = offer {
+            obj.insert("offers".into(), offer);
+        }
+    }
+    doc
+}
+
+fn tel_of(phone: &str) -> String {
+    let digits: String = phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    format!("tel:{digits}")
+}
+
+async fn listing_page(
+    state: &AppState,
+    req: &HttpRequest,
+    slug: String,
+    event_route: bool,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(req);
+    let found = state
+        .db
+        .run(move |conn| listings::published_by_slug(conn, &slug, MEDIA_BASE))
+        .await?;
+    let Some(l) = found else {
+        return Ok(super::not_found(req));
+    };
+    let path = view::listing_path(l.kind, &l.slug);
+    if (l.kind == ListingKind::Event) != event_route {
+        let to = match req.query_string() {
+            "" => path,
+            q => format!("{path}?{q}"),
+        };
+        return Ok(HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, to))
+            .finish());
+    }
+    let name = view::localized(lang, &l.name);
+    let description = view::localized(lang, &l.description);
+    let mut c = Chrome::new(req, format!("{name} · Vùng Cao"));
+    let base = Chrome::public_url(req);
+    c.description = short(&description, 200);
+    let images: Vec<String> = l
+        .photos
+        .iter()
+        .filter_map(|p| view::pick_jpeg(p, 640))
+        .map(|u| absolute(&base, &u))
+        .collect();
+    let is_event = l.kind == ListingKind::Event;
+    c.meta = vec![
+        (
+            "og:type".into(),
+            if is_event { "website" } else { "product" }.into(),
+        ),
+        ("og:title".into(), name.clone()),
+        ("og:description".into(), c.description.clone()),
+        ("og:url".into(), c.canonical.clone()),
+        ("og:site_name".into(), "Vùng Cao".into()),
+        (
+            "og:locale".into(),
+            match lang {
+                Lang::Vi => "vi_VN",
+                Lang::En => "en_GB",
+            }
+            .into(),
+        ),
+    ];
+    if let Some(image) = images.first() {
+        c.meta.push(("og:image".into(), image.clone()));
+        if let Some(p) = l.photos.first() {
+            let h = (640.0 / p.aspect_ratio.max(0.01)).round() as i64;
+            c.meta.push(("og:image:width".into(), "640".into()));
+            c.meta.push(("og:image:height".into(), h.to_string()));
+        }
+        c.meta.push(("og:image:alt".into(), name.clone()));
+    }
+    if let Some(p) = &l.price {
+        c.meta
+            .push(("product:price:amount".into(), p.vnd.to_string()));
+        c.meta.push(("product:price:currency".into(), "VND".into()));
+    }
+    c.json_ld = script_json(&json_ld(&l, &c.canonical, &images));
+    let phone = l.cooperative.phone.clone().unwrap_or_default();
+    let place_path: Vec<&str> = l.place.path.iter().rev().map(|p| p.name.as_str()).collect();
+    let (lat, lng) = (l.place.lat, l.place.lng);
+    let page = ListingPage {
+        name,
+        is_event,
+        category: NavLink {
+            href: format!("/tim-kiem?category={}", l.category.code),
+            label: view::localized(lang, &l.category.name),
+        },
+        price: view::price_text(&l),
+        ocop: l
+            .ocop
+            .as_ref()
+            .map(|o| lang.ocop_stars(o.stars))
+            .unwrap_or_default(),
+        certifications: l
+            .certifications
+            .iter()
+            .map(|cert| lang.certification(*cert))
+            .collect(),
+        has_season: !l.season_months.is_empty(),
+        season: (1..=12u8)
+            .map(|m| MonthChip {
+                label: lang.month_short(m),
+                active: l.season_months.contains(&m),
+            })
+            .collect(),
+        when: l
+            .event
+            .as_ref()
+            .map(|e| {
+                view::date_range(
+                    lang,
+                    e.next_start.unwrap_or(e.start),
+                    e.next_end.unwrap_or(e.end),
+                )
+            })
+            .unwrap_or_default(),
+        yearly: l.event.as_ref().is_some_and(|e| e.recurs_yearly),
+        paragraphs: description
+            .split("\n\n")
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        pictures: l.photos.iter().filter_map(Picture::of).collect(),
+        coop: NavLink {
+            href: format!("/htx/{}", l.cooperative.slug),
+            label: l.cooperative.name.clone(),
+        },
+        tel: tel_of(&phone),
+        phone,
+        place: NavLink {
+            href: format!("/dia-phuong/{}", l.place.code),
+            label: l.place.name.clone(),
+        },
+        place_path: place_path.join(", "),
+        map_url: format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=13/{lat}/{lng}"),
+        buttons: l
+            .marketplace_links
+            .iter()
+            .filter_map(|link| {
+                Platform::parse(&link.platform).map(|p| Button {
+                    href: link.go_url.clone(),
+                    label: lang.buy_on(p),
+                    platform: p.code().to_owned(),
+                })
+            })
+            .collect(),
+        c,
+    };
+    Ok(html(req, &page, StatusCode::OK, Caching::Revalidate))
+}
+
+#[get("/san-pham/{slug}")]
+async fn product_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    listing_page(&state, &req, slug.into_inner(), false).await
+}
+
+#[get("/le-hoi/{slug}")]
+async fn event_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    listing_page(&state, &req, slug.into_inner(), true).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Festival calendar, cooperative, place
+// ---------------------------------------------------------------------------------------------
+
+pub struct MonthGroup {
+    pub title: String,
+    pub cards: Vec<Card>,
+}
+
+#[derive(Template)]
+#[template(path = "events.html")]
+struct EventsPage {
+    c: Chrome,
+    months: Vec<MonthGroup>,
+}
+
+#[get("/le-hoi")]
+async fn events_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let found = state
+        .db
+        .run(|conn| upcoming_events(conn, today(), 365))
+        .await?;
+    let mut months: Vec<MonthGroup> = Vec::new();
+    let mut current: Option<(i32, u32)> = None;
+    for occurrence in &found {
+        let key = view::month_of(occurrence.0);
+        if current != Some(key) {
+            current = Some(key);
+            months.push(MonthGroup {
+                title: format!("{} {}", lang.month_name(key.1), key.0),
+                cards: Vec::new(),
+            });
+        }
+        if let Some(group) = months.last_mut() {
+            group
+                .cards
+                .extend(event_cards(lang, std::slice::from_ref(occurrence)));
+        }
+    }
+    let c = Chrome::new(&req, format!("{} · Vùng Cao", lang.t().festival_calendar));
+    Ok(html(
+        &req,
+        &EventsPage { c, months },
+        StatusCode::OK,
+        Caching::Revalidate,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "collection.html")]
+struct CollectionPage {
+    c: Chrome,
+    heading: String,
+    subheading: String,
+    phone: String,
+    tel: String,
+    links: Vec<NavLink>,
+    cards: Vec<Card>,
+}
+
+#[get("/htx/{slug}")]
+async fn cooperative_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let slug = slug.into_inner();
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(coop) = catalogue::cooperative_by_slug(conn, &slug)? else {
+                return Ok(None);
+            };
+            let filter = ListingFilter {
+                cooperative_id: Some(coop.id),
+                ..ListingFilter::default()
+            };
+            let items =
+                listings::list_public(conn, &filter, ListSort::Newest, None, 100, MEDIA_BASE)?
+                    .items;
+            let place = catalogue::place(conn, &coop.place_code)?;
+            Ok(Some((coop, items, place)))
+        })
+        .await;
+    let (coop, items, place) = match found {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(super::not_found(&req)),
+        Err(e) => return Ok(page_error(&req, e)),
+    };
+    let mut c = Chrome::new(&req, format!("{} · Vùng Cao", coop.name));
+    c.description = format!("{}: {}", lang.t().listings_of_coop, coop.name);
+    let phone = coop.phone.clone().unwrap_or_default();
+    let page = CollectionPage {
+        heading: coop.name.clone(),
+        subheading: lang.t().listings_of_coop.to_owned(),
+        tel: tel_of(&phone),
+        phone,
+        links: place
+            .map(|p| NavLink {
+                href: format!("/dia-phuong/{}", p.code),
+                label: p.name,
+            })
+            .into_iter()
+            .collect(),
+        cards: Card::list(lang, &items),
+        c,
+    };
+    Ok(html(&req, &page, StatusCode::OK, Caching::Revalidate))
+}
+
+#[get("/dia-phuong/{code}")]
+async fn place_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of(&req);
+    let code = code.into_inner();
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(place) = catalogue::place(conn, &code)? else {
+                return Ok(None);
+            };
+            let codes = catalogue::place_and_descendants(conn, &code)?;
+            let filter = ListingFilter {
+                place_codes: Some(codes),
+                ..ListingFilter::default()
+            };
+            let items =
+                listings::list_public(conn, &filter, ListSort::Newest, None, 100, MEDIA_BASE)?
+                    .items;
+            let all = catalogue::all_places(conn)?;
+            Ok(Some((place, items, all)))
+        })
+        .await;
+    let (place, items, all) = match found {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(super::not_found(&req)),
+        Err(e) => return Ok(page_error(&req, e)),
+    };
+    let t = lang.t();
+    let mut c = Chrome::new(
+        &req,
+        format!("{} {} · Vùng Cao", t.specialities_of, place.name),
+    );
+    c.description = format!("{} {}", t.specialities_of, place.name);
+    let ancestors: Vec<NavLink> = place
+        .path_codes()
+        .iter()
+        .filter(|code| **code != place.code)
+        .filter_map(|code| all.iter().find(|p| &p.code == code))
+        .chain(
+            all.iter()
+                .filter(|p| p.parent_code.as_deref() == Some(place.code.as_str())),
+        )
+        .map(|p| NavLink {
+            href: format!("/dia-phuong/{}", p.code),
+            label: p.name.clone(),
+        })
+        .collect();
+    let page = CollectionPage {
+        heading: format!("{} {}", t.specialities_of, place.name),
+        subheading: String::new(),
+        phone: String::new(),
+        tel: String::new(),
+        links: ancestors,
+        cards: Card::list(lang, &items),
+        c,
+    };
+    Ok(html(&req, &page, StatusCode::OK, Caching::Revalidate))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sitemap
+// ---------------------------------------------------------------------------------------------
+
+pub struct SitemapUrl {
+    pub loc: String,
+    pub lastmod: String,
+}
+
+#[derive(Template)]
+#[template(path = "sitemap.xml")]
+struct Sitemap {
+    urls: Vec<SitemapUrl>,
+}
+
+#[get("/sitemap.xml")]
+async fn sitemap(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let base = state.settings.public_url.trim_end_matches('/').to_owned();
+    let urls = state
+        .db
+        .run(move |conn| {
+            let mut urls = vec![
+                SitemapUrl {
+                    loc: format!("{base}/"),
+                    lastmod: String::new(),
+                },
+                SitemapUrl {
+                    loc: format!("{base}/le-hoi"),
+                    lastmod: String::new(),
+                },
+            ];
+            let mut after = 0;
+            loop {
+                let ids = listings::published_ids_after(conn, after, 500)?;
+                let Some(last) = ids.last().copied() else {
+                    break;
+                };
+                after = last;
+                for l in listings::views_by_ids(conn, &ids, true, MEDIA_BASE)? {
+                    if l.status == ListingStatus::Published {
+                        urls.push(SitemapUrl {
+                            loc: format!("{base}{}", view::listing_path(l.kind, &l.slug)),
+                            lastmod: l.updated_at.date_naive().to_string(),
+                        });
+                    }
+                }
+            }
+            for coop in catalogue::all_cooperatives(conn)? {
+                urls.push(SitemapUrl {
+                    loc: format!("{base}/htx/{}", coop.slug),
+                    lastmod: String::new(),
+                });
+            }
+            for p in catalogue::all_places(conn)? {
+                urls.push(SitemapUrl {
+                    loc: format!("{base}/dia-phuong/{}", p.code),
+                    lastmod: String::new(),
+                });
+            }
+            Ok(urls)
+        })
+        .await?;
+    let body = Sitemap { urls }
+        .render()
+        .map_err(|e| AppError::internal(format!("sitemap: {e}")))?;
+    Ok(crate::api::cache::respond(
+        &req,
+        body.into_bytes(),
+        "application/xml; charset=utf-8",
+        "public, max-age=3600",
+    ))
+}

@@ -1,0 +1,848 @@
+//! The storefront and member pages over plain HTTP: what a phone without JavaScript gets.
+
+use crate::both_backends;
+use crate::helpers::{TestApp, PHONE_UA};
+use reqwest::header::{HeaderMap, HeaderValue};
+
+both_backends!(
+    shopper_pages_in_both_languages,
+    listing_page_for_sharing_and_buying,
+    photos_are_responsive_pictures,
+    pages_fit_the_3g_budget,
+    sitemap_robots_and_not_found,
+    member_manages_a_listing_without_javascript,
+    forms_refuse_missing_or_forged_tokens,
+    sign_in_is_rate_limited,
+    admin_reviews_and_creates_cooperatives
+);
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+fn browser() -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        reqwest::header::USER_AGENT,
+        HeaderValue::from_static(PHONE_UA),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let res = client.get(app.url(path)).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
+/// The value of the first hidden `csrf` field on the page.
+fn csrf(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn post_form(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let res = client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location, res.text().await.unwrap())
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = browser();
+    let (_, html) = page(&client, app, "/dang-nhap").await;
+    let token = csrf(&html);
+    let (status, location, _) = post_form(
+        &client,
+        app,
+        "/dang-nhap",
+        &[
+            ("csrf", &token),
+            ("email", email),
+            ("password", "mat-khau-an-toan"),
+            ("next", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "signed in");
+    assert!(location == "/tai-khoan" || location == "/quan-tri");
+    client
+}
+
+async fn shopper_pages_in_both_languages(app: TestApp) {
+    let client = browser();
+    let (status, home) = page(&client, &app, "/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("<html lang=\"vi\">"));
+    assert!(home.contains("Lễ hội sắp tới"));
+    assert!(home.contains("Sản phẩm OCOP nổi bật"));
+    assert!(home.contains("href=\"/tim-kiem?category=tea\""));
+    assert!(home.contains("href=\"/dia-phuong/TQ-NH\""));
+    assert!(home.contains("/le-hoi/le-hoi-mua-hoa-le-hong-thai"));
+
+    // ?lang=en switches and is remembered by a cookie.
+    let res = client.get(app.url("/?lang=en")).send().await.unwrap();
+    assert!(res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("lang=en"));
+    assert!(res.text().await.unwrap().contains("Upcoming festivals"));
+    let (_, again) = page(&client, &app, "/le-hoi").await;
+    assert!(
+        again.contains("Festival calendar"),
+        "the cookie keeps English"
+    );
+    let (_, vi) = page(&client, &app, "/le-hoi?lang=vi").await;
+    assert!(vi.contains("Lịch lễ hội"));
+
+    // Search without diacritics finds the tea; filters narrow; partial answers a fragment.
+    let (status, found) = page(&client, &app, "/tim-kiem?q=che+shan+tuyet").await;
+    assert_eq!(status, 200);
+    let first = found.find("/san-pham/che-shan-tuyet").unwrap();
+    assert!(
+        first
+            < found
+                .find("/san-pham/trai-nghiem-hai-che-shan-tuyet")
+                .unwrap()
+    );
+    assert!(found.contains("href=\"/san-pham/che-shan-tuyet-co-thu-hong-thai\""));
+    assert!(found.contains("<details class=\"filters\""));
+    let (_, honey) = page(&client, &app, "/tim-kiem?q=mat+ong&category=honey").await;
+    assert!(honey.contains("Mật ong bạc hà Mèo Vạc"));
+    assert!(!honey.contains("Chè Shan tuyết"));
+    let (_, partial) = page(&client, &app, "/tim-kiem?q=cam+sanh&partial=1").await;
+    assert!(partial.starts_with("<div id=\"results\""));
+    assert!(partial.contains("Cam sành Hàm Yên"));
+    assert!(!partial.contains("<html"));
+    let (_, by_place) = page(&client, &app, "/tim-kiem?place=TQ-NH&kind=product").await;
+    assert!(by_place.contains("Chè Shan tuyết cổ thụ Hồng Thái"));
+    assert!(!by_place.contains("Cam sành Hàm Yên"));
+    // "Load more" is a plain link to the next page.
+    let (_, all) = page(&client, &app, "/tim-kiem").await;
+    assert!(all.contains("data-more href=\"/tim-kiem?page=2\""));
+    let (_, second) = page(&client, &app, "/tim-kiem?page=2").await;
+    assert!(second.contains("<ol class=\"cards\" start=\"13\">"));
+    // Bad filter values are ignored, not an error page.
+    let (status, _) = page(&client, &app, "/tim-kiem?month=99&ocop=x&price_min=abc").await;
+    assert_eq!(status, 200);
+
+    let (_, events) = page(&client, &app, "/le-hoi").await;
+    assert!(events.contains("Lễ hội mùa hoa lê Hồng Thái"));
+    assert!(events.contains("<h2>Tháng 2 "));
+    let (status, coop) = page(&client, &app, "/htx/htx-che-shan-tuyet-hong-thai").await;
+    assert_eq!(status, 200);
+    assert!(coop.contains("Hồng trà Shan tuyết"));
+    assert!(coop.contains("href=\"tel:0912000101\""));
+    let (status, place) = page(&client, &app, "/dia-phuong/TQ-NH").await;
+    assert_eq!(status, 200);
+    assert!(place.contains("Chè Shan tuyết cổ thụ Hồng Thái"));
+    assert!(!place.contains("Cam sành Hàm Yên"));
+}
+
+async fn listing_page_for_sharing_and_buying(app: TestApp) {
+    let client = browser();
+    let (status, html) = page(&client, &app, "/san-pham/che-shan-tuyet-co-thu-hong-thai").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Chè Shan tuyết cổ thụ Hồng Thái</h1>"));
+    assert!(html.contains("450.000 ₫ / hộp 200 g"));
+    assert!(html.contains("OCOP 4 sao"));
+    assert!(html.contains("Mua trên Shopee"));
+    assert!(html.contains("href=\"/go/"));
+    assert!(html.contains("href=\"tel:0912000101\""));
+    assert!(html.contains(
+        "https://www.openstreetmap.org/?mlat=22.4055&#38;mlon=105.4468#map=13/22.4055/105.4468"
+    ));
+    assert!(html.contains(
+        "<link rel=\"canonical\" href=\"http://127.0.0.1:8080/san-pham/che-shan-tuyet-co-thu-hong-thai\">"
+    ));
+    assert!(
+        html.contains("<meta property=\"og:title\" content=\"Chè Shan tuyết cổ thụ Hồng Thái\">")
+    );
+    assert!(html.contains("<meta property=\"product:price:amount\" content=\"450000\">"));
+    assert!(html.contains(
+        "<link rel=\"alternate\" hreflang=\"en\" href=\"http://127.0.0.1:8080/san-pham/che-shan-tuyet-co-thu-hong-thai?lang=en\">"
+    ));
+    assert!(html.contains("<meta property=\"product:price:currency\" content=\"VND\">"));
+    let ld_start = html.find("<script type=\"application/ld+json\">").unwrap() + 35;
+    let ld_end = ld_start + html[ld_start..].find("</script>").unwrap();
+    let ld: serde_json::Value = serde_json::from_str(&html[ld_start..ld_end]).unwrap();
+    assert_eq!(ld["@type"], "Product");
+    assert_eq!(ld["offers"]["priceCurrency"], "VND");
+    assert_eq!(ld["offers"]["price"], "450000");
+
+    // The marketplace button counts the click and leaves for the marketplace.
+    let go = html
+        .split("href=\"/go/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let res = client
+        .get(app.url(&format!("/go/{go}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+
+    // Events: dates and Event JSON-LD; wrong prefix redirects to the canonical URL.
+    let (status, fest) = page(&client, &app, "/le-hoi/le-hoi-mua-hoa-le-hong-thai").await;
+    assert_eq!(status, 200);
+    assert!(fest.contains("\"@type\":\"Event\""));
+    assert!(fest.contains("Hằng năm"));
+    assert!(fest.contains("/02/"));
+    let res = client
+        .get(app.url("/san-pham/le-hoi-mua-hoa-le-hong-thai"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 301);
+    assert_eq!(
+        res.headers()["location"],
+        "/le-hoi/le-hoi-mua-hoa-le-hong-thai"
+    );
+
+    // English.
+    let (_, en) = page(
+        &client,
+        &app,
+        "/san-pham/che-shan-tuyet-co-thu-hong-thai?lang=en",
+    )
+    .await;
+    assert!(en.contains("Buy on Shopee"));
+    assert!(en.contains("Where to buy"));
+
+    let (status, missing) = page(&browser(), &app, "/san-pham/khong-co").await;
+    assert_eq!(status, 404);
+    assert!(missing.contains("Không tìm thấy trang"));
+}
+
+async fn photos_are_responsive_pictures(app: TestApp) {
+    use vungcao::store::photos::{self, NewPhoto, VariantView};
+    let variants: Vec<VariantView> = [320u32, 640, 1280]
+        .iter()
+        .flat_map(|w| {
+            ["webp", "jpeg"].into_iter().map(move |f| VariantView {
+                width: *w,
+                height: w * 3 / 4,
+                format: f.into(),
+                key: format!("ab/abcdef-{w}.{}", if f == "jpeg" { "jpg" } else { f }),
+                url: String::new(),
+            })
+        })
+        .collect();
+    app.with_db(move |conn| {
+        for _ in 0..2 {
+            photos::insert(
+                conn,
+                &NewPhoto {
+                    listing_id: 1,
+                    content_key: "ab/abcdef",
+                    width: 3264,
+                    height: 2448,
+                    placeholder: "1QcSHQRnh493V4dIh4eXh1h4kJUI",
+                    variants: &variants,
+                },
+            )
+            .unwrap();
+        }
+        // `photos::insert` stores variants without their keys (VariantView skips `key` when
+        // serialising); store them the way the photo pipeline must, keys included.
+        let stored: Vec<serde_json::Value> = variants
+            .iter()
+            .map(|v| serde_json::json!({"width": v.width, "height": v.height, "format": v.format, "key": v.key}))
+            .collect();
+        let stored = serde_json::to_string(&stored).unwrap();
+        use diesel::prelude::*;
+        use vungcao::store::schema::photos as table;
+        vungcao::with_conn!(conn, |c| diesel::update(table::table)
+            .set(table::variants.eq(&stored))
+            .execute(c))
+        .unwrap();
+    })
+    .await;
+    let client = browser();
+    let (_, html) = page(&client, &app, "/san-pham/che-shan-tuyet-co-thu-hong-thai").await;
+    assert!(html.contains(
+        "<source type=\"image/webp\" srcset=\"/media/ab/abcdef-320.webp 320w, /media/ab/abcdef-640.webp 640w, /media/ab/abcdef-1280.webp 1280w\""
+    ));
+    assert!(html.contains("src=\"/media/ab/abcdef-640.jpg\""));
+    assert!(html.contains("width=\"3264\" height=\"2448\""));
+    assert_eq!(
+        html.matches("fetchpriority=\"high\"").count(),
+        1,
+        "only the first is eager"
+    );
+    assert_eq!(html.matches("loading=\"lazy\"").count(), 1);
+    assert!(html.contains("data-th=\"1QcSHQRnh493V4dIh4eXh1h4kJUI\""));
+    assert!(html.contains("aspect-ratio:3264/2448;background-color:rgb("));
+    assert!(html.contains(
+        "<meta property=\"og:image\" content=\"http://127.0.0.1:8080/media/ab/abcdef-640.jpg\">"
+    ));
+    let ld_start = html.find("<script type=\"application/ld+json\">").unwrap() + 35;
+    let ld_end = ld_start + html[ld_start..].find("</script>").unwrap();
+    let ld: serde_json::Value = serde_json::from_str(&html[ld_start..ld_end]).unwrap();
+    assert_eq!(
+        ld["image"][0],
+        "http://127.0.0.1:8080/media/ab/abcdef-640.jpg"
+    );
+    // Cards use the small variants.
+    let (_, search) = page(&client, &app, "/tim-kiem?q=co+thu").await;
+    assert!(search.contains("sizes=\"96px\""));
+}
+
+/// Compressed bytes of a page plus the stylesheet and script it references.
+async fn transferred(app: &TestApp, path: &str) -> (usize, usize) {
+    let client = browser();
+    let get = |url: String| {
+        let client = client.clone();
+        async move {
+            let res = client
+                .get(url)
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            assert_eq!(res.headers()["content-encoding"], "gzip");
+            res.bytes().await.unwrap()
+        }
+    };
+    let html_gz = get(app.url(path)).await;
+    let html = {
+        use std::io::Read;
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&html_gz[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    };
+    let mut total = html_gz.len();
+    for marker in ["<link rel=\"stylesheet\" href=\"", "<script src=\""] {
+        let start = html.find(marker).unwrap() + marker.len();
+        let url = html[start..].split('"').next().unwrap();
+        total += get(app.url(url)).await.len();
+    }
+    (html_gz.len(), total)
+}
+
+async fn pages_fit_the_3g_budget(app: TestApp) {
+    for path in [
+        "/",
+        "/tim-kiem?q=che",
+        "/tim-kiem",
+        "/san-pham/che-shan-tuyet-co-thu-hong-thai",
+        "/le-hoi",
+    ] {
+        let (html, total) = transferred(&app, path).await;
+        println!("page weight {path}: HTML {html} B, with CSS and JS {total} B (gzip)");
+        assert!(total <= 30 * 1024, "{path} weighs {total} bytes");
+    }
+    // Assets are cached for a year and versioned by content.
+    let res = app.get("/static/site.css?v=1").await;
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let res = app
+        .client
+        .get(app.url("/static/site.css"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+}
+
+async fn sitemap_robots_and_not_found(app: TestApp) {
+    let (status, xml) = app_text(&app, "/sitemap.xml").await;
+    assert_eq!(status, 200);
+    assert!(xml.starts_with("<?xml"));
+    assert!(
+        xml.contains("<loc>http://127.0.0.1:8080/san-pham/che-shan-tuyet-co-thu-hong-thai</loc>")
+    );
+    assert!(xml.contains("<loc>http://127.0.0.1:8080/le-hoi/le-hoi-mua-hoa-le-hong-thai</loc>"));
+    assert!(xml.contains("<loc>http://127.0.0.1:8080/htx/htx-che-shan-tuyet-hong-thai</loc>"));
+    assert!(xml.contains("<loc>http://127.0.0.1:8080/dia-phuong/TQ-NH-HT</loc>"));
+    let (status, robots) = app_text(&app, "/robots.txt").await;
+    assert_eq!(status, 200);
+    assert!(robots.contains("Sitemap: http://127.0.0.1:8080/sitemap.xml"));
+    assert!(robots.contains("Disallow: /tai-khoan"));
+    let (status, html) = app_text(&app, "/khong-co-trang-nay").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Về trang chủ"));
+    let (status, _) = app_text(&app, "/go/999999").await;
+    assert_eq!(status, 404);
+    // The API keeps its JSON 404.
+    let res = app.get("/api/v1/khong-co").await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
+
+async fn app_text(app: &TestApp, path: &str) -> (u16, String) {
+    let res = app.get(path).await;
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
+async fn member_manages_a_listing_without_javascript(app: TestApp) {
+    // Signed out, the member area sends you to sign in and back.
+    let anonymous = browser();
+    let res = anonymous.get(app.url("/tai-khoan")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/dang-nhap?next=%2Ftai-khoan");
+
+    let member = browser();
+    let (_, login) = page(&member, &app, "/dang-nhap").await;
+    let token = csrf(&login);
+    let (status, _, body) = post_form(
+        &member,
+        &app,
+        "/dang-nhap",
+        &[
+            ("csrf", &token),
+            ("email", "tea@htx.vn"),
+            ("password", "sai-mat-khau"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(body.contains("Sai email hoặc mật khẩu."));
+    assert!(body.contains("value=\"tea@htx.vn\""), "the email is kept");
+    let res = member
+        .post(app.url("/dang-nhap"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "tea@htx.vn"),
+            ("password", "mat-khau-an-toan"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("vungcao_session="))
+        .unwrap();
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+
+    let (status, mine) = page(&member, &app, "/tai-khoan").await;
+    assert_eq!(status, 200);
+    assert!(mine.contains("Chè Shan tuyết cổ thụ Hồng Thái"));
+    assert!(mine.contains("Đang bán"));
+    assert!(mine.contains("Chưa có lượt bấm nào."));
+
+    // A bad form comes back with the input kept and the errors in Vietnamese next to the fields.
+    let (_, form) = page(&member, &app, "/tai-khoan/san-pham/moi").await;
+    let token = csrf(&form);
+    assert!(form.contains("Lưu sản phẩm trước, sau đó thêm ảnh."));
+    let (status, _, body) = post_form(
+        &member,
+        &app,
+        "/tai-khoan/san-pham/moi",
+        &[
+            ("csrf", &token),
+            ("name", ""),
+            ("kind", "product"),
+            ("category", "tea"),
+            ("price", "bốn trăm"),
+            ("unit", "hộp"),
+            ("month", "3"),
+            ("description", "Chè thơm"),
+            ("platform", "tiki"),
+            ("url", "https://shopee.vn/che"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Vui lòng sửa các ô được đánh dấu."));
+    assert!(body.contains("Vui lòng điền ô này."));
+    assert!(body.contains("Hãy nhập một số, ví dụ 450000."));
+    assert!(body.contains("Đường dẫn này không thuộc sàn đã chọn."));
+    assert!(body.contains("value=\"bốn trăm\""));
+    assert!(body.contains("value=\"https://shopee.vn/che\""));
+    assert!(body.contains(
+        "<textarea name=\"description\" rows=\"6\" maxlength=\"5000\">Chè thơm</textarea>"
+    ));
+    assert!(body.contains("value=\"3\" checked"));
+
+    // A good one is saved as a draft; script in a name stays text.
+    let (status, location, _) = post_form(
+        &member,
+        &app,
+        "/tai-khoan/san-pham/moi",
+        &[
+            ("csrf", &token),
+            ("name", "<script>alert(1)</script> Chè mới"),
+            ("kind", "product"),
+            ("category", "tea"),
+            ("price", "250.000"),
+            ("unit", "túi 200 g"),
+            ("month", "3"),
+            ("month", "4"),
+            ("description", "Chè <b>thơm</b>"),
+            ("platform", "shopee"),
+            ("url", "https://shopee.vn/che-moi"),
+            ("platform", "shopee"),
+            ("url", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "created");
+    assert!(location.starts_with("/tai-khoan/san-pham/"));
+    let id: i64 = location
+        .trim_start_matches("/tai-khoan/san-pham/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, edit) = page(&member, &app, &location).await;
+    assert!(edit.contains("Đã lưu."));
+    assert!(edit.contains("Bản nháp"));
+    assert!(edit.contains("&#60;script&#62;alert(1)&#60;/script&#62; Chè mới"));
+    assert!(!edit.contains("<script>alert(1)</script>"));
+    assert!(edit.contains("value=\"250000\""));
+    assert!(edit.contains("accept=\"image/*\" capture=\"environment\" multiple"));
+    assert!(edit.contains(&format!("data-upload=\"/api/v1/my/listings/{id}/photos\"")));
+
+    // Edit keeps what the form does not show, e.g. the English name set through the API.
+    app.patch(
+        &format!("/api/v1/my/listings/{id}"),
+        &app.tea_token,
+        serde_json::json!({"name": {"vi": "<script>alert(1)</script> Chè mới", "en": "New tea"}}),
+    )
+    .await;
+    let token = csrf(&edit);
+    let (status, _, _) = post_form(
+        &member,
+        &app,
+        &format!("/tai-khoan/san-pham/{id}"),
+        &[
+            ("csrf", &token),
+            ("name", "<script>alert(1)</script> Chè mới"),
+            ("kind", "product"),
+            ("category", "tea"),
+            ("price", "260000"),
+            ("unit", "túi 200 g"),
+            ("description", "Chè <b>thơm</b>"),
+            ("platform", "shopee"),
+            ("url", "https://shopee.vn/che-moi"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, json) = app
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/my/listings/{id}"),
+            &app.tea_token,
+            None,
+        )
+        .await;
+    assert_eq!(json["name"]["en"], "New tea");
+    assert_eq!(json["price"]["vnd"], 260000);
+    assert_eq!(json["season_months"], serde_json::json!([]));
+
+    // Submit for review, then the admin approves it.
+    let (status, location, _) = post_form(
+        &member,
+        &app,
+        &format!("/tai-khoan/san-pham/{id}/gui-duyet"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/tai-khoan?ok=submitted")
+    );
+    let (_, mine) = page(&member, &app, "/tai-khoan?ok=submitted").await;
+    assert!(mine.contains("Chờ duyệt"));
+
+    let admin = sign_in(&app, "admin@tuyenquang.gov.vn").await;
+    let (_, queue) = page(&admin, &app, "/quan-tri").await;
+    assert!(queue.contains("&#60;script&#62;alert(1)&#60;/script&#62; Chè mới"));
+    let admin_token = csrf(&queue);
+    let (status, location, _) = post_form(
+        &admin,
+        &app,
+        &format!("/quan-tri/duyet/{id}/dang"),
+        &[("csrf", &admin_token)],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, "/quan-tri?ok=approved"));
+    let (_, found) = page(&browser(), &app, "/tim-kiem?q=che+moi").await;
+    assert!(found.contains("script-alert-1-script-che-moi"));
+    let (status, public) = page(&browser(), &app, "/san-pham/script-alert-1-script-che-moi").await;
+    assert_eq!(status, 200);
+    assert!(public.contains("<h1>&#60;script&#62;alert(1)&#60;/script&#62; Chè mới</h1>"));
+    assert!(public.contains("Chè &#60;b&#62;thơm&#60;/b&#62;"));
+    assert!(
+        public.contains("\\u003cscript\\u003e"),
+        "JSON-LD cannot close its script"
+    );
+
+    // A click on its button shows up in the member's click table.
+    let go = public
+        .split("href=\"/go/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    browser()
+        .get(app.url(&format!("/go/{go}")))
+        .send()
+        .await
+        .unwrap();
+    let (_, mine) = page(&member, &app, "/tai-khoan").await;
+    assert!(mine.contains("<small>Shopee</small>"));
+    assert!(mine.contains("1 lượt"));
+
+    // Archive, then sign out.
+    let (status, location, _) = post_form(
+        &member,
+        &app,
+        &format!("/tai-khoan/san-pham/{id}/luu-tru"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, "/tai-khoan?ok=archived"));
+    let (status, _) = page(&browser(), &app, "/san-pham/script-alert-1-script-che-moi").await;
+    assert_eq!(status, 404);
+    let (status, location, _) = post_form(&member, &app, "/dang-xuat", &[("csrf", &token)]).await;
+    assert_eq!((status, location.as_str()), (303, "/"));
+    let res = member.get(app.url("/tai-khoan")).send().await.unwrap();
+    assert_eq!(res.status(), 303, "signed out");
+}
+
+async fn forms_refuse_missing_or_forged_tokens(app: TestApp) {
+    let member = sign_in(&app, "tea@htx.vn").await;
+    let other = sign_in(&app, "tea@htx.vn").await;
+    let orange = sign_in(&app, "orange@htx.vn").await;
+    let before = app.snapshot().await;
+    for (path, fields) in [
+        ("/tai-khoan/san-pham/1/luu-tru", vec![]),
+        ("/tai-khoan/san-pham/1/luu-tru", vec![("csrf", "forged")]),
+        (
+            "/tai-khoan/san-pham/moi",
+            vec![
+                ("csrf", "x"),
+                ("name", "Hàng giả"),
+                ("kind", "product"),
+                ("category", "tea"),
+                ("description", "x"),
+            ],
+        ),
+        ("/tai-khoan/san-pham/1/gui-duyet", vec![]),
+    ] {
+        let (status, _, body) = post_form(&member, &app, path, &fields).await;
+        assert_eq!(status, 403, "{path}");
+        assert!(body.contains("Biểu mẫu đã hết hạn"));
+    }
+    // The token of another session does not work either.
+    let (_, html) = page(&other, &app, "/tai-khoan/san-pham/1").await;
+    let (status, _, _) = post_form(
+        &member,
+        &app,
+        "/tai-khoan/san-pham/1/luu-tru",
+        &[("csrf", &csrf(&html))],
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Sign-in without the pre-session cookie's token.
+    let (status, _, _) = post_form(
+        &browser(),
+        &app,
+        "/dang-nhap",
+        &[
+            ("csrf", "x"),
+            ("email", "tea@htx.vn"),
+            ("password", "mat-khau-an-toan"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Another cooperative's listing is not editable through the pages.
+    let (_, html) = page(&orange, &app, "/tai-khoan").await;
+    let (status, _, _) = post_form(
+        &orange,
+        &app,
+        "/tai-khoan/san-pham/1/luu-tru",
+        &[("csrf", &csrf(&html))],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.snapshot().await, before, "nothing changed");
+}
+
+async fn sign_in_is_rate_limited(app: TestApp) {
+    let client = browser();
+    let (_, html) = page(&client, &app, "/dang-nhap").await;
+    let token = csrf(&html);
+    for _ in 0..5 {
+        let (status, _, _) = post_form(
+            &client,
+            &app,
+            "/dang-nhap",
+            &[
+                ("csrf", &token),
+                ("email", "tea@htx.vn"),
+                ("password", "doan-mo-1234"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let (status, _, body) = post_form(
+        &client,
+        &app,
+        "/dang-nhap",
+        &[
+            ("csrf", &token),
+            ("email", "tea@htx.vn"),
+            ("password", "mat-khau-an-toan"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert!(body.contains("Vui lòng thử lại sau 15 phút."));
+}
+
+async fn admin_reviews_and_creates_cooperatives(app: TestApp) {
+    // A member cannot see the admin pages.
+    let member = sign_in(&app, "tea@htx.vn").await;
+    let (status, _) = page(&member, &app, "/quan-tri").await;
+    assert_eq!(status, 404);
+
+    let (_, created) = app
+        .post(
+            "/api/v1/my/listings",
+            &app.tea_token,
+            crate::helpers::new_listing("Chè búp tím"),
+        )
+        .await;
+    let id = created["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/my/listings/{id}/submit"),
+        &app.tea_token,
+        serde_json::json!({}),
+    )
+    .await;
+
+    let admin = sign_in(&app, "admin@tuyenquang.gov.vn").await;
+    let (_, queue) = page(&admin, &app, "/quan-tri").await;
+    assert!(queue.contains("Chè búp tím"));
+    let token = csrf(&queue);
+    let (status, _, body) = post_form(
+        &admin,
+        &app,
+        &format!("/quan-tri/duyet/{id}/tu-choi"),
+        &[("csrf", &token), ("reason", "  ")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Hãy ghi lý do"));
+    let (status, _, _) = post_form(
+        &admin,
+        &app,
+        &format!("/quan-tri/duyet/{id}/tu-choi"),
+        &[("csrf", &token), ("reason", "Ảnh bị mờ, vui lòng chụp lại")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, mine) = page(&member, &app, "/tai-khoan").await;
+    assert!(mine.contains("Bị từ chối: Ảnh bị mờ, vui lòng chụp lại"));
+    assert!(mine.contains("Bản nháp"));
+
+    // Cooperatives and accounts.
+    let (_, coops) = page(&admin, &app, "/quan-tri/htx").await;
+    let (status, _, body) = post_form(
+        &admin,
+        &app,
+        "/quan-tri/htx",
+        &[
+            ("csrf", &token),
+            ("slug", "HTX Sai"),
+            ("name", "HTX Miến dong"),
+            ("place", "TQ-SD-TY"),
+            ("phone", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Chỉ chữ thường không dấu, số và dấu gạch ngang."));
+    assert!(body.contains("value=\"HTX Miến dong\""));
+    assert!(coops.contains("HTX Chè Shan tuyết Hồng Thái"));
+    let (status, _, _) = post_form(
+        &admin,
+        &app,
+        "/quan-tri/htx",
+        &[
+            ("csrf", &token),
+            ("slug", "htx-mien-dong"),
+            ("name", "HTX Miến dong"),
+            ("place", "TQ-SD-TY"),
+            ("phone", "0912 345 678"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, _, body) = post_form(
+        &admin,
+        &app,
+        "/quan-tri/tai-khoan",
+        &[
+            ("csrf", &token),
+            ("email", "mien@htx.vn"),
+            ("password", "ngan"),
+            ("role", "member"),
+            ("cooperative", "htx-mien-dong"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Mật khẩu từ 8 đến 200 ký tự."));
+    let (status, _, _) = post_form(
+        &admin,
+        &app,
+        "/quan-tri/tai-khoan",
+        &[
+            ("csrf", &token),
+            ("email", "mien@htx.vn"),
+            ("password", "mat-khau-an-toan"),
+            ("role", "member"),
+            ("cooperative", "htx-mien-dong"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let newcomer = sign_in(&app, "mien@htx.vn").await;
+    let (status, mine) = page(&newcomer, &app, "/tai-khoan").await;
+    assert_eq!(status, 200);
+    assert!(mine.contains("Chưa có gì ở đây."));
+    let (status, coop) = page(&browser(), &app, "/htx/htx-mien-dong").await;
+    assert_eq!(status, 200);
+    assert!(coop.contains("tel:0912345678"));
+}

@@ -1,0 +1,697 @@
+//! Real-browser journeys: headless Chromium at 360×640, driven through chromedriver (WebDriver).
+//!
+//! Without chromedriver or Chromium these print `SKIPPED: browser tests`, and fail instead when
+//! `VUNGCAO_REQUIRE_BROWSER=1` (as in `.ci/run`). Screenshots land in `<target>/screenshots/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code, unused_macros, unused_imports)]
+mod helpers;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use helpers::{spawn_app, Backend, TestApp};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn browser_required() -> bool {
+    std::env::var("VUNGCAO_REQUIRE_BROWSER").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// chromedriver, stopped when dropped (it takes its Chromium with it).
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Browser {
+    client: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A fresh headless Chromium at 360×640, or `None` (skipped) when none is installed.
+async fn start_browser() -> Option<Browser> {
+    let driver_path = std::env::var("VUNGCAO_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
+    let chromium = std::env::var("VUNGCAO_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
+    for tool in [&driver_path, &chromium] {
+        if !std::path::Path::new(tool).exists() {
+            if browser_required() {
+                panic!("VUNGCAO_REQUIRE_BROWSER=1 but {tool} is missing (apt-get install chromium chromium-driver)");
+            }
+            println!("SKIPPED: browser tests ({tool} is missing; set VUNGCAO_REQUIRE_BROWSER=1 to fail instead)");
+            return None;
+        }
+    }
+    let port = free_port();
+    let driver = Driver(
+        Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while reqwest::get(format!("{url}/status")).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not answer"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                "--disable-dev-shm-usage", "--window-size=360,640",
+                // Nothing but this machine: marketplace hosts do not resolve.
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+            "mobileEmulation": {"deviceMetrics": {"width": 360, "height": 640, "pixelRatio": 1.0}},
+        },
+    });
+    let caps = match caps {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!(),
+    };
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&url)
+        .await
+        .expect("a WebDriver session");
+    client
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            None,
+            Some(Duration::from_secs(20)),
+            Some(Duration::from_millis(0)),
+        ))
+        .await
+        .unwrap();
+    Some(Browser {
+        client,
+        _driver: driver,
+        _profile: profile,
+    })
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    let path = screenshot_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).unwrap();
+    println!("screenshot: {}", path.display());
+}
+
+async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.unwrap()
+}
+
+/// Polls a JavaScript condition until it is true (10 s at most).
+async fn wait_for(c: &Client, condition: &str, what: &str) {
+    let started = Instant::now();
+    loop {
+        if js(c, &format!("return !!({condition});")).await == json!(true) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn path(c: &Client) -> String {
+    let url = c.current_url().await.unwrap();
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// What a shopper's thumb needs: no sideways scrolling, and buttons big enough to tap.
+async fn fits_a_phone(c: &Client, page: &str) {
+    let width = js(
+        c,
+        "return [window.innerWidth, document.documentElement.scrollWidth];",
+    )
+    .await;
+    assert_eq!(width[0], 360, "{page}: the viewport is 360 px wide");
+    assert!(
+        width[1].as_i64().unwrap() <= 360,
+        "{page}: nothing overflows sideways ({width})"
+    );
+    let small = js(
+        c,
+        "return Array.from(document.querySelectorAll('button, .btn, input:not([type=hidden]):not([type=checkbox]):not([type=file]), select, .top nav a, .chips a'))
+           .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+           .map(e => e.outerHTML.slice(0, 80));",
+    )
+    .await;
+    assert_eq!(small, json!([]), "{page}: tap targets at least 44 px high");
+}
+
+async fn sign_in(c: &Client, app: &TestApp, email: &str) {
+    c.goto(&app.url("/dang-nhap")).await.unwrap();
+    let form = c
+        .form(Locator::Css("form[action='/dang-nhap']"))
+        .await
+        .unwrap();
+    form.set_by_name("email", email).await.unwrap();
+    form.set_by_name("password", "mat-khau-an-toan")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    wait_for(
+        c,
+        "location.pathname !== '/dang-nhap'",
+        "the signed-in page",
+    )
+    .await;
+}
+
+async fn sign_out(c: &Client) {
+    c.find(Locator::Css(".account form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "location.pathname === '/'",
+        "the home page after signing out",
+    )
+    .await;
+}
+
+async fn shopper_finds_tea_and_taps_shopee(c: &Client, app: &TestApp) {
+    c.goto(&app.url("/")).await.unwrap();
+    fits_a_phone(c, "home").await;
+    screenshot(c, "01-home").await;
+
+    // Typing without diacritics, then submitting the search form.
+    let q = c.find(Locator::Id("q")).await.unwrap();
+    q.send_keys("che shan tuyet").await.unwrap();
+    c.find(Locator::Css("form.find button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(c, "location.pathname === '/tim-kiem'", "the search page").await;
+    assert!(c
+        .source()
+        .await
+        .unwrap()
+        .contains("Chè Shan tuyết cổ thụ Hồng Thái"));
+    fits_a_phone(c, "search").await;
+    screenshot(c, "02-search").await;
+
+    // With JavaScript, results follow the typing (the same page's `partial=1` fragment).
+    let q = c.find(Locator::Id("q")).await.unwrap();
+    q.clear().await.unwrap();
+    q.send_keys("cam sanh").await.unwrap();
+    wait_for(
+        c,
+        "document.querySelector('#results').textContent.includes('Cam sành Hàm Yên')",
+        "results as you type",
+    )
+    .await;
+    assert_eq!(path(c).await, "/tim-kiem?q=cam+sanh");
+    q.clear().await.unwrap();
+    q.send_keys("che shan tuyet").await.unwrap();
+    wait_for(
+        c,
+        "document.querySelector('#results a[href=\"/san-pham/che-shan-tuyet-co-thu-hong-thai\"]')",
+        "the tea among the results",
+    )
+    .await;
+    c.find(Locator::Css(
+        "#results a[href='/san-pham/che-shan-tuyet-co-thu-hong-thai']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for(
+        c,
+        "location.pathname === '/san-pham/che-shan-tuyet-co-thu-hong-thai'",
+        "the listing page",
+    )
+    .await;
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(h1, "Chè Shan tuyết cổ thụ Hồng Thái");
+    fits_a_phone(c, "listing").await;
+    screenshot(c, "03-listing").await;
+
+    // The Shopee button goes through /go/, which counts the click.
+    let shopee = c.find(Locator::Css("a.go-shopee")).await.unwrap();
+    assert_eq!(shopee.text().await.unwrap(), "Mua trên Shopee");
+    let _ = shopee.click().await; // the marketplace itself is unreachable from here
+    let (status, report) = app
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/my/clicks",
+            &app.tea_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let shopee_clicks: i64 = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["platform"] == "shopee")
+        .map(|r| r["clicks"].as_i64().unwrap())
+        .sum();
+    assert_eq!(shopee_clicks, 1, "the tap was counted");
+
+    // "Load more" appends the next page in place.
+    c.goto(&app.url("/tim-kiem")).await.unwrap();
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelectorAll('#results .card').length;"
+        )
+        .await,
+        12
+    );
+    c.find(Locator::Css("[data-more]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "document.querySelectorAll('#results .card').length === 24",
+        "the second page appended",
+    )
+    .await;
+    assert_eq!(path(c).await, "/tim-kiem");
+
+    // English on request.
+    c.goto(&app.url("/le-hoi?lang=en")).await.unwrap();
+    assert_eq!(
+        c.find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "Festival calendar"
+    );
+    fits_a_phone(c, "festivals").await;
+    screenshot(c, "04-festivals-en").await;
+    c.goto(&app.url("/?lang=vi")).await.unwrap();
+}
+
+async fn script_in_a_name_is_only_text(c: &Client, app: &TestApp) {
+    let name = "<script>alert(1)</script> Chè thử";
+    let (status, created) = app
+        .post(
+            "/api/v1/my/listings",
+            &app.tea_token,
+            helpers::new_listing(name),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/my/listings/{id}/submit"),
+        &app.tea_token,
+        json!({}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/admin/listings/{id}/approve"),
+        &app.admin_token,
+        json!({}),
+    )
+    .await;
+    let slug = created["slug"].as_str().unwrap().to_owned();
+    c.goto(&app.url(&format!("/san-pham/{slug}")))
+        .await
+        .unwrap();
+    assert!(c.get_alert_text().await.is_err(), "no alert fired");
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(h1, name, "shown as text");
+    c.goto(&app.url("/tim-kiem?q=che+thu")).await.unwrap();
+    assert!(
+        c.get_alert_text().await.is_err(),
+        "no alert fired in search"
+    );
+}
+
+async fn member_adds_a_listing_admin_approves_it(c: &Client, app: &TestApp) {
+    c.goto(&app.url("/tai-khoan")).await.unwrap();
+    assert_eq!(path(c).await, "/dang-nhap?next=%2Ftai-khoan");
+    fits_a_phone(c, "sign in").await;
+    screenshot(c, "05-sign-in").await;
+    sign_in(c, app, "tea@htx.vn").await;
+    assert_eq!(path(c).await, "/tai-khoan");
+    fits_a_phone(c, "my listings").await;
+    screenshot(c, "06-my-listings").await;
+
+    c.find(Locator::Css("a[href='/tai-khoan/san-pham/moi']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "document.querySelector('#listing-form')",
+        "the listing form",
+    )
+    .await;
+    fits_a_phone(c, "new listing").await;
+    let form = c.form(Locator::Id("listing-form")).await.unwrap();
+    form.set_by_name("name", "Chè Shan tuyết búp tím")
+        .await
+        .unwrap();
+    form.set_by_name("price", "320000").await.unwrap();
+    form.set_by_name("unit", "hộp 100 g").await.unwrap();
+    form.set_by_name("description", "Búp chè tím hái tay trên núi cao.")
+        .await
+        .unwrap();
+    form.set_by_name("url", "https://shopee.vn/che-bup-tim")
+        .await
+        .unwrap();
+    for month in ["3", "4"] {
+        c.find(Locator::Css(&format!("input[name=month][value='{month}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    screenshot(c, "07-listing-form").await;
+    c.find(Locator::Css("#listing-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "location.search.includes('ok=saved')",
+        "the saved listing",
+    )
+    .await;
+    let id: i64 = c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .trim_start_matches("/tai-khoan/san-pham/")
+        .parse()
+        .unwrap();
+
+    // The photo, from the phone's gallery. The upload endpoint (`POST
+    // /api/v1/my/listings/{id}/photos`) belongs to the media work: until it is merged this
+    // step checks that the page says so instead of hanging.
+    let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/images/phone-gps.jpg")
+        .canonicalize();
+    let (_, openapi) = app.get_json("/api/openapi.json").await;
+    let upload_ready = openapi["paths"]
+        .get("/api/v1/my/listings/{id}/photos")
+        .is_some();
+    match photo {
+        Ok(photo) => {
+            let input = c
+                .find(Locator::Css(
+                    "form[data-upload] input[type=file]:not([capture])",
+                ))
+                .await
+                .unwrap();
+            input.send_keys(&photo.display().to_string()).await.unwrap();
+            if upload_ready {
+                wait_for(
+                    c,
+                    "document.querySelectorAll('#shots li').length === 1",
+                    "the uploaded photo in the gallery",
+                )
+                .await;
+                screenshot(c, "08-listing-photo").await;
+            } else {
+                wait_for(
+                    c,
+                    "document.querySelector('.previews li[data-failed]')",
+                    "the upload to give up",
+                )
+                .await;
+                let note = js(
+                    c,
+                    "return document.querySelector('.previews li span').textContent;",
+                )
+                .await;
+                assert_eq!(note, "Chưa tải ảnh lên được. Vui lòng thử lại sau.");
+                println!("PENDING: photo upload endpoint not merged yet; the photo step only checked the page's message");
+            }
+        }
+        Err(_) => {
+            println!("PENDING: ../shared/fixtures/images/phone-gps.jpg missing; photo step skipped")
+        }
+    }
+
+    c.find(Locator::Css(&format!(
+        "form[action='/tai-khoan/san-pham/{id}/gui-duyet'] button"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for(
+        c,
+        "location.search.includes('ok=submitted')",
+        "the submitted listing",
+    )
+    .await;
+    assert!(c.source().await.unwrap().contains("Chờ duyệt"));
+    sign_out(c).await;
+
+    sign_in(c, app, "admin@tuyenquang.gov.vn").await;
+    assert_eq!(path(c).await, "/quan-tri");
+    wait_for(
+        c,
+        &format!("document.querySelector('#l{id}')"),
+        "the listing in the queue",
+    )
+    .await;
+    fits_a_phone(c, "review queue").await;
+    screenshot(c, "09-review-queue").await;
+    c.find(Locator::Css(&format!(
+        "#l{id} form[action$='/dang'] button"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for(c, "location.search.includes('ok=approved')", "the approval").await;
+    sign_out(c).await;
+
+    // A shopper now finds it.
+    c.goto(&app.url("/")).await.unwrap();
+    c.find(Locator::Id("q"))
+        .await
+        .unwrap()
+        .send_keys("che bup tim\n")
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "document.querySelector('#results a[href=\"/san-pham/che-shan-tuyet-bup-tim\"]')",
+        "the new listing in search",
+    )
+    .await;
+    c.find(Locator::Css(
+        "#results a[href='/san-pham/che-shan-tuyet-bup-tim']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for(
+        c,
+        "document.querySelector('a.go-shopee')",
+        "the new listing's page",
+    )
+    .await;
+    assert!(c.source().await.unwrap().contains("320.000 ₫ / hộp 100 g"));
+}
+
+/// The ThumbHash placeholder is painted by the script before the photo arrives (here it never
+/// does: the photo's variants do not exist), and it is the right picture: red left, blue right.
+async fn placeholder_paints_before_the_photo(c: &Client, app: &TestApp) {
+    use base64::Engine;
+    use vungcao::store::photos::{self, NewPhoto, VariantView};
+    let (w, h) = (40usize, 30usize);
+    let rgba: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let x = (i % w) as f32 / (w - 1) as f32;
+            [(255.0 * (1.0 - x)) as u8, 60, (255.0 * x) as u8, 255]
+        })
+        .collect();
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(thumbhash::rgba_to_thumb_hash(w, h, &rgba));
+    let variants: Vec<VariantView> = [320u32, 640]
+        .iter()
+        .map(|w| VariantView {
+            width: *w,
+            height: w * 3 / 4,
+            format: "jpeg".into(),
+            key: format!("00/missing-{w}.jpg"),
+            url: String::new(),
+        })
+        .collect();
+    app.with_db(move |conn| {
+        let row = photos::insert(
+            conn,
+            &NewPhoto {
+                listing_id: 2,
+                content_key: "00/missing",
+                width: 4000,
+                height: 3000,
+                placeholder: &hash,
+                variants: &variants,
+            },
+        )
+        .unwrap();
+        let stored = serde_json::to_string(
+            &variants
+                .iter()
+                .map(|v| json!({"width": v.width, "height": v.height, "format": v.format, "key": v.key}))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        use diesel::prelude::*;
+        use vungcao::store::schema::photos as table;
+        vungcao::with_conn!(conn, |c| diesel::update(table::table.find(row.id))
+            .set(table::variants.eq(&stored))
+            .execute(c))
+        .unwrap();
+    })
+    .await;
+    let slug = app
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/my/listings/2",
+            &app.tea_token,
+            None,
+        )
+        .await
+        .1["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.goto(&app.url(&format!("/san-pham/{slug}")))
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "(document.querySelector('.ph').style.backgroundImage || '').startsWith('url(\"data:image/png')",
+        "the painted placeholder",
+    )
+    .await;
+    let sides = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const url = document.querySelector('.ph').style.backgroundImage.slice(5, -2);
+             const im = new Image();
+             im.onload = () => {
+               const cv = document.createElement('canvas'); cv.width = im.width; cv.height = im.height;
+               const cx = cv.getContext('2d'); cx.drawImage(im, 0, 0);
+               const y = Math.floor(im.height / 2);
+               done([Array.from(cx.getImageData(1, y, 1, 1).data), Array.from(cx.getImageData(im.width - 2, y, 1, 1).data)]);
+             };
+             im.src = url;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (left, right) = (&sides[0], &sides[1]);
+    assert!(
+        left[0].as_i64() > left[2].as_i64(),
+        "red on the left: {sides}"
+    );
+    assert!(
+        right[2].as_i64() > right[0].as_i64(),
+        "blue on the right: {sides}"
+    );
+    fits_a_phone(c, "listing with a photo").await;
+    screenshot(c, "10-listing-placeholder").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shopper_member_and_admin_in_a_phone_browser() {
+    let Some(browser) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let c = browser.client.clone();
+    let journeys = async {
+        shopper_finds_tea_and_taps_shopee(&c, &app).await;
+        script_in_a_name_is_only_text(&c, &app).await;
+        placeholder_paints_before_the_photo(&c, &app).await;
+        member_adds_a_listing_admin_approves_it(&c, &app).await;
+    };
+    let outcome = std::panic::AssertUnwindSafe(journeys).catch_unwind().await;
+    if outcome.is_err() {
+        screenshot(&c, "failure").await;
+    }
+    let _ = browser.client.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
