@@ -1,4 +1,15 @@
 //! Media: phone photos in, metadata-free responsive variants out; and where their bytes live.
+//!
+//! Upload flow for the HTTP layer:
+//! 1. `pool.process(bytes, PhotoLimits::default()).await` ([`PhotoPool`], one per app) runs
+//!    [`process_photo`] on a blocking thread, or answers `processing_busy` (503) at once.
+//! 2. `store.put_photo(&photo).await` ([`MediaStore`]) writes the master and every variant
+//!    under their content-addressed keys (`p/ab/<32 hex>/320.webp`, `…/master.jpg`).
+//! 3. Save `photo.key_prefix`, the variants' keys/sizes and `photo.placeholder` in the database;
+//!    `store.delete_prefix(&photo.key_prefix)` removes them all again.
+//!
+//! Errors: answer [`PhotoError::http_status`] with [`PhotoError::code`] and
+//! [`PhotoError::message_vi`] (English: `to_string()`); [`StoreError`] has the same methods.
 
 mod color;
 mod encode;

@@ -175,6 +175,8 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
     let mut master = source
         .resized(stored_width, stored_height, FilterType::CatmullRom)?
         .oriented(orientation)?;
+    // The full-size decode (36 MB for 12 MP) is not needed any more: free it before encoding.
+    drop(source);
     // Converting after the shrink touches 5 MP instead of 12; every variant derives from it.
     if let Some(icc) = &icc_profile {
         convert_to_srgb(&mut master, icc);

@@ -129,7 +129,16 @@ pub struct LocalStore {
     root: PathBuf,
 }
 
+impl Default for LocalStore {
+    fn default() -> Self {
+        Self::new(LocalStore::DEFAULT_ROOT)
+    }
+}
+
 impl LocalStore {
+    /// Folder used when the configuration names none.
+    pub const DEFAULT_ROOT: &'static str = "./media";
+
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
     }
