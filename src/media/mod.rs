@@ -15,6 +15,7 @@ mod color;
 mod encode;
 mod error;
 mod format;
+mod jpeg_end;
 mod pipeline;
 mod pixels;
 mod pool;

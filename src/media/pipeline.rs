@@ -13,6 +13,7 @@ use super::color::convert_to_srgb;
 use super::encode::{encode_in_parallel, EncodeJob};
 use super::error::PhotoError;
 use super::format::{sniff_format, SniffedFormat};
+use super::jpeg_end::jpeg_reaches_end_of_image;
 use super::pixels::Pixels;
 
 /// Widths of the responsive variants a storefront picks from with `srcset`.
@@ -144,7 +145,7 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
         SniffedFormat::Heif => return Err(PhotoError::HeicNotSupported),
         SniffedFormat::Unknown => return Err(PhotoError::UnsupportedFormat),
     };
-    if image_format == ImageFormat::Jpeg && !has_end_of_image_marker(bytes) {
+    if image_format == ImageFormat::Jpeg && !jpeg_reaches_end_of_image(bytes) {
         return Err(PhotoError::CorruptImage {
             detail: "JPEG ends before its end-of-image marker".to_owned(),
         });
@@ -322,15 +323,6 @@ fn corrupt_or_unsupported(error: ImageError) -> PhotoError {
             detail: error.to_string(),
         },
     }
-}
-
-/// The JPEG decoder tolerates a missing tail and paints it grey; an upload cut off by a 3G
-/// drop must be refused instead. Phones and editors may append a few bytes (padding, or a
-/// trailer such as an MPF gain map that itself ends with the marker), so look near the end.
-fn has_end_of_image_marker(bytes: &[u8]) -> bool {
-    const TRAILER_ALLOWANCE: usize = 4096;
-    let tail = &bytes[bytes.len().saturating_sub(TRAILER_ALLOWANCE)..];
-    tail.windows(2).any(|pair| pair == [0xFF, 0xD9])
 }
 
 fn orientation_swaps_axes(orientation: Orientation) -> bool {

@@ -529,3 +529,12 @@ fn wide_gamut_photos_are_converted_to_srgb() {
         "P3 {tagged_p3:?} vs untagged {untagged:?}"
     );
 }
+
+#[test]
+fn motion_photo_with_a_video_trailer_is_accepted() {
+    let mut motion_photo = fixture("orientation/landscape_1.jpg");
+    motion_photo.extend_from_slice(b"\0\0\0\x18ftypmp42\0\0\0\0isommp42");
+    motion_photo.extend((0..300_000u32).map(|i| (i * 13 % 251) as u8));
+    let photo = process(&motion_photo);
+    assert_eq!((photo.width, photo.height), (1800, 1200));
+}
