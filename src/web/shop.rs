@@ -9,11 +9,11 @@ use crate::domain::listing::{ListingKind, ListingStatus};
 use crate::domain::marketplace::Platform;
 use crate::domain::season::occurrences_between;
 use crate::error::{AppError, Code};
+use crate::search::{SearchFilters, SearchQuery, SortOrder};
 use crate::startup::AppState;
 use crate::store::catalogue::{self, PlaceRow};
 use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
 use crate::store::Conn;
-use crate::text::{fold, lower_exact};
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -293,121 +293,78 @@ fn price(s: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
-/// How well `l` matches the folded words: `None` if a word is missing.
-fn text_score(l: &ListingView, words: &[String], exact: &str) -> Option<u32> {
-    let name = fold(&format!(
-        "{} {}",
-        l.name.vi,
-        l.name.en.clone().unwrap_or_default()
-    ));
-    let places: Vec<&str> = l.place.path.iter().map(|p| p.name.as_str()).collect();
-    let haystack = fold(&format!(
-        "{name} {} {} {} {} {}",
-        l.category.name.vi,
-        l.category.name.en.clone().unwrap_or_default(),
-        places.join(" "),
-        l.cooperative.name,
-        l.description.vi
-    ));
-    let mut score = 0;
-    let phrase = words.join(" ");
-    if !phrase.is_empty() && name.starts_with(&phrase) {
-        score += 4;
-    } else if !phrase.is_empty() && name.contains(&phrase) {
-        score += 2;
-    }
-    for w in words {
-        if !haystack.contains(w.as_str()) {
-            return None;
-        }
-        if name.contains(w.as_str()) {
-            score += 2;
-        }
-    }
-    if !exact.is_empty() && lower_exact(&l.name.vi).contains(exact) {
-        score += 3;
-    }
-    Some(score)
-}
-
-/// The search behind the page. Interim: the catalogue's filters plus a diacritic-free word
-/// match; the search index (`crate::search`) replaces the body, the signature stays.
+/// The search behind the page: the same index as `GET /api/v1/search`; listings are then read
+/// from the database (published only), in the index's order.
 pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData, AppError> {
-    let form = form.clone();
-    state
-        .db
-        .run(move |conn| {
-            let place_codes = if form.place.is_empty() {
-                None
-            } else {
-                catalogue::place_and_descendants(conn, &form.place).ok()
-            };
-            let filter = ListingFilter {
-                kind: ListingKind::parse(&form.kind),
-                category: (!form.category.is_empty()).then(|| form.category.clone()),
-                place_codes,
-                min_ocop_stars: form.ocop.parse().ok().filter(|s| (3..=5).contains(s)),
-                in_season_month: form.month.parse().ok().filter(|m| (1..=12).contains(m)),
-                price_min: price(&form.price_min),
-                price_max: price(&form.price_max),
-                ..ListingFilter::default()
-            };
-            let sort = match form.sort.as_str() {
-                "price_asc" => ListSort::PriceAsc,
-                "price_desc" => ListSort::PriceDesc,
-                _ => ListSort::Newest,
-            };
-            let all = listings::list_public(conn, &filter, sort, None, 2000, MEDIA_BASE)?.items;
-            let words: Vec<String> = fold(&form.q)
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(str::to_owned)
-                .collect();
-            let exact = lower_exact(form.q.trim());
-            let mut matched: Vec<(u32, ListingView)> = all
-                .into_iter()
-                .filter_map(|l| text_score(&l, &words, &exact).map(|s| (s, l)))
-                .collect();
-            let by_relevance = !words.is_empty() && matches!(form.sort.as_str(), "" | "relevance");
-            if by_relevance {
-                matched.sort_by_key(|m| std::cmp::Reverse(m.0));
-            }
-            let mut facets: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-            for (_, l) in &matched {
-                *facets
-                    .entry("category".into())
-                    .or_default()
-                    .entry(l.category.code.clone())
-                    .or_default() += 1;
-                *facets
-                    .entry("kind".into())
-                    .or_default()
-                    .entry(l.kind.as_str().into())
-                    .or_default() += 1;
-                for p in &l.place.path {
-                    *facets
-                        .entry("place".into())
-                        .or_default()
-                        .entry(p.code.clone())
-                        .or_default() += 1;
-                }
-            }
-            let total = matched.len();
-            let start = (form.page - 1) * PAGE_SIZE;
-            let items: Vec<ListingView> = matched
-                .into_iter()
-                .skip(start)
-                .take(PAGE_SIZE)
-                .map(|(_, l)| l)
-                .collect();
-            Ok(SearchPageData {
-                items,
-                total: total as u64,
-                facets,
-                next_page: (start + PAGE_SIZE < total).then_some(form.page + 1),
-            })
-        })
+    let place = if form.place.is_empty() {
+        None
+    } else {
+        let code = form.place.clone();
+        let known = state
+            .db
+            .run(move |conn| catalogue::place(conn, &code))
+            .await?
+            .is_some();
+        known.then(|| form.place.clone())
+    };
+    let filters = SearchFilters {
+        kind: ListingKind::parse(&form.kind).map(|k| k.as_str().to_owned()),
+        category: (!form.category.is_empty()).then(|| form.category.clone()),
+        place,
+        min_ocop_stars: form.ocop.parse().ok().filter(|s| (3..=5).contains(s)),
+        in_season_month: form.month.parse().ok().filter(|m| (1..=12).contains(m)),
+        price_min: price(&form.price_min),
+        price_max: price(&form.price_max),
+        ..SearchFilters::default()
+    };
+    let sort = match form.sort.as_str() {
+        "price_asc" => SortOrder::PriceAsc,
+        "price_desc" => SortOrder::PriceDesc,
+        "newest" => SortOrder::Newest,
+        _ => SortOrder::Relevance,
+    };
+    let start = (form.page - 1) * PAGE_SIZE;
+    let query = SearchQuery {
+        text: form.q.clone(),
+        filters,
+        sort,
+        near: None,
+        offset: start,
+        limit: PAGE_SIZE,
+        facets: true,
+    };
+    let results = state
+        .search
+        .search(&query)
         .await
+        .map_err(|e| AppError::unavailable(format!("search: {e}")))?;
+    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+    let items = state
+        .db
+        .run(move |conn| listings::views_by_ids(conn, &ids, true, MEDIA_BASE))
+        .await?;
+    // The page names facets by what they are, the index by the field it counts.
+    let facets = results
+        .facets
+        .into_iter()
+        .filter_map(|(name, values)| {
+            let name = match name.as_str() {
+                "category_code" => "category",
+                "place_path" => "place",
+                "kind" => "kind",
+                _ => return None,
+            };
+            Some((name.to_owned(), values))
+        })
+        .collect();
+    let total = results.total;
+    Ok(SearchPageData {
+        items,
+        total,
+        facets,
+        next_page: (((start + PAGE_SIZE) as u64) < total && start + PAGE_SIZE <= 1000)
+            .then_some(form.page + 1),
+    })
 }
 
 #[derive(Template)]

@@ -255,7 +255,7 @@ pub async fn spawn_app_with(
         .default_headers(headers)
         .build()
         .expect("client");
-    Some(TestApp {
+    let app = TestApp {
         address,
         db,
         client,
@@ -267,7 +267,11 @@ pub async fn spawn_app_with(
         media_dir: std::path::PathBuf::from(&settings.media_url),
         _dir: dir,
         _pg: pg,
-    })
+    };
+    if settings.indexer {
+        app.indexed().await;
+    }
+    Some(app)
 }
 
 impl Drop for TestApp {
@@ -278,6 +282,24 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Waits (bounded) until the indexer has drained the outbox: what is published is searchable.
+    pub async fn indexed(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let pending = self
+                .with_db(|c| vungcao::store::outbox::pending(c).expect("outbox"))
+                .await;
+            if pending == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the outbox did not drain: {pending} rows left"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -4,7 +4,6 @@ use crate::both_backends;
 use crate::helpers::{new_listing, TestApp};
 use reqwest::Method;
 use serde_json::Value;
-use std::time::{Duration, Instant};
 
 both_backends!(
     search_finds_vietnamese_without_diacritics,
@@ -12,24 +11,6 @@ both_backends!(
     publish_search_archive_round_trip,
     hostile_queries_never_fail
 );
-
-/// Waits (bounded) until the indexer has drained the outbox.
-pub async fn indexed(app: &TestApp) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let pending = app
-            .with_db(|c| vungcao::store::outbox::pending(c).unwrap())
-            .await;
-        if pending == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the outbox did not drain: {pending} rows left"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn names(v: &Value) -> Vec<String> {
     v["items"]
@@ -41,7 +22,7 @@ fn names(v: &Value) -> Vec<String> {
 }
 
 async fn search_finds_vietnamese_without_diacritics(app: TestApp) {
-    indexed(&app).await;
+    app.indexed().await;
     for (q, first) in [
         ("che shan tuyet", "Chè Shan tuyết"),
         ("CHE SHAN TUYET", "Chè Shan tuyết"),
@@ -74,7 +55,7 @@ async fn search_finds_vietnamese_without_diacritics(app: TestApp) {
 }
 
 async fn search_filters_facets_and_cursor(app: TestApp) {
-    indexed(&app).await;
+    app.indexed().await;
     let (status, browse) = app.get_json("/api/v1/search?limit=5").await;
     assert_eq!(status, 200);
     assert_eq!(browse["total"], 32);
@@ -148,7 +129,7 @@ async fn search_filters_facets_and_cursor(app: TestApp) {
 }
 
 async fn publish_search_archive_round_trip(app: TestApp) {
-    indexed(&app).await;
+    app.indexed().await;
     let (_, created) = app
         .post(
             "/api/v1/my/listings",
@@ -163,7 +144,7 @@ async fn publish_search_archive_round_trip(app: TestApp) {
         Value::Null,
     )
     .await;
-    indexed(&app).await;
+    app.indexed().await;
     let (_, hidden) = app.get_json("/api/v1/search?q=moc%20cau").await;
     assert!(
         !names(&hidden).contains(&"Chè móc câu Khau Mút".to_owned()),
@@ -175,7 +156,7 @@ async fn publish_search_archive_round_trip(app: TestApp) {
         Value::Null,
     )
     .await;
-    indexed(&app).await;
+    app.indexed().await;
     let (_, found) = app.get_json("/api/v1/search?q=moc%20cau").await;
     assert_eq!(
         names(&found).first().map(String::as_str),
@@ -188,7 +169,7 @@ async fn publish_search_archive_round_trip(app: TestApp) {
         serde_json::json!({"name": "HTX Trà cổ thụ Pờ Hồng"}),
     )
     .await;
-    indexed(&app).await;
+    app.indexed().await;
     let (_, by_coop) = app.get_json("/api/v1/search?q=po%20hong").await;
     assert!(
         names(&by_coop).contains(&"Chè móc câu Khau Mút".to_owned()),
@@ -201,7 +182,7 @@ async fn publish_search_archive_round_trip(app: TestApp) {
         None,
     )
     .await;
-    indexed(&app).await;
+    app.indexed().await;
     let (_, gone) = app.get_json("/api/v1/search?q=moc%20cau").await;
     assert!(
         !names(&gone).contains(&"Chè móc câu Khau Mút".to_owned()),
@@ -218,7 +199,7 @@ async fn publish_search_archive_round_trip(app: TestApp) {
 }
 
 async fn hostile_queries_never_fail(app: TestApp) {
-    indexed(&app).await;
+    app.indexed().await;
     for q in [
         "\" * : ( ) [ ] ~ ^ - + AND OR",
         "che AND OR NOT",
