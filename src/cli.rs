@@ -76,8 +76,15 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Load this file instead of the built-in demo catalogue.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "synthetic")]
     pub file: Option<PathBuf>,
+    /// Load N generated listings instead (benchmarks; published, without review; run
+    /// `vungcao reindex` afterwards).
+    #[arg(long, value_name = "N")]
+    pub synthetic: Option<usize>,
+    /// Seed of the generated catalogue.
+    #[arg(long, default_value_t = 42, requires = "synthetic")]
+    pub seed: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -261,6 +268,23 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
             let db = Db::connect(&settings.database_url(), 1)?;
             let n = db.migrate()?;
             eprintln!("{n} migrations applied ({})", db.backend().name());
+            Ok(())
+        }
+        Command::Demo(DemoArgs {
+            synthetic: Some(n),
+            seed,
+            ..
+        }) => {
+            let db = open_db(&settings)?;
+            let mut conn = db.get()?;
+            let started = std::time::Instant::now();
+            let report = demo::load_synthetic(&mut conn, n, seed, progress_printer("listings"))
+                .map_err(|e| anyhow!("loading failed: {e} {:?}", e.errors))?;
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "{} places, {} cooperatives, {} listings added, {} already there, in {secs:.1} s",
+                report.places, report.cooperatives, report.listings_added, report.listings_skipped
+            );
             Ok(())
         }
         Command::Demo(args) => {

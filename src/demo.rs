@@ -10,6 +10,9 @@ use crate::store::Conn;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+mod synthetic_rows;
+pub use synthetic_rows::{load_synthetic, SyntheticReport};
+
 /// The demo catalogue shipped in the repo, so a fresh machine needs nothing else.
 pub const DEMO_CATALOGUE: &str = include_str!("../demo/demo-catalogue.json");
 

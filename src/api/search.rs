@@ -4,6 +4,7 @@ use super::cache;
 use super::params::Params;
 use super::public::{parse_filter, ListQuery, MEDIA_BASE};
 use crate::error::{AppError, Code};
+use crate::search::embedded::FACETS;
 use crate::search::{SearchFilters, SearchQuery, SortOrder};
 use crate::startup::AppState;
 use crate::store::listings::{self, epoch_day, ListingFilter, ListingView};
@@ -45,7 +46,9 @@ pub struct SearchParams {
     pub sort: Option<String>,
     /// `lat,lng` for `sort=nearest`.
     pub near: Option<String>,
-    /// Include facet counts (default `true`).
+    /// Facet counts: `true` (default, all of them), `false`, or a comma-separated list of the
+    /// ones wanted (`kind,category_code`; any of kind, category_code, place_path,
+    /// cooperative_slug, ocop_stars, certifications, season_months). Fewer facets answer faster.
     pub facets: Option<String>,
     pub cursor: Option<String>,
     /// 1–50, default 20.
@@ -104,6 +107,32 @@ fn parse_near(p: &mut Params, raw: Option<&String>) -> Option<(f64, f64)> {
             None
         }
     }
+}
+
+/// `true`/`1`: every facet; `false`/`0`: none; otherwise a comma-separated list of facet names.
+fn parse_facets(raw: &str) -> Option<(bool, Option<Vec<String>>)> {
+    match raw {
+        "true" | "1" => return Some((true, None)),
+        "false" | "0" => return Some((false, None)),
+        _ => {}
+    }
+    let mut wanted: Vec<String> = Vec::new();
+    for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !FACETS.contains(&name) {
+            return None;
+        }
+        if !wanted.iter().any(|w| w == name) {
+            wanted.push(name.to_owned());
+        }
+    }
+    (!wanted.is_empty()).then_some((true, Some(wanted)))
+}
+
+fn facets_expected() -> String {
+    format!(
+        "true, false, or a comma-separated list of {}",
+        FACETS.join(", ")
+    )
 }
 
 fn to_search_filters(f: &ListingFilter) -> SearchFilters {
@@ -180,18 +209,14 @@ pub async fn search(
     if sort == SortOrder::Nearest && near.is_none() {
         p.push("near", "sort=nearest needs near=lat,lng");
     }
-    let facets = p
+    let (facets, facet_fields) = p
         .choice(
             "facets",
             q.facets.as_ref(),
-            |s| match s {
-                "true" | "1" => Some(true),
-                "false" | "0" => Some(false),
-                _ => None,
-            },
-            "true, false",
+            parse_facets,
+            &facets_expected(),
         )
-        .unwrap_or(true);
+        .unwrap_or((true, None));
     let limit = p
         .number("limit", q.limit.as_ref(), 1usize, 50)
         .unwrap_or(20);
@@ -208,6 +233,7 @@ pub async fn search(
         offset: 0,
         limit,
         facets,
+        facet_fields,
     };
     let print = fingerprint(&query);
     if let Some(raw) = cursor {
@@ -266,4 +292,22 @@ pub async fn search(
         next,
     };
     Ok(cache::json(&req, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facets_parameter_is_a_flag_or_a_list() {
+        assert_eq!(parse_facets("true"), Some((true, None)));
+        assert_eq!(parse_facets("1"), Some((true, None)));
+        assert_eq!(parse_facets("false"), Some((false, None)));
+        assert_eq!(
+            parse_facets("kind, category_code,kind"),
+            Some((true, Some(vec!["kind".into(), "category_code".into()])))
+        );
+        assert_eq!(parse_facets("kind,price"), None);
+        assert_eq!(parse_facets(","), None);
+    }
 }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query,
     RangeQuery, TermQuery,
@@ -555,6 +556,9 @@ where
         let mut writer: IndexWriter<TantivyDocument> = index
             .writer_with_num_threads(threads, REBUILD_BUDGET)
             .map_err(backend)?;
+        // Merge once at the end, into a single segment: every query pays per segment (term
+        // dictionary lookups, fuzzy automata, facet dictionaries).
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         let iter = docs.into_iter();
         let (low, high) = iter.size_hint();
         let total = high.unwrap_or(low);
@@ -570,6 +574,10 @@ where
             }
         }
         writer.commit().map_err(backend)?;
+        let segments = index.searchable_segment_ids().map_err(backend)?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait().map_err(backend)?;
+        }
         writer.wait_merging_threads().map_err(backend)?;
         progress(done, total.max(done));
         let generation = Generation::from_index(index, number, WRITER_BUDGET, 1)?;
@@ -742,7 +750,8 @@ struct TopCollector {
     scoring: bool,
     mode: KeyMode,
     keep: usize,
-    facets: bool,
+    /// Facets to count, in [`FACETS`] order.
+    facets: Vec<&'static str>,
 }
 
 struct FacetCounter {
@@ -769,6 +778,8 @@ struct TopSegment {
     lat: Column<f64>,
     lng: Column<f64>,
     facets: Vec<FacetCounter>,
+    /// Scratch space for reading a block of single-valued ordinals at once.
+    ords: Vec<Option<u64>>,
 }
 
 struct SegmentFruit {
@@ -838,11 +849,8 @@ impl TopSegment {
     }
 }
 
-impl SegmentCollector for TopSegment {
-    type Fruit = Result<SegmentFruit, String>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        self.count += 1;
+impl TopSegment {
+    fn count_facets(&mut self, doc: DocId) {
         for facet in &mut self.facets {
             if facet.single {
                 if let Some(ord) = facet.column.ords().first(doc) {
@@ -858,6 +866,10 @@ impl SegmentCollector for TopSegment {
                 }
             }
         }
+    }
+
+    /// Offers one matching document to the top-k.
+    fn consider(&mut self, doc: DocId, score: Score) {
         if self.keep == 0 {
             return;
         }
@@ -877,6 +889,47 @@ impl SegmentCollector for TopSegment {
         self.buffer.push((key, doc));
         if self.buffer.len() >= 2 * self.keep + 16 {
             self.prune();
+        }
+    }
+}
+
+impl SegmentCollector for TopSegment {
+    type Fruit = Result<SegmentFruit, String>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.count += 1;
+        self.count_facets(doc);
+        self.consider(doc, score);
+    }
+
+    /// Unscored queries (browse, filters only) hand over blocks of documents: single-valued
+    /// facet ordinals are then read a block at a time.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.count += docs.len() as u64;
+        if self.ords.len() < docs.len() {
+            self.ords.resize(docs.len(), None);
+        }
+        let ords = &mut self.ords[..docs.len()];
+        for facet in &mut self.facets {
+            if facet.single {
+                facet.column.ords().first_vals(docs, ords);
+                for ord in ords.iter().flatten() {
+                    if let Some(c) = facet.counts.get_mut(*ord as usize) {
+                        *c += 1;
+                    }
+                }
+            } else {
+                for &doc in docs {
+                    for ord in facet.column.ords().values_for_doc(doc) {
+                        if let Some(c) = facet.counts.get_mut(ord as usize) {
+                            *c += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for &doc in docs {
+            self.consider(doc, 0.0);
         }
     }
 
@@ -899,20 +952,26 @@ impl SegmentCollector for TopSegment {
         }
         let mut facets = Vec::with_capacity(self.facets.len());
         for facet in self.facets {
+            // One pass over the dictionary in ordinal order, not one lookup per value.
+            let counted: Vec<(u64, u64)> = facet
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(ord, c)| (ord as u64, *c))
+                .collect();
             let mut map = BTreeMap::new();
-            for (ord, count) in facet.counts.iter().enumerate() {
-                if *count == 0 {
-                    continue;
-                }
-                buf.clear();
-                if facet
-                    .column
-                    .ord_to_str(ord as u64, &mut buf)
-                    .map_err(|e| e.to_string())?
-                {
-                    map.insert(buf.clone(), *count);
-                }
-            }
+            let mut next = counted.iter();
+            facet
+                .column
+                .dictionary()
+                .sorted_ords_to_term_cb(counted.iter().map(|e| e.0), |bytes| {
+                    if let Some((_, count)) = next.next() {
+                        map.insert(String::from_utf8_lossy(bytes).into_owned(), *count);
+                    }
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
             facets.push((facet.name, map));
         }
         Ok(SegmentFruit {
@@ -936,21 +995,19 @@ impl Collector for TopCollector {
     fn for_segment(&self, _ord: u32, seg: &SegmentReader) -> tantivy::Result<TopSegment> {
         let ff = seg.fast_fields();
         let mut facets = Vec::new();
-        if self.facets {
-            for name in FACETS {
-                if let Some(column) = ff.str(name)? {
-                    let counts = vec![0; column.num_terms()];
-                    let single = !matches!(
-                        column.ords().get_cardinality(),
-                        tantivy::columnar::Cardinality::Multivalued
-                    );
-                    facets.push(FacetCounter {
-                        name,
-                        single,
-                        column,
-                        counts,
-                    });
-                }
+        for &name in &self.facets {
+            if let Some(column) = ff.str(name)? {
+                let counts = vec![0; column.num_terms()];
+                let single = !matches!(
+                    column.ords().get_cardinality(),
+                    tantivy::columnar::Cardinality::Multivalued
+                );
+                facets.push(FacetCounter {
+                    name,
+                    single,
+                    column,
+                    counts,
+                });
             }
         }
         Ok(TopSegment {
@@ -967,6 +1024,7 @@ impl Collector for TopCollector {
             lat: ff.f64("lat")?,
             lng: ff.f64("lng")?,
             facets,
+            ords: Vec::new(),
         })
     }
 
@@ -981,10 +1039,8 @@ impl Collector for TopCollector {
         let mut hits = Vec::new();
         let mut count = 0;
         let mut facets: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-        if self.facets {
-            for name in FACETS {
-                facets.insert(name.to_owned(), BTreeMap::new());
-            }
+        for name in &self.facets {
+            facets.insert((*name).to_owned(), BTreeMap::new());
         }
         for fruit in fruits {
             let fruit = fruit.map_err(tantivy::TantivyError::InternalError)?;
@@ -1028,12 +1084,17 @@ fn search_generation(
     let keep = if limit == 0 { 0 } else { offset + limit };
     let searcher = generation.reader.searcher();
     let whole_index = words.is_empty() && filter_clauses(fields, q).is_empty();
-    let cached_facets = q.facets && whole_index;
+    let facet_names = q.facet_names();
+    let cached_facets = !facet_names.is_empty() && whole_index;
     let collector = TopCollector {
         scoring: !words.is_empty(),
         mode,
         keep,
-        facets: q.facets && !cached_facets,
+        facets: if cached_facets {
+            Vec::new()
+        } else {
+            facet_names.clone()
+        },
     };
     let run = |all_required: bool| {
         let query = build_query(fields, q, &words, all_required);
@@ -1052,7 +1113,9 @@ fn search_generation(
         run(false)?
     };
     if cached_facets {
-        top.facets = whole_index_facets(generation, &searcher)?;
+        let mut all = whole_index_facets(generation, &searcher)?;
+        all.retain(|name, _| facet_names.contains(&name.as_str()));
+        top.facets = all;
     }
     Ok(SearchResults {
         hits: top
@@ -1082,7 +1145,7 @@ fn whole_index_facets(
         scoring: false,
         mode: KeyMode::Newest,
         keep: 0,
-        facets: true,
+        facets: FACETS.to_vec(),
     };
     let facets = searcher
         .search(&AllQuery, &collector)

@@ -7,7 +7,7 @@
 //! replaced by their markers (`all`); exact hits come first, then the rest of the folded ones.
 
 use super::analyze::{self, DocText};
-use super::embedded::{FACETS, MAX_LIMIT, MAX_OFFSET};
+use super::embedded::{MAX_LIMIT, MAX_OFFSET};
 use super::{
     SearchDocument, SearchError, SearchFilters, SearchHit, SearchQuery, SearchResults, SortOrder,
 };
@@ -217,6 +217,8 @@ pub struct MeiliRequest {
     pub filter: Option<String>,
     pub sort: Vec<String>,
     pub facets: bool,
+    /// The facets to ask for when `facets`.
+    pub facet_names: Vec<&'static str>,
     pub offset: usize,
     pub limit: usize,
     pub match_all: bool,
@@ -264,6 +266,7 @@ pub fn plan(query: &SearchQuery) -> MeiliPlan {
                 filter: filter.clone(),
                 sort: Vec::new(),
                 facets: false,
+                facet_names: Vec::new(),
                 offset: 0,
                 limit: (offset + limit).min(MAX_TOTAL_HITS),
                 match_all: true,
@@ -280,6 +283,7 @@ pub fn plan(query: &SearchQuery) -> MeiliPlan {
             filter,
             sort,
             facets: query.facets,
+            facet_names: query.facet_names(),
             offset: main_offset,
             limit: main_limit,
             match_all: false,
@@ -566,12 +570,16 @@ impl MeiliIndex {
             .or(main.total_hits)
             .unwrap_or(main.hits.len()) as u64;
         let mut facets: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-        if query.facets {
-            for name in FACETS {
-                facets.insert(name.to_owned(), BTreeMap::new());
+        let facet_names = query.facet_names();
+        if !facet_names.is_empty() {
+            for name in &facet_names {
+                facets.insert((*name).to_owned(), BTreeMap::new());
             }
             if let Some(dist) = &main.facet_distribution {
                 for (name, values) in dist {
+                    if !facet_names.contains(&name.as_str()) {
+                        continue;
+                    }
                     let into = facets.entry(name.clone()).or_default();
                     for (value, count) in values {
                         into.insert(value.clone(), *count as u64);
@@ -592,8 +600,6 @@ impl MeiliIndex {
         })
     }
 }
-
-static FACET_LIST: [&str; 7] = FACETS;
 
 fn build_sdk_query<'a>(
     index: &'a Index,
@@ -617,7 +623,7 @@ fn build_sdk_query<'a>(
         q.with_sort(sort);
     }
     if r.facets {
-        q.with_facets(Selectors::Some(&FACET_LIST));
+        q.with_facets(Selectors::Some(&r.facet_names));
     }
     q
 }

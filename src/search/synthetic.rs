@@ -4,8 +4,8 @@
 //! the catalogue can generate database rows from it; [`documents`] yields search documents of the
 //! demo's shape directly. No `rand`: a seeded xorshift keeps everything reproducible.
 
-use super::SearchDocument;
-use crate::text::slugify;
+use super::{SearchDocument, SearchFilters};
+use crate::text::{fold, slugify};
 use chrono::NaiveDate;
 
 /// Base products: (Vietnamese name, category code).
@@ -255,7 +255,8 @@ fn epoch_days(y: i32, m: u32, d: u32) -> Option<i32> {
     Some((date - epoch).num_days() as i32)
 }
 
-fn category_name(code: &str) -> &'static str {
+/// The Vietnamese name of a synthetic category code.
+pub fn category_name(code: &str) -> &'static str {
     match code {
         "tea" => "Chè",
         "fruit" => "Trái cây",
@@ -373,6 +374,121 @@ pub fn documents(n: usize, seed: u64) -> impl ExactSizeIterator<Item = SearchDoc
             name_vi: name,
         }
     })
+}
+
+/// Kinds of query in the benchmark mix, in report order.
+pub const MIX_KINDS: [&str; 5] = [
+    "diacritic-free",
+    "accented",
+    "typos",
+    "prefix (as you type)",
+    "empty (browse)",
+];
+
+/// One query of the fixed benchmark mix (engine and HTTP benchmarks share it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MixQuery {
+    /// One of [`MIX_KINDS`].
+    pub kind: &'static str,
+    pub text: String,
+    /// The filter this query gets in the "with filter and facets" runs.
+    pub filter: SearchFilters,
+}
+
+/// One typo in a word of 5+ letters, never on the first letter (transposition or substitution).
+fn with_typo(rng: &mut XorShift, text: &str) -> String {
+    let mut words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    let candidates: Vec<usize> = (0..words.len()).filter(|&i| words[i].len() >= 5).collect();
+    let Some(&i) = candidates.get(rng.below(candidates.len().max(1))) else {
+        return text.to_owned();
+    };
+    let mut chars: Vec<char> = words[i].chars().collect();
+    let at = 1 + rng.below(chars.len() - 2);
+    if rng.chance(50) {
+        chars.swap(at, at + 1);
+    } else {
+        chars[at] = if chars[at] == 'a' { 'e' } else { 'a' };
+    }
+    words[i] = chars.into_iter().collect();
+    words.join(" ")
+}
+
+fn mix_filter(i: usize, rng: &mut XorShift) -> SearchFilters {
+    let category = PRODUCTS[rng.below(PRODUCTS.len())].1;
+    match i % 5 {
+        0 => SearchFilters {
+            category: Some(category.to_owned()),
+            ..Default::default()
+        },
+        1 => SearchFilters {
+            place: Some(format!("TQ-D{:02}", rng.below(DISTRICTS.len()))),
+            ..Default::default()
+        },
+        2 => SearchFilters {
+            kind: Some("product".into()),
+            min_ocop_stars: Some(3),
+            ..Default::default()
+        },
+        3 => SearchFilters {
+            in_season_month: Some(rng.below(12) as u8 + 1),
+            ..Default::default()
+        },
+        _ => SearchFilters {
+            price_min: Some(50_000),
+            price_max: Some(300_000),
+            ..Default::default()
+        },
+    }
+}
+
+/// The fixed benchmark mix of `n` queries over a catalogue generated with `seed`: 30 %
+/// diacritic-free, 15 % accented, 25 % with a typo, 25 % cut short (as you type), 5 % empty;
+/// each with a filter (category, former district, product with OCOP ≥ 3, month, price range).
+pub fn query_mix(n: usize, seed: u64) -> Vec<MixQuery> {
+    let mut rng = XorShift::new(seed ^ 0xBEEF);
+    let mut frng = XorShift::new(seed ^ 0xF11);
+    let communes = communes(1_000, seed);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let (product, _) = *rng.pick(PRODUCTS);
+        let place = if rng.chance(50) {
+            rng.pick(DISTRICTS).0.to_owned()
+        } else {
+            communes[rng.below(communes.len())].name.clone()
+        };
+        let accented = if rng.chance(30) {
+            format!("{product} {place}")
+        } else if rng.chance(30) {
+            (*rng.pick(FESTIVALS)).to_owned()
+        } else {
+            product.to_owned()
+        };
+        let (kind, text) = match i % 20 {
+            0..=5 => (MIX_KINDS[0], fold(&accented)),
+            6..=8 => (MIX_KINDS[1], accented.to_lowercase()),
+            9..=13 => (MIX_KINDS[2], with_typo(&mut rng, &fold(&accented))),
+            14..=18 => {
+                let folded = fold(&accented);
+                let mut cut: String = folded.clone();
+                if let Some(last) = folded.rsplit(' ').next() {
+                    let keep = 1 + rng.below(last.chars().count().max(1));
+                    let head = &folded[..folded.len() - last.len()];
+                    cut = format!("{head}{}", last.chars().take(keep).collect::<String>());
+                }
+                (MIX_KINDS[3], cut)
+            }
+            _ => (MIX_KINDS[4], String::new()),
+        };
+        out.push(MixQuery {
+            kind,
+            text,
+            filter: SearchFilters::default(),
+        });
+    }
+    for (i, q) in out.iter_mut().enumerate() {
+        q.filter = mix_filter(i, &mut frng);
+    }
+    out
 }
 
 fn days_month(days: &[i32]) -> Vec<u8> {

@@ -1127,3 +1127,127 @@ pub fn count_published(conn: &mut Conn) -> Result<i64, AppError> {
         .get_result(c))
     .map_err(AppError::from)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bulk loading (synthetic catalogues for benchmarks)
+// ---------------------------------------------------------------------------------------------
+
+/// A published listing for [`insert_published_batch`]: already valid, no review, no photos.
+#[derive(Debug, Clone)]
+pub struct BulkListing {
+    pub slug: String,
+    pub kind: ListingKind,
+    pub name_vi: String,
+    pub description_vi: String,
+    pub category_code: String,
+    pub place_code: String,
+    pub cooperative_id: i64,
+    pub price_vnd: Option<i64>,
+    pub unit: Option<String>,
+    pub ocop_stars: Option<i16>,
+    pub certifications: Vec<Certification>,
+    pub season_months: Vec<u8>,
+    /// Start, end, yearly.
+    pub event: Option<(NaiveDate, NaiveDate, bool)>,
+    pub links: Vec<(Platform, String)>,
+    pub published_at: NaiveDateTime,
+}
+
+/// Rows per INSERT: 22 columns × 400 stays under every SQLite's and PostgreSQL's variable limit.
+const BULK_ROWS: usize = 400;
+
+/// Inserts published listings with their certifications and marketplace links in a few
+/// multi-row INSERTs, in one transaction. Listings whose slug is taken are skipped (so loading
+/// twice adds nothing). Nothing is enqueued for search: run a reindex afterwards.
+/// Returns how many listings were inserted.
+pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<usize, AppError> {
+    conn.transaction(|conn| {
+        let mut inserted = 0;
+        for chunk in rows.chunks(BULK_ROWS) {
+            let slugs: Vec<&str> = chunk.iter().map(|r| r.slug.as_str()).collect();
+            let taken: Vec<String> = with_conn!(conn, |c| listings::table
+                .filter(listings::slug.eq_any(&slugs))
+                .select(listings::slug)
+                .load(c))?;
+            let fresh: Vec<&BulkListing> =
+                chunk.iter().filter(|r| !taken.contains(&r.slug)).collect();
+            if fresh.is_empty() {
+                continue;
+            }
+            let values: Vec<_> = fresh
+                .iter()
+                .map(|r| {
+                    let (event_start, event_end, recurs) = match r.event {
+                        Some((s, e, y)) => (Some(s), Some(e), y),
+                        None => (None, None, false),
+                    };
+                    (
+                        listings::slug.eq(r.slug.as_str()),
+                        listings::kind.eq(r.kind.as_str()),
+                        listings::status.eq(ListingStatus::Published.as_str()),
+                        listings::name_vi.eq(r.name_vi.as_str()),
+                        listings::name_en.eq(None::<String>),
+                        listings::description_vi.eq(r.description_vi.as_str()),
+                        listings::description_en.eq(None::<String>),
+                        listings::category_code.eq(r.category_code.as_str()),
+                        listings::place_code.eq(r.place_code.as_str()),
+                        listings::cooperative_id.eq(r.cooperative_id),
+                        listings::price_vnd.eq(r.price_vnd),
+                        listings::unit.eq(r.unit.as_deref()),
+                        listings::ocop_stars.eq(r.ocop_stars),
+                        listings::season_mask.eq(months_to_mask(&r.season_months)),
+                        listings::event_start.eq(event_start),
+                        listings::event_end.eq(event_end),
+                        listings::recurs_yearly.eq(recurs),
+                        listings::created_at.eq(r.published_at),
+                        listings::updated_at.eq(r.published_at),
+                        listings::published_at.eq(Some(r.published_at)),
+                    )
+                })
+                .collect();
+            with_conn!(conn, |c| diesel::insert_into(listings::table)
+                .values(&values)
+                .execute(c))?;
+            let fresh_slugs: Vec<&str> = fresh.iter().map(|r| r.slug.as_str()).collect();
+            let ids: HashMap<String, i64> = with_conn!(conn, |c| listings::table
+                .filter(listings::slug.eq_any(&fresh_slugs))
+                .select((listings::slug, listings::id))
+                .load::<(String, i64)>(c))?
+            .into_iter()
+            .collect();
+            let mut certs = Vec::new();
+            let mut links = Vec::new();
+            for r in &fresh {
+                let Some(&id) = ids.get(&r.slug) else {
+                    continue;
+                };
+                for cert in &r.certifications {
+                    certs.push((
+                        listing_certifications::listing_id.eq(id),
+                        listing_certifications::code.eq(cert.code()),
+                    ));
+                }
+                for (position, (platform, url)) in r.links.iter().enumerate() {
+                    links.push((
+                        marketplace_links::listing_id.eq(id),
+                        marketplace_links::platform.eq(platform.code()),
+                        marketplace_links::url.eq(url.as_str()),
+                        marketplace_links::position.eq(i32::try_from(position).unwrap_or(0)),
+                    ));
+                }
+            }
+            if !certs.is_empty() {
+                with_conn!(conn, |c| diesel::insert_into(listing_certifications::table)
+                    .values(&certs)
+                    .execute(c))?;
+            }
+            if !links.is_empty() {
+                with_conn!(conn, |c| diesel::insert_into(marketplace_links::table)
+                    .values(&links)
+                    .execute(c))?;
+            }
+            inserted += fresh.len();
+        }
+        Ok(inserted)
+    })
+}
