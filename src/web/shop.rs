@@ -332,6 +332,12 @@ pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData,
         offset: start,
         limit: PAGE_SIZE,
         facets: true,
+        // Only what the page's filter panel shows.
+        facet_fields: Some(vec![
+            "kind".to_owned(),
+            "category_code".to_owned(),
+            "place_path".to_owned(),
+        ]),
     };
     let results = state
         .search
