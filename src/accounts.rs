@@ -77,10 +77,12 @@ pub fn create(conn: &mut Conn, new: &NewAccount<'_>) -> Result<UserRow, AppError
 /// The account for these credentials, or `unauthorized` (the same answer for a wrong email
 /// and a wrong password, so accounts cannot be discovered).
 pub fn check_password(conn: &mut Conn, email: &str, password: &str) -> Result<UserRow, AppError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let user = users::by_email(conn, email)?;
-    // Verify against a dummy hash when the account does not exist, to keep timing alike.
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2u2pNE7pXkU2G2y0vKvW9bVw9T8Jm8e5m7oQFz4L2qA";
-    let hash = user.as_ref().map_or(DUMMY, |u| u.password_hash.as_str());
+    // An unknown account is checked against a real hash too, so timing does not tell which
+    // emails have accounts.
+    let dummy = DUMMY.get_or_init(|| auth::hash_password("no such account").unwrap_or_default());
+    let hash = user.as_ref().map_or(dummy.as_str(), |u| u.password_hash.as_str());
     if auth::verify_password(password, hash) {
         if let Some(user) = user {
             return Ok(user);
