@@ -82,7 +82,9 @@ pub fn check_password(conn: &mut Conn, email: &str, password: &str) -> Result<Us
     // An unknown account is checked against a real hash too, so timing does not tell which
     // emails have accounts.
     let dummy = DUMMY.get_or_init(|| auth::hash_password("no such account").unwrap_or_default());
-    let hash = user.as_ref().map_or(dummy.as_str(), |u| u.password_hash.as_str());
+    let hash = user
+        .as_ref()
+        .map_or(dummy.as_str(), |u| u.password_hash.as_str());
     if auth::verify_password(password, hash) {
         if let Some(user) = user {
             return Ok(user);

@@ -455,53 +455,28 @@ async fn member_adds_a_listing_admin_approves_it(c: &Client, app: &TestApp) {
         .parse()
         .unwrap();
 
-    // The photo, from the phone's gallery. The upload endpoint (`POST
-    // /api/v1/my/listings/{id}/photos`) belongs to the media work: until it is merged this
-    // step checks that the page says so instead of hanging.
+    // The photo, from the phone's gallery: shrunk on the phone, uploaded, shown in the gallery.
     let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/fixtures/images/phone-gps.jpg")
-        .canonicalize();
-    let (_, openapi) = app.get_json("/api/openapi.json").await;
-    let upload_ready = openapi["paths"]
-        .get("/api/v1/my/listings/{id}/photos")
-        .is_some();
-    match photo {
-        Ok(photo) => {
-            let input = c
-                .find(Locator::Css(
-                    "form[data-upload] input[type=file]:not([capture])",
-                ))
-                .await
-                .unwrap();
-            input.send_keys(&photo.display().to_string()).await.unwrap();
-            if upload_ready {
-                wait_for(
-                    c,
-                    "document.querySelectorAll('#shots li').length === 1",
-                    "the uploaded photo in the gallery",
-                )
-                .await;
-                screenshot(c, "08-listing-photo").await;
-            } else {
-                wait_for(
-                    c,
-                    "document.querySelector('.previews li[data-failed]')",
-                    "the upload to give up",
-                )
-                .await;
-                let note = js(
-                    c,
-                    "return document.querySelector('.previews li span').textContent;",
-                )
-                .await;
-                assert_eq!(note, "Chưa tải ảnh lên được. Vui lòng thử lại sau.");
-                println!("PENDING: photo upload endpoint not merged yet; the photo step only checked the page's message");
-            }
-        }
-        Err(_) => {
-            println!("PENDING: ../shared/fixtures/images/phone-gps.jpg missing; photo step skipped")
-        }
-    }
+        .canonicalize()
+        .expect("../shared/fixtures/images/phone-gps.jpg");
+    let input = c
+        .find(Locator::Css(
+            "form[data-upload] input[type=file]:not([capture])",
+        ))
+        .await
+        .unwrap();
+    input.send_keys(&photo.display().to_string()).await.unwrap();
+    wait_for(
+        c,
+        "document.querySelectorAll('#shots li').length === 1",
+        "the uploaded photo in the gallery",
+    )
+    .await;
+    c.execute("document.getElementById('shots').scrollIntoView();", vec![])
+        .await
+        .unwrap();
+    screenshot(c, "08-listing-photo").await;
 
     c.find(Locator::Css(&format!(
         "form[action='/tai-khoan/san-pham/{id}/gui-duyet'] button"
