@@ -242,3 +242,67 @@ async fn hostile_queries_never_fail(app: TestApp) {
 pub fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+both_backends!(@no_indexer check_finds_and_fixes_drift, admin_reindex_rebuilds_from_the_database);
+
+async fn check_finds_and_fixes_drift(app: TestApp) {
+    let index = app.search().await;
+    let drift = vungcao::indexer::check(&app.db, &index).await.unwrap();
+    assert_eq!(
+        drift.missing.len(),
+        32,
+        "nothing indexed without an indexer"
+    );
+    assert!(drift.extra.is_empty());
+    vungcao::indexer::fix(&app.db, &index, &drift)
+        .await
+        .unwrap();
+    let after = vungcao::indexer::check(&app.db, &index).await.unwrap();
+    assert_eq!(after, vungcao::indexer::Drift::default());
+    let pending = app
+        .with_db(|c| vungcao::store::outbox::pending(c).unwrap())
+        .await;
+    assert_eq!(pending, 0, "the fix went through the outbox");
+    // A listing archived behind the index's back is found as extra, and removed.
+    app.send(
+        Method::DELETE,
+        "/api/v1/my/listings/1",
+        &app.tea_token,
+        None,
+    )
+    .await;
+    app.with_db(|c| {
+        use diesel::prelude::*;
+        vungcao::with_conn!(c, |c| diesel::delete(vungcao::store::schema::outbox::table)
+            .execute(c))
+        .unwrap()
+    })
+    .await;
+    let drift = vungcao::indexer::check(&app.db, &index).await.unwrap();
+    assert_eq!(drift.extra, vec![1]);
+    vungcao::indexer::fix(&app.db, &index, &drift)
+        .await
+        .unwrap();
+    let (_, found) = app.get_json("/api/v1/search?q=co%20thu&facets=false").await;
+    assert!(!names(&found).contains(&"Chè Shan tuyết cổ thụ Hồng Thái".to_owned()));
+}
+
+async fn admin_reindex_rebuilds_from_the_database(app: TestApp) {
+    let (_, before) = app.get_json("/api/v1/search?facets=false").await;
+    assert_eq!(before["total"], 0, "no indexer ran yet");
+    let (status, done) = app
+        .post("/api/v1/admin/reindex", &app.admin_token, Value::Null)
+        .await;
+    assert_eq!((status, done["documents"].as_u64()), (200, Some(32)));
+    let (_, after) = app
+        .get_json("/api/v1/search?q=mat%20ong&facets=false")
+        .await;
+    assert_eq!(
+        names(&after).first().map(String::as_str),
+        Some("Mật ong bạc hà Mèo Vạc")
+    );
+    let (status, _) = app
+        .post("/api/v1/admin/reindex", &app.tea_token, Value::Null)
+        .await;
+    assert_eq!(status, 403);
+}
