@@ -164,11 +164,12 @@ fn progress_printer(what: &'static str) -> impl FnMut(usize, usize) {
 }
 
 fn load_catalogue(settings: &Settings, text: &str) -> anyhow::Result<()> {
-    let file = demo::parse(text).map_err(|e| anyhow!("the catalogue file is not valid: {e:?}"))?;
+    let file = demo::parse(text)
+        .map_err(|e| anyhow!("the catalogue file is not valid: {}", describe(&e)))?;
     let db = open_db(settings)?;
     let mut conn = db.get()?;
     let report = demo::load(&mut conn, &file, progress_printer("listings"))
-        .map_err(|e| anyhow!("loading failed: {e} {:?}", e.errors))?;
+        .map_err(|e| anyhow!("loading failed: {}", describe(&e)))?;
     eprintln!(
         "{} categories, {} places, {} new cooperatives, {} listings added, {} already there",
         report.categories,
@@ -279,7 +280,7 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
             let mut conn = db.get()?;
             let started = std::time::Instant::now();
             let report = demo::load_synthetic(&mut conn, n, seed, progress_printer("listings"))
-                .map_err(|e| anyhow!("loading failed: {e} {:?}", e.errors))?;
+                .map_err(|e| anyhow!("loading failed: {}", describe(&e)))?;
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
                 "{} places, {} cooperatives, {} listings added, {} already there, in {secs:.1} s",
@@ -331,7 +332,7 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
                 },
                 false,
             )
-            .map_err(|e| anyhow!("{e} {}", describe_fields(&e)))?;
+            .map_err(|e| anyhow!("{}", describe(&e)))?;
             eprintln!("cooperative {} created", coop.slug);
             Ok(())
         }
@@ -361,7 +362,7 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
                     cooperative_slug: coop.as_deref(),
                 },
             )
-            .map_err(|e| anyhow!("{e} {}", describe_fields(&e)))?;
+            .map_err(|e| anyhow!("{}", describe(&e)))?;
             eprintln!("account {} created ({})", user.email, user.role().as_str());
             Ok(())
         }
@@ -382,12 +383,16 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-fn describe_fields(e: &crate::error::AppError) -> String {
-    e.errors
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.message))
-        .collect::<Vec<_>>()
-        .join("; ")
+/// An error as an operator reads it: what went wrong, then each field and why.
+fn describe(e: &crate::error::AppError) -> String {
+    let mut parts = vec![e.problem().title];
+    parts.extend(e.detail.clone());
+    parts.extend(
+        e.errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message)),
+    );
+    parts.join("; ")
 }
 
 fn unreachable_async() -> anyhow::Result<()> {
