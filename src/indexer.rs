@@ -2,7 +2,7 @@
 //! id), and rebuilds or checks the whole index from the database.
 
 use crate::error::AppError;
-use crate::search::{SearchDocument, SearchIndex};
+use crate::search::{SearchDocument, SearchError, SearchIndex};
 use crate::store::{listings, outbox, Db};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -97,7 +97,8 @@ struct DatabaseDocuments {
     after: i64,
     buffer: std::vec::IntoIter<SearchDocument>,
     remaining: usize,
-    failed: Option<AppError>,
+    /// Set when a read fails: the iteration ends early and the rebuild must not be swapped in.
+    failed: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Iterator for DatabaseDocuments {
@@ -109,7 +110,7 @@ impl Iterator for DatabaseDocuments {
                 self.remaining = self.remaining.saturating_sub(1);
                 return Some(doc);
             }
-            if self.failed.is_some() {
+            if self.failed.lock().map_or(true, |f| f.is_some()) {
                 return None;
             }
             let batch = self.db.get().and_then(|mut conn| {
@@ -124,7 +125,9 @@ impl Iterator for DatabaseDocuments {
                     self.buffer = docs.into_iter();
                 }
                 Err(e) => {
-                    self.failed = Some(e);
+                    if let Ok(mut failed) = self.failed.lock() {
+                        *failed = Some(e.to_string());
+                    }
                     return None;
                 }
             }
@@ -143,15 +146,23 @@ pub async fn reindex(
     progress: impl FnMut(usize, usize) + Send + 'static,
 ) -> Result<u64, AppError> {
     let total = db.run(listings::count_published).await?;
+    let failed = Arc::new(std::sync::Mutex::new(None));
     let docs = DatabaseDocuments {
         db: db.clone(),
         after: 0,
         buffer: Vec::new().into_iter(),
         remaining: usize::try_from(total).unwrap_or(0),
-        failed: None,
+        failed: failed.clone(),
+    };
+    let complete = move || match failed.lock().map(|f| f.clone()) {
+        Ok(None) => Ok(()),
+        Ok(Some(e)) => Err(SearchError::Unavailable(format!(
+            "reading the database: {e}"
+        ))),
+        Err(_) => Err(SearchError::Backend("rebuild state lock poisoned".into())),
     };
     index
-        .rebuild(docs, progress)
+        .rebuild_checked(docs, progress, complete)
         .await
         .map_err(|e| AppError::unavailable(e.to_string()))
 }

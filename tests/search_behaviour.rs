@@ -658,6 +658,26 @@ async fn rebuild_swaps_without_an_empty_moment(f: Arc<Fixture>) {
         .unwrap()
         .iter()
         .all(|id| id % 2 == 0));
+    // A source that broke off midway (a database read failed) is not swapped in.
+    let partial: Vec<SearchDocument> = f.docs.iter().take(3).cloned().collect();
+    let refused = f
+        .index
+        .rebuild_checked(
+            partial,
+            |_, _| {},
+            || {
+                Err(vungcao::search::SearchError::Unavailable(
+                    "database went away".into(),
+                ))
+            },
+        )
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(
+        f.index.doc_count().await.unwrap(),
+        kept,
+        "the old index stays"
+    );
 }
 
 #[tokio::test]

@@ -389,6 +389,24 @@ impl TantivyIndex {
         I::IntoIter: Send,
         F: FnMut(usize, usize) + Send + 'static,
     {
+        self.rebuild_checked(docs, progress, || Ok(())).await
+    }
+
+    /// [`Self::rebuild`], but `complete` is asked, after the last document and before the swap,
+    /// whether the documents really were all there (a source that failed midway says no, and the
+    /// old index stays).
+    pub async fn rebuild_checked<I, F, C>(
+        &self,
+        docs: I,
+        progress: F,
+        complete: C,
+    ) -> Result<u64, SearchError>
+    where
+        I: IntoIterator<Item = SearchDocument> + Send + 'static,
+        I::IntoIter: Send,
+        F: FnMut(usize, usize) + Send + 'static,
+        C: FnOnce() -> Result<(), SearchError>,
+    {
         let _gate = self.write_gate.lock().await;
         let old = self.live()?;
         let next = max_gen(&self.root).max(old.number) + 1;
@@ -401,6 +419,7 @@ impl TantivyIndex {
         .await
         .map_err(join_error)??;
         let (generation, count) = built;
+        complete()?;
         // The pointer file is the commit point: written (temp + rename) before the in-memory swap.
         write_pointer(&self.root, next)?;
         {

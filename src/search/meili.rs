@@ -439,11 +439,29 @@ impl MeiliIndex {
 
     /// Fills `<uid>_rebuild_<ts>`, applies the settings, swaps it with the live index and deletes
     /// the old one. Searches see the old index until the swap.
-    pub async fn rebuild<I, F>(&self, docs: I, mut progress: F) -> Result<u64, SearchError>
+    pub async fn rebuild<I, F>(&self, docs: I, progress: F) -> Result<u64, SearchError>
     where
         I: IntoIterator<Item = SearchDocument> + Send + 'static,
         I::IntoIter: Send,
         F: FnMut(usize, usize) + Send + 'static,
+    {
+        self.rebuild_checked(docs, progress, || Ok(())).await
+    }
+
+    /// [`Self::rebuild`], but `complete` is asked, after the last document and before the swap,
+    /// whether the documents really were all there (a source that failed midway says no, and the
+    /// old index stays).
+    pub async fn rebuild_checked<I, F, C>(
+        &self,
+        docs: I,
+        mut progress: F,
+        complete: C,
+    ) -> Result<u64, SearchError>
+    where
+        I: IntoIterator<Item = SearchDocument> + Send + 'static,
+        I::IntoIter: Send,
+        F: FnMut(usize, usize) + Send + 'static,
+        C: FnOnce() -> Result<(), SearchError>,
     {
         let _gate = self.write_gate.lock().await;
         let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S%3f");
@@ -458,26 +476,33 @@ impl MeiliIndex {
                 .await
                 .map_err(map_err)?;
             self.wait(task, SETTINGS_TIMEOUT).await?;
-            let iter = docs.into_iter();
+            let mut iter = docs.into_iter();
             let (low, high) = iter.size_hint();
             let total = high.unwrap_or(low);
             let mut done = 0usize;
             progress(0, total);
-            let mut batch = Vec::with_capacity(BATCH);
-            for doc in iter {
-                batch.push(MeiliDocument::from(&doc));
-                if batch.len() == BATCH {
-                    self.add_batches(&temp, &batch).await?;
-                    done += batch.len();
-                    batch.clear();
-                    progress(done, total.max(done));
+            loop {
+                // The documents may come from blocking reads (the database): pull each batch
+                // on a blocking thread, never on the async workers.
+                let (rest, batch) = tokio::task::spawn_blocking(move || {
+                    let batch: Vec<MeiliDocument> = iter
+                        .by_ref()
+                        .take(BATCH)
+                        .map(|d| MeiliDocument::from(&d))
+                        .collect();
+                    (iter, batch)
+                })
+                .await
+                .map_err(|e| SearchError::Backend(format!("reading documents: {e}")))?;
+                iter = rest;
+                if batch.is_empty() {
+                    break;
                 }
-            }
-            if !batch.is_empty() {
                 self.add_batches(&temp, &batch).await?;
                 done += batch.len();
+                progress(done, total.max(done));
             }
-            progress(done, total.max(done));
+            complete()?;
             let task = self
                 .client
                 .swap_indexes([&SwapIndexes {

@@ -221,6 +221,26 @@ impl SearchIndex {
         }
     }
 
+    /// [`Self::rebuild`] with a last word before the swap: `complete` fails the rebuild (and keeps
+    /// the old index) when the document source broke off midway.
+    pub async fn rebuild_checked<I, F, C>(
+        &self,
+        docs: I,
+        progress: F,
+        complete: C,
+    ) -> Result<u64, SearchError>
+    where
+        I: IntoIterator<Item = SearchDocument> + Send + 'static,
+        I::IntoIter: Send,
+        F: FnMut(usize, usize) + Send + 'static,
+        C: FnOnce() -> Result<(), SearchError>,
+    {
+        match self {
+            SearchIndex::Tantivy(i) => i.rebuild_checked(docs, progress, complete).await,
+            SearchIndex::Meili(i) => i.rebuild_checked(docs, progress, complete).await,
+        }
+    }
+
     /// Every indexed listing id, sorted (for `vungcao check`).
     pub async fn all_ids(&self) -> Result<Vec<i64>, SearchError> {
         match self {
