@@ -17,3 +17,4 @@ pub mod store;
 pub mod telemetry;
 pub mod text;
 pub mod web;
+pub mod workflow;

@@ -205,18 +205,7 @@ pub async fn submit_listing(
     let view = state
         .db
         .run(move |conn| {
-            let row = owned_listing(conn, &auth, id)?;
-            if row.status() != ListingStatus::Draft {
-                return Err(AppError::new(Code::InvalidTransition)
-                    .with_detail(format!("a {} listing cannot be submitted", row.status)));
-            }
-            let skip = !review_required || catalogue::skips_review(conn, &row.place_code)?;
-            let to = if skip {
-                ListingStatus::Published
-            } else {
-                ListingStatus::Pending
-            };
-            listings::set_status(conn, id, to, None)?;
+            crate::workflow::submit(conn, &auth, id, review_required)?;
             load_view(conn, id)
         })
         .await?;

@@ -3,7 +3,6 @@
 use super::cache;
 use super::params::Params;
 use crate::domain::listing::{Certification, ListingKind};
-use crate::domain::season::occurrences_between;
 use crate::error::{AppError, Code};
 use crate::startup::AppState;
 use crate::store::catalogue::{self, Category, Cooperative, Place};
@@ -330,28 +329,12 @@ pub async fn list_events(
     let list = state
         .db
         .run(move |conn| {
-            let events = listings::published_event_ids(conn)?;
-            let mut found: Vec<(NaiveDate, NaiveDate, i64)> = events
+            let items = crate::workflow::event_occurrences(conn, from, to, MEDIA_BASE)?
                 .into_iter()
-                .flat_map(|(id, start, end, recurs)| {
-                    occurrences_between(start, end, recurs, from, to)
-                        .into_iter()
-                        .map(move |o| (o.start, o.end, id))
-                })
-                .collect();
-            found.sort();
-            let mut ids: Vec<i64> = found.iter().map(|f| f.2).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let views = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
-            let items = found
-                .into_iter()
-                .filter_map(|(start, end, id)| {
-                    views.iter().find(|v| v.id == id).map(|v| EventOccurrence {
-                        start,
-                        end,
-                        listing: v.clone(),
-                    })
+                .map(|o| EventOccurrence {
+                    start: o.start,
+                    end: o.end,
+                    listing: o.listing,
                 })
                 .collect();
             Ok(EventList { from, to, items })

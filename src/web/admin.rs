@@ -149,17 +149,7 @@ async fn decide(
 ) -> Result<(), AppError> {
     state
         .db
-        .run(move |conn| {
-            let row =
-                listings::row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
-            if row.status() != ListingStatus::Pending {
-                return Err(AppError::new(Code::InvalidTransition).with_detail(format!(
-                    "only pending listings are reviewed; this one is {}",
-                    row.status
-                )));
-            }
-            listings::set_status(conn, id, to, reason)
-        })
+        .run(move |conn| crate::workflow::decide(conn, id, to, reason))
         .await
 }
 

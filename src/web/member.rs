@@ -991,24 +991,9 @@ async fn submit_listing(
     let id = id.into_inner();
     let auth = s.auth.clone();
     let review_required = state.settings.review_required;
-    // The same rule as `POST /api/v1/my/listings/{id}/submit`.
     let result = state
         .db
-        .run(move |conn| {
-            let row = owned_listing(conn, &auth, id)?;
-            if row.status() != ListingStatus::Draft {
-                return Err(AppError::new(Code::InvalidTransition)
-                    .with_detail(format!("a {} listing cannot be submitted", row.status)));
-            }
-            let skip = !review_required || catalogue::skips_review(conn, &row.place_code)?;
-            let to = if skip {
-                ListingStatus::Published
-            } else {
-                ListingStatus::Pending
-            };
-            listings::set_status(conn, id, to, None)?;
-            Ok(to)
-        })
+        .run(move |conn| crate::workflow::submit(conn, &auth, id, review_required))
         .await;
     match result {
         Ok(ListingStatus::Published) => see_other("/tai-khoan?ok=published"),

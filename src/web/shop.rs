@@ -7,7 +7,6 @@ use super::{html, script_json, Caching, Chrome};
 use crate::api::public::MEDIA_BASE;
 use crate::domain::listing::{ListingKind, ListingStatus};
 use crate::domain::marketplace::Platform;
-use crate::domain::season::occurrences_between;
 use crate::error::{AppError, Code};
 use crate::search::{SearchFilters, SearchQuery, SortOrder};
 use crate::startup::AppState;
@@ -98,30 +97,19 @@ struct HomePage {
     places: Vec<NavLink>,
 }
 
-/// Upcoming occurrences of published events from `from` for a year, earliest first.
+/// Occurrences of published events from `from` for `days`, earliest first.
 fn upcoming_events(
     conn: &mut Conn,
     from: NaiveDate,
     days: i64,
 ) -> Result<Vec<(NaiveDate, NaiveDate, ListingView)>, AppError> {
     let to = from + chrono::Duration::days(days);
-    let mut found: Vec<(NaiveDate, NaiveDate, i64)> = listings::published_event_ids(conn)?
-        .into_iter()
-        .flat_map(|(id, start, end, recurs)| {
-            occurrences_between(start, end, recurs, from, to)
-                .into_iter()
-                .map(move |o| (o.start, o.end, id))
-        })
-        .collect();
-    found.sort();
-    let mut ids: Vec<i64> = found.iter().map(|f| f.2).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let views = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
-    Ok(found
-        .into_iter()
-        .filter_map(|(s, e, id)| views.iter().find(|v| v.id == id).map(|v| (s, e, v.clone())))
-        .collect())
+    Ok(
+        crate::workflow::event_occurrences(conn, from, to, MEDIA_BASE)?
+            .into_iter()
+            .map(|o| (o.start, o.end, o.listing))
+            .collect(),
+    )
 }
 
 fn event_cards(lang: Lang, found: &[(NaiveDate, NaiveDate, ListingView)]) -> Vec<Card> {
