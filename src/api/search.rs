@@ -5,13 +5,14 @@ use super::params::Params;
 use super::public::{parse_filter, ListQuery, MEDIA_BASE};
 use crate::error::{AppError, Code};
 use crate::search::embedded::FACETS;
-use crate::search::{SearchFilters, SearchQuery, SortOrder};
+use crate::search::{SearchFilters, SearchIndex, SearchQuery, SortOrder};
 use crate::startup::AppState;
 use crate::store::listings::{self, epoch_day, ListingFilter, ListingView};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(search);
@@ -248,15 +249,36 @@ pub async fn search(
             })?;
         query.offset = decoded.o;
     }
-    let results = state.search.search(&query).await.map_err(|e| {
+    let unavailable = |e: crate::search::SearchError| {
         AppError::unavailable(format!("search: {e}")).with_detail("search is unavailable right now")
-    })?;
-    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+    };
     // The database has the last word: a listing unpublished a moment ago is not shown.
-    let items = state
-        .db
-        .run(move |conn| listings::views_by_ids(conn, &ids, true, MEDIA_BASE))
-        .await?;
+    let (results, items) = if matches!(&*state.search, SearchIndex::Tantivy(_)) {
+        // The embedded index is searched on the same blocking thread that then loads the
+        // listings: one hand-off from the async workers instead of two.
+        let search = Arc::clone(&state.search);
+        let query = query.clone();
+        state
+            .db
+            .run(move |conn| {
+                let SearchIndex::Tantivy(index) = &*search else {
+                    return Err(AppError::internal("search backend changed"));
+                };
+                let results = index.search_blocking(&query).map_err(unavailable)?;
+                let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+                let items = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
+                Ok((results, items))
+            })
+            .await?
+    } else {
+        let results = state.search.search(&query).await.map_err(unavailable)?;
+        let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+        let items = state
+            .db
+            .run(move |conn| listings::views_by_ids(conn, &ids, true, MEDIA_BASE))
+            .await?;
+        (results, items)
+    };
     let next_offset = query.offset + limit;
     let next = (results.hits.len() == limit
         && (next_offset as u64) < results.total

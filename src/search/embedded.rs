@@ -11,6 +11,7 @@
 //! missing the last words. Ties go to the shorter name, then the newest listing.
 
 use super::analyze::{self, DocText, Word};
+use super::word_query::WordQuery;
 use super::{SearchDocument, SearchError, SearchHit, SearchQuery, SearchResults, SortOrder};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -21,8 +22,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
@@ -627,40 +627,44 @@ fn term_q(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(term(field, text), IndexRecordOption::Basic))
 }
 
-/// The query for one word: a max over how well it matches.
+/// The query for one word: the best of how well it matches (exact accents > folded; name >
+/// place > other > description; exact word > prefix > typo), as a [`WordQuery`] whose matcher
+/// is the word in `all_f` (every folded word of the document), as a prefix for the last word,
+/// with typos from 5 letters.
 fn word_query(f: &Fields, w: &Word, weight: f32, last: bool) -> Box<dyn Query> {
-    let mut alts: Vec<Box<dyn Query>> = Vec::with_capacity(10);
+    let mut alts: Vec<(Box<dyn Query>, f32)> = Vec::with_capacity(10);
     let fw = w.folded.as_str();
     if w.accented() {
-        alts.push(scored(term_q(f.head, &w.marker), weight + 6.5));
-        alts.push(scored(term_q(f.name_x, &w.marker), weight + 6.0));
-        alts.push(scored(term_q(f.rest_x, &w.marker), weight + 3.0));
+        alts.push((term_q(f.head, &w.marker), weight + 6.5));
+        alts.push((term_q(f.name_x, &w.marker), weight + 6.0));
+        alts.push((term_q(f.rest_x, &w.marker), weight + 3.0));
     }
-    alts.push(scored(term_q(f.head, fw), weight + 5.5));
-    alts.push(scored(term_q(f.name_f, fw), weight + 5.0));
-    alts.push(scored(term_q(f.place_f, fw), weight + 4.0));
-    alts.push(scored(term_q(f.other_f, fw), weight + 3.5));
-    alts.push(scored(term_q(f.desc_f, fw), weight + 2.5));
+    alts.push((term_q(f.head, fw), weight + 5.5));
+    alts.push((term_q(f.name_f, fw), weight + 5.0));
+    alts.push((term_q(f.place_f, fw), weight + 4.0));
+    alts.push((term_q(f.other_f, fw), weight + 3.5));
+    alts.push((term_q(f.desc_f, fw), weight + 2.5));
     let typos = analyze::typo_budget(fw);
-    if last {
+    let prefix =
+        || -> Box<dyn Query> { Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), 0, true)) };
+    let (matcher, fallback): (Box<dyn Query>, f32) = match (last, typos) {
         // As-you-type: the last word also matches as a prefix (with typos from 5 letters).
-        alts.push(scored(
-            Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), 0, true)),
-            weight + 2.0,
-        ));
-        if typos > 0 {
-            alts.push(scored(
+        (true, 0) => (prefix(), weight + 2.0),
+        (true, typos) => {
+            alts.push((prefix(), weight + 2.0));
+            (
                 Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), typos, true)),
                 weight + 1.0,
-            ));
+            )
         }
-    } else if typos > 0 {
-        alts.push(scored(
+        // Every field alternative is a subset of the word in `all_f`.
+        (false, 0) => (term_q(f.all_f, fw), weight + 2.5),
+        (false, typos) => (
             Box::new(FuzzyTermQuery::new(term(f.all_f, fw), typos, true)),
             weight + 1.5,
-        ));
-    }
-    Box::new(DisjunctionMaxQuery::new(alts))
+        ),
+    };
+    Box::new(WordQuery::new(matcher, alts, fallback))
 }
 
 fn text_query(f: &Fields, words: &[Word], all_required: bool) -> Option<Box<dyn Query>> {

@@ -115,6 +115,7 @@ pub mod analyze;
 pub mod embedded;
 pub mod meili;
 pub mod synthetic;
+mod word_query;
 
 pub use embedded::TantivyIndex;
 pub use meili::MeiliIndex;
