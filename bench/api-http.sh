@@ -16,8 +16,9 @@ PG_ADMIN=${VUNGCAO_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}
 PG_DB=vungcao_bench
 
 cargo build --release --quiet --bin vungcao --example hello
-BIN=$PWD/target/release/vungcao
-HELLO=$PWD/target/release/examples/hello
+TARGET=${CARGO_TARGET_DIR:-$PWD/target}
+BIN=$TARGET/release/vungcao
+HELLO=$TARGET/release/examples/hello
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -50,6 +51,39 @@ wrk_row() {
 
 ROWS=()
 SUMMARY=()
+PLANS=$WORK/plans.txt
+
+# The plans of the queries behind the two endpoints (the SQL diesel builds, written out).
+explain() {
+  local name=$1 url=$2 district=$3 slug codes
+  slug=$(head -1 "$WORK/slugs.txt")
+  local select="SELECT listings.id FROM listings INNER JOIN cooperatives ON cooperatives.id = listings.cooperative_id INNER JOIN places ON places.code = listings.place_code INNER JOIN categories ON categories.code = listings.category_code"
+  local q_detail="$select WHERE listings.slug = '$slug' AND listings.status = 'published'"
+  local q_links="SELECT id FROM marketplace_links WHERE listing_id IN (1, 2, 3) ORDER BY listing_id, position"
+  local q_certs="SELECT code FROM listing_certifications WHERE listing_id IN (1, 2, 3) ORDER BY listing_id, code"
+  local q_photos="SELECT id FROM photos WHERE listing_id IN (1, 2, 3) ORDER BY listing_id, position, id"
+  local q_places="SELECT code FROM places WHERE path LIKE '/TQ/$district/%'"
+  local q_month="$select WHERE listings.status = 'published' AND listings.ocop_stars >= 4 AND (listings.season_mask & 64) <> 0 AND listings.price_vnd <= 500000 ORDER BY listings.published_at DESC, listings.id DESC LIMIT 21"
+  {
+    echo "==== $name"
+    if [ "$name" = sqlite ]; then
+      codes=$(sqlite3 "$url" "SELECT group_concat(quote(code)) FROM places WHERE path LIKE '/TQ/$district/%'")
+      local q_list="$select WHERE listings.status = 'published' AND listings.category_code = 'tea' AND listings.place_code IN ($codes) ORDER BY listings.published_at DESC, listings.id DESC LIMIT 21"
+      for q in "$q_detail" "$q_links" "$q_certs" "$q_photos" "$q_places" "$q_list" "$q_month"; do
+        echo "-- ${q:0:160}"
+        sqlite3 "$url" "EXPLAIN QUERY PLAN $q"
+      done
+    else
+      psql "$url" -qc "ANALYZE" >/dev/null
+      codes=$(psql "$url" -Atc "SELECT string_agg(quote_literal(code), ',') FROM places WHERE path LIKE '/TQ/$district/%'")
+      local q_list="$select WHERE listings.status = 'published' AND listings.category_code = 'tea' AND listings.place_code IN ($codes) ORDER BY listings.published_at DESC, listings.id DESC LIMIT 21"
+      for q in "$q_detail" "$q_links" "$q_certs" "$q_photos" "$q_places" "$q_list" "$q_month"; do
+        echo "-- ${q:0:160}"
+        psql "$url" -Atc "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $q"
+      done
+    fi
+  } >>"$PLANS"
+}
 
 bench_backend() {
   local name=$1 url=$2
@@ -63,12 +97,13 @@ bench_backend() {
   if [ "$name" = sqlite ]; then
     size=$(du -cb "$url"* | tail -1 | cut -f1)
     sqlite3 "$url" "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
-    place=$(sqlite3 "$url" "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL LIMIT 1 OFFSET 3")
+    place=$(sqlite3 "$url" "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")
   else
     size=$(psql "$url" -Atc "SELECT pg_database_size(current_database())")
     psql "$url" -Atc "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
     place=$(psql "$url" -Atc "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")
   fi
+  explain "$name" "$url" "$place"
   SUMMARY+=("$(printf '| %-10s | %8.1f s | %8.1f MiB |' "$name" "$(echo "$t1 - $t0" | bc)" "$(echo "$size / 1048576" | bc -l)")")
   "$BIN" serve &
   local pid=$!
@@ -102,4 +137,7 @@ echo
 printf '| %-34s | %9s | %9s | %10s |\n' "endpoint" "p50" "p99" "req/s"
 echo "|------------------------------------|-----------|-----------|------------|"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "Query plans:"
+cat "$PLANS"
 psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null

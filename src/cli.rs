@@ -170,6 +170,8 @@ fn load_catalogue(settings: &Settings, text: &str) -> anyhow::Result<()> {
     let mut conn = db.get()?;
     let report = demo::load(&mut conn, &file, progress_printer("listings"))
         .map_err(|e| anyhow!("loading failed: {}", describe(&e)))?;
+    drop(conn);
+    db.analyze().map_err(|e| anyhow!("{e}"))?;
     eprintln!(
         "{} categories, {} places, {} new cooperatives, {} listings added, {} already there",
         report.categories,
@@ -281,6 +283,8 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let report = demo::load_synthetic(&mut conn, n, seed, progress_printer("listings"))
                 .map_err(|e| anyhow!("loading failed: {}", describe(&e)))?;
+            drop(conn);
+            db.analyze().map_err(|e| anyhow!("{e}"))?;
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
                 "{} places, {} cooperatives, {} listings added, {} already there, in {secs:.1} s",

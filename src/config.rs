@@ -61,6 +61,9 @@ pub struct Settings {
     pub log_format: String,
     /// `VUNGCAO_INDEXER`: run the outbox indexer in this process.
     pub indexer: bool,
+    /// `VUNGCAO_RESPONSE_CACHE_SECONDS`: how long public API answers are kept in memory (0: off).
+    /// Local writes clear it at once; other replicas' writes show within this time.
+    pub response_cache_seconds: u64,
 }
 
 impl Default for Settings {
@@ -83,6 +86,7 @@ impl Default for Settings {
             secure_cookies: false,
             log_format: "pretty".into(),
             indexer: true,
+            response_cache_seconds: 30,
         }
     }
 }
@@ -176,6 +180,9 @@ impl Settings {
         }
         if let Some(v) = non_empty("VUNGCAO_INDEXER") {
             self.indexer = flag("VUNGCAO_INDEXER", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_RESPONSE_CACHE_SECONDS") {
+            self.response_cache_seconds = parse("VUNGCAO_RESPONSE_CACHE_SECONDS", v)?;
         }
         Ok(())
     }

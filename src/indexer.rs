@@ -68,8 +68,13 @@ pub async fn drain_all(db: &Db, index: &SearchIndex) -> Result<usize, AppError> 
     }
 }
 
-/// Runs for the life of the process: drains the outbox whenever rows are due.
-pub fn spawn(db: Db, index: Arc<SearchIndex>) -> tokio::task::JoinHandle<()> {
+/// Runs for the life of the process: drains the outbox whenever rows are due; `changed` is
+/// called after each batch that reached the index.
+pub fn spawn(
+    db: Db,
+    index: Arc<SearchIndex>,
+    changed: Arc<dyn Fn() + Send + Sync>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut failures = 0u32;
         loop {
@@ -78,7 +83,10 @@ pub fn spawn(db: Db, index: Arc<SearchIndex>) -> tokio::task::JoinHandle<()> {
                     failures = 0;
                     tokio::time::sleep(IDLE_POLL).await;
                 }
-                Ok(_) => failures = 0,
+                Ok(_) => {
+                    failures = 0;
+                    changed();
+                }
                 Err(e) => {
                     failures = failures.saturating_add(1);
                     let wait = Duration::from_millis(250 * 2u64.pow(failures.min(7)));

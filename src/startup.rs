@@ -2,6 +2,7 @@
 //! very same builder on port 0.
 
 use crate::api;
+use crate::api::microcache::MicroCache;
 use crate::api::ops::Metrics;
 use crate::api::session::LoginLimiter;
 use crate::config::Settings;
@@ -9,11 +10,14 @@ use crate::error::{AppError, Code};
 use crate::media::{MediaStore, PhotoPool};
 use crate::search::SearchIndex;
 use crate::store::{listings, Db};
-use actix_web::dev::{Server, Service};
+use actix_web::body::BoxBody;
+use actix_web::dev::{Server, Service, ServiceResponse};
 use actix_web::middleware::Compress;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use futures_util::future::LocalBoxFuture;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 use std::time::Instant;
 
 /// Everything a request handler may need.
@@ -25,6 +29,7 @@ pub struct AppState {
     pub photo_pool: PhotoPool,
     pub metrics: Metrics,
     pub login_limiter: LoginLimiter,
+    pub microcache: Arc<MicroCache>,
 }
 
 pub struct Application {
@@ -99,12 +104,28 @@ impl Application {
             let db = db.clone();
             tokio::task::spawn_blocking(move || db.migrate()).await??;
         }
+        {
+            let db = db.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = db.analyze() {
+                    tracing::warn!(error = %e, "refreshing planner statistics failed");
+                }
+            });
+        }
         let media = open_media(&settings)?;
         let photo_pool = PhotoPool::new(settings.photo_workers, settings.photo_queue);
         let search = Arc::new(open_search(&settings).await?);
+        let microcache = Arc::new(MicroCache::new(Duration::from_secs(
+            settings.response_cache_seconds,
+        )));
         let indexer = if settings.indexer {
             tokio::spawn(rebuild_if_empty(db.clone(), search.clone()));
-            Some(crate::indexer::spawn(db.clone(), search.clone()))
+            let cache = microcache.clone();
+            Some(crate::indexer::spawn(
+                db.clone(),
+                search.clone(),
+                Arc::new(move || cache.invalidate()),
+            ))
         } else {
             None
         };
@@ -119,14 +140,38 @@ impl Application {
             photo_pool,
             metrics: Metrics::default(),
             login_limiter: LoginLimiter::default(),
+            microcache,
         });
         let server = HttpServer::new(move || {
             let metrics_state = state.clone();
+            let cache_state = state.clone();
             App::new()
                 .app_data(state.clone())
                 .configure(api::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(not_found))
+                .wrap_fn(move |req, srv| {
+                    let cache = cache_state.microcache.clone();
+                    let answer: LocalBoxFuture<
+                        'static,
+                        Result<ServiceResponse<BoxBody>, actix_web::Error>,
+                    > = match cache.lookup(&req) {
+                        Some(hit) => {
+                            let res = req.into_response(hit);
+                            Box::pin(async move { Ok(res) })
+                        }
+                        None => {
+                            let key = cache.key_for(&req);
+                            let method = req.method().clone();
+                            let fut = srv.call(req);
+                            Box::pin(async move {
+                                let res = fut.await?.map_into_boxed_body();
+                                cache.observe(&method, key, res).await
+                            })
+                        }
+                    };
+                    answer
+                })
                 .wrap(Compress::default())
                 .wrap_fn(move |req, srv| {
                     let started = Instant::now();

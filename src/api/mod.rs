@@ -6,6 +6,7 @@ pub mod extract;
 pub mod linkout;
 pub mod media;
 pub mod member;
+pub mod microcache;
 pub mod openapi;
 pub mod ops;
 pub mod params;

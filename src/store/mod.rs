@@ -91,6 +91,9 @@ enum Pools {
 #[derive(Clone)]
 pub struct Db {
     pools: Pools,
+    /// As many blocking jobs as connections: extra requests wait here, asynchronously, instead
+    /// of parking blocking threads on the pool.
+    gate: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
@@ -119,7 +122,10 @@ impl Db {
                 )
             }
         };
-        Ok(Db { pools })
+        Ok(Db {
+            pools,
+            gate: std::sync::Arc::new(tokio::sync::Semaphore::new(max_size.max(1) as usize)),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -144,7 +150,14 @@ impl Db {
         F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     {
         let db = self.clone();
+        let permit = self
+            .gate
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| AppError::unavailable("database gate closed"))?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = db.get()?;
             work(&mut conn)
         })
@@ -166,6 +179,17 @@ impl Db {
                 .len(),
         };
         Ok(applied)
+    }
+
+    /// Refreshes the planner's statistics (after bulk loads and at start-up). Without them
+    /// SQLite may pick an index that ignores the ORDER BY and sort the whole table.
+    pub fn analyze(&self) -> Result<(), AppError> {
+        let mut conn = self.get()?;
+        with_conn!(&mut conn, |c| match self.backend() {
+            Backend::Sqlite => c.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;"),
+            Backend::Postgres => c.batch_execute("ANALYZE"),
+        })
+        .map_err(AppError::from)
     }
 
     /// A cheap round trip, for `/readyz`.

@@ -136,3 +136,64 @@ async fn health_readiness_and_metrics(app: TestApp) {
     assert!(metrics.contains("vungcao_http_responses_total{class=\"2xx\"}"));
     assert!(metrics.contains("vungcao_outbox_pending 32"), "{metrics}");
 }
+
+/// Renames a listing behind the app's back (as another replica or the CLI would).
+async fn rename_directly(app: &TestApp, slug: &'static str, name: &'static str) {
+    app.with_db(move |c| {
+        use diesel::prelude::*;
+        use vungcao::store::schema::listings;
+        vungcao::with_conn!(c, |c| diesel::update(
+            listings::table.filter(listings::slug.eq(slug))
+        )
+        .set(listings::name_vi.eq(name))
+        .execute(c))
+        .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_answers_are_kept_until_a_write() {
+    let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await else {
+        return;
+    };
+    let path = "/api/v1/listings/le-vang-hong-thai";
+    let (_, first) = app.get_json(path).await;
+    assert_eq!(first["name"]["vi"], "Lê vàng Hồng Thái");
+    rename_directly(&app, "le-vang-hong-thai", "Lê vàng (đổi ngoài)").await;
+    let (_, kept) = app.get_json(path).await;
+    assert_eq!(
+        kept["name"]["vi"], "Lê vàng Hồng Thái",
+        "served from memory within the TTL"
+    );
+    // Any write through this app clears the kept answers at once.
+    app.post(
+        "/api/v1/my/listings",
+        &app.tea_token,
+        crate::helpers::new_listing("Chè mới"),
+    )
+    .await;
+    let (_, fresh) = app.get_json(path).await;
+    assert_eq!(fresh["name"]["vi"], "Lê vàng (đổi ngoài)");
+    // Member and admin answers are never kept.
+    let (_, mine) = app
+        .send(Method::GET, "/api/v1/my/listings", &app.tea_token, None)
+        .await;
+    assert!(mine["items"].as_array().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_response_cache_can_be_turned_off() {
+    let Some(app) = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |s| {
+        s.response_cache_seconds = 0
+    })
+    .await
+    else {
+        return;
+    };
+    let path = "/api/v1/listings/le-vang-hong-thai";
+    app.get_json(path).await;
+    rename_directly(&app, "le-vang-hong-thai", "Lê vàng (đổi ngoài)").await;
+    let (_, fresh) = app.get_json(path).await;
+    assert_eq!(fresh["name"]["vi"], "Lê vàng (đổi ngoài)");
+}
