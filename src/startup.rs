@@ -175,8 +175,9 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap_fn(move |req, srv| {
                     let started = Instant::now();
-                    let method = req.method().clone();
-                    let path = req.path().to_owned();
+                    // Only pay for copying the request line when it will be logged.
+                    let line = tracing::enabled!(tracing::Level::INFO)
+                        .then(|| (req.method().clone(), req.path().to_owned()));
                     let state = metrics_state.clone();
                     let fut = srv.call(req);
                     async move {
@@ -185,7 +186,9 @@ impl Application {
                         let micros =
                             u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
                         state.metrics.observe(status, micros);
-                        tracing::info!(%method, %path, status, micros, "request");
+                        if let Some((method, path)) = line {
+                            tracing::info!(%method, %path, status, micros, "request");
+                        }
                         Ok(res)
                     }
                 })
