@@ -659,6 +659,33 @@ async fn form_context(
         .await
 }
 
+/// A refused save: field errors re-show the form with the member's input kept, anything else
+/// is a refusal page.
+async fn reshow_or_refuse(
+    state: &AppState,
+    req: &HttpRequest,
+    s: Session,
+    listing: Option<i64>,
+    fields: &Fields,
+    lang: Lang,
+    e: AppError,
+) -> HttpResponse {
+    if e.errors.is_empty() {
+        return refused(req, s.nav, &e);
+    }
+    match form_context(state, &s.auth, listing).await {
+        Ok(ctx) => render_form(
+            req,
+            s.nav,
+            &ctx,
+            fields,
+            form_errors(lang, &e.errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => refused(req, s.nav, &e),
+    }
+}
+
 fn render_form(
     req: &HttpRequest,
     nav: AccountNav,
@@ -872,18 +899,7 @@ async fn create_listing(
     };
     match created {
         Ok(id) => see_other(&format!("/tai-khoan/san-pham/{id}?ok=saved")),
-        Err(e) if !e.errors.is_empty() => match form_context(&state, &s.auth, None).await {
-            Ok(ctx) => render_form(
-                &req,
-                s.nav,
-                &ctx,
-                &fields,
-                form_errors(lang, &e.errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ),
-            Err(e) => refused(&req, s.nav, &e),
-        },
-        Err(e) => refused(&req, s.nav, &e),
+        Err(e) => reshow_or_refuse(&state, &req, s, None, &fields, lang, e).await,
     }
 }
 
@@ -962,18 +978,7 @@ async fn update_listing(
         .await;
     match result {
         Ok(()) => see_other(&format!("/tai-khoan/san-pham/{id}?ok=saved")),
-        Err(e) if !e.errors.is_empty() => match form_context(&state, &s.auth, Some(id)).await {
-            Ok(ctx) => render_form(
-                &req,
-                s.nav,
-                &ctx,
-                &fields,
-                form_errors(lang, &e.errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ),
-            Err(e) => refused(&req, s.nav, &e),
-        },
-        Err(e) => refused(&req, s.nav, &e),
+        Err(e) => reshow_or_refuse(&state, &req, s, Some(id), &fields, lang, e).await,
     }
 }
 
