@@ -306,3 +306,37 @@ async fn admin_reindex_rebuilds_from_the_database(app: TestApp) {
         .await;
     assert_eq!(status, 403);
 }
+
+both_backends!(renaming_a_place_reaches_search);
+
+async fn renaming_a_place_reaches_search(app: TestApp) {
+    let (_, before) = app
+        .get_json("/api/v1/search?q=thuong%20lam&facets=false")
+        .await;
+    assert!(!names(&before).contains(&"Homestay bản Nà Tạng".to_owned()));
+    let (status, _) = app
+        .patch(
+            "/api/v1/admin/places/TQ-NH-KM",
+            &app.admin_token,
+            serde_json::json!({"name": "Thượng Lâm", "aliases": ["xã Khau Mút"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.indexed().await;
+    let (_, renamed) = app
+        .get_json("/api/v1/search?q=thuong%20lam&facets=false")
+        .await;
+    assert!(
+        names(&renamed).contains(&"Homestay bản Nà Tạng".to_owned()),
+        "{renamed}"
+    );
+    let (_, alias) = app
+        .get_json("/api/v1/search?q=khau%20mut&facets=false")
+        .await;
+    assert!(
+        names(&alias).contains(&"Homestay bản Nà Tạng".to_owned()),
+        "the old name lives on as an alias"
+    );
+    let (_, detail) = app.get_json("/api/v1/listings/homestay-ban-na-tang").await;
+    assert_eq!(detail["place"]["name"], "Thượng Lâm");
+}
