@@ -151,6 +151,43 @@ fn to_search_filters(f: &ListingFilter) -> SearchFilters {
     }
 }
 
+/// Runs `query` and reads the hits from the database, in the index's order. The database has
+/// the last word: a listing unpublished a moment ago is not shown. Used by the API and the
+/// storefront's search page.
+pub async fn find_listings(
+    state: &AppState,
+    query: &SearchQuery,
+) -> Result<(crate::search::SearchResults, Vec<ListingView>), AppError> {
+    let unavailable = |e: crate::search::SearchError| {
+        AppError::unavailable(format!("search: {e}")).with_detail("search is unavailable right now")
+    };
+    if matches!(&*state.search, SearchIndex::Tantivy(_)) {
+        // The embedded index is searched on the same blocking thread that then loads the
+        // listings: one hand-off from the async workers instead of two.
+        let index = Arc::clone(&state.search);
+        let query = query.clone();
+        return state
+            .db
+            .run(move |conn| {
+                let SearchIndex::Tantivy(tantivy) = &*index else {
+                    return Err(AppError::internal("search backend changed"));
+                };
+                let results = tantivy.search_blocking(&query).map_err(unavailable)?;
+                let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+                let items = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
+                Ok((results, items))
+            })
+            .await;
+    }
+    let results = state.search.search(query).await.map_err(unavailable)?;
+    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+    let items = state
+        .db
+        .run(move |conn| listings::views_by_ids(conn, &ids, true, MEDIA_BASE))
+        .await?;
+    Ok((results, items))
+}
+
 /// Ranked search over published listings, with facets.
 #[utoipa::path(
     tag = "listings",
@@ -249,36 +286,7 @@ pub async fn search(
             })?;
         query.offset = decoded.o;
     }
-    let unavailable = |e: crate::search::SearchError| {
-        AppError::unavailable(format!("search: {e}")).with_detail("search is unavailable right now")
-    };
-    // The database has the last word: a listing unpublished a moment ago is not shown.
-    let (results, items) = if matches!(&*state.search, SearchIndex::Tantivy(_)) {
-        // The embedded index is searched on the same blocking thread that then loads the
-        // listings: one hand-off from the async workers instead of two.
-        let search = Arc::clone(&state.search);
-        let query = query.clone();
-        state
-            .db
-            .run(move |conn| {
-                let SearchIndex::Tantivy(index) = &*search else {
-                    return Err(AppError::internal("search backend changed"));
-                };
-                let results = index.search_blocking(&query).map_err(unavailable)?;
-                let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-                let items = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
-                Ok((results, items))
-            })
-            .await?
-    } else {
-        let results = state.search.search(&query).await.map_err(unavailable)?;
-        let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-        let items = state
-            .db
-            .run(move |conn| listings::views_by_ids(conn, &ids, true, MEDIA_BASE))
-            .await?;
-        (results, items)
-    };
+    let (results, items) = find_listings(&state, &query).await?;
     let next_offset = query.offset + limit;
     let next = (results.hits.len() == limit
         && (next_offset as u64) < results.total

@@ -327,16 +327,7 @@ pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData,
             "place_path".to_owned(),
         ]),
     };
-    let results = state
-        .search
-        .search(&query)
-        .await
-        .map_err(|e| AppError::unavailable(format!("search: {e}")))?;
-    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-    let items = state
-        .db
-        .run(move |conn| listings::views_by_ids(conn, &ids, true, MEDIA_BASE))
-        .await?;
+    let (results, items) = crate::api::search::find_listings(state, &query).await?;
     // The page names facets by what they are, the index by the field it counts.
     let facets = results
         .facets
