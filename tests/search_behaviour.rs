@@ -1,4 +1,5 @@
-//! Search behaviour suite, run against tantivy always and against Meilisearch when `VUNGCAO_TEST_MEILI_URL` is set.
+//! Search behaviour suite, run against tantivy always and against Meilisearch when `VUNGCAO_TEST_MEILI_URL` is set
+//! (required, not skipped, when `VUNGCAO_REQUIRE_MEILI=1`, as in `.ci/run`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod search_support;
@@ -93,6 +94,9 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Ok(url) = std::env::var("VUNGCAO_TEST_MEILI_URL") else {
+        if std::env::var("VUNGCAO_REQUIRE_MEILI").is_ok_and(|v| v == "1" || v == "true") {
+            panic!("VUNGCAO_REQUIRE_MEILI=1 but VUNGCAO_TEST_MEILI_URL is not set");
+        }
         // Straight to the process's stderr, past the test harness's capture, so the skip shows
         // in every run's output.
         use std::io::Write;
