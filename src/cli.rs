@@ -65,6 +65,15 @@ pub enum Command {
     /// (The embedded index belongs to one process: with a server running, use
     /// `POST /api/v1/admin/reindex` instead.)
     Reindex,
+    /// Probe a running server's /readyz (the container health check): exit 0 when it is ready.
+    Healthcheck {
+        /// The server's address; defaults to VUNGCAO_LISTEN (a wildcard address is probed on loopback).
+        #[arg(long, value_name = "HOST:PORT")]
+        addr: Option<String>,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
     /// Compare the database with the search index and report differences.
     Check {
         /// Repair the differences through the outbox.
@@ -202,6 +211,15 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             app.run_until_stopped().await?;
         }
+        Command::Healthcheck { addr, timeout } => {
+            let listen = addr.unwrap_or_else(|| settings.listen.clone());
+            let target = crate::healthcheck::probe_address(&listen).map_err(|e| anyhow!(e))?;
+            let timeout = std::time::Duration::from_secs(timeout.max(1));
+            tokio::task::spawn_blocking(move || crate::healthcheck::probe(target, timeout))
+                .await?
+                .map_err(|e| anyhow!("not ready: {e}"))?;
+            println!("ready");
+        }
         Command::Reindex => {
             let (db, index) = open_db_and_search(&settings).await?;
             let started = std::time::Instant::now();
@@ -266,7 +284,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 
 fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve { .. } | Command::Reindex | Command::Check { .. } => unreachable_async(),
+        Command::Serve { .. }
+        | Command::Reindex
+        | Command::Check { .. }
+        | Command::Healthcheck { .. } => unreachable_async(),
         Command::Migrate => {
             let db = Db::connect(&settings.database_url(), 1)?;
             let n = db.migrate()?;

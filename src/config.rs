@@ -64,6 +64,9 @@ pub struct Settings {
     /// `VUNGCAO_RESPONSE_CACHE_SECONDS`: how long public API answers are kept in memory (0: off).
     /// Local writes clear it at once; other replicas' writes show within this time.
     pub response_cache_seconds: u64,
+    /// `VUNGCAO_SHUTDOWN_SECONDS`: on SIGTERM, how long in-flight requests, photo jobs and the
+    /// indexer's batch may take to finish before they are cut off.
+    pub shutdown_seconds: u64,
 }
 
 impl Default for Settings {
@@ -87,6 +90,7 @@ impl Default for Settings {
             log_format: "pretty".into(),
             indexer: true,
             response_cache_seconds: 30,
+            shutdown_seconds: 30,
         }
     }
 }
@@ -183,6 +187,9 @@ impl Settings {
         }
         if let Some(v) = non_empty("VUNGCAO_RESPONSE_CACHE_SECONDS") {
             self.response_cache_seconds = parse("VUNGCAO_RESPONSE_CACHE_SECONDS", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_SHUTDOWN_SECONDS") {
+            self.shutdown_seconds = parse("VUNGCAO_SHUTDOWN_SECONDS", v)?;
         }
         Ok(())
     }

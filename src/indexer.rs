@@ -68,34 +68,68 @@ pub async fn drain_all(db: &Db, index: &SearchIndex) -> Result<usize, AppError> 
     }
 }
 
-/// Runs for the life of the process: drains the outbox whenever rows are due; `changed` is
+/// The running indexer task of a server.
+pub struct IndexerTask {
+    task: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl IndexerTask {
+    /// Ends the task at once, even mid-batch (its leased rows come back when the lease expires).
+    pub fn abort_handle(&self) -> tokio::task::AbortHandle {
+        self.task.abort_handle()
+    }
+
+    /// Lets the batch in hand finish (its rows completed or put back for retry, so no lease is
+    /// left behind), then ends the task; a batch still running after `deadline` is cut off.
+    pub async fn shutdown(self, deadline: Duration) {
+        // An error means the task already ended.
+        let _ = self.stop.send(true);
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(deadline, self.task).await.is_err() {
+            tracing::warn!(
+                ?deadline,
+                "indexer batch still running at the shutdown deadline; its leases will expire"
+            );
+            abort.abort();
+        }
+    }
+}
+
+/// Runs until [`IndexerTask::shutdown`]: drains the outbox whenever rows are due; `changed` is
 /// called after each batch that reached the index.
-pub fn spawn(
-    db: Db,
-    index: Arc<SearchIndex>,
-    changed: Arc<dyn Fn() + Send + Sync>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+pub fn spawn(db: Db, index: Arc<SearchIndex>, changed: Arc<dyn Fn() + Send + Sync>) -> IndexerTask {
+    let (stop, mut stopping) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(async move {
         let mut failures = 0u32;
-        loop {
-            match drain_once(&db, &index).await {
+        while !*stopping.borrow() {
+            let pause = match drain_once(&db, &index).await {
                 Ok(0) => {
                     failures = 0;
-                    tokio::time::sleep(IDLE_POLL).await;
+                    IDLE_POLL
                 }
                 Ok(_) => {
                     failures = 0;
                     changed();
+                    Duration::ZERO
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);
                     let wait = Duration::from_millis(250 * 2u64.pow(failures.min(7)));
                     tracing::warn!(error = %e, ?wait, "outbox unavailable");
-                    tokio::time::sleep(wait).await;
+                    wait
+                }
+            };
+            if !pause.is_zero() {
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    _ = stopping.changed() => {}
                 }
             }
         }
-    })
+        tracing::info!("indexer stopped");
+    });
+    IndexerTask { task, stop }
 }
 
 /// Published listings as search documents, read from the database in batches as the index

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod healthcheck;
 pub mod indexer;
 pub mod media;
 pub mod photos;

@@ -36,7 +36,8 @@ pub struct Application {
     port: u16,
     server: Server,
     search: Arc<SearchIndex>,
-    indexer: Option<tokio::task::JoinHandle<()>>,
+    indexer: Option<crate::indexer::IndexerTask>,
+    shutdown_deadline: Duration,
 }
 
 /// Where photos live: a local folder (`VUNGCAO_MEDIA_URL`, default `./media`).
@@ -132,6 +133,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let settings_shutdown = Duration::from_secs(settings.shutdown_seconds);
         let state = web::Data::new(AppState {
             settings: Arc::new(settings),
             db,
@@ -193,6 +195,9 @@ impl Application {
                     }
                 })
         })
+        // SIGTERM stops accepting, lets in-flight requests (and their photo jobs) finish within
+        // the deadline, then `run_until_stopped` lets the indexer finish its batch.
+        .shutdown_timeout(settings_shutdown.as_secs())
         .listen(listener)?
         .run();
         Ok(Application {
@@ -200,6 +205,7 @@ impl Application {
             server,
             search,
             indexer,
+            shutdown_deadline: settings_shutdown,
         })
     }
 
@@ -220,11 +226,14 @@ impl Application {
         self.search.clone()
     }
 
+    /// Serves until the server is stopped (SIGTERM or SIGINT: graceful, within
+    /// `VUNGCAO_SHUTDOWN_SECONDS`), then stops the indexer after its current batch.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         if let Some(indexer) = self.indexer {
-            indexer.abort();
+            indexer.shutdown(self.shutdown_deadline).await;
         }
+        tracing::info!("vungcao stopped");
         result
     }
 }

@@ -70,6 +70,7 @@ fn every_command_has_help() {
         vec!["export", "--help"],
         vec!["reindex", "--help"],
         vec!["check", "--help"],
+        vec!["healthcheck", "--help"],
     ] {
         let (stdout, _) = cli.ok(&args, None);
         assert!(stdout.contains("Usage: vungcao"), "{args:?}");
@@ -225,4 +226,230 @@ fn bad_input_gets_a_clear_message() {
     assert!(!media.status.success());
     assert!(String::from_utf8_lossy(&media.stderr)
         .contains("S3-compatible storage is not implemented yet"));
+}
+
+/// A `vungcao serve` child process on a free loopback port, killed if the test ends early.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(cli: &Cli) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_vungcao"))
+            .arg("serve")
+            .current_dir(cli.dir.path())
+            .env_remove("VUNGCAO_DATABASE_URL")
+            .env_remove("VUNGCAO_MEILI_URL")
+            .env("VUNGCAO_DATA_DIR", cli.dir.path().join("data"))
+            .env("VUNGCAO_MEDIA_URL", cli.dir.path().join("media"))
+            .env("VUNGCAO_LISTEN", format!("127.0.0.1:{port}"))
+            .env("VUNGCAO_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Server { child, port };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn terminate(&self) {
+        let pid = libc::pid_t::try_from(self.child.id()).unwrap();
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    }
+
+    /// Waits for the process to exit, at most `secs`.
+    fn wait_exit(&mut self, secs: u64) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "server still running {secs} s after SIGTERM"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The probe command as docker/Dockerfile writes it (`HEALTHCHECK … CMD ["vungcao", …]`), and
+/// docker/compose.yaml must run the very same one.
+fn container_probe() -> Vec<String> {
+    let dockerfile = include_str!("../docker/Dockerfile");
+    let line = dockerfile
+        .lines()
+        .find(|l| l.starts_with("HEALTHCHECK"))
+        .expect("a HEALTHCHECK in docker/Dockerfile");
+    let command: Vec<String> = serde_json::from_str(&line[line.find('[').unwrap()..]).unwrap();
+    assert_eq!(command[0], "vungcao", "the probe needs only the binary");
+    let in_compose = format!(
+        "test: [\"CMD\", {}]",
+        command
+            .iter()
+            .map(|c| format!("{c:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    assert!(
+        include_str!("../docker/compose.yaml")
+            .lines()
+            .any(|l| l.trim() == in_compose),
+        "docker/compose.yaml runs another probe than the Dockerfile ({in_compose})"
+    );
+    command
+}
+
+#[test]
+fn the_container_healthcheck_passes_on_a_live_server_and_fails_once_it_stops() {
+    let probe = container_probe();
+    let cli = Cli::new();
+    let mut server = Server::start(&cli);
+    let port = server.port;
+    // The image listens on 0.0.0.0; the probe knocks on loopback.
+    let run_probe = || {
+        Command::new(env!("CARGO_BIN_EXE_vungcao"))
+            .args(&probe[1..])
+            .env("VUNGCAO_LISTEN", format!("0.0.0.0:{port}"))
+            .env("VUNGCAO_LOG", "warn")
+            .current_dir(cli.dir.path())
+            .output()
+            .unwrap()
+    };
+    let mut ready = run_probe();
+    for _ in 0..50 {
+        if ready.status.success() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        ready = run_probe();
+    }
+    assert!(
+        ready.status.success(),
+        "probe failed on a live server: {}",
+        String::from_utf8_lossy(&ready.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&ready.stdout).trim(), "ready");
+
+    server.terminate();
+    assert!(server.wait_exit(20).success(), "SIGTERM exits 0");
+    let down = run_probe();
+    assert!(!down.status.success());
+    assert!(
+        String::from_utf8_lossy(&down.stderr).contains("not ready: cannot connect"),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+}
+
+#[test]
+fn sigterm_lets_an_upload_in_flight_finish_then_exits_zero() {
+    use std::io::Read;
+    let cli = Cli::new();
+    cli.ok(&["demo"], None);
+    cli.ok(
+        &[
+            "coop",
+            "add",
+            "--slug",
+            "htx-tat",
+            "--name",
+            "HTX Tắt máy",
+            "--place",
+            "TQ-SD-TY",
+        ],
+        None,
+    );
+    cli.ok(
+        &[
+            "user",
+            "add",
+            "--email",
+            "tat@may.vn",
+            "--password-stdin",
+            "--coop",
+            "htx-tat",
+        ],
+        Some("mat-khau-tat-may\n"),
+    );
+    let (token, _) = cli.ok(&["token", "create", "--email", "tat@may.vn"], None);
+    let token = token.trim().to_owned();
+    let mut server = Server::start(&cli);
+    let port = server.port;
+    let http = |request: &[u8]| -> String {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.write_all(request).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let body = r#"{"kind":"product","name":{"vi":"Chè tắt máy êm"},"description":{"vi":"Thử tắt máy."},"category":"tea","price_vnd":100000,"unit":"gói"}"#;
+    let created = http(
+        format!(
+            "POST /api/v1/my/listings HTTP/1.0\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    assert!(created.starts_with("HTTP/1.0 201"), "{created}");
+    let id = created
+        .split("\"id\":")
+        .nth(1)
+        .and_then(|rest| rest.split([',', '}']).next())
+        .unwrap()
+        .trim()
+        .to_owned();
+
+    // The photo's bytes arrive in two halves with SIGTERM in between: the request is in flight.
+    let photo = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/images/phone-gps.jpg"),
+    )
+    .unwrap();
+    let boundary = "vungcao-graceful-boundary";
+    let mut multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"che.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    multipart.extend_from_slice(&photo);
+    multipart.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let head = format!(
+        "POST /api/v1/my/listings/{id}/photos HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        multipart.len()
+    );
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let half = multipart.len() / 2;
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&multipart[..half]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    server.terminate();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stream.write_all(&multipart[half..]).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 201"),
+        "the upload in flight finished: {answer}"
+    );
+    assert!(server.wait_exit(30).success(), "SIGTERM exits 0");
+    // New connections are refused once it stopped.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 }
