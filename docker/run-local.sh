@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# The scale-out topology of docker/compose.yaml, started from local processes (no Docker):
+# the machine's PostgreSQL, Meilisearch and an S3-compatible store (s3s-fs), two `vungcao serve`
+# replicas and nginx with the proxy config the compose file mounts. Then a smoke journey through
+# the proxy: sign in, create a listing, upload a photo, submit, approve, search, follow /go/.
+#
+#   docker/run-local.sh            # journey, then stop everything
+#   docker/run-local.sh --keep     # journey, then keep serving until Ctrl-C
+#
+# Needs: PostgreSQL on 127.0.0.1:5432 (VUNGCAO_LOCAL_PG, trust auth), the meilisearch and s3s-fs
+# binaries (MEILISEARCH_BIN, S3S_FS_BIN; default ../shared/tools), nginx (installed with apt-get
+# when missing and running as root), python3 and curl. Uses target/debug/vungcao (VUNGCAO_BIN),
+# building it when missing. Exits non-zero on the first failed step.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+tools="$(cd "$repo/.." && pwd)/shared/tools"
+meili_bin="${MEILISEARCH_BIN:-$tools/meilisearch}"
+s3_bin="${S3S_FS_BIN:-$tools/s3s-fs}"
+vungcao="${VUNGCAO_BIN:-$repo/target/debug/vungcao}"
+pg_base="${VUNGCAO_LOCAL_PG:-postgres://postgres@127.0.0.1:5432}"
+photo="${VUNGCAO_SMOKE_PHOTO:-$repo/../shared/fixtures/images/phone-gps.jpg}"
+keep=false
+[ "${1:-}" = "--keep" ] && keep=true
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { printf '  %-58s' "$1"; }
+ok() { echo "ok${1:+ ($1)}"; }
+
+for tool in python3 curl psql; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install python3 curl postgresql-client)"
+done
+[ -x "$meili_bin" ] || fail "no Meilisearch binary at $meili_bin (set MEILISEARCH_BIN)"
+[ -x "$s3_bin" ] || fail "no s3s-fs binary at $s3_bin (set S3S_FS_BIN)"
+[ -f "$photo" ] || fail "no photo for the journey at $photo (set VUNGCAO_SMOKE_PHOTO)"
+if ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing nginx (Debian)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+  else
+    fail "nginx is missing (apt-get install nginx-light)"
+  fi
+fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+if ! [ -x "$vungcao" ]; then
+  echo "== building vungcao"
+  (cd "$repo" && cargo build --bin vungcao)
+fi
+
+tmp="$(mktemp -d)"
+db="vc_local_$$"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# json FIELD...: reads JSON on stdin and prints the value at the path (numbers index arrays).
+json() {
+  python3 -c 'import json,sys
+v=json.load(sys.stdin)
+for k in sys.argv[1:]:
+    v=v[int(k)] if isinstance(v,list) else v[k]
+print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$@"
+}
+wait_http() { # NAME URL
+  for _ in $(seq 1 120); do
+    curl -fsS -o /dev/null "$2" 2>/dev/null && return 0
+    sleep 0.25
+  done
+  echo "--- $1 log:" >&2; tail -n 30 "$tmp/$1.log" >&2 || true
+  fail "$1 did not answer at $2"
+}
+
+meili_port="$(free_port)"; s3_port="$(free_port)"; proxy_port="$(free_port)"
+app_ports=("$(free_port)" "$(free_port)")
+meili_key="local-master-key-$(date +%s)-0123456789"
+
+echo "== services"
+mkdir -p "$tmp/meili" "$tmp/s3/vungcao"
+"$meili_bin" --db-path "$tmp/meili/db" --dump-dir "$tmp/meili/dumps" --snapshot-dir "$tmp/meili/snap" \
+  --http-addr "127.0.0.1:$meili_port" --master-key "$meili_key" --no-analytics --env development \
+  >"$tmp/meilisearch.log" 2>&1 &
+pids+=($!)
+"$s3_bin" --host 127.0.0.1 --port "$s3_port" --access-key local-access \
+  --secret-key local-secret-0123456789 "$tmp/s3" >"$tmp/s3s-fs.log" 2>&1 &
+pids+=($!)
+wait_http meilisearch "http://127.0.0.1:$meili_port/health"
+psql "$pg_base/postgres" -qc "CREATE DATABASE $db" >/dev/null || fail "cannot create database $db at $pg_base"
+
+export VUNGCAO_DATABASE_URL="$pg_base/$db"
+export VUNGCAO_MEILI_URL="http://127.0.0.1:$meili_port" VUNGCAO_MEILI_KEY="$meili_key"
+export VUNGCAO_MEDIA_URL="${VUNGCAO_SMOKE_MEDIA_URL:-s3://vungcao/media}"
+export VUNGCAO_S3_ENDPOINT="http://127.0.0.1:$s3_port" VUNGCAO_S3_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=local-access AWS_SECRET_ACCESS_KEY=local-secret-0123456789
+export VUNGCAO_PUBLIC_URL="http://127.0.0.1:$proxy_port"
+export VUNGCAO_DATA_DIR="$tmp/data" VUNGCAO_LOG_FORMAT=json VUNGCAO_LOG="${VUNGCAO_LOG:-warn}"
+# Reads must reflect writes made through the other replica at once in the journey.
+export VUNGCAO_RESPONSE_CACHE_SECONDS=0
+
+echo "== catalogue and accounts (CLI)"
+"$vungcao" migrate >/dev/null
+"$vungcao" demo >/dev/null
+"$vungcao" coop add --slug htx-smoke --name "HTX Chè Shan tuyết Kiểm thử" --place TQ-NH-HT >/dev/null
+echo 'mat-khau-thanh-vien' | "$vungcao" user add --email member@smoke.vn --password-stdin --coop htx-smoke >/dev/null
+echo 'mat-khau-quan-tri' | "$vungcao" user add --email admin@smoke.vn --password-stdin --admin >/dev/null
+
+echo "== two replicas and the proxy"
+for i in 0 1; do
+  VUNGCAO_LISTEN="127.0.0.1:${app_ports[$i]}" "$vungcao" serve >"$tmp/app$((i + 1)).log" 2>&1 &
+  pids+=($!)
+done
+for i in 0 1; do
+  for _ in $(seq 1 120); do
+    "$vungcao" healthcheck --addr "127.0.0.1:${app_ports[$i]}" >/dev/null 2>&1 && break
+    sleep 0.25
+  done
+  "$vungcao" healthcheck --addr "127.0.0.1:${app_ports[$i]}" >/dev/null || {
+    tail -n 30 "$tmp/app$((i + 1)).log" >&2; fail "replica $((i + 1)) is not ready"; }
+done
+mkdir -p "$tmp/nginx/logs"
+printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=5s;\nserver 127.0.0.1:%s max_fails=1 fail_timeout=5s;\n' \
+  "${app_ports[0]}" "${app_ports[1]}" >"$tmp/nginx/vungcao-upstreams.conf"
+printf 'listen 127.0.0.1:%s;\n' "$proxy_port" >"$tmp/nginx/vungcao-listen.conf"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log $tmp/nginx/logs/access.log;
+  client_body_temp_path $tmp/nginx/body;
+  proxy_temp_path $tmp/nginx/proxy;
+  include $repo/docker/nginx/vungcao.conf;
+}
+EOF
+"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' >"$tmp/nginx.log" 2>&1 &
+pids+=($!)
+proxy="http://127.0.0.1:$proxy_port"
+wait_http nginx "$proxy/healthz"
+
+echo "== smoke journey through the proxy ($proxy)"
+step "member signs in"
+member=$(curl -fsS -H 'content-type: application/json' -d '{"email":"member@smoke.vn","password":"mat-khau-thanh-vien"}' \
+  "$proxy/api/v1/auth/tokens" | json token) || fail "member sign-in"
+ok
+step "admin signs in"
+admin=$(curl -fsS -H 'content-type: application/json' -d '{"email":"admin@smoke.vn","password":"mat-khau-quan-tri"}' \
+  "$proxy/api/v1/auth/tokens" | json token) || fail "admin sign-in"
+ok
+step "member creates a listing"
+created=$(curl -fsS -H "authorization: Bearer $member" -H 'content-type: application/json' -d '{
+  "kind":"product","name":{"vi":"Chè Shan tuyết kiểm thử khói"},"description":{"vi":"Chè búp khô từ cây cổ thụ."},
+  "category":"tea","price_vnd":180000,"unit":"gói 100 g",
+  "marketplace_links":[{"platform":"shopee","url":"https://shopee.vn/che-shan-tuyet-kiem-thu"}]}' \
+  "$proxy/api/v1/my/listings") || fail "create listing"
+id=$(echo "$created" | json id)
+ok "id $id"
+step "member uploads a phone photo"
+started=$(date +%s%N)
+uploaded=$(curl -fsS -H "authorization: Bearer $member" -F "photo=@$photo;type=image/jpeg" \
+  "$proxy/api/v1/my/listings/$id/photos") || fail "photo upload"
+ms=$(( ($(date +%s%N) - started) / 1000000 ))
+ok "${ms} ms"
+step "member submits for review"
+curl -fsS -o /dev/null -X POST -H "authorization: Bearer $member" "$proxy/api/v1/my/listings/$id/submit" || fail "submit"
+ok
+step "admin approves"
+status=$(curl -fsS -X POST -H "authorization: Bearer $admin" "$proxy/api/v1/admin/listings/$id/approve" | json status) \
+  || fail "approve"
+[ "$status" = published ] || fail "approve answered status $status"
+ok
+step "shopper finds it by searching without diacritics"
+found=""
+for _ in $(seq 1 80); do
+  found=$(curl -fsS "$proxy/api/v1/search?q=che+shan+tuyet+kiem+thu+khoi" | json hits 0 slug 2>/dev/null || true)
+  [ "$found" = che-shan-tuyet-kiem-thu-khoi ] && break
+  sleep 0.25
+done
+[ "$found" = che-shan-tuyet-kiem-thu-khoi ] || fail "search did not find the new listing (top hit: ${found:-none})"
+ok
+step "shopper opens the listing and its photo"
+detail=$(curl -fsS "$proxy/api/v1/listings/che-shan-tuyet-kiem-thu-khoi") || fail "detail"
+photo_url=$(echo "$detail" | json photos 0 variants 0 url 2>/dev/null || echo "$uploaded" | python3 -c '
+import json,sys,re; t=sys.stdin.read(); m=re.search(r"\"(/media/[^\"]+|https?://[^\"]+\.(?:webp|jpg))\"", t); print(m.group(1) if m else "")')
+[ -n "$photo_url" ] || fail "no photo URL in the listing: $detail"
+case "$photo_url" in http*) ;; *) photo_url="$proxy$photo_url" ;; esac
+ctype=$(curl -fsS -o /dev/null -w '%{content_type}' "$photo_url") || fail "photo $photo_url"
+case "$ctype" in image/*) ;; *) fail "photo answered $ctype" ;; esac
+ok "$ctype"
+step "shopper follows the marketplace button (/go/)"
+go=$(echo "$detail" | json marketplace_links 0 go_url)
+where=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "$proxy$go")
+[ "$where" = "302 https://shopee.vn/che-shan-tuyet-kiem-thu" ] || [ "$where" = "303 https://shopee.vn/che-shan-tuyet-kiem-thu" ] \
+  || [ "$where" = "307 https://shopee.vn/che-shan-tuyet-kiem-thu" ] || fail "/go/ answered: $where"
+ok "$where"
+step "both replicas served traffic and are healthy"
+for i in 0 1; do "$vungcao" healthcheck --addr "127.0.0.1:${app_ports[$i]}" >/dev/null || fail "replica $((i + 1)) unhealthy"; done
+ok
+step "vungcao check: index equals the database"
+"$vungcao" check >"$tmp/check.log" 2>&1 || { cat "$tmp/check.log" >&2; fail "check found differences"; }
+ok
+echo "smoke journey: 10 passed, 0 failed"
+
+if $keep; then
+  echo "serving at $proxy (Ctrl-C stops everything)"
+  wait
+fi
