@@ -23,9 +23,16 @@ photo="${VUNGCAO_SMOKE_PHOTO:-$repo/../shared/fixtures/images/phone-gps.jpg}"
 keep=false
 [ "${1:-}" = "--keep" ] && keep=true
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  for log in "${tmp:-/nonexistent}"/app*.log; do
+    [ -f "$log" ] && { echo "--- $(basename "$log") (last lines)" >&2; tail -n 15 "$log" >&2; }
+  done
+  exit 1
+}
+passed=0
 step() { printf '  %-58s' "$1"; }
-ok() { echo "ok${1:+ ($1)}"; }
+ok() { passed=$((passed + 1)); echo "ok${1:+ ($1)}"; }
 
 for tool in python3 curl psql; do
   command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install python3 curl postgresql-client)"
@@ -100,7 +107,9 @@ export VUNGCAO_MEDIA_URL="${VUNGCAO_SMOKE_MEDIA_URL:-s3://vungcao/media}"
 export VUNGCAO_S3_ENDPOINT="http://127.0.0.1:$s3_port" VUNGCAO_S3_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=local-access AWS_SECRET_ACCESS_KEY=local-secret-0123456789
 export VUNGCAO_PUBLIC_URL="http://127.0.0.1:$proxy_port"
-export VUNGCAO_DATA_DIR="$tmp/data" VUNGCAO_LOG_FORMAT=json VUNGCAO_LOG="${VUNGCAO_LOG:-warn}"
+export VUNGCAO_DATA_DIR="$tmp/data" VUNGCAO_LOG_FORMAT=json
+# Warnings, plus the indexer's one line per applied batch (the crash phase reads them).
+export VUNGCAO_LOG="${VUNGCAO_LOG:-warn,vungcao::indexer=info}"
 # Reads must reflect writes made through the other replica at once in the journey.
 export VUNGCAO_RESPONSE_CACHE_SECONDS=0
 
@@ -134,7 +143,8 @@ pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/logs/error.log warn;
 events { worker_connections 1024; }
 http {
-  access_log $tmp/nginx/logs/access.log;
+  log_format upstream '\$upstream_addr \$status \$request_uri';
+  access_log $tmp/nginx/logs/access.log upstream;
   client_body_temp_path $tmp/nginx/body;
   proxy_temp_path $tmp/nginx/proxy;
   include $repo/docker/nginx/vungcao.conf;
@@ -179,7 +189,7 @@ ok
 step "shopper finds it by searching without diacritics"
 found=""
 for _ in $(seq 1 80); do
-  found=$(curl -fsS "$proxy/api/v1/search?q=che+shan+tuyet+kiem+thu+khoi" | json hits 0 slug 2>/dev/null || true)
+  found=$(curl -fsS "$proxy/api/v1/search?q=che+shan+tuyet+kiem+thu+khoi" | json items 0 slug 2>/dev/null || true)
   [ "$found" = che-shan-tuyet-kiem-thu-khoi ] && break
   sleep 0.25
 done
@@ -200,13 +210,96 @@ where=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "$proxy$go")
 [ "$where" = "302 https://shopee.vn/che-shan-tuyet-kiem-thu" ] || [ "$where" = "303 https://shopee.vn/che-shan-tuyet-kiem-thu" ] \
   || [ "$where" = "307 https://shopee.vn/che-shan-tuyet-kiem-thu" ] || fail "/go/ answered: $where"
 ok "$where"
-step "both replicas served traffic and are healthy"
-for i in 0 1; do "$vungcao" healthcheck --addr "127.0.0.1:${app_ports[$i]}" >/dev/null || fail "replica $((i + 1)) unhealthy"; done
-ok
+step "the proxy spread the journey over both replicas"
+for i in 0 1; do
+  grep -q "127.0.0.1:${app_ports[$i]} " "$tmp/nginx/logs/access.log" || fail "replica $((i + 1)) got no request through the proxy"
+  "$vungcao" healthcheck --addr "127.0.0.1:${app_ports[$i]}" >/dev/null || fail "replica $((i + 1)) unhealthy"
+done
+ok "$(grep -c "127.0.0.1:${app_ports[0]} " "$tmp/nginx/logs/access.log") + $(grep -c "127.0.0.1:${app_ports[1]} " "$tmp/nginx/logs/access.log") requests"
 step "vungcao check: index equals the database"
 "$vungcao" check >"$tmp/check.log" 2>&1 || { cat "$tmp/check.log" >&2; fail "check found differences"; }
 ok
-echo "smoke journey: 10 passed, 0 failed"
+
+echo "== two replicas under writes, one killed with SIGKILL, then restarted"
+# Members write straight to both replicas (not through the proxy, so both surely take writes);
+# a write counts as acknowledged once its approve answered 200.
+write_load() { # COUNT OUT
+  local n port replica created_id
+  for n in $(seq 1 "$1"); do
+    for replica in $((n % 2)) $(((n + 1) % 2)); do
+      port=${app_ports[$replica]}
+      created_id=$(curl -fsS --max-time 20 -H "authorization: Bearer $member" -H 'content-type: application/json' \
+        -d "{\"kind\":\"product\",\"name\":{\"vi\":\"Mật ong bạc hà lô $n\"},\"description\":{\"vi\":\"Lô thử số $n.\"},\"category\":\"honey\",\"price_vnd\":$((200000 + n)),\"unit\":\"chai 500 ml\"}" \
+        "http://127.0.0.1:$port/api/v1/my/listings" 2>/dev/null | json id 2>/dev/null) || continue
+      curl -fsS --max-time 20 -o /dev/null -X POST -H "authorization: Bearer $member" \
+        "http://127.0.0.1:$port/api/v1/my/listings/$created_id/submit" 2>/dev/null || continue
+      curl -fsS --max-time 20 -o /dev/null -X POST -H "authorization: Bearer $admin" \
+        "http://127.0.0.1:$port/api/v1/admin/listings/$created_id/approve" 2>/dev/null || continue
+      curl -fsS --max-time 20 -o /dev/null -X PATCH -H "authorization: Bearer $member" -H 'content-type: application/json' \
+        -d "{\"price_vnd\":$((300000 + n))}" "http://127.0.0.1:$port/api/v1/my/listings/$created_id" 2>/dev/null || continue
+      echo "$created_id $((300000 + n))" >>"$2"
+      break
+    done
+  done
+}
+crash_writes="${VUNGCAO_CRASH_WRITES:-24}"
+: >"$tmp/acknowledged"
+write_load "$crash_writes" "$tmp/acknowledged" &
+load_pid=$!
+for _ in $(seq 1 200); do
+  [ "$(wc -l <"$tmp/acknowledged" 2>/dev/null || echo 0)" -ge $((crash_writes / 3)) ] && break
+  sleep 0.1
+done
+step "SIGKILL replica 1 while writes and indexing run"
+kill -9 "${pids[2]}"
+wait "${pids[2]}" 2>/dev/null || true
+ok "$(wc -l <"$tmp/acknowledged") writes acknowledged before"
+step "restart replica 1"
+VUNGCAO_LISTEN="127.0.0.1:${app_ports[0]}" "$vungcao" serve >"$tmp/app1-restarted.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+  "$vungcao" healthcheck --addr "127.0.0.1:${app_ports[0]}" >/dev/null 2>&1 && break
+  sleep 0.25
+done
+"$vungcao" healthcheck --addr "127.0.0.1:${app_ports[0]}" >/dev/null || fail "replica 1 did not come back"
+ok
+wait "$load_pid"
+acknowledged=$(wc -l <"$tmp/acknowledged")
+[ "$acknowledged" -ge $((crash_writes * 2 / 3)) ] || fail "only $acknowledged of $crash_writes writes acknowledged"
+step "every acknowledged write is there, with its last price"
+while read -r lid price; do
+  got=$(curl -fsS -H "authorization: Bearer $member" "http://127.0.0.1:${app_ports[1]}/api/v1/my/listings/$lid" | json price vnd)
+  [ "$got" = "$price" ] || fail "listing $lid: price $got, acknowledged $price"
+done <"$tmp/acknowledged"
+ok "$acknowledged listings"
+step "vungcao check clean once leases expire (<= 90 s)"
+clean=false
+for _ in $(seq 1 90); do
+  if "$vungcao" check >"$tmp/check.log" 2>&1 && grep -q "outbox rows waiting: 0" "$tmp/check.log"; then clean=true; break; fi
+  sleep 1
+done
+$clean || { cat "$tmp/check.log" >&2; fail "check not clean after the crash"; }
+ok
+step "no outbox row applied by both replicas"
+python3 - "$tmp/app1.log" "$tmp/app1-restarted.log" "$tmp/app2.log" <<'PY' || fail "an outbox row was applied by two replicas"
+import json, re, sys
+def applied(paths):
+    rows = set()
+    for path in paths:
+        for line in open(path, errors="replace"):
+            if "outbox batch applied" not in line:
+                continue
+            fields = json.loads(line).get("fields", {})
+            rows.update(int(x) for x in re.findall(r"\d+", str(fields.get("row_ids", ""))))
+    return rows
+one, two = applied(sys.argv[1:3]), applied(sys.argv[3:4])
+both = one & two
+print(f"replica 1 applied {len(one)} rows, replica 2 {len(two)}, both: {len(both)}", end=" ")
+sys.exit(1 if both or not (one or two) else 0)
+PY
+ok
+
+echo "smoke journey: $passed passed, 0 failed"
 
 if $keep; then
   echo "serving at $proxy (Ctrl-C stops everything)"

@@ -44,7 +44,12 @@ pub async fn drain_once(db: &Db, index: &SearchIndex) -> Result<usize, AppError>
     match result {
         Ok(()) => {
             let row_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let applied = row_ids.clone();
             db.run(move |conn| outbox::complete(conn, &row_ids)).await?;
+            // One line per applied batch: the replicas' logs together show no row applied twice.
+            tracing::info!(rows = handled, row_ids = ?applied,
+                "outbox batch applied"
+            );
         }
         Err(e) => {
             tracing::warn!(error = %e, rows = handled, "indexing failed; will retry with back-off");
