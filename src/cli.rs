@@ -65,6 +65,17 @@ pub enum Command {
     /// (The embedded index belongs to one process: with a server running, use
     /// `POST /api/v1/admin/reindex` instead.)
     Reindex,
+    /// Write one archive (.tar.gz) with an online copy of the SQLite database and the media
+    /// folder; the server may keep running. (PostgreSQL: use pg_dump, see the README.)
+    Backup {
+        /// The archive to write, e.g. vungcao-2026-12-01.tar.gz.
+        file: PathBuf,
+    },
+    /// Unpack a backup into an empty data folder and media folder, then rebuild the search index.
+    Restore {
+        /// An archive written by `vungcao backup`.
+        file: PathBuf,
+    },
     /// Probe a running server's /readyz (the container health check): exit 0 when it is ready.
     Healthcheck {
         /// The server's address; defaults to VUNGCAO_LISTEN (a wildcard address is probed on loopback).
@@ -220,6 +231,22 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .map_err(|e| anyhow!("not ready: {e}"))?;
             println!("ready");
         }
+        Command::Restore { file } => {
+            let manifest = {
+                let settings = settings.clone();
+                tokio::task::spawn_blocking(move || crate::backup::restore(&settings, &file))
+                    .await??
+            };
+            eprintln!(
+                "restored the database and {} media files (backup of {}, vungcao {})",
+                manifest.media_files, manifest.created_at, manifest.vungcao
+            );
+            let (db, index) = open_db_and_search(&settings).await?;
+            let n = crate::indexer::reindex(&db, &index, progress_printer("indexed"))
+                .await
+                .map_err(|e| anyhow!("the data is restored, but rebuilding the search index failed ({e}); run `vungcao reindex`"))?;
+            eprintln!("{n} listings indexed");
+        }
         Command::Reindex => {
             let (db, index) = open_db_and_search(&settings).await?;
             let started = std::time::Instant::now();
@@ -274,6 +301,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         | Command::User { .. }
         | Command::Token { .. }
         | Command::Import { .. }
+        | Command::Backup { .. }
         | Command::Export) => {
             // Everything else is blocking database work.
             tokio::task::spawn_blocking(move || run_blocking(command, settings)).await??;
@@ -287,7 +315,17 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve { .. }
         | Command::Reindex
         | Command::Check { .. }
-        | Command::Healthcheck { .. } => unreachable_async(),
+        | Command::Healthcheck { .. }
+        | Command::Restore { .. } => unreachable_async(),
+        Command::Backup { file } => {
+            let manifest = crate::backup::backup(&settings, &file)?;
+            eprintln!(
+                "backup written to {} (database and {} media files)",
+                file.display(),
+                manifest.media_files
+            );
+            Ok(())
+        }
         Command::Migrate => {
             let db = Db::connect(&settings.database_url(), 1)?;
             let n = db.migrate()?;

@@ -71,6 +71,8 @@ fn every_command_has_help() {
         vec!["reindex", "--help"],
         vec!["check", "--help"],
         vec!["healthcheck", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
     ] {
         let (stdout, _) = cli.ok(&args, None);
         assert!(stdout.contains("Usage: vungcao"), "{args:?}");
@@ -360,6 +362,34 @@ fn the_container_healthcheck_passes_on_a_live_server_and_fails_once_it_stops() {
     );
 }
 
+/// Sends one raw HTTP request and reads the whole answer (the request asks to close).
+fn http(port: u16, request: &[u8]) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A JSON request with a bearer token; answers (status, body).
+fn api(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, serde_json::Value) {
+    let answer = http(
+        port,
+        format!(
+            "{method} {path} HTTP/1.0\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nUser-Agent: Mozilla/5.0 (Linux; Android 13)\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    let status = answer[9..12].parse().unwrap();
+    let json = answer
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
 #[test]
 fn sigterm_lets_an_upload_in_flight_finish_then_exits_zero() {
     use std::io::Read;
@@ -394,13 +424,7 @@ fn sigterm_lets_an_upload_in_flight_finish_then_exits_zero() {
     let token = token.trim().to_owned();
     let mut server = Server::start(&cli);
     let port = server.port;
-    let http = |request: &[u8]| -> String {
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream.write_all(request).unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        answer
-    };
+    let http = |request: &[u8]| http(port, request);
     let body = r#"{"kind":"product","name":{"vi":"Chè tắt máy êm"},"description":{"vi":"Thử tắt máy."},"category":"tea","price_vnd":100000,"unit":"gói"}"#;
     let created = http(
         format!(
@@ -452,4 +476,149 @@ fn sigterm_lets_an_upload_in_flight_finish_then_exits_zero() {
     assert!(server.wait_exit(30).success(), "SIGTERM exits 0");
     // New connections are refused once it stopped.
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn a_backup_taken_while_serving_restores_listings_photos_and_clicks() {
+    let cli = Cli::new();
+    cli.ok(&["demo"], None);
+    cli.ok(
+        &[
+            "coop",
+            "add",
+            "--slug",
+            "htx-sao-luu",
+            "--name",
+            "HTX Sao lưu",
+            "--place",
+            "TQ-SD-TY",
+        ],
+        None,
+    );
+    cli.ok(
+        &[
+            "user",
+            "add",
+            "--email",
+            "sao@luu.vn",
+            "--password-stdin",
+            "--coop",
+            "htx-sao-luu",
+        ],
+        Some("mat-khau-sao-luu\n"),
+    );
+    cli.ok(
+        &[
+            "user",
+            "add",
+            "--email",
+            "quan@tri.vn",
+            "--password-stdin",
+            "--admin",
+        ],
+        Some("mat-khau-quan-tri\n"),
+    );
+    let member = cli
+        .ok(&["token", "create", "--email", "sao@luu.vn"], None)
+        .0;
+    let admin = cli
+        .ok(&["token", "create", "--email", "quan@tri.vn"], None)
+        .0;
+    let (member, admin) = (member.trim(), admin.trim());
+    let server = Server::start(&cli);
+    let port = server.port;
+    let (status, created) = api(
+        port,
+        "POST",
+        "/api/v1/my/listings",
+        member,
+        r#"{"kind":"product","name":{"vi":"Miến dong sao lưu"},"description":{"vi":"Miến dong Bình Yên."},"category":"dried","price_vnd":90000,"unit":"gói 500 g","marketplace_links":[{"platform":"shopee","url":"https://shopee.vn/mien-dong-sao-luu"}]}"#,
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let photo = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/images/phone-gps.jpg"),
+    )
+    .unwrap();
+    let boundary = "vungcao-backup-boundary";
+    let mut multipart = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"m.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").into_bytes();
+    multipart.extend_from_slice(&photo);
+    multipart.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut request = format!(
+        "POST /api/v1/my/listings/{id}/photos HTTP/1.0\r\nAuthorization: Bearer {member}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        multipart.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&multipart);
+    let uploaded = http(port, &request);
+    assert!(uploaded.starts_with("HTTP/1.0 201"), "{uploaded}");
+    assert_eq!(
+        api(
+            port,
+            "POST",
+            &format!("/api/v1/my/listings/{id}/submit"),
+            member,
+            ""
+        )
+        .0,
+        200
+    );
+    assert_eq!(
+        api(
+            port,
+            "POST",
+            &format!("/api/v1/admin/listings/{id}/approve"),
+            admin,
+            ""
+        )
+        .0,
+        200
+    );
+    let (_, listing) = api(port, "GET", "/api/v1/listings/mien-dong-sao-luu", "", "");
+    let go = listing["marketplace_links"][0]["go_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let clicked = http(
+        port,
+        format!("GET {go} HTTP/1.0\r\nUser-Agent: Mozilla/5.0 (Linux; Android 13)\r\n\r\n")
+            .as_bytes(),
+    );
+    assert!(clicked.starts_with("HTTP/1.0 302"), "{clicked}");
+
+    // Online: the server is still running while the backup is taken.
+    let archive = cli.dir.path().join("sao-luu.tar.gz");
+    let (_, said) = cli.ok(&["backup", archive.to_str().unwrap()], None);
+    assert!(said.contains("media files"), "{said}");
+    drop(server);
+
+    let restored = Cli::new();
+    let (_, said) = restored.ok(&["restore", archive.to_str().unwrap()], None);
+    assert!(said.contains("listings indexed"), "{said}");
+    let (check, _) = restored.ok(&["check"], None);
+    assert!(check.contains("the index matches the database"), "{check}");
+    // Restoring over existing data is refused, with the reason.
+    let again = restored.run(&["restore", archive.to_str().unwrap()], None);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let server = Server::start(&restored);
+    let port = server.port;
+    let (status, listing) = api(port, "GET", "/api/v1/listings/mien-dong-sao-luu", "", "");
+    assert_eq!(status, 200);
+    let photo_url = listing["photos"][0]["variants"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let photo = http(port, format!("GET {photo_url} HTTP/1.0\r\n\r\n").as_bytes());
+    assert!(
+        photo.starts_with("HTTP/1.0 200"),
+        "{}",
+        &photo[..photo.len().min(200)]
+    );
+    let (_, clicks) = api(port, "GET", "/api/v1/my/clicks", member, "");
+    assert_eq!(clicks["items"][0]["clicks"], 1, "{clicks}");
+    let (_, found) = api(port, "GET", "/api/v1/search?q=mien+dong+sao+luu", "", "");
+    assert_eq!(found["items"][0]["slug"], "mien-dong-sao-luu", "{found}");
 }
