@@ -67,6 +67,11 @@ pub struct Settings {
     /// `VUNGCAO_SHUTDOWN_SECONDS`: on SIGTERM, how long in-flight requests, photo jobs and the
     /// indexer's batch may take to finish before they are cut off.
     pub shutdown_seconds: u64,
+    /// `VUNGCAO_METRICS_LISTEN`: serve `/metrics` on this separate address (and not on the main one).
+    pub metrics_listen: Option<String>,
+    /// `VUNGCAO_METRICS_TOKEN`: on the main address, `/metrics` needs `Authorization: Bearer <token>`.
+    /// With neither setting, `/metrics` answers only clients on loopback.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -91,6 +96,8 @@ impl Default for Settings {
             indexer: true,
             response_cache_seconds: 30,
             shutdown_seconds: 30,
+            metrics_listen: None,
+            metrics_token: None,
         }
     }
 }
@@ -187,6 +194,12 @@ impl Settings {
         }
         if let Some(v) = non_empty("VUNGCAO_RESPONSE_CACHE_SECONDS") {
             self.response_cache_seconds = parse("VUNGCAO_RESPONSE_CACHE_SECONDS", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_METRICS_LISTEN") {
+            self.metrics_listen = Some(v);
+        }
+        if let Some(v) = non_empty("VUNGCAO_METRICS_TOKEN") {
+            self.metrics_token = Some(Secret::new(v));
         }
         if let Some(v) = non_empty("VUNGCAO_SHUTDOWN_SECONDS") {
             self.shutdown_seconds = parse("VUNGCAO_SHUTDOWN_SECONDS", v)?;

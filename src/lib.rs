@@ -12,6 +12,7 @@ pub mod error;
 pub mod healthcheck;
 pub mod indexer;
 pub mod media;
+pub mod metrics;
 pub mod photos;
 pub mod search;
 pub mod startup;

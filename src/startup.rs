@@ -3,7 +3,6 @@
 
 use crate::api;
 use crate::api::microcache::MicroCache;
-use crate::api::ops::Metrics;
 use crate::api::session::LoginLimiter;
 use crate::config::Settings;
 use crate::error::{AppError, Code};
@@ -12,10 +11,12 @@ use crate::search::SearchIndex;
 use crate::store::{listings, Db};
 use actix_web::body::BoxBody;
 use actix_web::dev::{Server, Service, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Compress;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use futures_util::future::LocalBoxFuture;
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
@@ -27,7 +28,6 @@ pub struct AppState {
     pub search: Arc<SearchIndex>,
     pub media: MediaStore,
     pub photo_pool: PhotoPool,
-    pub metrics: Metrics,
     pub login_limiter: LoginLimiter,
     pub microcache: Arc<MicroCache>,
 }
@@ -38,6 +38,9 @@ pub struct Application {
     search: Arc<SearchIndex>,
     indexer: Option<crate::indexer::IndexerTask>,
     shutdown_deadline: Duration,
+    /// `/metrics` on its own address (`VUNGCAO_METRICS_LISTEN`) and its port, stopped with the
+    /// main server.
+    metrics_server: Option<(actix_web::dev::ServerHandle, u16)>,
 }
 
 /// Where photos live: a local folder (`VUNGCAO_MEDIA_URL`, default `./media`).
@@ -140,12 +143,12 @@ impl Application {
             search: search.clone(),
             media,
             photo_pool,
-            metrics: Metrics::default(),
             login_limiter: LoginLimiter::default(),
             microcache,
         });
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
-            let metrics_state = state.clone();
+            let state = app_state.clone();
             let cache_state = state.clone();
             App::new()
                 .app_data(state.clone())
@@ -175,21 +178,28 @@ impl Application {
                     answer
                 })
                 .wrap(Compress::default())
-                .wrap_fn(move |req, srv| {
+                .wrap_fn(|req, srv| {
                     let started = Instant::now();
+                    let request_id = request_id(&req);
                     // Only pay for copying the request line when it will be logged.
                     let line = tracing::enabled!(tracing::Level::INFO)
                         .then(|| (req.method().clone(), req.path().to_owned()));
-                    let state = metrics_state.clone();
                     let fut = srv.call(req);
                     async move {
-                        let res = fut.await?;
+                        let mut res = fut.await?;
                         let status = res.status().as_u16();
-                        let micros =
-                            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-                        state.metrics.observe(status, micros);
+                        let elapsed = started.elapsed();
+                        let route = res.request().match_pattern();
+                        let route = route.as_deref().unwrap_or("unmatched");
+                        crate::metrics::with(|m| {
+                            m.observe_http(res.request().method().as_str(), route, status, elapsed)
+                        });
                         if let Some((method, path)) = line {
-                            tracing::info!(%method, %path, status, micros, "request");
+                            let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+                            tracing::info!(%method, %path, route, status, micros, request_id = %request_id, "request");
+                        }
+                        if let Ok(value) = HeaderValue::from_str(&request_id) {
+                            res.headers_mut().insert(X_REQUEST_ID, value);
                         }
                         Ok(res)
                     }
@@ -200,8 +210,30 @@ impl Application {
         .shutdown_timeout(settings_shutdown.as_secs())
         .listen(listener)?
         .run();
+        let metrics_server = match &state.settings.metrics_listen {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {addr}: {e}"))?;
+                let metrics_port = listener.local_addr()?.port();
+                let state = state.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(state.clone())
+                        .route("/metrics", web::get().to(api::ops::metrics_on_own_address))
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(listener)?
+                .run();
+                let handle = server.handle();
+                tokio::spawn(server);
+                Some((handle, metrics_port))
+            }
+            None => None,
+        };
         Ok(Application {
             port,
+            metrics_server,
             server,
             search,
             indexer,
@@ -213,10 +245,16 @@ impl Application {
         self.port
     }
 
+    /// The port of `/metrics` when `VUNGCAO_METRICS_LISTEN` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
+    }
+
     /// Stops the server and the indexer (tests stop an app before dropping its database).
     pub fn stopper(&self) -> Stopper {
         Stopper {
             server: self.server.handle(),
+            metrics_server: self.metrics_server.as_ref().map(|(h, _)| h.clone()),
             indexer: self.indexer.as_ref().map(|i| i.abort_handle()),
         }
     }
@@ -230,6 +268,9 @@ impl Application {
     /// `VUNGCAO_SHUTDOWN_SECONDS`), then stops the indexer after its current batch.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some((metrics, _)) = self.metrics_server {
+            metrics.stop(true).await;
+        }
         if let Some(indexer) = self.indexer {
             indexer.shutdown(self.shutdown_deadline).await;
         }
@@ -240,6 +281,7 @@ impl Application {
 
 pub struct Stopper {
     server: actix_web::dev::ServerHandle,
+    metrics_server: Option<actix_web::dev::ServerHandle>,
     indexer: Option<tokio::task::AbortHandle>,
 }
 
@@ -251,6 +293,35 @@ impl Stopper {
         }
         // The stop command is sent when `stop` is called; awaiting only waits for completion.
         drop(self.server.stop(false));
+        if let Some(metrics) = &self.metrics_server {
+            drop(metrics.stop(false));
+        }
+    }
+}
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The proxy's `X-Request-Id` when it is a sane token, else a new one: logs of nginx and of every
+/// replica can then be joined on it.
+fn request_id(req: &actix_web::dev::ServiceRequest) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let incoming = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        });
+    match incoming {
+        Some(id) => id.to_owned(),
+        None => format!(
+            "{:x}-{:x}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ),
     }
 }
 

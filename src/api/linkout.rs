@@ -76,7 +76,7 @@ pub async fn go(
             .db
             .run(move |conn| clicks::count(conn, link_id, today))
             .await?;
-        state.metrics.click();
+        crate::metrics::with(|m| m.link_clicks.inc());
     }
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, url))

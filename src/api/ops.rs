@@ -1,33 +1,13 @@
 //! Operations: liveness, readiness and Prometheus metrics.
 
+use crate::error::{AppError, Code};
 use crate::startup::AppState;
 use crate::store::outbox;
-use actix_web::{get, web, HttpResponse};
-use std::sync::atomic::{AtomicU64, Ordering};
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics);
-}
-
-/// Request counters, updated by the logging middleware.
-#[derive(Default)]
-pub struct Metrics {
-    /// By status class: 1xx..5xx.
-    responses: [AtomicU64; 5],
-    duration_micros: AtomicU64,
-    link_clicks: AtomicU64,
-}
-
-impl Metrics {
-    pub fn observe(&self, status: u16, micros: u64) {
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
-        self.responses[class].fetch_add(1, Ordering::Relaxed);
-        self.duration_micros.fetch_add(micros, Ordering::Relaxed);
-    }
-
-    pub fn click(&self) {
-        self.link_clicks.fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 /// The process is up.
@@ -52,43 +32,57 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-#[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format")))]
+/// Prometheus metrics. Reachable on the main address only with `VUNGCAO_METRICS_TOKEN` as a
+/// bearer token, or (with no token set) from loopback; with `VUNGCAO_METRICS_LISTEN` only there.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format"), (status = 404)))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let m = &state.metrics;
-    let mut out = String::new();
-    out.push_str("# HELP vungcao_http_responses_total HTTP responses by status class.\n");
-    out.push_str("# TYPE vungcao_http_responses_total counter\n");
-    let mut total = 0;
-    for (i, counter) in m.responses.iter().enumerate() {
-        let n = counter.load(Ordering::Relaxed);
-        total += n;
-        out.push_str(&format!(
-            "vungcao_http_responses_total{{class=\"{}xx\"}} {n}\n",
-            i + 1
-        ));
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let settings = &state.settings;
+    let allowed = if settings.metrics_listen.is_some() {
+        false
+    } else if let Some(token) = &settings.metrics_token {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        constant_time_eq(sent.as_bytes(), token.expose().as_bytes())
+    } else {
+        req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+    };
+    if !allowed {
+        return actix_web::ResponseError::error_response(&AppError::new(Code::NotFound));
     }
-    out.push_str("# HELP vungcao_http_request_duration_seconds Time spent answering requests.\n");
-    out.push_str("# TYPE vungcao_http_request_duration_seconds summary\n");
-    out.push_str(&format!(
-        "vungcao_http_request_duration_seconds_sum {}\n",
-        m.duration_micros.load(Ordering::Relaxed) as f64 / 1e6
-    ));
-    out.push_str(&format!(
-        "vungcao_http_request_duration_seconds_count {total}\n"
-    ));
-    out.push_str("# HELP vungcao_link_clicks_total Marketplace link-outs counted.\n");
-    out.push_str("# TYPE vungcao_link_clicks_total counter\n");
-    out.push_str(&format!(
-        "vungcao_link_clicks_total {}\n",
-        m.link_clicks.load(Ordering::Relaxed)
-    ));
-    if let Ok(pending) = state.db.run(outbox::pending).await {
-        out.push_str("# HELP vungcao_outbox_pending Listings waiting to be (re)indexed.\n");
-        out.push_str("# TYPE vungcao_outbox_pending gauge\n");
-        out.push_str(&format!("vungcao_outbox_pending {pending}\n"));
+    render_metrics(&state).await
+}
+
+/// `/metrics` on the separate metrics address: no token, the address is the guard.
+pub async fn metrics_on_own_address(state: web::Data<AppState>) -> HttpResponse {
+    render_metrics(&state).await
+}
+
+async fn render_metrics(state: &AppState) -> HttpResponse {
+    let lag = state
+        .db
+        .run(|conn| Ok((outbox::pending(conn)?, outbox::oldest_age_seconds(conn)?)))
+        .await;
+    match lag {
+        Ok((pending, age)) => crate::metrics::with(|m| {
+            m.outbox_pending.set(pending);
+            m.indexer_lag_seconds.set(age);
+        }),
+        Err(e) => tracing::warn!(error = %e, "outbox depth unavailable for metrics"),
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(out)
+        .body(
+            crate::metrics::get()
+                .map(crate::metrics::Metrics::render)
+                .unwrap_or_default(),
+        )
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -151,6 +151,14 @@ fn to_search_filters(f: &ListingFilter) -> SearchFilters {
     }
 }
 
+fn observe_search(backend: &str, started: std::time::Instant) {
+    crate::metrics::with(|m| {
+        m.search
+            .with_label_values(&[backend])
+            .observe(started.elapsed().as_secs_f64());
+    });
+}
+
 /// Runs `query` and reads the hits from the database, in the index's order. The database has
 /// the last word: a listing unpublished a moment ago is not shown. Used by the API and the
 /// storefront's search page.
@@ -172,14 +180,18 @@ pub async fn find_listings(
                 let SearchIndex::Tantivy(tantivy) = &*index else {
                     return Err(AppError::internal("search backend changed"));
                 };
+                let started = std::time::Instant::now();
                 let results = tantivy.search_blocking(&query).map_err(unavailable)?;
+                observe_search("tantivy", started);
                 let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
                 let items = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
                 Ok((results, items))
             })
             .await;
     }
+    let started = std::time::Instant::now();
     let results = state.search.search(query).await.map_err(unavailable)?;
+    observe_search(state.search.backend_name(), started);
     let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
     let items = state
         .db

@@ -61,25 +61,58 @@ impl PhotoPool {
         F: FnOnce() -> Result<T, PhotoError> + Send + 'static,
         T: Send + 'static,
     {
-        let admission = Arc::clone(&self.admitted)
-            .try_acquire_owned()
-            .map_err(|_| PhotoError::ProcessingBusy)?;
+        let Ok(admission) = Arc::clone(&self.admitted).try_acquire_owned() else {
+            crate::metrics::with(|m| m.photo_jobs.with_label_values(&["refused"]).inc());
+            return Err(PhotoError::ProcessingBusy);
+        };
+        let queued = Gauged::new(|m| &m.photo_jobs_queued);
         let worker = Arc::clone(&self.running)
             .acquire_owned()
             .await
             .map_err(|_| PhotoError::ProcessingBusy)?;
+        drop(queued);
         // The permits move into the blocking task: if the client hangs up and this future is
         // dropped, the job still counts until its thread really finishes.
         let outcome = tokio::task::spawn_blocking(move || {
-            let _held = (admission, worker);
+            let _held = (admission, worker, Gauged::new(|m| &m.photo_jobs_running));
             job()
         })
         .await;
-        match outcome {
+        let result = match outcome {
             Ok(result) => result,
             Err(join_error) => Err(PhotoError::ProcessingFailed {
                 detail: format!("photo job did not finish: {join_error}"),
             }),
+        };
+        let outcome = if result.is_ok() {
+            "processed"
+        } else {
+            "failed"
+        };
+        crate::metrics::with(|m| m.photo_jobs.with_label_values(&[outcome]).inc());
+        result
+    }
+}
+
+/// Counts one job in a gauge for as long as it lives (also when the future is dropped).
+struct Gauged(Option<&'static prometheus::IntGauge>);
+
+impl Gauged {
+    fn new(
+        pick: impl FnOnce(&'static crate::metrics::Metrics) -> &'static prometheus::IntGauge,
+    ) -> Self {
+        let gauge = crate::metrics::get().map(pick);
+        if let Some(g) = gauge {
+            g.inc();
+        }
+        Self(gauge)
+    }
+}
+
+impl Drop for Gauged {
+    fn drop(&mut self) {
+        if let Some(g) = self.0 {
+            g.dec();
         }
     }
 }

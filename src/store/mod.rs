@@ -150,12 +150,14 @@ impl Db {
         F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     {
         let db = self.clone();
+        let waiting = std::time::Instant::now();
         let permit = self
             .gate
             .clone()
             .acquire_owned()
             .await
             .map_err(|_| AppError::unavailable("database gate closed"))?;
+        crate::metrics::with(|m| m.db_pool_wait.observe(waiting.elapsed().as_secs_f64()));
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut conn = db.get()?;

@@ -104,3 +104,13 @@ pub fn retry_later(conn: &mut Conn, rows: &[OutboxRow], error: &str) -> Result<(
 pub fn pending(conn: &mut Conn) -> Result<i64, AppError> {
     with_conn!(conn, |c| outbox::table.count().get_result(c)).map_err(AppError::from)
 }
+
+/// Seconds since the oldest waiting row was written (0 when none waits): the indexer's lag.
+pub fn oldest_age_seconds(conn: &mut Conn) -> Result<f64, AppError> {
+    let oldest = with_conn!(conn, |c| outbox::table
+        .select(diesel::dsl::min(outbox::created_at))
+        .first::<Option<chrono::NaiveDateTime>>(c))?;
+    Ok(oldest.map_or(0.0, |at| {
+        (now() - at).num_milliseconds().max(0) as f64 / 1000.0
+    }))
+}

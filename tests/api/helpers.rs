@@ -33,6 +33,8 @@ pub struct TestApp {
     search: std::sync::Arc<vungcao::search::SearchIndex>,
     stopper: vungcao::startup::Stopper,
     pub media_dir: std::path::PathBuf,
+    /// The port of `/metrics` when the app serves them on their own address.
+    pub metrics_port: Option<u16>,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -207,6 +209,7 @@ pub async fn spawn_app_with(
         .await
         .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_port = app.metrics_port();
     let search = app.search();
     let stopper = app.stopper();
     tokio::spawn(app.run_until_stopped());
@@ -265,6 +268,7 @@ pub async fn spawn_app_with(
         search,
         stopper,
         media_dir: std::path::PathBuf::from(&settings.media_url),
+        metrics_port,
         _dir: dir,
         _pg: pg,
     };
@@ -438,9 +442,28 @@ pub fn new_listing(name: &str) -> Value {
 }
 
 /// Generates `sqlite` and `postgres` variants of an async test `fn name(app: TestApp)`.
-/// With `@no_indexer` first, the app runs without its indexer, so outbox rows stay visible.
+/// With `@no_indexer` first, the app runs without its indexer, so outbox rows stay visible;
+/// with `@settings |s| …;` first, the settings are changed before the app starts.
 #[macro_export]
 macro_rules! both_backends {
+    (@settings $tweak:expr; $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, $tweak).await {
+                        super::$name(app).await;
+                    }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, $tweak).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
     (@no_indexer $($name:ident),* $(,)?) => {
         $(
             mod $name {

@@ -11,6 +11,8 @@ both_backends!(
     link_out_counts_and_redirects,
 );
 both_backends!(@no_indexer health_readiness_and_metrics);
+both_backends!(@settings |s| s.metrics_token = Some(vungcao::config::Secret::new("metrics-token-for-tests")); metrics_need_the_token_when_one_is_set);
+both_backends!(@settings |s| s.metrics_listen = Some("127.0.0.1:0".into()); metrics_on_their_own_address_only);
 
 async fn etag_and_not_modified(app: TestApp) {
     let res = app.get("/api/v1/listings/le-vang-hong-thai").await;
@@ -131,10 +133,76 @@ async fn link_out_counts_and_redirects(app: TestApp) {
 async fn health_readiness_and_metrics(app: TestApp) {
     assert_eq!(app.get("/healthz").await.status(), 200);
     assert_eq!(app.get("/readyz").await.status(), 200);
-    app.get("/api/v1/listings").await;
+    let listed = app
+        .client
+        .get(app.url("/api/v1/listings/che-shan-tuyet-co-thu-hong-thai"))
+        .header("x-request-id", "proxy-req-42")
+        .send()
+        .await
+        .unwrap();
+    // The proxy's request id is continued, and answered back.
+    assert_eq!(listed.headers()["x-request-id"], "proxy-req-42");
+    let fresh = app.get("/api/v1/listings").await;
+    assert!(!fresh.headers()["x-request-id"].is_empty());
+    app.get("/api/v1/search?q=che").await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains("vungcao_http_responses_total{class=\"2xx\"}"));
+    // Latency by route pattern, never by raw path (slugs would explode the series).
+    assert!(
+        metrics.contains("vungcao_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/listings/{slug}\",status=\"200\"}"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("route=\"/api/v1/listings/che-shan"));
+    for family in [
+        "vungcao_search_duration_seconds_count{backend=\"tantivy\"}",
+        "vungcao_db_pool_wait_seconds_bucket",
+        "vungcao_photo_jobs_running",
+        "vungcao_indexer_lag_seconds",
+    ] {
+        assert!(metrics.contains(family), "{family}: {metrics}");
+    }
     assert!(metrics.contains("vungcao_outbox_pending 32"), "{metrics}");
+}
+
+async fn metrics_need_the_token_when_one_is_set(app: TestApp) {
+    assert_eq!(app.get("/metrics").await.status(), 404);
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("not-the-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 404);
+    let right = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("metrics-token-for-tests")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right
+        .text()
+        .await
+        .unwrap()
+        .contains("vungcao_outbox_pending"));
+}
+
+async fn metrics_on_their_own_address_only(app: TestApp) {
+    assert_eq!(app.get("/metrics").await.status(), 404);
+    let port = app.metrics_port.expect("a metrics port");
+    let res = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("vungcao_http_request_duration_seconds"));
 }
 
 /// Renames a listing behind the app's back (as another replica or the CLI would).
