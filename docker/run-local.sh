@@ -206,7 +206,7 @@ case "$ctype" in image/*) ;; *) fail "photo answered $ctype" ;; esac
 ok "$ctype"
 step "shopper follows the marketplace button (/go/)"
 go=$(echo "$detail" | json marketplace_links 0 go_url)
-where=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "$proxy$go")
+where=$(curl -sS -o /dev/null -A 'Mozilla/5.0 (Linux; Android 13)' -w '%{http_code} %{redirect_url}' "$proxy$go")
 [ "$where" = "302 https://shopee.vn/che-shan-tuyet-kiem-thu" ] || [ "$where" = "303 https://shopee.vn/che-shan-tuyet-kiem-thu" ] \
   || [ "$where" = "307 https://shopee.vn/che-shan-tuyet-kiem-thu" ] || fail "/go/ answered: $where"
 ok "$where"
@@ -298,6 +298,43 @@ print(f"replica 1 applied {len(one)} rows, replica 2 {len(two)}, both: {len(both
 sys.exit(1 if both or not (one or two) else 0)
 PY
 ok
+
+echo "== backup and restore: pg_dump + a copy of the bucket + vungcao reindex"
+command -v pg_dump >/dev/null && command -v pg_restore >/dev/null || fail "pg_dump/pg_restore missing (apt-get install postgresql-client)"
+step "pg_dump, then pg_restore into an empty database"
+pg_dump -Fc "$VUNGCAO_DATABASE_URL" >"$tmp/vungcao.dump" || fail "pg_dump"
+psql "$pg_base/postgres" -qc "CREATE DATABASE ${db}_restored" >/dev/null || fail "create ${db}_restored"
+trap 'cleanup; psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS ${db}_restored WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+pg_restore --no-owner -d "$pg_base/${db}_restored" "$tmp/vungcao.dump" || fail "pg_restore"
+ok "$(du -k "$tmp/vungcao.dump" | cut -f1) KiB"
+step "bucket copied, search index rebuilt, check clean"
+case "$VUNGCAO_MEDIA_URL" in
+  s3://*) cp -a "$tmp/s3/vungcao" "$tmp/s3/vungcao-restored"; restored_media="s3://vungcao-restored/media" ;;
+  *) cp -a "$VUNGCAO_MEDIA_URL" "$tmp/media-restored"; restored_media="$tmp/media-restored" ;;
+esac
+restored_env=(VUNGCAO_DATABASE_URL="$pg_base/${db}_restored" VUNGCAO_MEDIA_URL="$restored_media"
+  VUNGCAO_MEILI_INDEX=restored)
+env "${restored_env[@]}" "$vungcao" reindex >/dev/null 2>&1 || fail "reindex of the restored database"
+env "${restored_env[@]}" "$vungcao" check >"$tmp/check-restored.log" 2>&1 || { cat "$tmp/check-restored.log" >&2; fail "check after restore"; }
+ok
+step "restored: every listing, photo and click is there"
+restored_port="$(free_port)"
+env "${restored_env[@]}" VUNGCAO_LISTEN="127.0.0.1:$restored_port" "$vungcao" serve >"$tmp/restored.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+  "$vungcao" healthcheck --addr "127.0.0.1:$restored_port" >/dev/null 2>&1 && break
+  sleep 0.25
+done
+restored="http://127.0.0.1:$restored_port"
+before=$(curl -fsS -H "authorization: Bearer $member" "http://127.0.0.1:${app_ports[1]}/api/v1/my/listings" | python3 -c 'import json,sys; print(sorted(l["id"] for l in json.load(sys.stdin)["items"]))')
+after=$(curl -fsS -H "authorization: Bearer $member" "$restored/api/v1/my/listings" | python3 -c 'import json,sys; print(sorted(l["id"] for l in json.load(sys.stdin)["items"]))')
+[ "$before" = "$after" ] || fail "listings differ after restore"
+restored_photo=$(curl -fsS "$restored/api/v1/listings/che-shan-tuyet-kiem-thu-khoi" | json photos 0 variants 0 url)
+case "$restored_photo" in http*) ;; *) restored_photo="$restored$restored_photo" ;; esac
+curl -fsS -o /dev/null "$restored_photo" || fail "restored photo $restored_photo"
+clicks=$(curl -fsS -H "authorization: Bearer $member" "$restored/api/v1/my/clicks" | json items 0 clicks)
+[ "$clicks" -ge 1 ] || fail "restored clicks: $clicks"
+ok "$(echo "$after" | tr -cd ',' | wc -c | awk '{print $1 + 1}') listings, $clicks click"
 
 echo "smoke journey: $passed passed, 0 failed"
 
