@@ -6,6 +6,8 @@
 #
 #   docker/run-local.sh            # journey, then stop everything
 #   docker/run-local.sh --keep     # journey, then keep serving until Ctrl-C
+#   VUNGCAO_BIN=target/release/vungcao docker/run-local.sh --bench
+#                                  # journey, then wrk through the proxy: two replicas vs one
 #
 # Needs: PostgreSQL on 127.0.0.1:5432 (VUNGCAO_LOCAL_PG, trust auth), the meilisearch and s3s-fs
 # binaries (MEILISEARCH_BIN, S3S_FS_BIN; default ../shared/tools), nginx (installed with apt-get
@@ -21,7 +23,19 @@ vungcao="${VUNGCAO_BIN:-$repo/target/debug/vungcao}"
 pg_base="${VUNGCAO_LOCAL_PG:-postgres://postgres@127.0.0.1:5432}"
 photo="${VUNGCAO_SMOKE_PHOTO:-$repo/../shared/fixtures/images/phone-gps.jpg}"
 keep=false
-[ "${1:-}" = "--keep" ] && keep=true
+bench=false
+case "${1:-}" in
+  --keep) keep=true ;;
+  --bench) bench=true ;;
+  "") ;;
+  *) echo "usage: $0 [--keep|--bench]" >&2; exit 2 ;;
+esac
+if $bench && ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  fi
+  command -v wrk >/dev/null || { echo "FAIL: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+fi
 
 fail() {
   echo "FAIL: $*" >&2
@@ -337,6 +351,36 @@ clicks=$(curl -fsS -H "authorization: Bearer $member" "$restored/api/v1/my/click
 ok "$(echo "$after" | tr -cd ',' | wc -c | awk '{print $1 + 1}') listings, $clicks click"
 
 echo "smoke journey: $passed passed, 0 failed"
+
+if $bench; then
+  echo "== bench: wrk -t2 -c64 -d${VUNGCAO_BENCH_SECONDS:-10}s through nginx, two replicas vs one (same run)"
+  # wrk_row LABEL PATH: one table row from wrk's latency distribution.
+  wrk_row() {
+    local out
+    out=$(wrk -t2 -c64 -d"${VUNGCAO_BENCH_SECONDS:-10}s" --latency "$proxy$2")
+    local p50 p99 rps errors
+    p50=$(echo "$out" | awk '$1=="50%"{print $2}')
+    p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+    rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
+    errors=$(echo "$out" | awk '/Non-2xx/{print $NF}')
+    [ -n "$rps" ] || fail "wrk printed no result for $2"
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$replicas" "$1" "$p50" "$p99" "$rps" "${errors:-0}"
+  }
+  rows=()
+  for replicas in 2 1; do
+    if [ "$replicas" = 1 ]; then
+      printf 'server 127.0.0.1:%s;\n' "${app_ports[0]}" >"$tmp/nginx/vungcao-upstreams.conf"
+      "$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -s reload
+      sleep 1
+    fi
+    rows+=("$(wrk_row "GET /api/v1/search?q=mat+ong" "/api/v1/search?q=mat+ong")")
+    rows+=("$(wrk_row "GET /api/v1/listings/{slug}" "/api/v1/listings/che-shan-tuyet-co-thu-hong-thai")")
+  done
+  echo "machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); binary $vungcao"
+  echo "| replicas | request | p50 | p99 | req/s | non-2xx |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+fi
 
 if $keep; then
   echo "serving at $proxy (Ctrl-C stops everything)"
