@@ -252,6 +252,11 @@ write_load() { # COUNT OUT
       curl -fsS --max-time 20 -o /dev/null -X PATCH -H "authorization: Bearer $member" -H 'content-type: application/json' \
         -d "{\"price_vnd\":$((300000 + n))}" "http://127.0.0.1:$port/api/v1/my/listings/$created_id" 2>/dev/null || continue
       echo "$created_id $((300000 + n))" >>"$2"
+      # Every sixth listing also gets a photo, through the same replica.
+      if [ $((n % 6)) = 0 ] && curl -fsS --max-time 120 -o /dev/null -H "authorization: Bearer $member" \
+        -F "photo=@$photo;type=image/jpeg" "http://127.0.0.1:$port/api/v1/my/listings/$created_id/photos" 2>/dev/null; then
+        echo "$created_id" >>"$2.photos"
+      fi
       break
     done
   done
@@ -285,7 +290,15 @@ while read -r lid price; do
   got=$(curl -fsS -H "authorization: Bearer $member" "http://127.0.0.1:${app_ports[1]}/api/v1/my/listings/$lid" | json price vnd)
   [ "$got" = "$price" ] || fail "listing $lid: price $got, acknowledged $price"
 done <"$tmp/acknowledged"
-ok "$acknowledged listings"
+photographed=0
+while read -r lid; do
+  url=$(curl -fsS -H "authorization: Bearer $member" "http://127.0.0.1:${app_ports[0]}/api/v1/my/listings/$lid" | json photos 0 variants 0 url) \
+    || fail "listing $lid: acknowledged photo missing"
+  case "$url" in http*) ;; *) url="$proxy$url" ;; esac
+  curl -fsS -o /dev/null "$url" || fail "listing $lid: photo $url does not answer"
+  photographed=$((photographed + 1))
+done < <(cat "$tmp/acknowledged.photos" 2>/dev/null)
+ok "$acknowledged listings, $photographed with photos"
 step "vungcao check clean once leases expire (<= 90 s)"
 clean=false
 for _ in $(seq 1 90); do

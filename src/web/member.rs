@@ -149,8 +149,8 @@ struct LoginPage {
 }
 
 /// Only local paths, so the sign-in page cannot send anyone elsewhere.
-fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+fn safe_next(next: &str) -> Option<String> {
+    super::same_origin_path(next)
 }
 
 fn login_response(
@@ -244,12 +244,13 @@ async fn login(
         .db
         .run(move |conn| accounts::issue_session(conn, user_id))
         .await?;
-    let to = safe_next(&next).unwrap_or(if is_admin { "/quan-tri" } else { "/tai-khoan" });
+    let to = safe_next(&next)
+        .unwrap_or_else(|| if is_admin { "/quan-tri" } else { "/tai-khoan" }.to_owned());
     let mut used = Cookie::build(csrf::PRE_SESSION_COOKIE, "")
         .path("/")
         .finish();
     used.make_removal();
-    let mut res = see_other(to);
+    let mut res = see_other(&to);
     let _ = res.add_cookie(&session_cookie(&state, secret));
     let _ = res.add_cookie(&used);
     Ok(res)
@@ -1142,10 +1143,23 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next("/tai-khoan"), Some("/tai-khoan"));
+        assert_eq!(safe_next("/tai-khoan").as_deref(), Some("/tai-khoan"));
         assert_eq!(safe_next("//evil.example"), None);
         assert_eq!(safe_next("https://evil.example"), None);
         assert_eq!(safe_next("/\\evil.example"), None);
+        // What a form decodes `next=/%09/evil.example` to: the browser drops the tab.
+        assert_eq!(safe_next("/\t/evil.example"), None);
+        assert_eq!(safe_next("/\n/evil.example"), None);
+        assert_eq!(safe_next("/./\\evil.example"), None);
+        assert_eq!(safe_next("/.//evil.example"), None);
+        assert_eq!(
+            safe_next("/a/../../tai-khoan").as_deref(),
+            Some("/tai-khoan")
+        );
+        assert_eq!(
+            safe_next("/tai-khoan/san-pham/3?tab=anh").as_deref(),
+            Some("/tai-khoan/san-pham/3?tab=anh")
+        );
     }
 
     #[test]

@@ -62,7 +62,15 @@ impl Chrome {
             .app_data::<web::Data<AppState>>()
             .map(|s| s.settings.public_url.trim_end_matches('/').to_owned())
             .unwrap_or_default();
-        let path = req.path().to_owned();
+        // The request path goes into links (canonical, language switch): never let `//host`
+        // through as a link to another site.
+        let path = same_origin_path(req.path()).map_or_else(
+            || "/".to_owned(),
+            |p| {
+                p.split_once('?')
+                    .map_or(p.clone(), |(path, _)| path.to_owned())
+            },
+        );
         let alternates = [
             format!("{public_url}{path}"),
             format!("{public_url}{path}?lang=en"),
@@ -188,6 +196,31 @@ pub fn not_found(req: &HttpRequest) -> HttpResponse {
         StatusCode::NOT_FOUND,
         Caching::NoStore,
     )
+}
+
+/// `candidate` as a path on this site, resolved the way a browser resolves it against this
+/// origin (tabs and newlines dropped, backslashes as slashes, dot segments applied); `None` when
+/// the browser would leave the origin. What it returns is what was checked: use it, not the input.
+pub fn same_origin_path(candidate: &str) -> Option<String> {
+    const ORIGIN: &str = "http://vungcao.invalid/";
+    if !candidate.starts_with('/') {
+        return None;
+    }
+    let base = url::Url::parse(ORIGIN).ok()?;
+    let resolved = base.join(candidate).ok()?;
+    if resolved.origin() != base.origin() {
+        return None;
+    }
+    let mut path = resolved.path().to_owned();
+    // A path that starts with `//` is a host to the browser when written into a link.
+    if path.starts_with("//") {
+        return None;
+    }
+    if let Some(query) = resolved.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    Some(path)
 }
 
 /// Makes JSON safe inside `<script type="application/ld+json">`.

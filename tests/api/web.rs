@@ -13,6 +13,7 @@ both_backends!(
     member_manages_a_listing_without_javascript,
     forms_refuse_missing_or_forged_tokens,
     sign_in_is_rate_limited,
+    sign_in_never_sends_the_browser_to_another_site,
     admin_reviews_and_creates_cooperatives
 );
 
@@ -682,6 +683,42 @@ async fn forms_refuse_missing_or_forged_tokens(app: TestApp) {
     .await;
     assert_eq!(status, 403);
     assert_eq!(app.snapshot().await, before, "nothing changed");
+}
+
+async fn sign_in_never_sends_the_browser_to_another_site(app: TestApp) {
+    for next in [
+        "/\t/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+    ] {
+        let client = browser();
+        let (_, html) = page(&client, &app, "/dang-nhap").await;
+        let token = csrf(&html);
+        let (status, location, _) = post_form(
+            &client,
+            &app,
+            "/dang-nhap",
+            &[
+                ("csrf", &token),
+                ("email", "tea@htx.vn"),
+                ("password", "mat-khau-an-toan"),
+                ("next", next),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/tai-khoan"),
+            "next={next:?}"
+        );
+    }
+    // The not-found page does not turn `//host` into a link to that host.
+    let client = browser();
+    let (status, html) = page(&client, &app, "//evil.example").await;
+    assert_eq!(status, 404);
+    assert!(!html.contains("\"//evil.example"), "{html}");
+    assert!(!html.contains("href=\"//"), "{html}");
 }
 
 async fn sign_in_is_rate_limited(app: TestApp) {
