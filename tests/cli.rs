@@ -586,6 +586,13 @@ fn a_backup_taken_while_serving_restores_listings_photos_and_clicks() {
             .as_bytes(),
     );
     assert!(clicked.starts_with("HTTP/1.0 302"), "{clicked}");
+    // The click is counted off the redirect's path; the backup must include it.
+    for _ in 0..100 {
+        if api(port, "GET", "/api/v1/my/clicks", member, "").1["items"][0]["clicks"] == 1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 
     // Online: the server is still running while the backup is taken.
     let archive = cli.dir.path().join("sao-luu.tar.gz");

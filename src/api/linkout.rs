@@ -71,12 +71,19 @@ pub async fn go(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if !is_bot(ua) {
+        // Counting is best effort and off the shopper's path: a busy database or a link deleted
+        // a moment ago never delays or breaks the redirect.
         let today = chrono::Utc::now().date_naive();
-        state
-            .db
-            .run(move |conn| clicks::count(conn, link_id, today))
-            .await?;
-        crate::metrics::with(|m| m.link_clicks.inc());
+        let db = state.db.clone();
+        tokio::spawn(async move {
+            match db
+                .run(move |conn| clicks::count(conn, link_id, today))
+                .await
+            {
+                Ok(()) => crate::metrics::with(|m| m.link_clicks.inc()),
+                Err(e) => tracing::warn!(link_id, error = %e, "click not counted"),
+            }
+        });
     }
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, url))

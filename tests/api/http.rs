@@ -98,17 +98,37 @@ async fn link_out_counts_and_redirects(app: TestApp) {
         .send()
         .await
         .unwrap();
-    let (status, report) = app
-        .send(Method::GET, "/api/v1/my/clicks", &app.tea_token, None)
-        .await;
-    assert_eq!(status, 200);
-    let shopee = report["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["platform"] == "shopee")
-        .unwrap();
-    assert_eq!(shopee["clicks"], 2);
+    // Clicks are counted off the redirect's path: wait (bounded) for both to land.
+    let mut clicks = serde_json::Value::Null;
+    for _ in 0..50 {
+        let (status, report) = app
+            .send(Method::GET, "/api/v1/my/clicks", &app.tea_token, None)
+            .await;
+        assert_eq!(status, 200);
+        clicks = report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["platform"] == "shopee")
+            .map_or(serde_json::Value::Null, |r| r["clicks"].clone());
+        if clicks == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(clicks, 2);
+    // A click that cannot be counted (here: the counter's table is gone) still redirects.
+    app.with_db(|c| {
+        use diesel::connection::SimpleConnection;
+        vungcao::with_conn!(c, |c| c.batch_execute("DROP TABLE link_clicks")).unwrap();
+    })
+    .await;
+    let res = app.get(&go).await;
+    assert_eq!(
+        res.status(),
+        302,
+        "counting failed, the shopper still goes on"
+    );
     assert_eq!(app.get("/go/999999").await.status(), 404);
     assert_eq!(
         app.get("/go/https%3A%2F%2Fevil.example").await.status(),

@@ -288,22 +288,30 @@ async fn shopper_finds_tea_and_taps_shopee(c: &Client, app: &TestApp) {
     let shopee = c.find(Locator::Css("a.go-shopee")).await.unwrap();
     assert_eq!(shopee.text().await.unwrap(), "Mua trên Shopee");
     let _ = shopee.click().await; // the marketplace itself is unreachable from here
-    let (status, report) = app
-        .send(
-            reqwest::Method::GET,
-            "/api/v1/my/clicks",
-            &app.tea_token,
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
-    let shopee_clicks: i64 = report["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["platform"] == "shopee")
-        .map(|r| r["clicks"].as_i64().unwrap())
-        .sum();
+                                  // The click is counted off the redirect's path: wait (bounded) for it.
+    let mut shopee_clicks = 0;
+    for _ in 0..100 {
+        let (status, report) = app
+            .send(
+                reqwest::Method::GET,
+                "/api/v1/my/clicks",
+                &app.tea_token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        shopee_clicks = report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["platform"] == "shopee")
+            .map(|r| r["clicks"].as_i64().unwrap())
+            .sum();
+        if shopee_clicks > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(shopee_clicks, 1, "the tap was counted");
 
     // "Load more" appends the next page in place.
