@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod head;
 pub mod healthcheck;
 pub mod indexer;
 pub mod media;

@@ -178,6 +178,7 @@ impl Application {
                     answer
                 })
                 .wrap(Compress::default())
+                .wrap_fn(crate::head::head_as_get)
                 .wrap_fn(|req, srv| {
                     let started = Instant::now();
                     let request_id = request_id(&req);

@@ -9,6 +9,7 @@ both_backends!(
     responses_are_compressed,
     openapi_document_and_docs_page,
     link_out_counts_and_redirects,
+    head_answers_like_get_without_a_body,
 );
 both_backends!(@no_indexer health_readiness_and_metrics);
 both_backends!(@settings |s| s.metrics_token = Some(vungcao::config::Secret::new("metrics-token-for-tests")); metrics_need_the_token_when_one_is_set);
@@ -284,4 +285,32 @@ async fn the_response_cache_can_be_turned_off() {
     rename_directly(&app, "le-vang-hong-thai", "Lê vàng (đổi ngoài)").await;
     let (_, fresh) = app.get_json(path).await;
     assert_eq!(fresh["name"]["vi"], "Lê vàng (đổi ngoài)");
+}
+
+async fn head_answers_like_get_without_a_body(app: TestApp) {
+    for (path, status, content_type) in [
+        ("/", 200, "text/html"),
+        (
+            "/san-pham/che-shan-tuyet-co-thu-hong-thai",
+            200,
+            "text/html",
+        ),
+        ("/api/v1/listings", 200, "application/json"),
+        (
+            "/api/v1/listings/che-shan-tuyet-co-thu-hong-thai",
+            200,
+            "application/json",
+        ),
+        ("/api/v1/listings/khong-co", 404, "application/problem+json"),
+        ("/sitemap.xml", 200, "application/xml"),
+    ] {
+        let res = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "HEAD {path}");
+        let ctype = res.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(ctype.starts_with(content_type), "HEAD {path}: {ctype}");
+        assert!(
+            res.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
+    }
 }
