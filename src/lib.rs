@@ -16,6 +16,7 @@ pub mod media;
 pub mod metrics;
 pub mod photos;
 pub mod search;
+pub mod security_headers;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -146,6 +146,7 @@ impl Application {
             login_limiter: LoginLimiter::default(),
             microcache,
         });
+        let csp = HeaderValue::from_str(&crate::security_headers::content_security_policy(None))?;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let state = app_state.clone();
@@ -177,6 +178,7 @@ impl Application {
                     };
                     answer
                 })
+                .wrap_fn(crate::security_headers::add(csp.clone()))
                 .wrap(Compress::default())
                 .wrap_fn(crate::head::head_as_get)
                 .wrap_fn(|req, srv| {

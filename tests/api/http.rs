@@ -10,6 +10,7 @@ both_backends!(
     openapi_document_and_docs_page,
     link_out_counts_and_redirects,
     head_answers_like_get_without_a_body,
+    security_headers_on_pages_and_api,
 );
 both_backends!(@no_indexer health_readiness_and_metrics);
 both_backends!(@settings |s| s.metrics_token = Some(vungcao::config::Secret::new("metrics-token-for-tests")); metrics_need_the_token_when_one_is_set);
@@ -313,4 +314,41 @@ async fn head_answers_like_get_without_a_body(app: TestApp) {
             "HEAD {path} has no body"
         );
     }
+}
+
+async fn security_headers_on_pages_and_api(app: TestApp) {
+    for path in [
+        "/",
+        "/san-pham/che-shan-tuyet-co-thu-hong-thai",
+        "/dang-nhap",
+        "/khong-co-trang-nay",
+    ] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(
+            h["referrer-policy"], "strict-origin-when-cross-origin",
+            "{path}"
+        );
+        // No inline script on the page: only the site's script file and JSON-LD data.
+        let html = res.text().await.unwrap();
+        for script in html.split("<script").skip(1) {
+            let tag = script.split('>').next().unwrap_or_default();
+            assert!(
+                tag.contains(" src=") || tag.contains("application/ld+json"),
+                "{path}: inline script <script{tag}>"
+            );
+        }
+        assert!(
+            !html.contains(" onclick=") && !html.contains(" onload="),
+            "{path}"
+        );
+    }
+    let api = app.get("/api/v1/listings").await;
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+    assert!(api.headers().get("content-security-policy").is_none());
 }
