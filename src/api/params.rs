@@ -44,7 +44,14 @@ impl Params {
             return None;
         }
         match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-            Ok(d) => Some(d),
+            Ok(d) if crate::domain::calendar::is_plausible(d) => Some(d),
+            Ok(_) => {
+                self.errors.push(FieldError::new(
+                    field,
+                    crate::domain::calendar::OUT_OF_RANGE,
+                ));
+                None
+            }
             Err(_) => {
                 self.errors
                     .push(FieldError::new(field, "must be a date like 2027-02-10"));

@@ -445,6 +445,32 @@ impl ListingInput {
         }
         season_months.sort_unstable();
         let event = self.event.clone().flatten();
+        let implausible = |d: &NaiveDate| !crate::domain::calendar::is_plausible(*d);
+        if let Some(e) = &event {
+            if implausible(&e.start) {
+                errors.push(FieldError::new(
+                    "event.start",
+                    crate::domain::calendar::OUT_OF_RANGE,
+                ));
+            }
+            if implausible(&e.end) {
+                errors.push(FieldError::new(
+                    "event.end",
+                    crate::domain::calendar::OUT_OF_RANGE,
+                ));
+            }
+        }
+        if self
+            .ocop_expires
+            .flatten()
+            .as_ref()
+            .is_some_and(implausible)
+        {
+            errors.push(FieldError::new(
+                "ocop_expires",
+                crate::domain::calendar::OUT_OF_RANGE,
+            ));
+        }
         match (&event, kind) {
             (Some(e), _) if e.end < e.start => {
                 errors.push(FieldError::new("event.end", "must not be before the start"));

@@ -523,7 +523,7 @@ impl Fields {
             if s.trim().is_empty() {
                 return None;
             }
-            let parsed = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+            let parsed = crate::domain::calendar::parse(s);
             if parsed.is_none() {
                 errors.push(FieldError::new("event", "must be a date"));
             }

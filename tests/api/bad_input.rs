@@ -235,6 +235,27 @@ async fn bad_query_parameters_are_named(app: TestApp) {
         assert_eq!(problem["code"], "invalid_query", "{query}");
         assert_eq!(problem["errors"][0]["field"], field, "{query}");
     }
+    // Far-future (and far-past) dates are a 4xx wherever dates are read, never a 500.
+    for (path, field) in [
+        ("/api/v1/events?from=%2B262143-06-01", "from"),
+        ("/api/v1/events?to=%2B262143-06-01", "to"),
+        ("/api/v1/events?from=-0001-01-01", "from"),
+        ("/api/v1/search?q=le+hoi&from=%2B262143-06-01", "from"),
+        ("/api/v1/search?to=%2B262142-12-31", "to"),
+    ] {
+        let (status, problem) = app.get_json(path).await;
+        assert_eq!(status, 400, "{path}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{path}");
+    }
+    let mut festival = new_listing("Lễ hội năm xa");
+    festival["kind"] = json!("event");
+    festival["category"] = json!("festival");
+    festival["event"] = json!({"start": "+262142-06-01", "end": "+262142-06-02"});
+    let (status, problem) = app
+        .post("/api/v1/my/listings", &app.tea_token, festival)
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "event.start", "{problem}");
 }
 
 async fn hostile_text_is_stored_verbatim(app: TestApp) {
