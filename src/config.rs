@@ -72,6 +72,8 @@ pub struct Settings {
     /// `VUNGCAO_METRICS_TOKEN`: on the main address, `/metrics` needs `Authorization: Bearer <token>`.
     /// With neither setting, `/metrics` answers only clients on loopback.
     pub metrics_token: Option<Secret>,
+    /// URLs per sitemap file: the protocol's 50 000 (lower only to test the split).
+    pub sitemap_urls_per_file: usize,
 }
 
 impl Default for Settings {
@@ -98,6 +100,7 @@ impl Default for Settings {
             shutdown_seconds: 30,
             metrics_listen: None,
             metrics_token: None,
+            sitemap_urls_per_file: crate::web::sitemap::URLS_PER_FILE,
         }
     }
 }

@@ -30,6 +30,7 @@ pub struct AppState {
     pub photo_pool: PhotoPool,
     pub login_limiter: LoginLimiter,
     pub microcache: Arc<MicroCache>,
+    pub sitemaps: crate::web::sitemap::SitemapCache,
 }
 
 pub struct Application {
@@ -145,6 +146,7 @@ impl Application {
             photo_pool,
             login_limiter: LoginLimiter::default(),
             microcache,
+            sitemaps: Default::default(),
         });
         let csp = HeaderValue::from_str(&crate::security_headers::content_security_policy(None))?;
         let app_state = state.clone();

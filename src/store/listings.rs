@@ -1128,6 +1128,23 @@ pub fn count_published(conn: &mut Conn) -> Result<i64, AppError> {
     .map_err(AppError::from)
 }
 
+/// Published listings as a sitemap lists them, in id order: (kind, slug, last change), at most
+/// `limit` from the `offset`-th on.
+pub fn sitemap_entries(
+    conn: &mut Conn,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(String, String, NaiveDateTime)>, AppError> {
+    with_conn!(conn, |c| listings::table
+        .filter(listings::status.eq("published"))
+        .order(listings::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select((listings::kind, listings::slug, listings::updated_at))
+        .load(c))
+    .map_err(AppError::from)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bulk loading (synthetic catalogues for benchmarks)
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod i18n;
 pub mod member;
 pub mod shop;
+pub mod sitemap;
 pub mod view;
 
 use crate::startup::AppState;
@@ -19,6 +20,7 @@ use i18n::{Lang, Texts};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(assets::configure)
         .configure(shop::configure)
+        .configure(sitemap::configure)
         .configure(member::configure)
         .configure(admin::configure);
 }

@@ -1,11 +1,11 @@
-//! Shopper pages: home, search, listings, festivals, cooperatives, places, sitemap.
+//! Shopper pages: home, search, listings, festivals, cooperatives, places.
 
 use super::forms::Form;
 use super::i18n::Lang;
 use super::view::{self, Card, Picture};
 use super::{html, script_json, Caching, Chrome};
 use crate::api::public::MEDIA_BASE;
-use crate::domain::listing::{ListingKind, ListingStatus};
+use crate::domain::listing::ListingKind;
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
 use crate::search::{SearchFilters, SearchQuery, SortOrder};
@@ -27,8 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(events_page)
         .service(event_page)
         .service(cooperative_page)
-        .service(place_page)
-        .service(sitemap);
+        .service(place_page);
 }
 
 fn today() -> NaiveDate {
@@ -946,77 +945,4 @@ async fn place_page(
         c,
     };
     Ok(html(&req, &page, StatusCode::OK, Caching::Revalidate))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sitemap
-// ---------------------------------------------------------------------------------------------
-
-pub struct SitemapUrl {
-    pub loc: String,
-    pub lastmod: String,
-}
-
-#[derive(Template)]
-#[template(path = "sitemap.xml")]
-struct Sitemap {
-    urls: Vec<SitemapUrl>,
-}
-
-#[get("/sitemap.xml")]
-async fn sitemap(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let base = state.settings.public_url.trim_end_matches('/').to_owned();
-    let urls = state
-        .db
-        .run(move |conn| {
-            let mut urls = vec![
-                SitemapUrl {
-                    loc: format!("{base}/"),
-                    lastmod: String::new(),
-                },
-                SitemapUrl {
-                    loc: format!("{base}/le-hoi"),
-                    lastmod: String::new(),
-                },
-            ];
-            let mut after = 0;
-            loop {
-                let ids = listings::published_ids_after(conn, after, 500)?;
-                let Some(last) = ids.last().copied() else {
-                    break;
-                };
-                after = last;
-                for l in listings::views_by_ids(conn, &ids, true, MEDIA_BASE)? {
-                    if l.status == ListingStatus::Published {
-                        urls.push(SitemapUrl {
-                            loc: format!("{base}{}", view::listing_path(l.kind, &l.slug)),
-                            lastmod: l.updated_at.date_naive().to_string(),
-                        });
-                    }
-                }
-            }
-            for coop in catalogue::all_cooperatives(conn)? {
-                urls.push(SitemapUrl {
-                    loc: format!("{base}/htx/{}", coop.slug),
-                    lastmod: String::new(),
-                });
-            }
-            for p in catalogue::all_places(conn)? {
-                urls.push(SitemapUrl {
-                    loc: format!("{base}/dia-phuong/{}", p.code),
-                    lastmod: String::new(),
-                });
-            }
-            Ok(urls)
-        })
-        .await?;
-    let body = Sitemap { urls }
-        .render()
-        .map_err(|e| AppError::internal(format!("sitemap: {e}")))?;
-    Ok(crate::api::cache::respond(
-        &req,
-        body.into_bytes(),
-        "application/xml; charset=utf-8",
-        "public, max-age=3600",
-    ))
 }

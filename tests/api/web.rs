@@ -16,6 +16,32 @@ both_backends!(
     sign_in_never_sends_the_browser_to_another_site,
     admin_reviews_and_creates_cooperatives
 );
+both_backends!(@settings |s| s.sitemap_urls_per_file = 10; the_sitemap_splits_into_files_of_the_limit);
+
+/// With 10 URLs per file (the protocol's limit is 50 000), the 32 demo listings take 4 files
+/// that together list each listing exactly once.
+async fn the_sitemap_splits_into_files_of_the_limit(app: TestApp) {
+    let (_, index) = app_text(&app, "/sitemap.xml").await;
+    assert!(
+        index.contains("sitemap-listings-4.xml") && !index.contains("sitemap-listings-5.xml"),
+        "{index}"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for n in 1..=4 {
+        let (status, xml) = app_text(&app, &format!("/sitemap-listings-{n}.xml")).await;
+        assert_eq!(status, 200);
+        let urls: Vec<&str> = xml
+            .split("<loc>")
+            .skip(1)
+            .filter_map(|u| u.split("</loc>").next())
+            .collect();
+        assert!(urls.len() <= 10, "file {n}: {}", urls.len());
+        for u in urls {
+            assert!(seen.insert(u.to_owned()), "{u} listed twice");
+        }
+    }
+    assert_eq!(seen.len(), 32);
+}
 
 /// A browser-like client: keeps cookies, does not follow redirects.
 fn browser() -> reqwest::Client {
@@ -359,15 +385,28 @@ async fn pages_fit_the_3g_budget(app: TestApp) {
 }
 
 async fn sitemap_robots_and_not_found(app: TestApp) {
-    let (status, xml) = app_text(&app, "/sitemap.xml").await;
+    // An index of files: the site's pages, then the listings (32 fit one file).
+    let (status, index) = app_text(&app, "/sitemap.xml").await;
     assert_eq!(status, 200);
-    assert!(xml.starts_with("<?xml"));
+    assert!(
+        index.starts_with("<?xml") && index.contains("<sitemapindex"),
+        "{index}"
+    );
+    assert!(index.contains("<loc>http://127.0.0.1:8080/sitemap-pages.xml</loc>"));
+    assert!(index.contains("<loc>http://127.0.0.1:8080/sitemap-listings-1.xml</loc>"));
+    assert!(!index.contains("sitemap-listings-2.xml"));
+    let (status, xml) = app_text(&app, "/sitemap-listings-1.xml").await;
+    assert_eq!(status, 200);
     assert!(
         xml.contains("<loc>http://127.0.0.1:8080/san-pham/che-shan-tuyet-co-thu-hong-thai</loc>")
     );
     assert!(xml.contains("<loc>http://127.0.0.1:8080/le-hoi/le-hoi-mua-hoa-le-hong-thai</loc>"));
-    assert!(xml.contains("<loc>http://127.0.0.1:8080/htx/htx-che-shan-tuyet-hong-thai</loc>"));
-    assert!(xml.contains("<loc>http://127.0.0.1:8080/dia-phuong/TQ-NH-HT</loc>"));
+    assert_eq!(xml.matches("<url>").count(), 32);
+    let (_, pages) = app_text(&app, "/sitemap-pages.xml").await;
+    assert!(pages.contains("<loc>http://127.0.0.1:8080/htx/htx-che-shan-tuyet-hong-thai</loc>"));
+    assert!(pages.contains("<loc>http://127.0.0.1:8080/dia-phuong/TQ-NH-HT</loc>"));
+    assert_eq!(app_text(&app, "/sitemap-listings-2.xml").await.0, 404);
+    assert_eq!(app_text(&app, "/sitemap-listings-0.xml").await.0, 404);
     let (status, robots) = app_text(&app, "/robots.txt").await;
     assert_eq!(status, 200);
     assert!(robots.contains("Sitemap: http://127.0.0.1:8080/sitemap.xml"));
