@@ -64,6 +64,8 @@ pub struct Settings {
     /// `VUNGCAO_RESPONSE_CACHE_SECONDS`: how long public API answers are kept in memory (0: off).
     /// Local writes clear it at once; other replicas' writes show within this time.
     pub response_cache_seconds: u64,
+    /// `VUNGCAO_RESPONSE_CACHE_BYTES`: memory the response cache may hold (bodies and keys).
+    pub response_cache_bytes: u64,
     /// `VUNGCAO_SHUTDOWN_SECONDS`: on SIGTERM, how long in-flight requests, photo jobs and the
     /// indexer's batch may take to finish before they are cut off.
     pub shutdown_seconds: u64,
@@ -97,6 +99,7 @@ impl Default for Settings {
             log_format: "pretty".into(),
             indexer: true,
             response_cache_seconds: 30,
+            response_cache_bytes: 64 * 1024 * 1024,
             shutdown_seconds: 30,
             metrics_listen: None,
             metrics_token: None,
@@ -203,6 +206,9 @@ impl Settings {
         }
         if let Some(v) = non_empty("VUNGCAO_METRICS_TOKEN") {
             self.metrics_token = Some(Secret::new(v));
+        }
+        if let Some(v) = non_empty("VUNGCAO_RESPONSE_CACHE_BYTES") {
+            self.response_cache_bytes = parse("VUNGCAO_RESPONSE_CACHE_BYTES", v)?;
         }
         if let Some(v) = non_empty("VUNGCAO_SHUTDOWN_SECONDS") {
             self.shutdown_seconds = parse("VUNGCAO_SHUTDOWN_SECONDS", v)?;

@@ -120,9 +120,10 @@ impl Application {
         let media = open_media(&settings)?;
         let photo_pool = PhotoPool::new(settings.photo_workers, settings.photo_queue);
         let search = Arc::new(open_search(&settings).await?);
-        let microcache = Arc::new(MicroCache::new(Duration::from_secs(
-            settings.response_cache_seconds,
-        )));
+        let microcache = Arc::new(MicroCache::new(
+            Duration::from_secs(settings.response_cache_seconds),
+            settings.response_cache_bytes,
+        ));
         let indexer = if settings.indexer {
             tokio::spawn(rebuild_if_empty(db.clone(), search.clone()));
             let cache = microcache.clone();
