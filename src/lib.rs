@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod indexer;
 pub mod media;
+pub mod media_check;
 pub mod photos;
 pub mod search;
 pub mod startup;

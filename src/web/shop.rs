@@ -4,7 +4,6 @@ use super::forms::Form;
 use super::i18n::Lang;
 use super::view::{self, Card, Picture};
 use super::{html, script_json, Caching, Chrome};
-use crate::api::public::MEDIA_BASE;
 use crate::domain::listing::{ListingKind, ListingStatus};
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
@@ -102,10 +101,11 @@ fn upcoming_events(
     conn: &mut Conn,
     from: NaiveDate,
     days: i64,
+    media_base: &str,
 ) -> Result<Vec<(NaiveDate, NaiveDate, ListingView)>, AppError> {
     let to = from + chrono::Duration::days(days);
     Ok(
-        crate::workflow::event_occurrences(conn, from, to, MEDIA_BASE)?
+        crate::workflow::event_occurrences(conn, from, to, media_base)?
             .into_iter()
             .map(|o| (o.start, o.end, o.listing))
             .collect(),
@@ -127,6 +127,7 @@ fn event_cards(lang: Lang, found: &[(NaiveDate, NaiveDate, ListingView)]) -> Vec
 async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let month = today().month();
+    let media_base = state.media_base.clone();
     let (cats, places, in_season, ocop, festivals) = state
         .db
         .run(move |conn| {
@@ -136,15 +137,15 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
                 ..ListingFilter::default()
             };
             let in_season =
-                listings::list_public(conn, &season, ListSort::Newest, None, 6, MEDIA_BASE)?.items;
+                listings::list_public(conn, &season, ListSort::Newest, None, 6, &media_base)?.items;
             let ocop_filter = ListingFilter {
                 min_ocop_stars: Some(4),
                 ..ListingFilter::default()
             };
             let ocop =
-                listings::list_public(conn, &ocop_filter, ListSort::Newest, None, 6, MEDIA_BASE)?
+                listings::list_public(conn, &ocop_filter, ListSort::Newest, None, 6, &media_base)?
                     .items;
-            let mut festivals = upcoming_events(conn, today(), 365)?;
+            let mut festivals = upcoming_events(conn, today(), 365, &media_base)?;
             festivals.truncate(4);
             Ok((
                 catalogue::categories(conn)?,
@@ -616,9 +617,10 @@ async fn listing_page(
     event_route: bool,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
+    let media_base = state.media_base.clone();
     let found = state
         .db
-        .run(move |conn| listings::published_by_slug(conn, &slug, MEDIA_BASE))
+        .run(move |conn| listings::published_by_slug(conn, &slug, &media_base))
         .await?;
     let Some(l) = found else {
         return Ok(super::not_found(req));
@@ -792,9 +794,10 @@ async fn events_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
+    let media_base = state.media_base.clone();
     let found = state
         .db
-        .run(|conn| upcoming_events(conn, today(), 365))
+        .run(move |conn| upcoming_events(conn, today(), 365, &media_base))
         .await?;
     let mut months: Vec<MonthGroup> = Vec::new();
     let mut current: Option<(i32, u32)> = None;
@@ -842,6 +845,7 @@ async fn cooperative_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let slug = slug.into_inner();
+    let media_base = state.media_base.clone();
     let found = state
         .db
         .run(move |conn| {
@@ -853,7 +857,7 @@ async fn cooperative_page(
                 ..ListingFilter::default()
             };
             let items =
-                listings::list_public(conn, &filter, ListSort::Newest, None, 100, MEDIA_BASE)?
+                listings::list_public(conn, &filter, ListSort::Newest, None, 100, &media_base)?
                     .items;
             let place = catalogue::place(conn, &coop.place_code)?;
             Ok(Some((coop, items, place)))
@@ -893,6 +897,7 @@ async fn place_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let code = code.into_inner();
+    let media_base = state.media_base.clone();
     let found = state
         .db
         .run(move |conn| {
@@ -905,7 +910,7 @@ async fn place_page(
                 ..ListingFilter::default()
             };
             let items =
-                listings::list_public(conn, &filter, ListSort::Newest, None, 100, MEDIA_BASE)?
+                listings::list_public(conn, &filter, ListSort::Newest, None, 100, &media_base)?
                     .items;
             let all = catalogue::all_places(conn)?;
             Ok(Some((place, items, all)))
@@ -966,6 +971,7 @@ struct Sitemap {
 #[get("/sitemap.xml")]
 async fn sitemap(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let base = state.settings.public_url.trim_end_matches('/').to_owned();
+    let media_base = state.media_base.clone();
     let urls = state
         .db
         .run(move |conn| {
@@ -986,7 +992,7 @@ async fn sitemap(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
                     break;
                 };
                 after = last;
-                for l in listings::views_by_ids(conn, &ids, true, MEDIA_BASE)? {
+                for l in listings::views_by_ids(conn, &ids, true, &media_base)? {
                     if l.status == ListingStatus::Published {
                         urls.push(SitemapUrl {
                             loc: format!("{base}{}", view::listing_path(l.kind, &l.slug)),
