@@ -85,11 +85,17 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         timeout: u64,
     },
-    /// Compare the database with the search index and report differences.
+    /// Compare the database with the search index and with the media store (orphan objects,
+    /// photos with missing variants) and report differences.
     Check {
-        /// Repair the differences through the outbox.
+        /// Repair: reindex through the outbox, delete orphan objects, remove photo rows whose
+        /// files are gone (the listing is named so its cooperative can upload the photo again).
         #[arg(long)]
         fix: bool,
+        /// With --fix, orphan objects younger than this many seconds are left alone (an upload
+        /// may be about to record them); 0 when no server is running.
+        #[arg(long, default_value_t = crate::media_check::ORPHAN_GRACE.as_secs())]
+        orphan_grace: u64,
     },
 }
 
@@ -167,6 +173,56 @@ fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&settings.database_url(), 4)?;
     db.migrate()?;
     Ok(db)
+}
+
+/// The media half of `check`: prints what it finds (and repairs with `fix`); answers whether
+/// the media store and the photo rows agree in the end.
+async fn check_media(
+    db: &Db,
+    media: &crate::media::MediaStore,
+    fix: bool,
+    orphan_grace: u64,
+) -> anyhow::Result<bool> {
+    use crate::media_check;
+    let drift = media_check::check(db, media)
+        .await
+        .map_err(|e| anyhow!("media check failed: {e}"))?;
+    println!(
+        "media store: {}\norphan objects (no photo row): {} {:?}\nphotos with missing files: {} {:?}",
+        media.describe(),
+        drift.orphans.len(),
+        drift.orphans.iter().take(20).map(|o| &o.key).collect::<Vec<_>>(),
+        drift.broken.len(),
+        drift
+            .broken
+            .iter()
+            .take(20)
+            .map(|b| format!("photo {} of listing {}", b.photo_id, b.listing_id))
+            .collect::<Vec<_>>(),
+    );
+    if drift.is_clean() {
+        println!("the media store matches the database");
+        return Ok(true);
+    }
+    if !fix {
+        return Ok(false);
+    }
+    let grace = std::time::Duration::from_secs(orphan_grace);
+    let repair = media_check::fix(db, media, &drift, grace)
+        .await
+        .map_err(|e| anyhow!("media fix failed: {e}"))?;
+    println!(
+        "deleted {} orphan objects ({} younger than {orphan_grace} s left alone)",
+        repair.orphans_deleted, repair.orphans_spared
+    );
+    for (listing, photo) in &repair.photos_removed {
+        println!("removed photo {photo} of listing {listing}: its files were gone; ask the cooperative to upload it again");
+    }
+    let after = media_check::check(db, media)
+        .await
+        .map_err(|e| anyhow!("media check failed: {e}"))?;
+    // Orphans spared for their youth may be uploads in flight: not a failure of the repair.
+    Ok(after.broken.is_empty() && after.orphans.iter().all(|o| o.age < grace))
 }
 
 /// A one-line progress display on stderr, only when a person is watching.
@@ -260,8 +316,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 index.backend_name()
             );
         }
-        Command::Check { fix } => {
+        Command::Check { fix, orphan_grace } => {
             let (db, index) = open_db_and_search(&settings).await?;
+            let media = crate::startup::open_media(&settings)?;
+            let mut index_clean = true;
             let drift = crate::indexer::check(&db, &index)
                 .await
                 .map_err(|e| anyhow!("check failed: {e}"))?;
@@ -289,10 +347,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     }
                     println!("fixed");
                 } else {
-                    bail!("the index differs from the database (run `vungcao check --fix`)");
+                    index_clean = false;
                 }
             } else {
                 println!("the index matches the database");
+            }
+            let media_clean = check_media(&db, &media, fix, orphan_grace).await?;
+            if !index_clean || !media_clean {
+                bail!("the database differs from the index or the media store (run `vungcao check --fix`)");
             }
         }
         command @ (Command::Migrate

@@ -35,8 +35,26 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// `VUNGCAO_DATA_DIR`: the SQLite file and the embedded search index live here.
     pub data_dir: PathBuf,
-    /// `VUNGCAO_MEDIA_URL`: a local folder for photos.
+    /// `VUNGCAO_MEDIA_URL`: a local folder for photos, or `s3://BUCKET[/PREFIX]`.
     pub media_url: String,
+    /// `VUNGCAO_S3_ENDPOINT` (or `AWS_ENDPOINT_URL`): an S3-compatible server; unset: AWS.
+    pub s3_endpoint: Option<String>,
+    /// `VUNGCAO_S3_REGION` (or `AWS_REGION`, `AWS_DEFAULT_REGION`).
+    pub s3_region: String,
+    /// `VUNGCAO_S3_PATH_STYLE`: `http://host/bucket/key` requests (default: true when an
+    /// endpoint is set).
+    pub s3_path_style: Option<bool>,
+    /// `VUNGCAO_S3_ALLOW_HTTP`: allow a plain-HTTP endpoint (default: true only for `http://`).
+    pub s3_allow_http: Option<bool>,
+    /// `AWS_ACCESS_KEY_ID`.
+    pub s3_access_key_id: Option<String>,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub s3_secret_access_key: Option<Secret>,
+    /// `AWS_SESSION_TOKEN`.
+    pub s3_session_token: Option<Secret>,
+    /// `VUNGCAO_MEDIA_PUBLIC_URL`: pages and API answers link photos under this base (a bucket
+    /// or CDN URL) instead of `/media`.
+    pub media_public_url: Option<String>,
     /// `VUNGCAO_MEILI_URL`: when set, search goes to Meilisearch instead of the embedded index.
     pub meili_url: Option<String>,
     /// `VUNGCAO_MEILI_KEY`.
@@ -86,6 +104,14 @@ impl Default for Settings {
             database_url: None,
             data_dir: PathBuf::from("./data"),
             media_url: "./media".into(),
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_path_style: None,
+            s3_allow_http: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_session_token: None,
+            media_public_url: None,
             meili_url: None,
             meili_key: None,
             meili_index: "listings".into(),
@@ -162,6 +188,34 @@ impl Settings {
         if let Some(v) = non_empty("VUNGCAO_MEDIA_URL") {
             self.media_url = v;
         }
+        if let Some(v) = non_empty("VUNGCAO_S3_ENDPOINT").or_else(|| non_empty("AWS_ENDPOINT_URL"))
+        {
+            self.s3_endpoint = Some(v.trim_end_matches('/').to_owned());
+        }
+        if let Some(v) = non_empty("VUNGCAO_S3_REGION")
+            .or_else(|| non_empty("AWS_REGION"))
+            .or_else(|| non_empty("AWS_DEFAULT_REGION"))
+        {
+            self.s3_region = v;
+        }
+        if let Some(v) = non_empty("VUNGCAO_S3_PATH_STYLE") {
+            self.s3_path_style = Some(flag("VUNGCAO_S3_PATH_STYLE", v)?);
+        }
+        if let Some(v) = non_empty("VUNGCAO_S3_ALLOW_HTTP") {
+            self.s3_allow_http = Some(flag("VUNGCAO_S3_ALLOW_HTTP", v)?);
+        }
+        if let Some(v) = non_empty("AWS_ACCESS_KEY_ID") {
+            self.s3_access_key_id = Some(v);
+        }
+        if let Some(v) = non_empty("AWS_SECRET_ACCESS_KEY") {
+            self.s3_secret_access_key = Some(Secret::new(v));
+        }
+        if let Some(v) = non_empty("AWS_SESSION_TOKEN") {
+            self.s3_session_token = Some(Secret::new(v));
+        }
+        if let Some(v) = non_empty("VUNGCAO_MEDIA_PUBLIC_URL") {
+            self.media_public_url = Some(v.trim_end_matches('/').to_owned());
+        }
         if let Some(v) = non_empty("VUNGCAO_MEILI_URL") {
             self.meili_url = Some(v);
         }
@@ -226,6 +280,13 @@ impl Settings {
         })
     }
 
+    /// Where photo links point: `VUNGCAO_MEDIA_PUBLIC_URL`, or vungcao's own `/media`.
+    pub fn media_base(&self) -> String {
+        self.media_public_url
+            .clone()
+            .unwrap_or_else(|| "/media".to_owned())
+    }
+
     pub fn search_dir(&self) -> PathBuf {
         self.data_dir.join("search")
     }
@@ -249,6 +310,42 @@ mod tests {
         assert!(!s.review_required);
         assert_eq!(s.database_url(), "./data/vungcao.db");
         assert!(!format!("{s:?}").contains("masterKey"));
+    }
+
+    #[test]
+    fn s3_settings_accept_the_standard_aws_variables_and_hide_secrets() {
+        let mut s = Settings::default();
+        s.apply_env(|k| match k {
+            "VUNGCAO_MEDIA_URL" => Some("s3://vungcao/media".into()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:8014/".into()),
+            "AWS_DEFAULT_REGION" => Some("ap-southeast-1".into()),
+            "AWS_ACCESS_KEY_ID" => Some("access-id".into()),
+            "AWS_SECRET_ACCESS_KEY" => Some("very-secret-key".into()),
+            "AWS_SESSION_TOKEN" => Some("session-token-value".into()),
+            "VUNGCAO_S3_PATH_STYLE" => Some("false".into()),
+            _ => None,
+        })
+        .unwrap_or_default();
+        assert_eq!(s.s3_endpoint.as_deref(), Some("http://127.0.0.1:8014"));
+        assert_eq!(s.s3_region, "ap-southeast-1");
+        assert_eq!(s.s3_path_style, Some(false));
+        assert_eq!(s.s3_allow_http, None);
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("very-secret-key") && !printed.contains("session-token-value"));
+        // The vungcao names win over the AWS ones.
+        s.apply_env(|k| match k {
+            "VUNGCAO_S3_ENDPOINT" => Some("http://127.0.0.1:9000".into()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:8014".into()),
+            "VUNGCAO_S3_REGION" => Some("us-east-1".into()),
+            "AWS_REGION" => Some("eu-west-1".into()),
+            "VUNGCAO_MEDIA_PUBLIC_URL" => Some("https://cdn.example.vn/anh/".into()),
+            _ => None,
+        })
+        .unwrap_or_default();
+        assert_eq!(s.s3_endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(s.s3_region, "us-east-1");
+        assert_eq!(s.media_base(), "https://cdn.example.vn/anh");
+        assert_eq!(Settings::default().media_base(), "/media");
     }
 
     #[test]

@@ -7,6 +7,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::fmt;
 
+/// What a 503 asks clients to wait before trying again.
+const RETRY_AFTER_SECONDS: &str = "10";
+
 /// Every error a client can meet. The snake_case name is the public `code` and never changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -41,6 +44,7 @@ pub enum Code {
     ProcessingBusy,
     ProcessingFailed,
     StorageFailed,
+    StorageUnavailable,
     ServiceUnavailable,
     Internal,
 }
@@ -63,7 +67,9 @@ impl Code {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ProcessingBusy | ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProcessingBusy | ServiceUnavailable | StorageUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Internal | ProcessingFailed | StorageFailed => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,6 +114,7 @@ impl Code {
             ProcessingBusy => "Too many photos are being processed",
             ProcessingFailed => "The photo could not be processed",
             StorageFailed => "The photo could not be saved",
+            StorageUnavailable => "Photo storage is unavailable for a moment",
             ServiceUnavailable => "Temporarily unavailable",
             Internal => "Something went wrong on our side",
         }
@@ -272,6 +279,9 @@ impl ResponseError for AppError {
         builder.content_type("application/problem+json");
         if self.code == Code::Unauthorized {
             builder.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if self.code.status() == StatusCode::SERVICE_UNAVAILABLE {
+            builder.insert_header(("Retry-After", RETRY_AFTER_SECONDS));
         }
         builder.json(self.problem())
     }

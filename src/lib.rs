@@ -13,6 +13,7 @@ pub mod head;
 pub mod healthcheck;
 pub mod indexer;
 pub mod media;
+pub mod media_check;
 pub mod metrics;
 pub mod photos;
 pub mod search;

@@ -4,14 +4,14 @@
 
 use crate::api::extract::Auth;
 use crate::api::member::owned_listing;
-use crate::api::public::MEDIA_BASE;
 use crate::error::{AppError, Code};
-use crate::media::{PhotoError, PhotoLimits, ProcessedPhoto, StoreError};
+use crate::media::{MediaStore, PhotoError, PhotoLimits, ProcessedPhoto, StoreError};
 use crate::startup::AppState;
 use crate::store::photos::{self, NewPhoto, PhotoRow, PhotoView, StoredVariant};
-use crate::store::{listings, Conn};
+use crate::store::{listings, Conn, Db};
 use actix_multipart::Multipart;
 use futures_util::StreamExt;
+use std::sync::Arc;
 
 pub const MAX_PHOTOS_PER_LISTING: i64 = 10;
 
@@ -27,6 +27,7 @@ impl From<PhotoError> for AppError {
             PhotoError::ProcessingBusy => Code::ProcessingBusy,
             PhotoError::ProcessingFailed { .. } => Code::ProcessingFailed,
             PhotoError::StorageFailed(StoreError::InvalidKey { .. }) => Code::InvalidMediaKey,
+            PhotoError::StorageFailed(StoreError::Unavailable { .. }) => Code::StorageUnavailable,
             PhotoError::StorageFailed(_) => Code::StorageFailed,
         };
         let message_vi = e.message_vi();
@@ -117,22 +118,21 @@ fn variants_of(photo: &ProcessedPhoto) -> Vec<StoredVariant> {
 }
 
 /// Removes a photo's stored objects unless another row still uses the same content.
-async fn forget_objects(state: &AppState, key_prefix: String) {
+async fn forget_objects(db: &Db, media: &MediaStore, key_prefix: String) {
     let prefix = key_prefix.clone();
-    let in_use = state
-        .db
+    let in_use = db
         .run(move |conn| photos::key_in_use(conn, &prefix))
         .await
         .unwrap_or(true);
     if !in_use {
-        if let Err(e) = state.media.delete_prefix(&key_prefix).await {
+        if let Err(e) = media.delete_prefix(&key_prefix).await {
             tracing::warn!(error = %e, "could not remove photo files");
         }
     }
 }
 
-fn gallery(conn: &mut Conn, listing_id: i64) -> Result<Vec<PhotoView>, AppError> {
-    Ok(listings::view(conn, listing_id, MEDIA_BASE)?
+fn gallery(conn: &mut Conn, listing_id: i64, media_base: &str) -> Result<Vec<PhotoView>, AppError> {
+    Ok(listings::view(conn, listing_id, media_base)?
         .map(|v| v.photos)
         .unwrap_or_default())
 }
@@ -168,11 +168,37 @@ pub async fn upload(
     for bytes in files {
         processed.push(state.photo_pool.process(bytes, limits).await?);
     }
+    // Storing and recording run as a task of their own, so a client that hangs up cannot stop
+    // them half-way; the task notices it and records nothing (see `store_and_record`).
+    let (_client_waits, client_gone) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(store_and_record(
+        state.db.clone(),
+        state.media.clone(),
+        state.media_base.clone(),
+        processed,
+        listing_id,
+        client_gone,
+    ));
+    task.await
+        .map_err(|e| AppError::internal(format!("photo upload task: {e}")))?
+}
+
+/// Writes every object of every photo, then commits their rows in one transaction. Any failure,
+/// or the client going away before the commit, removes the objects again: no objects without
+/// rows, no rows without objects.
+async fn store_and_record(
+    db: Db,
+    media: MediaStore,
+    media_base: Arc<str>,
+    processed: Vec<ProcessedPhoto>,
+    listing_id: i64,
+    mut client_gone: tokio::sync::oneshot::Receiver<()>,
+) -> Result<Vec<PhotoView>, AppError> {
     let mut stored: Vec<String> = Vec::new();
     for photo in &processed {
-        if let Err(e) = state.media.put_photo(photo).await {
+        if let Err(e) = media.put_photo(photo).await {
             for prefix in stored {
-                forget_objects(state, prefix).await;
+                forget_objects(&db, &media, prefix).await;
             }
             return Err(e.into());
         }
@@ -190,8 +216,7 @@ pub async fn upload(
             )
         })
         .collect();
-    let recorded = state
-        .db
+    let recorded = db
         .run(move |conn| {
             conn.transaction(|conn| {
                 for (key, width, height, placeholder, variants) in &rows {
@@ -210,16 +235,25 @@ pub async fn upload(
                 if photos::count_for(conn, listing_id)? > MAX_PHOTOS_PER_LISTING {
                     return Err(too_many());
                 }
-                listings::touch(conn, listing_id)
+                listings::touch(conn, listing_id)?;
+                if matches!(
+                    client_gone.try_recv(),
+                    Err(tokio::sync::oneshot::error::TryRecvError::Closed)
+                ) {
+                    return Err(AppError::internal(
+                        "the client went away before its photos were recorded",
+                    ));
+                }
+                Ok(())
             })?;
-            gallery(conn, listing_id)
+            gallery(conn, listing_id, &media_base)
         })
         .await;
     match recorded {
         Ok(gallery) => Ok(gallery),
         Err(e) => {
             for prefix in stored {
-                forget_objects(state, prefix).await;
+                forget_objects(&db, &media, prefix).await;
             }
             Err(e)
         }
@@ -234,6 +268,7 @@ pub async fn delete(
     photo_id: i64,
 ) -> Result<Vec<PhotoView>, AppError> {
     let owner = auth.clone();
+    let media_base = state.media_base.clone();
     let (removed, gallery): (PhotoRow, Vec<PhotoView>) = state
         .db
         .run(move |conn| {
@@ -248,10 +283,10 @@ pub async fn delete(
                 listings::touch(conn, listing_id)?;
                 Ok(removed)
             })?;
-            Ok((removed, gallery(conn, listing_id)?))
+            Ok((removed, gallery(conn, listing_id, &media_base)?))
         })
         .await?;
-    forget_objects(state, removed.content_key).await;
+    forget_objects(&state.db, &state.media, removed.content_key).await;
     Ok(gallery)
 }
 
@@ -264,6 +299,7 @@ pub async fn arrange(
     cover: Option<i64>,
 ) -> Result<Vec<PhotoView>, AppError> {
     let owner = auth.clone();
+    let media_base = state.media_base.clone();
     state
         .db
         .run(move |conn| {
@@ -293,7 +329,7 @@ pub async fn arrange(
                 }
                 listings::touch(conn, listing_id)
             })?;
-            gallery(conn, listing_id)
+            gallery(conn, listing_id, &media_base)
         })
         .await
 }

@@ -6,7 +6,7 @@ use crate::api::microcache::MicroCache;
 use crate::api::session::LoginLimiter;
 use crate::config::Settings;
 use crate::error::{AppError, Code};
-use crate::media::{MediaStore, PhotoPool};
+use crate::media::{MediaStore, PhotoPool, S3Config};
 use crate::search::SearchIndex;
 use crate::store::{listings, Db};
 use actix_web::body::BoxBody;
@@ -27,6 +27,8 @@ pub struct AppState {
     pub db: Db,
     pub search: Arc<SearchIndex>,
     pub media: MediaStore,
+    /// Base of photo URLs in pages and API answers: `/media`, or `VUNGCAO_MEDIA_PUBLIC_URL`.
+    pub media_base: Arc<str>,
     pub photo_pool: PhotoPool,
     pub login_limiter: LoginLimiter,
     pub microcache: Arc<MicroCache>,
@@ -44,13 +46,32 @@ pub struct Application {
     metrics_server: Option<(actix_web::dev::ServerHandle, u16)>,
 }
 
-/// Where photos live: a local folder (`VUNGCAO_MEDIA_URL`, default `./media`).
+/// Where photos live: a local folder, or an S3-compatible bucket (`VUNGCAO_MEDIA_URL=s3://…`).
+/// The bucket is not contacted here, so the server starts (and serves pages) while it is down.
 pub fn open_media(settings: &Settings) -> anyhow::Result<MediaStore> {
     let url = settings.media_url.as_str();
+    if url.starts_with("s3://") {
+        let (bucket, prefix) =
+            S3Config::parse_url(url).map_err(|e| anyhow::anyhow!("VUNGCAO_MEDIA_URL: {e}"))?;
+        let endpoint = settings.s3_endpoint.clone();
+        let plain_http = endpoint
+            .as_deref()
+            .is_some_and(|e| e.starts_with("http://"));
+        let config = S3Config {
+            bucket,
+            prefix,
+            path_style: settings.s3_path_style.unwrap_or(endpoint.is_some()),
+            allow_http: settings.s3_allow_http.unwrap_or(plain_http),
+            endpoint,
+            region: settings.s3_region.clone(),
+            access_key_id: settings.s3_access_key_id.clone(),
+            secret_access_key: settings.s3_secret_access_key.clone(),
+            session_token: settings.s3_session_token.clone(),
+        };
+        return MediaStore::s3(config).map_err(|e| anyhow::anyhow!("VUNGCAO_MEDIA_URL={url}: {e}"));
+    }
     if url.contains("://") && !url.starts_with("file://") {
-        anyhow::bail!(
-            "VUNGCAO_MEDIA_URL={url}: only a local folder is supported so far (S3-compatible storage is not implemented yet)"
-        );
+        anyhow::bail!("VUNGCAO_MEDIA_URL={url}: use a local folder or s3://BUCKET[/PREFIX]");
     }
     let path = url.strip_prefix("file://").unwrap_or(url);
     std::fs::create_dir_all(path)
@@ -140,6 +161,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let settings_shutdown = Duration::from_secs(settings.shutdown_seconds);
         let state = web::Data::new(AppState {
+            media_base: settings.media_base().into(),
             settings: Arc::new(settings),
             db,
             search: search.clone(),

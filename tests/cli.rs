@@ -218,16 +218,66 @@ fn bad_input_gets_a_clear_message() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"));
-    let media = Command::new(env!("CARGO_BIN_EXE_vungcao"))
-        .args(["serve"])
-        .env("VUNGCAO_DATA_DIR", cli.dir.path().join("data"))
-        .env("VUNGCAO_MEDIA_URL", "s3://bucket/photos")
-        .env("VUNGCAO_LISTEN", "127.0.0.1:0")
-        .output()
-        .unwrap();
-    assert!(!media.status.success());
-    assert!(String::from_utf8_lossy(&media.stderr)
-        .contains("S3-compatible storage is not implemented yet"));
+    for (url, message) in [
+        (
+            "ftp://host/photos",
+            "use a local folder or s3://BUCKET[/PREFIX]",
+        ),
+        (
+            "s3://Ảnh_Bucket/photos",
+            "the bucket name must be 3-63 characters",
+        ),
+    ] {
+        let media = Command::new(env!("CARGO_BIN_EXE_vungcao"))
+            .args(["serve"])
+            .env("VUNGCAO_DATA_DIR", cli.dir.path().join("data"))
+            .env("VUNGCAO_MEDIA_URL", url)
+            .env("VUNGCAO_LISTEN", "127.0.0.1:0")
+            .output()
+            .unwrap();
+        assert!(!media.status.success(), "{url}");
+        let stderr = String::from_utf8_lossy(&media.stderr);
+        assert!(stderr.contains(message), "{url}: {stderr}");
+    }
+}
+
+#[test]
+fn check_finds_orphan_media_and_fix_removes_it() {
+    let cli = Cli::new();
+    cli.ok(&["demo"], None);
+    cli.ok(&["reindex"], None);
+    let (report, _) = cli.ok(&["check"], None);
+    assert!(
+        report.contains("the media store matches the database"),
+        "{report}"
+    );
+    // A photo object no row uses, as a crash between storing and recording leaves behind.
+    let orphan = cli.dir.path().join("media/p/zz/0123456789abcdef/320.webp");
+    std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    std::fs::write(&orphan, b"RIFF....WEBP").unwrap();
+
+    let found = cli.run(&["check"], None);
+    let stdout = String::from_utf8_lossy(&found.stdout);
+    assert!(!found.status.success(), "an orphan is a difference");
+    assert!(
+        stdout.contains("orphan objects (no photo row): 1"),
+        "{stdout}"
+    );
+    // A fresh orphan may be an upload about to be recorded: spared by default.
+    let (spared, _) = cli.ok(&["check", "--fix"], None);
+    assert!(
+        spared.contains("1 younger than 600 s left alone"),
+        "{spared}"
+    );
+    assert!(orphan.exists());
+    let (fixed, _) = cli.ok(&["check", "--fix", "--orphan-grace", "0"], None);
+    assert!(fixed.contains("deleted 1 orphan objects"), "{fixed}");
+    assert!(!orphan.exists());
+    let (report, _) = cli.ok(&["check"], None);
+    assert!(
+        report.contains("the media store matches the database"),
+        "{report}"
+    );
 }
 
 /// A `vungcao serve` child process on a free loopback port, killed if the test ends early.

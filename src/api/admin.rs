@@ -3,7 +3,6 @@
 
 use super::extract::{Admin, JsonBody};
 use super::member::MyListings;
-use super::public::MEDIA_BASE;
 use crate::accounts::{self, NewAccount};
 use crate::domain::listing::ListingStatus;
 use crate::error::{AppError, Code};
@@ -33,9 +32,10 @@ pub async fn review_queue(
     state: web::Data<AppState>,
     _admin: Admin,
 ) -> Result<HttpResponse, AppError> {
+    let media_base = state.media_base.clone();
     let items = state
         .db
-        .run(|conn| listings::review_queue(conn, MEDIA_BASE))
+        .run(move |conn| listings::review_queue(conn, &media_base))
         .await?;
     Ok(HttpResponse::Ok().json(MyListings { items }))
 }
@@ -46,6 +46,7 @@ async fn decide(
     to: ListingStatus,
     reason: Option<String>,
 ) -> Result<ListingView, AppError> {
+    let media_base = state.media_base.clone();
     state
         .db
         .run(move |conn| {
@@ -58,7 +59,7 @@ async fn decide(
                 )));
             }
             listings::set_status(conn, id, to, reason)?;
-            listings::view(conn, id, MEDIA_BASE)?
+            listings::view(conn, id, &media_base)?
                 .ok_or_else(|| AppError::new(Code::ListingNotFound))
         })
         .await

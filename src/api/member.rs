@@ -1,7 +1,6 @@
 //! The member API: a cooperative member manages their own cooperative's listings.
 
 use super::extract::{Auth, JsonBody};
-use super::public::MEDIA_BASE;
 use crate::domain::listing::{ListingInput, ListingStatus};
 use crate::error::{AppError, Code};
 use crate::startup::AppState;
@@ -41,8 +40,8 @@ fn member_cooperative(auth: &Auth) -> Result<i64, AppError> {
     })
 }
 
-fn load_view(conn: &mut Conn, id: i64) -> Result<ListingView, AppError> {
-    listings::view(conn, id, MEDIA_BASE)?.ok_or_else(|| AppError::new(Code::ListingNotFound))
+fn load_view(conn: &mut Conn, id: i64, media_base: &str) -> Result<ListingView, AppError> {
+    listings::view(conn, id, media_base)?.ok_or_else(|| AppError::new(Code::ListingNotFound))
 }
 
 /// Creates a draft listing for the member's cooperative.
@@ -65,13 +64,14 @@ pub async fn create_listing(
 ) -> Result<HttpResponse, AppError> {
     let coop_id = member_cooperative(&auth)?;
     let valid = body.0.validate().map_err(AppError::validation)?;
+    let media_base = state.media_base.clone();
     let view = state
         .db
         .run(move |conn| {
             let coop = catalogue::cooperative_by_id(conn, coop_id)?
                 .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
             let id = listings::create(conn, &coop, valid, ListingStatus::Draft)?;
-            load_view(conn, id)
+            load_view(conn, id, &media_base)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -89,9 +89,10 @@ pub struct MyListings {
 #[get("/api/v1/my/listings")]
 pub async fn my_listings(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
     let coop_id = member_cooperative(&auth)?;
+    let media_base = state.media_base.clone();
     let items = state
         .db
-        .run(move |conn| listings::for_cooperative(conn, coop_id, MEDIA_BASE))
+        .run(move |conn| listings::for_cooperative(conn, coop_id, &media_base))
         .await?;
     Ok(HttpResponse::Ok().json(MyListings { items }))
 }
@@ -109,11 +110,12 @@ pub async fn get_my_listing(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let media_base = state.media_base.clone();
     let view = state
         .db
         .run(move |conn| {
             owned_listing(conn, &auth, id)?;
-            load_view(conn, id)
+            load_view(conn, id, &media_base)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -142,6 +144,7 @@ pub async fn update_listing(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let patch = body.0;
+    let media_base = state.media_base.clone();
     let view = state
         .db
         .run(move |conn| {
@@ -153,7 +156,7 @@ pub async fn update_listing(
             let merged = listings::as_input(conn, &row)?.merge(patch);
             let valid = merged.validate().map_err(AppError::validation)?;
             listings::update(conn, id, valid)?;
-            load_view(conn, id)
+            load_view(conn, id, &media_base)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -173,12 +176,13 @@ pub async fn archive_listing(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let media_base = state.media_base.clone();
     let view = state
         .db
         .run(move |conn| {
             owned_listing(conn, &auth, id)?;
             listings::set_status(conn, id, ListingStatus::Archived, None)?;
-            load_view(conn, id)
+            load_view(conn, id, &media_base)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -202,11 +206,12 @@ pub async fn submit_listing(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let review_required = state.settings.review_required;
+    let media_base = state.media_base.clone();
     let view = state
         .db
         .run(move |conn| {
             crate::workflow::submit(conn, &auth, id, review_required)?;
-            load_view(conn, id)
+            load_view(conn, id, &media_base)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -17,18 +17,28 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// The database answers: this replica can take traffic.
+/// The database and the media storage answer: this replica can take traffic. A 503 names
+/// what is down, one dependency a line.
 #[utoipa::path(tag = "ops", responses((status = 200), (status = 503)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready");
-            HttpResponse::ServiceUnavailable()
-                .content_type("text/plain")
-                .body("database unavailable")
-        }
+    let (database, media) = tokio::join!(state.db.ping(), state.media.ping());
+    let mut down = Vec::new();
+    if let Err(e) = database {
+        tracing::warn!(error = %e, "not ready: database");
+        down.push("database unavailable");
+    }
+    if let Err(e) = media {
+        tracing::warn!(error = %e, "not ready: media storage");
+        down.push("media storage unavailable");
+    }
+    if down.is_empty() {
+        HttpResponse::Ok().content_type("text/plain").body("ready")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .insert_header(("Retry-After", "10"))
+            .body(down.join("\n"))
     }
 }
 

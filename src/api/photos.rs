@@ -31,7 +31,7 @@ pub struct Gallery {
         (status = 413, description = "file_too_large / image_too_large", body = crate::error::Problem),
         (status = 415, description = "unsupported_image_format / heic_not_supported", body = crate::error::Problem),
         (status = 422, description = "corrupt_image / too_many_photos", body = crate::error::Problem),
-        (status = 503, description = "processing_busy", body = crate::error::Problem)
+        (status = 503, description = "processing_busy / storage_unavailable (with Retry-After)", body = crate::error::Problem)
     ),
     security(("bearer" = []))
 )]

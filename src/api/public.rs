@@ -11,8 +11,6 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub const MEDIA_BASE: &str = "/media";
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list_listings)
         .service(get_listing)
@@ -147,10 +145,11 @@ pub async fn list_listings(
     let limit = p.number("limit", q.limit.as_ref(), 1, 100).unwrap_or(20);
     let cursor = p.text("cursor", q.cursor.as_ref(), 500);
     p.finish()?;
+    let media_base = state.media_base.clone();
     let page = state
         .db
         .run(move |conn| {
-            listings::list_public(conn, &filter, sort, cursor.as_deref(), limit, MEDIA_BASE)
+            listings::list_public(conn, &filter, sort, cursor.as_deref(), limit, &media_base)
         })
         .await?;
     Ok(cache::json(
@@ -178,9 +177,10 @@ pub async fn get_listing(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
+    let media_base = state.media_base.clone();
     let listing = state
         .db
-        .run(move |conn| listings::published_by_slug(conn, &slug, MEDIA_BASE))
+        .run(move |conn| listings::published_by_slug(conn, &slug, &media_base))
         .await?
         .ok_or_else(|| AppError::new(Code::ListingNotFound))?;
     Ok(cache::json(&req, &listing))
@@ -254,6 +254,7 @@ pub async fn get_cooperative(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
+    let media_base = state.media_base.clone();
     let page = state
         .db
         .run(move |conn| {
@@ -264,7 +265,7 @@ pub async fn get_cooperative(
                 ..ListingFilter::default()
             };
             let page =
-                listings::list_public(conn, &filter, ListSort::Newest, None, 100, MEDIA_BASE)?;
+                listings::list_public(conn, &filter, ListSort::Newest, None, 100, &media_base)?;
             Ok(CooperativePage {
                 cooperative: coop,
                 listings: page.items,
@@ -326,10 +327,11 @@ pub async fn list_events(
         p.push("to", "the range may span at most three years");
     }
     p.finish()?;
+    let media_base = state.media_base.clone();
     let list = state
         .db
         .run(move |conn| {
-            let items = crate::workflow::event_occurrences(conn, from, to, MEDIA_BASE)?
+            let items = crate::workflow::event_occurrences(conn, from, to, &media_base)?
                 .into_iter()
                 .map(|o| EventOccurrence {
                     start: o.start,

@@ -2,7 +2,7 @@
 
 use super::cache;
 use super::params::Params;
-use super::public::{parse_filter, ListQuery, MEDIA_BASE};
+use super::public::{parse_filter, ListQuery};
 use crate::error::{AppError, Code};
 use crate::search::embedded::FACETS;
 use crate::search::{SearchFilters, SearchIndex, SearchQuery, SortOrder};
@@ -174,6 +174,7 @@ pub async fn find_listings(
         // listings: one hand-off from the async workers instead of two.
         let index = Arc::clone(&state.search);
         let query = query.clone();
+        let media_base = state.media_base.clone();
         return state
             .db
             .run(move |conn| {
@@ -184,7 +185,7 @@ pub async fn find_listings(
                 let results = tantivy.search_blocking(&query).map_err(unavailable)?;
                 observe_search("tantivy", started);
                 let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-                let items = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
+                let items = listings::views_by_ids(conn, &ids, true, &media_base)?;
                 Ok((results, items))
             })
             .await;
@@ -193,9 +194,10 @@ pub async fn find_listings(
     let results = state.search.search(query).await.map_err(unavailable)?;
     observe_search(state.search.backend_name(), started);
     let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+    let media_base = state.media_base.clone();
     let items = state
         .db
-        .run(move |conn| listings::views_by_ids(conn, &ids, true, MEDIA_BASE))
+        .run(move |conn| listings::views_by_ids(conn, &ids, true, &media_base))
         .await?;
     Ok((results, items))
 }

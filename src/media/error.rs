@@ -62,8 +62,7 @@ impl PhotoError {
             Self::CorruptImage { .. } => "corrupt_image",
             Self::ProcessingBusy => "processing_busy",
             Self::ProcessingFailed { .. } => "processing_failed",
-            Self::StorageFailed(StoreError::InvalidKey { .. }) => "invalid_media_key",
-            Self::StorageFailed(_) => "storage_failed",
+            Self::StorageFailed(error) => error.code(),
         }
     }
 
@@ -75,8 +74,8 @@ impl PhotoError {
             Self::UnsupportedFormat | Self::HeicNotSupported => 415,
             Self::CorruptImage { .. } => 422,
             Self::ProcessingBusy => 503,
-            Self::StorageFailed(StoreError::InvalidKey { .. }) => 400,
-            Self::ProcessingFailed { .. } | Self::StorageFailed(_) => 500,
+            Self::StorageFailed(error) => error.http_status(),
+            Self::ProcessingFailed { .. } => 500,
         }
     }
 
@@ -114,6 +113,9 @@ impl PhotoError {
             }
             Self::ProcessingFailed { .. } => {
                 "Xử lý ảnh bị lỗi ngoài dự kiến. Vui lòng thử lại sau.".to_owned()
+            }
+            Self::StorageFailed(StoreError::Unavailable { .. }) => {
+                "Kho ảnh tạm thời không truy cập được. Vui lòng thử lại sau ít phút.".to_owned()
             }
             Self::StorageFailed(_) => "Không lưu được ảnh. Vui lòng thử lại sau.".to_owned(),
         }

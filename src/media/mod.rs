@@ -19,6 +19,7 @@ mod jpeg_end;
 mod pipeline;
 mod pixels;
 mod pool;
+mod s3;
 mod store;
 
 pub use error::PhotoError;
@@ -28,4 +29,7 @@ pub use pipeline::{
     JPEG_VARIANT_QUALITY, MASTER_MAX_SIDE, VARIANT_WIDTHS, WEBP_QUALITY,
 };
 pub use pool::PhotoPool;
-pub use store::{LocalStore, MediaStore, StoreError, StoredObject};
+pub use store::{
+    ListedObject, LocalStore, MediaStore, ObjectInfo, ObjectReader, S3Config, S3Store, StoreError,
+    StoredObject,
+};

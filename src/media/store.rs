@@ -1,11 +1,17 @@
 //! Where photo bytes live, addressed by key only, so a cloud bucket can replace the local folder.
 
 use std::io::ErrorKind;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
 use thiserror::Error;
+
+pub use super::s3::{S3Config, S3Store};
 
 /// Longest key accepted; S3 allows 1024 bytes.
 const MAX_KEY_LEN: usize = 512;
@@ -25,6 +31,12 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The object store did not answer (down, unreachable, timing out): worth retrying later.
+    #[error("media storage is unavailable ({key:?}): {detail}")]
+    Unavailable { key: String, detail: String },
+    /// The object store answered with a refusal no retry will fix (credentials, permissions).
+    #[error("media storage refused {key:?}: {detail}")]
+    Refused { key: String, detail: String },
 }
 
 impl StoreError {
@@ -32,14 +44,16 @@ impl StoreError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidKey { .. } => "invalid_media_key",
-            Self::Io { .. } => "storage_failed",
+            Self::Io { .. } | Self::Refused { .. } => "storage_failed",
+            Self::Unavailable { .. } => "storage_unavailable",
         }
     }
 
     pub fn http_status(&self) -> u16 {
         match self {
             Self::InvalidKey { .. } => 400,
-            Self::Io { .. } => 500,
+            Self::Io { .. } | Self::Refused { .. } => 500,
+            Self::Unavailable { .. } => 503,
         }
     }
 }
@@ -53,16 +67,63 @@ pub struct StoredObject {
     pub etag: String,
 }
 
+/// What is known about an object without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub size: u64,
+    pub content_type: String,
+    /// Strong validator for `ETag`/`If-None-Match`, already quoted.
+    pub etag: String,
+}
+
+/// An object (or a byte range of it) being read, chunk by chunk.
+pub struct ObjectReader {
+    pub info: ObjectInfo,
+    /// The bytes `body` yields, within `0..info.size`.
+    pub range: Range<u64>,
+    pub body: BoxStream<'static, Result<Bytes, StoreError>>,
+}
+
+impl std::fmt::Debug for ObjectReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectReader")
+            .field("info", &self.info)
+            .field("range", &self.range)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One key found by [`MediaStore::list`], with its last change (to spare uploads in flight).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    pub key: String,
+    pub modified: SystemTime,
+}
+
 /// The media storage backends. Callers only ever see keys, never paths.
 #[derive(Debug, Clone)]
 pub enum MediaStore {
     Local(LocalStore),
+    S3(S3Store),
 }
 
 impl MediaStore {
     /// A store on the local disk rooted at `root` (the app's default is `./media`).
     pub fn local(root: impl Into<PathBuf>) -> Self {
         Self::Local(LocalStore::new(root))
+    }
+
+    /// A store in an S3-compatible bucket; nothing is contacted until the first request.
+    pub fn s3(config: S3Config) -> Result<Self, StoreError> {
+        Ok(Self::S3(S3Store::new(config)?))
+    }
+
+    /// Where the objects live, for logs (never a secret).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Local(store) => store.root.display().to_string(),
+            Self::S3(store) => store.describe(),
+        }
     }
 
     /// Stores `bytes` under `key`, replacing any previous object; readers never see a partial object.
@@ -74,13 +135,44 @@ impl MediaStore {
     ) -> Result<(), StoreError> {
         match self {
             Self::Local(store) => store.put(key, bytes, content_type).await,
+            Self::S3(store) => store.put(key, bytes, content_type).await,
         }
     }
 
-    /// The object under `key`, or `None` if there is none (404).
+    /// The object under `key`, read whole, or `None` if there is none (404).
     pub async fn get(&self, key: &str) -> Result<Option<StoredObject>, StoreError> {
+        let Some(mut reader) = self.open(key, None).await? else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::with_capacity(usize::try_from(reader.info.size).unwrap_or(0));
+        while let Some(chunk) = reader.body.next().await {
+            bytes.extend_from_slice(&chunk?);
+        }
+        Ok(Some(StoredObject {
+            bytes,
+            content_type: reader.info.content_type,
+            etag: reader.info.etag,
+        }))
+    }
+
+    /// Size, type and validator of the object under `key`, without reading it.
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StoreError> {
         match self {
-            Self::Local(store) => store.get(key).await,
+            Self::Local(store) => store.head(key).await,
+            Self::S3(store) => store.head(key).await,
+        }
+    }
+
+    /// Starts reading the object under `key` (only `range` of it when given, clamped to the
+    /// object's size; see [`Self::head`] for the size).
+    pub async fn open(
+        &self,
+        key: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<Option<ObjectReader>, StoreError> {
+        match self {
+            Self::Local(store) => store.open(key, range).await,
+            Self::S3(store) => store.open(key, range).await,
         }
     }
 
@@ -88,39 +180,78 @@ impl MediaStore {
     pub async fn delete(&self, key: &str) -> Result<bool, StoreError> {
         match self {
             Self::Local(store) => store.delete(key).await,
+            Self::S3(store) => store.delete(key).await,
         }
     }
 
     /// Deletes every object whose key starts with `prefix` (which must end with `/`), e.g.
     /// [`super::ProcessedPhoto::key_prefix`]; answers how many objects were removed.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, StoreError> {
+        check_prefix(prefix)?;
         match self {
             Self::Local(store) => store.delete_prefix(prefix).await,
+            Self::S3(store) => store.delete_prefix(prefix).await,
         }
     }
 
-    /// Stores the master and every variant of a processed photo. If one write fails, the
-    /// ones already written are deleted again so no half-stored photo is left behind.
+    /// Every object whose key starts with `prefix` (ending with `/`), in key order.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ListedObject>, StoreError> {
+        check_prefix(prefix)?;
+        let mut found = match self {
+            Self::Local(store) => store.list(prefix).await?,
+            Self::S3(store) => store.list(prefix).await?,
+        };
+        found.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(found)
+    }
+
+    /// Whether the storage answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Local(store) => store.ping().await,
+            Self::S3(store) => store.ping().await,
+        }
+    }
+
+    /// Stores the master and every variant of a processed photo, all at once. If one write
+    /// fails, the ones already written are deleted again so no half-stored photo is left behind.
     pub async fn put_photo(&self, photo: &super::ProcessedPhoto) -> Result<(), StoreError> {
-        let mut written = Vec::new();
-        for object in photo.objects() {
-            match self
+        let writes = photo.objects().map(|object| async move {
+            let result = self
                 .put(&object.key, object.bytes.clone(), object.content_type)
-                .await
-            {
-                Ok(()) => written.push(object.key.as_str()),
-                Err(error) => {
-                    for key in written {
-                        if let Err(cleanup) = self.delete(key).await {
-                            tracing::warn!(%cleanup, "could not remove a partly stored photo");
-                        }
-                    }
-                    return Err(error);
-                }
+                .await;
+            (object.key.as_str(), result)
+        });
+        let outcomes = futures_util::future::join_all(writes).await;
+        let mut failure = None;
+        let mut written = Vec::new();
+        for (key, result) in outcomes {
+            match result {
+                Ok(()) => written.push(key),
+                Err(error) => failure = failure.or(Some(error)),
             }
         }
-        Ok(())
+        let Some(error) = failure else {
+            return Ok(());
+        };
+        for key in written {
+            if let Err(cleanup) = self.delete(key).await {
+                tracing::warn!(%cleanup, "could not remove a partly stored photo");
+            }
+        }
+        Err(error)
     }
+}
+
+/// A prefix to list or delete: a valid key followed by `/`.
+fn check_prefix(prefix: &str) -> Result<(), StoreError> {
+    if !prefix.ends_with('/') {
+        return Err(StoreError::InvalidKey {
+            key: prefix.to_owned(),
+            reason: "a prefix must end with '/'",
+        });
+    }
+    validate_key(prefix.trim_end_matches('/'))
 }
 
 /// Objects as files under one folder; key `p/ab/x/320.webp` is file `<root>/p/ab/x/320.webp`.
@@ -173,33 +304,64 @@ impl LocalStore {
         write_atomically(&path, bytes).await.map_err(io_error)
     }
 
-    pub async fn get(&self, key: &str) -> Result<Option<StoredObject>, StoreError> {
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StoreError> {
         let path = self.path_of(key)?;
         let io_error = |source| StoreError::Io {
             key: key.to_owned(),
             source,
         };
-        let bytes = match tokio::fs::read(&path).await {
-            Ok(bytes) => bytes,
+        let metadata = match tokio::fs::metadata(&path).await {
+            Ok(metadata) if metadata.is_file() => metadata,
+            Ok(_) => return Ok(None),
             Err(error) if is_absent(&error) => return Ok(None),
             Err(error) => return Err(io_error(error)),
         };
-        let modified_nanos = tokio::fs::metadata(&path)
-            .await
-            .map_err(io_error)?
-            .modified()
-            .ok()
-            .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |since| since.as_nanos());
-        let content_type = match tokio::fs::read_to_string(sidecar_path(&path)).await {
-            Ok(stored) => stored,
-            Err(error) if is_absent(&error) => content_type_for_extension(key).to_owned(),
+        Ok(Some(ObjectInfo {
+            size: metadata.len(),
+            content_type: stored_content_type(key, &path).await.map_err(io_error)?,
+            etag: local_etag(&metadata),
+        }))
+    }
+
+    /// Streams the file in chunks. The file is opened first, so an atomic replacement while it
+    /// is read never mixes two versions.
+    pub async fn open(
+        &self,
+        key: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<Option<ObjectReader>, StoreError> {
+        use tokio::io::AsyncSeekExt as _;
+        let path = self.path_of(key)?;
+        let io_error = |source| StoreError::Io {
+            key: key.to_owned(),
+            source,
+        };
+        let mut file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file,
+            Err(error) if is_absent(&error) => return Ok(None),
             Err(error) => return Err(io_error(error)),
         };
-        Ok(Some(StoredObject {
-            etag: format!("\"{:x}-{:x}\"", bytes.len(), modified_nanos),
-            bytes,
-            content_type,
+        let metadata = file.metadata().await.map_err(io_error)?;
+        if !metadata.is_file() {
+            return Ok(None);
+        }
+        let size = metadata.len();
+        let range = range.map_or(0..size, |r| {
+            r.start.min(size)..r.end.min(size).max(r.start.min(size))
+        });
+        if range.start > 0 {
+            file.seek(std::io::SeekFrom::Start(range.start))
+                .await
+                .map_err(io_error)?;
+        }
+        Ok(Some(ObjectReader {
+            info: ObjectInfo {
+                size,
+                content_type: stored_content_type(key, &path).await.map_err(io_error)?,
+                etag: local_etag(&metadata),
+            },
+            body: read_in_chunks(file, range.end - range.start, key.to_owned()),
+            range,
         }))
     }
 
@@ -216,12 +378,6 @@ impl LocalStore {
     }
 
     pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, StoreError> {
-        if !prefix.ends_with('/') {
-            return Err(StoreError::InvalidKey {
-                key: prefix.to_owned(),
-                reason: "a prefix to delete must end with '/'",
-            });
-        }
         let folder = self.path_of(prefix.trim_end_matches('/'))?;
         let io_error = |source| StoreError::Io {
             key: prefix.to_owned(),
@@ -234,6 +390,124 @@ impl LocalStore {
             Err(error) => Err(io_error(error)),
         }
     }
+
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ListedObject>, StoreError> {
+        let folder = self.path_of(prefix.trim_end_matches('/'))?;
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || list_objects(&root, &folder))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|listed| listed)
+            .map_err(|source| StoreError::Io {
+                key: prefix.to_owned(),
+                source,
+            })
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match tokio::fs::metadata(&self.root).await {
+            Ok(metadata) if metadata.is_dir() => Ok(()),
+            Ok(_) => Err(StoreError::Io {
+                key: String::new(),
+                source: std::io::Error::other(format!("{} is not a folder", self.root.display())),
+            }),
+            Err(source) => Err(StoreError::Io {
+                key: String::new(),
+                source,
+            }),
+        }
+    }
+}
+
+fn local_etag(metadata: &std::fs::Metadata) -> String {
+    let modified_nanos = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_nanos());
+    format!("\"{:x}-{:x}\"", metadata.len(), modified_nanos)
+}
+
+async fn stored_content_type(key: &str, path: &Path) -> std::io::Result<String> {
+    match tokio::fs::read_to_string(sidecar_path(path)).await {
+        Ok(stored) => Ok(stored),
+        Err(error) if is_absent(&error) => Ok(content_type_for_extension(key).to_owned()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Reads `length` bytes from the file's current position, 64 KiB at a time.
+fn read_in_chunks(
+    file: tokio::fs::File,
+    length: u64,
+    key: String,
+) -> BoxStream<'static, Result<Bytes, StoreError>> {
+    use tokio::io::AsyncReadExt as _;
+    const CHUNK: u64 = 64 * 1024;
+    futures_util::stream::unfold(
+        (file, length, key),
+        |(mut file, remaining, key)| async move {
+            if remaining == 0 {
+                return None;
+            }
+            let mut buffer = vec![0; usize::try_from(remaining.min(CHUNK)).unwrap_or(1)];
+            let read = match file.read(&mut buffer).await {
+                Ok(0) => Err(std::io::Error::new(
+                    ErrorKind::UnexpectedEof,
+                    "the file got shorter while it was read",
+                )),
+                Ok(read) => Ok(read),
+                Err(error) => Err(error),
+            };
+            match read {
+                Ok(read) => {
+                    buffer.truncate(read);
+                    let left = remaining.saturating_sub(read as u64);
+                    Some((Ok(Bytes::from(buffer)), (file, left, key)))
+                }
+                Err(source) => {
+                    let error = StoreError::Io {
+                        key: key.clone(),
+                        source,
+                    };
+                    Some((Err(error), (file, 0, key)))
+                }
+            }
+        },
+    )
+    .boxed()
+}
+
+/// Objects (not temp or sidecar files) below `folder`, as keys relative to `root`.
+fn list_objects(root: &Path, folder: &Path) -> std::io::Result<Vec<ListedObject>> {
+    let mut found = Vec::new();
+    let mut pending = vec![folder.to_owned()];
+    while let Some(current) = pending.pop() {
+        let entries = match std::fs::read_dir(&current) {
+            Ok(entries) => entries,
+            Err(error) if is_absent(&error) => continue,
+            Err(error) => return Err(error),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                pending.push(path);
+            } else if !entry.file_name().to_string_lossy().starts_with('.') {
+                let Ok(relative) = path.strip_prefix(root) else {
+                    continue;
+                };
+                let key = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let modified = entry.metadata()?.modified().unwrap_or(UNIX_EPOCH);
+                found.push(ListedObject { key, modified });
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Keys are lowercase `[a-z0-9._-]` segments joined by `/`: no empty segment, no leading `/`,
@@ -268,7 +542,7 @@ pub(crate) fn validate_key(key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn content_type_for_extension(key: &str) -> &'static str {
+pub(crate) fn content_type_for_extension(key: &str) -> &'static str {
     match key.rsplit_once('.').map(|(_, extension)| extension) {
         Some("jpg" | "jpeg") => "image/jpeg",
         Some("webp") => "image/webp",
@@ -358,137 +632,5 @@ async fn count_objects(folder: &Path) -> std::io::Result<usize> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn files_under(root: &Path) -> Vec<String> {
-        let mut found = Vec::new();
-        let mut pending = vec![root.to_owned()];
-        while let Some(current) = pending.pop() {
-            for entry in std::fs::read_dir(&current).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    pending.push(path);
-                } else if let Ok(relative) = path.strip_prefix(root) {
-                    found.push(relative.to_string_lossy().into_owned());
-                }
-            }
-        }
-        found.sort();
-        found
-    }
-
-    #[test]
-    fn refuses_keys_that_could_escape_or_clash() {
-        for bad in [
-            "../etc/passwd",
-            "p/../../etc/passwd",
-            "/etc/passwd",
-            "p//x.jpg",
-            "p/x/",
-            "",
-            ".",
-            "p/.tmp-1-2-x.jpg",
-            "P/Upper.JPG",
-            "p/x y.jpg",
-            "p\\x.jpg",
-            "p/ảnh.jpg",
-            "p/x.jpg\0",
-        ] {
-            let error = validate_key(bad).err();
-            assert_eq!(
-                error
-                    .as_ref()
-                    .map(|error| (error.code(), error.http_status())),
-                Some(("invalid_media_key", 400)),
-                "{bad:?} must be refused"
-            );
-        }
-        assert!(validate_key("p/ab/abcdef0123456789/320.webp").is_ok());
-        assert!(validate_key("p/ab/abcdef/master.jpg").is_ok());
-    }
-
-    #[tokio::test]
-    async fn stores_a_processed_photo_under_its_keys_and_cleans_it_up() {
-        let folder = tempfile::tempdir().unwrap();
-        let store = MediaStore::local(folder.path());
-        let mut png = std::io::Cursor::new(Vec::new());
-        image::RgbImage::from_pixel(400, 300, image::Rgb([30, 140, 70]))
-            .write_to(&mut png, image::ImageFormat::Png)
-            .unwrap();
-        let photo =
-            crate::media::process_photo(png.get_ref(), &crate::media::PhotoLimits::default())
-                .unwrap();
-
-        store.put_photo(&photo).await.unwrap();
-        for object in photo.objects() {
-            let stored = store.get(&object.key).await.unwrap().unwrap();
-            assert_eq!(stored.bytes, object.bytes);
-            assert_eq!(stored.content_type, object.content_type);
-        }
-        let written = files_under(folder.path());
-        assert_eq!(written.len(), photo.objects().count(), "{written:?}");
-
-        let removed = store.delete_prefix(&photo.key_prefix).await.unwrap();
-        assert_eq!(removed, photo.objects().count());
-        assert_eq!(store.get(&photo.master.key).await.unwrap(), None);
-    }
-
-    #[tokio::test]
-    async fn stores_reads_and_deletes_without_leaving_temp_files() {
-        let folder = tempfile::tempdir().unwrap();
-        let store = MediaStore::local(folder.path());
-
-        store
-            .put("p/ab/abc/320.webp", b"RIFFwebp".to_vec(), "image/webp")
-            .await
-            .unwrap();
-        store
-            .put("p/ab/abc/notes.bin", b"{}".to_vec(), "application/x-custom")
-            .await
-            .unwrap();
-        // Replacing an object is atomic too.
-        store
-            .put("p/ab/abc/320.webp", b"RIFFnewer".to_vec(), "image/webp")
-            .await
-            .unwrap();
-
-        let object = store.get("p/ab/abc/320.webp").await.unwrap().unwrap();
-        assert_eq!(object.bytes, b"RIFFnewer");
-        assert_eq!(object.content_type, "image/webp");
-        assert!(object.etag.starts_with('"') && object.etag.ends_with('"'));
-        let custom = store.get("p/ab/abc/notes.bin").await.unwrap().unwrap();
-        assert_eq!(custom.content_type, "application/x-custom");
-
-        assert_eq!(store.get("p/ab/abc/640.webp").await.unwrap(), None);
-        assert_eq!(store.get("p/zz/none/320.webp").await.unwrap(), None);
-        assert!(!files_under(folder.path())
-            .iter()
-            .any(|name| name.contains(TEMP_PREFIX)));
-
-        let refused = store
-            .put("../etc/passwd", b"x".to_vec(), "text/plain")
-            .await;
-        assert_eq!(
-            refused.err().map(|error| error.code()),
-            Some("invalid_media_key")
-        );
-        let refused = store.get("../../etc/passwd").await;
-        assert_eq!(
-            refused.err().map(|error| error.code()),
-            Some("invalid_media_key")
-        );
-        assert!(!folder.path().join("../etc/passwd").exists());
-
-        assert!(store.delete("p/ab/abc/320.webp").await.unwrap());
-        assert!(!store.delete("p/ab/abc/320.webp").await.unwrap());
-        store
-            .put("p/ab/abc/640.jpg", b"jpeg".to_vec(), "image/jpeg")
-            .await
-            .unwrap();
-        assert_eq!(store.delete_prefix("p/ab/abc/").await.unwrap(), 2);
-        assert_eq!(store.delete_prefix("p/ab/abc/").await.unwrap(), 0);
-        assert!(files_under(folder.path()).is_empty());
-    }
-}
+#[path = "store_tests.rs"]
+mod tests;

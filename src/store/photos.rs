@@ -79,6 +79,14 @@ impl PhotoRow {
         }
     }
 
+    /// Every object this photo needs in the media store: the master and each variant.
+    pub fn object_keys(&self) -> Vec<String> {
+        let variants: Vec<StoredVariant> = serde_json::from_str(&self.variants).unwrap_or_default();
+        let mut keys: Vec<String> = variants.into_iter().map(|v| v.key).collect();
+        keys.push(format!("{}master.jpg", self.content_key));
+        keys
+    }
+
     /// Every media key this photo uses.
     pub fn keys(&self) -> Vec<String> {
         let variants: Vec<StoredVariant> = serde_json::from_str(&self.variants).unwrap_or_default();
@@ -96,6 +104,17 @@ pub fn for_listings(conn: &mut Conn, listing_ids: &[i64]) -> Result<Vec<PhotoRow
             photos::position.asc(),
             photos::id.asc()
         ))
+        .select(PhotoRow::as_select())
+        .load(c))
+    .map_err(AppError::from)
+}
+
+/// Up to `limit` photo rows with an id above `after`, in id order (to walk them all in pages).
+pub fn page_after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<PhotoRow>, AppError> {
+    with_conn!(conn, |c| photos::table
+        .filter(photos::id.gt(after))
+        .order(photos::id.asc())
+        .limit(limit)
         .select(PhotoRow::as_select())
         .load(c))
     .map_err(AppError::from)

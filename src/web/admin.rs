@@ -7,7 +7,6 @@ use super::shop::Choice;
 use super::view;
 use super::{csrf, html, see_other, Caching, Chrome};
 use crate::accounts::{self, NewAccount};
-use crate::api::public::MEDIA_BASE;
 use crate::domain::listing::ListingStatus;
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
@@ -79,9 +78,10 @@ async fn render_review(
     status: StatusCode,
 ) -> HttpResponse {
     let lang = Lang::of(req);
+    let media_base = state.media_base.clone();
     let queue = match state
         .db
-        .run(|conn| listings::review_queue(conn, MEDIA_BASE))
+        .run(move |conn| listings::review_queue(conn, &media_base))
         .await
     {
         Ok(q) => q,

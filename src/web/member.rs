@@ -8,7 +8,6 @@ use super::{csrf, html, see_other, AccountNav, Caching, Chrome};
 use crate::accounts;
 use crate::api::extract::{authenticate, presented_token, Auth, SESSION_COOKIE};
 use crate::api::member::owned_listing;
-use crate::api::public::MEDIA_BASE;
 use crate::api::session::{session_cookie, verify_login};
 use crate::domain::listing::{
     EventDatesInput, LinkInput, ListingInput, ListingKind, ListingStatus, Localized,
@@ -363,11 +362,12 @@ async fn my_listings(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     };
     let lang = Lang::of(&req);
     let since = chrono::Utc::now().date_naive() - chrono::Duration::days(29);
+    let media_base = state.media_base.clone();
     let found = state
         .db
         .run(move |conn| {
             Ok((
-                listings::for_cooperative(conn, coop_id, MEDIA_BASE)?,
+                listings::for_cooperative(conn, coop_id, &media_base)?,
                 clicks::for_cooperative(conn, coop_id, since)?,
             ))
         })
@@ -642,13 +642,14 @@ async fn form_context(
     id: Option<i64>,
 ) -> Result<FormContext, AppError> {
     let auth = auth.clone();
+    let media_base = state.media_base.clone();
     state
         .db
         .run(move |conn| {
             let listing = match id {
                 Some(id) => {
                     owned_listing(conn, &auth, id)?;
-                    listings::view(conn, id, MEDIA_BASE)?
+                    listings::view(conn, id, &media_base)?
                 }
                 None => None,
             };
@@ -1094,11 +1095,12 @@ async fn move_photo_up(
     };
     let (id, photo) = path.into_inner();
     let auth = s.auth.clone();
+    let media_base = state.media_base.clone();
     let current = state
         .db
         .run(move |conn| {
             owned_listing(conn, &auth, id)?;
-            listings::view(conn, id, MEDIA_BASE)?
+            listings::view(conn, id, &media_base)?
                 .ok_or_else(|| AppError::new(Code::ListingNotFound))
         })
         .await;

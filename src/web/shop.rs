@@ -4,7 +4,6 @@ use super::forms::Form;
 use super::i18n::Lang;
 use super::view::{self, Card, Picture};
 use super::{html, script_json, Caching, Chrome};
-use crate::api::public::MEDIA_BASE;
 use crate::domain::listing::ListingKind;
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
@@ -101,10 +100,11 @@ fn upcoming_events(
     conn: &mut Conn,
     from: NaiveDate,
     days: i64,
+    media_base: &str,
 ) -> Result<Vec<(NaiveDate, NaiveDate, ListingView)>, AppError> {
     let to = from + chrono::Duration::days(days);
     Ok(
-        crate::workflow::event_occurrences(conn, from, to, MEDIA_BASE)?
+        crate::workflow::event_occurrences(conn, from, to, media_base)?
             .into_iter()
             .map(|o| (o.start, o.end, o.listing))
             .collect(),
@@ -126,6 +126,7 @@ fn event_cards(lang: Lang, found: &[(NaiveDate, NaiveDate, ListingView)]) -> Vec
 async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let month = today().month();
+    let media_base = state.media_base.clone();
     let (cats, places, in_season, ocop, festivals) = state
         .db
         .run(move |conn| {
@@ -135,15 +136,15 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
                 ..ListingFilter::default()
             };
             let in_season =
-                listings::list_public(conn, &season, ListSort::Newest, None, 6, MEDIA_BASE)?.items;
+                listings::list_public(conn, &season, ListSort::Newest, None, 6, &media_base)?.items;
             let ocop_filter = ListingFilter {
                 min_ocop_stars: Some(4),
                 ..ListingFilter::default()
             };
             let ocop =
-                listings::list_public(conn, &ocop_filter, ListSort::Newest, None, 6, MEDIA_BASE)?
+                listings::list_public(conn, &ocop_filter, ListSort::Newest, None, 6, &media_base)?
                     .items;
-            let mut festivals = upcoming_events(conn, today(), 365)?;
+            let mut festivals = upcoming_events(conn, today(), 365, &media_base)?;
             festivals.truncate(4);
             Ok((
                 catalogue::categories(conn)?,
@@ -615,9 +616,10 @@ async fn listing_page(
     event_route: bool,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
+    let media_base = state.media_base.clone();
     let found = state
         .db
-        .run(move |conn| listings::published_by_slug(conn, &slug, MEDIA_BASE))
+        .run(move |conn| listings::published_by_slug(conn, &slug, &media_base))
         .await?;
     let Some(l) = found else {
         return Ok(super::not_found(req));
@@ -791,9 +793,10 @@ async fn events_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
+    let media_base = state.media_base.clone();
     let found = state
         .db
-        .run(|conn| upcoming_events(conn, today(), 365))
+        .run(move |conn| upcoming_events(conn, today(), 365, &media_base))
         .await?;
     let mut months: Vec<MonthGroup> = Vec::new();
     let mut current: Option<(i32, u32)> = None;
@@ -841,6 +844,7 @@ async fn cooperative_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let slug = slug.into_inner();
+    let media_base = state.media_base.clone();
     let found = state
         .db
         .run(move |conn| {
@@ -852,7 +856,7 @@ async fn cooperative_page(
                 ..ListingFilter::default()
             };
             let items =
-                listings::list_public(conn, &filter, ListSort::Newest, None, 100, MEDIA_BASE)?
+                listings::list_public(conn, &filter, ListSort::Newest, None, 100, &media_base)?
                     .items;
             let place = catalogue::place(conn, &coop.place_code)?;
             Ok(Some((coop, items, place)))
@@ -892,6 +896,7 @@ async fn place_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let code = code.into_inner();
+    let media_base = state.media_base.clone();
     let found = state
         .db
         .run(move |conn| {
@@ -904,7 +909,7 @@ async fn place_page(
                 ..ListingFilter::default()
             };
             let items =
-                listings::list_public(conn, &filter, ListSort::Newest, None, 100, MEDIA_BASE)?
+                listings::list_public(conn, &filter, ListSort::Newest, None, 100, &media_base)?
                     .items;
             let all = catalogue::all_places(conn)?;
             Ok(Some((place, items, all)))

@@ -18,6 +18,15 @@ pub enum Backend {
     Postgres,
 }
 
+/// Where the app keeps photos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// A temp folder.
+    Local,
+    /// The bucket named by `VUNGCAO_TEST_S3_*`, under a prefix of the test's own.
+    S3,
+}
+
 pub const PHONE_UA: &str =
     "Mozilla/5.0 (Linux; Android 10; SM-A105F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36";
 
@@ -32,9 +41,12 @@ pub struct TestApp {
     pub orange_token: String,
     search: std::sync::Arc<vungcao::search::SearchIndex>,
     stopper: vungcao::startup::Stopper,
-    pub media_dir: std::path::PathBuf,
     /// The port of `/metrics` when the app serves them on their own address.
     pub metrics_port: Option<u16>,
+    /// The app's media store (the same folder or bucket prefix).
+    pub media: vungcao::media::MediaStore,
+    /// The settings the app was built with.
+    pub settings: Settings,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -166,8 +178,50 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
 
+fn s3_required() -> bool {
+    std::env::var("VUNGCAO_REQUIRE_S3").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// Points `settings` at the test bucket under a fresh prefix; `false` (and a SKIPPED line) when
+/// no bucket is configured and none is required.
+fn use_test_bucket(settings: &mut Settings) -> bool {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (Some(endpoint), Some(bucket), Some(access), Some(secret)) = (
+        var("VUNGCAO_TEST_S3_ENDPOINT"),
+        var("VUNGCAO_TEST_S3_BUCKET"),
+        var("VUNGCAO_TEST_S3_ACCESS_KEY"),
+        var("VUNGCAO_TEST_S3_SECRET_KEY"),
+    ) else {
+        assert!(
+            !s3_required(),
+            "VUNGCAO_REQUIRE_S3=1 but VUNGCAO_TEST_S3_ENDPOINT/_BUCKET/_ACCESS_KEY/_SECRET_KEY are not all set"
+        );
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: S3 media test (set VUNGCAO_TEST_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY; VUNGCAO_REQUIRE_S3=1 makes this a failure)"
+        );
+        return false;
+    };
+    settings.media_url = format!("s3://{bucket}/api/{}", uuid_like().replace('_', "-"));
+    settings.s3_endpoint = Some(endpoint);
+    settings.s3_access_key_id = Some(access);
+    settings.s3_secret_access_key = Some(vungcao::config::Secret::new(secret));
+    true
+}
+
 pub async fn spawn_app_with(
     backend: Backend,
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    spawn_app_on(backend, Media::Local, tweak).await
+}
+
+/// An app on the given database and media backends. `None` when one of them is unavailable
+/// and not required (the test prints SKIPPED).
+pub async fn spawn_app_on(
+    backend: Backend,
+    media: Media,
     tweak: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
     LOG.call_once(|| {
@@ -204,7 +258,11 @@ pub async fn spawn_app_with(
         db_pool_size: 8,
         ..Settings::default()
     };
+    if media == Media::S3 && !use_test_bucket(&mut settings) {
+        return None;
+    }
     tweak(&mut settings);
+    let media = vungcao::startup::open_media(&settings).expect("media store");
     let app = Application::build(settings.clone())
         .await
         .expect("app builds");
@@ -267,12 +325,13 @@ pub async fn spawn_app_with(
         orange_token,
         search,
         stopper,
-        media_dir: std::path::PathBuf::from(&settings.media_url),
         metrics_port,
+        media,
+        settings,
         _dir: dir,
         _pg: pg,
     };
-    if settings.indexer {
+    if app.settings.indexer {
         app.indexed().await;
     }
     Some(app)
@@ -302,6 +361,17 @@ impl TestApp {
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+
+    /// Every photo object the app's media store holds, by key.
+    pub async fn media_keys(&self) -> Vec<String> {
+        self.media
+            .list("p/")
+            .await
+            .expect("media listing")
+            .into_iter()
+            .map(|object| object.key)
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -423,11 +493,6 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
-/// Every file under `dir`, recursively (what a photo upload left on disk).
-pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    walk(dir)
-}
-
 /// A minimal valid listing body.
 pub fn new_listing(name: &str) -> Value {
     serde_json::json!({
@@ -439,6 +504,43 @@ pub fn new_listing(name: &str) -> Value {
         "unit": "túi 200 g",
         "marketplace_links": [{"platform": "shopee", "url": "https://shopee.vn/hang-moi"}]
     })
+}
+
+/// Generates `sqlite`, `postgres`, `sqlite_s3` and `postgres_s3` variants of an async test
+/// `fn name(app: TestApp)`: both databases, each with a local media folder and with S3.
+#[macro_export]
+macro_rules! every_backend {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use $crate::helpers::{spawn_app_on, Backend, Media};
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if let Some(app) = spawn_app_on(Backend::Sqlite, Media::Local, |_| {}).await {
+                        super::$name(app).await;
+                    }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = spawn_app_on(Backend::Postgres, Media::Local, |_| {}).await {
+                        super::$name(app).await;
+                    }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite_s3() {
+                    if let Some(app) = spawn_app_on(Backend::Sqlite, Media::S3, |_| {}).await {
+                        super::$name(app).await;
+                    }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres_s3() {
+                    if let Some(app) = spawn_app_on(Backend::Postgres, Media::S3, |_| {}).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
 }
 
 /// Generates `sqlite` and `postgres` variants of an async test `fn name(app: TestApp)`.

@@ -1,17 +1,20 @@
 //! Photos from a phone: upload, the variants shoppers get, and hostile files refused cleanly.
 
-use crate::both_backends;
-use crate::helpers::{files_under, fixture, spawn_app_with, Backend, TestApp};
+use crate::every_backend;
+use crate::helpers::{fixture, spawn_app_on, Backend, Media, TestApp};
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-both_backends!(
+// Every photo test runs on both databases, each with a local media folder and with S3.
+every_backend!(
     phone_photo_becomes_stripped_responsive_variants,
     photos_are_turned_upright,
     bad_files_are_refused_and_leave_nothing_behind,
     members_arrange_and_delete_photos,
     only_the_owner_uploads,
+    media_are_streamed_in_byte_ranges,
+    upload_size_limit_is_enforced_while_streaming,
 );
 
 async fn upload(
@@ -186,7 +189,7 @@ async fn photos_are_turned_upright(app: TestApp) {
 
 async fn bad_files_are_refused_and_leave_nothing_behind(app: TestApp) {
     let before = app.snapshot().await;
-    let files_before = files_under(&app.media_dir);
+    let files_before = app.media_keys().await;
     let mut heic = vec![0, 0, 0, 24];
     heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
     heic.resize(4096, 0);
@@ -257,7 +260,7 @@ async fn bad_files_are_refused_and_leave_nothing_behind(app: TestApp) {
     .await;
     assert_eq!(status, 422);
     assert_eq!(
-        files_under(&app.media_dir),
+        app.media_keys().await,
         files_before,
         "no partial files remain"
     );
@@ -282,10 +285,20 @@ async fn bad_files_are_refused_and_leave_nothing_behind(app: TestApp) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upload_size_limit_is_enforced_while_streaming() {
-    let Some(app) = spawn_app_with(Backend::Sqlite, |s| s.upload_max_bytes = 1_000_000).await
-    else {
+async fn upload_size_limit_is_enforced_while_streaming(app: TestApp) {
+    // The same app with a 1 MB limit (same database and media backend).
+    let media = if app.settings.media_url.starts_with("s3://") {
+        Media::S3
+    } else {
+        Media::Local
+    };
+    let backend = if app.settings.database_url.is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    drop(app);
+    let Some(app) = spawn_app_on(backend, media, |s| s.upload_max_bytes = 1_000_000).await else {
         return;
     };
     let (status, problem) = upload(
@@ -299,7 +312,7 @@ async fn upload_size_limit_is_enforced_while_streaming() {
         (status, problem["code"].as_str()),
         (413, Some("file_too_large"))
     );
-    assert!(files_under(&app.media_dir).is_empty());
+    assert!(app.media_keys().await.is_empty());
 }
 
 async fn members_arrange_and_delete_photos(app: TestApp) {
@@ -407,5 +420,150 @@ async fn only_the_owner_uploads(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
-    assert!(files_under(&app.media_dir).is_empty());
+    assert!(app.media_keys().await.is_empty());
+}
+
+async fn media_are_streamed_in_byte_ranges(app: TestApp) {
+    // A fresh store (an empty bucket prefix, too) is ready.
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    let (status, gallery) =
+        upload(&app, &app.tea_token, 1, vec![("p.png", tiny_png(900, 600))]).await;
+    assert_eq!(status, 201, "{gallery}");
+    let url = gallery["items"][0]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["format"] == "jpeg" && v["width"] == 640)
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let whole = app.get(&url).await;
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    let etag = whole.headers()["etag"].to_str().unwrap().to_owned();
+    let length: usize = whole.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let whole = whole.bytes().await.unwrap();
+    assert_eq!(whole.len(), length, "the length is announced up front");
+
+    let part = app
+        .client
+        .get(app.url(&url))
+        .header("range", "bytes=100-1099")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"].to_str().unwrap(),
+        format!("bytes 100-1099/{length}")
+    );
+    assert_eq!(part.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(part.bytes().await.unwrap(), whole[100..1100]);
+
+    let tail = app
+        .client
+        .get(app.url(&url))
+        .header("range", "bytes=-10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.status(), 206);
+    assert_eq!(tail.bytes().await.unwrap(), whole[length - 10..]);
+
+    let beyond = app
+        .client
+        .get(app.url(&url))
+        .header("range", format!("bytes={length}-"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(beyond.status(), 416);
+    assert_eq!(
+        beyond.headers()["content-range"].to_str().unwrap(),
+        format!("bytes */{length}")
+    );
+    let fresh = app
+        .client
+        .get(app.url(&url))
+        .header("if-none-match", &etag)
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), 304, "a cached copy needs nothing more");
+}
+
+/// The bucket is down (nothing listens on the port): uploads answer 503 with Retry-After and
+/// leave nothing, readiness names the media store, and shoppers still browse.
+async fn store_down(backend: Backend) {
+    let Some(app) = spawn_app_on(backend, Media::Local, |s| {
+        s.media_url = "s3://vungcao/down".into();
+        s.s3_endpoint = Some("http://127.0.0.1:9".into());
+        s.s3_access_key_id = Some("test-access".into());
+        s.s3_secret_access_key = Some(vungcao::config::Secret::new("test-secret-0123456789"));
+    })
+    .await
+    else {
+        return;
+    };
+    let before = app.snapshot().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/my/listings/1/photos"))
+        .bearer_auth(&app.tea_token)
+        .multipart(
+            Form::new().part(
+                "photo",
+                Part::bytes(tiny_png(64, 48))
+                    .file_name("p.png")
+                    .mime_str("image/png")
+                    .unwrap(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    let retry_after: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["code"], "storage_unavailable");
+    assert!(problem["detail_vi"]
+        .as_str()
+        .is_some_and(|m| m.contains("Kho ảnh")));
+    assert_eq!(app.snapshot().await, before, "no photo row");
+
+    for page in [
+        "/api/v1/listings",
+        "/api/v1/listings/che-shan-tuyet-co-thu-hong-thai",
+        "/api/v1/search?q=che",
+        "/",
+        "/san-pham/che-shan-tuyet-co-thu-hong-thai",
+    ] {
+        assert_eq!(app.get(page).await.status(), 200, "{page} keeps working");
+    }
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    let why = ready.text().await.unwrap();
+    assert!(why.contains("media storage unavailable"), "{why}");
+    assert!(!why.contains("database"), "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_down_sqlite() {
+    store_down(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_down_postgres() {
+    store_down(Backend::Postgres).await;
 }
