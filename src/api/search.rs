@@ -148,6 +148,7 @@ fn to_search_filters(f: &ListingFilter) -> SearchFilters {
         price_min: f.price_min,
         price_max: f.price_max,
         event_days: None,
+        season_any: Vec::new(),
     }
 }
 
@@ -172,7 +173,9 @@ pub async fn find_listings(
                 let SearchIndex::Tantivy(tantivy) = &*index else {
                     return Err(AppError::internal("search backend changed"));
                 };
-                let results = tantivy.search_blocking(&query).map_err(unavailable)?;
+                let results = tantivy
+                    .search_understood_blocking(&query)
+                    .map_err(unavailable)?;
                 let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
                 let items = listings::views_by_ids(conn, &ids, true, MEDIA_BASE)?;
                 Ok((results, items))

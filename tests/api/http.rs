@@ -134,7 +134,7 @@ async fn health_readiness_and_metrics(app: TestApp) {
     app.get("/api/v1/listings").await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("vungcao_http_responses_total{class=\"2xx\"}"));
-    assert!(metrics.contains("vungcao_outbox_pending 32"), "{metrics}");
+    assert!(metrics.contains("vungcao_outbox_pending 34"), "{metrics}");
 }
 
 /// Renames a listing behind the app's back (as another replica or the CLI would).

@@ -58,7 +58,7 @@ async fn search_filters_facets_and_cursor(app: TestApp) {
     app.indexed().await;
     let (status, browse) = app.get_json("/api/v1/search?limit=5").await;
     assert_eq!(status, 200);
-    assert_eq!(browse["total"], 32);
+    assert_eq!(browse["total"], 34);
     assert_eq!(browse["facets"]["kind"]["event"], 5);
     assert_eq!(browse["facets"]["category_code"]["tea"], 5);
     let (_, tea) = app
@@ -116,7 +116,7 @@ async fn search_filters_facets_and_cursor(app: TestApp) {
     }
     seen.sort_unstable();
     seen.dedup();
-    assert_eq!(seen.len(), 32);
+    assert_eq!(seen.len(), 34);
     let (_, first) = app.get_json("/api/v1/search?q=che&limit=2").await;
     let cursor = first["next"].as_str().unwrap();
     let (status, problem) = app
@@ -250,7 +250,7 @@ async fn check_finds_and_fixes_drift(app: TestApp) {
     let drift = vungcao::indexer::check(&app.db, &index).await.unwrap();
     assert_eq!(
         drift.missing.len(),
-        32,
+        34,
         "nothing indexed without an indexer"
     );
     assert!(drift.extra.is_empty());
@@ -293,7 +293,7 @@ async fn admin_reindex_rebuilds_from_the_database(app: TestApp) {
     let (status, done) = app
         .post("/api/v1/admin/reindex", &app.admin_token, Value::Null)
         .await;
-    assert_eq!((status, done["documents"].as_u64()), (200, Some(32)));
+    assert_eq!((status, done["documents"].as_u64()), (200, Some(34)));
     let (_, after) = app
         .get_json("/api/v1/search?q=mat%20ong&facets=false")
         .await;
