@@ -9,8 +9,47 @@ both_backends!(
     search_finds_vietnamese_without_diacritics,
     search_filters_facets_and_cursor,
     publish_search_archive_round_trip,
-    hostile_queries_never_fail
+    hostile_queries_never_fail,
+    search_understands_what_shoppers_mean
 );
+
+async fn search_understands_what_shoppers_mean(app: TestApp) {
+    app.indexed().await;
+    // Telex typed with the Vietnamese keyboard off, and the explanation of how it was read.
+    let (status, body) = app
+        .get_json("/api/v1/search?q=hoongf%20thais&explain=true")
+        .await;
+    assert_eq!(status, 200);
+    let notes: Vec<&str> = body["explain"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("hoongf → hồng")),
+        "{notes:?}"
+    );
+    let readings = body["explain"]["readings"].as_array().unwrap();
+    assert!(
+        readings
+            .iter()
+            .any(|r| r["matched"] == true && r["ran"] == true),
+        "{readings:?}"
+    );
+    assert_eq!(body["items"][0]["place"]["code"], "TQ-NH-HT");
+    assert_eq!(body["did_you_mean"], Value::Null);
+    // Without explain=true there is no explanation.
+    let (_, plain) = app.get_json("/api/v1/search?q=mieesn%20dong").await;
+    assert!(plain.get("explain").is_none());
+    assert_eq!(names(&plain)[0], "Miến dong Trung Yên");
+    // Nothing found as typed: the closest reading, and its results.
+    let (_, closest) = app.get_json("/api/v1/search?q=vitt").await;
+    assert_eq!(closest["did_you_mean"], "vịt");
+    assert_eq!(names(&closest)[0], "Vịt bầu Minh Hương");
+    let (status, _) = app.get_json("/api/v1/search?q=x&explain=maybe").await;
+    assert_eq!(status, 400);
+}
 
 fn names(v: &Value) -> Vec<String> {
     v["items"]

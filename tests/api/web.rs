@@ -138,6 +138,13 @@ async fn shopper_pages_in_both_languages(app: TestApp) {
     assert!(all.contains("data-more href=\"/tim-kiem?page=2\""));
     let (_, second) = page(&client, &app, "/tim-kiem?page=2").await;
     assert!(second.contains("<ol class=\"cards\" start=\"13\">"));
+    // Nothing found as typed: the closest reading and its results, never an empty page.
+    let (_, closest) = page(&client, &app, "/tim-kiem?q=vitt").await;
+    assert!(
+        closest.contains("Có phải bạn tìm: <a href=\"/tim-kiem?q=v%E1%BB%8Bt\">vịt</a>"),
+        "{closest}"
+    );
+    assert!(closest.contains("Vịt bầu Minh Hương"));
     // Bad filter values are ignored, not an error page.
     let (status, _) = page(&client, &app, "/tim-kiem?month=99&ocop=x&price_min=abc").await;
     assert_eq!(status, 200);

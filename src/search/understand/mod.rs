@@ -300,8 +300,8 @@ pub fn understand(text: &str, vocab: &Vocabulary) -> Understanding {
         i += 1;
     }
     boost.months.sort_unstable();
-    // 3. One typo in a short syllable, when the other words pin the meaning. A word with a
-    // synonym is no typo ("thịt heo" is "thịt lợn", not "thịt theo").
+    // 3. One typo in a short syllable, when the other words pin the meaning. A word whose
+    // synonym fits the other words is no typo ("thịt heo" is "thịt lợn", not "thịt theo").
     let n = text_toks.len();
     let exact: Vec<String> = text_toks.iter().map(|t| t.exact.clone()).collect();
     let folded: Vec<String> = text_toks.iter().map(|t| t.folded.clone()).collect();
@@ -313,7 +313,6 @@ pub fn understand(text: &str, vocab: &Vocabulary) -> Understanding {
     for i in 0..n {
         let t = &text_toks[i];
         if known(t, i + 1 == n)
-            || has_synonym(i)
             || t.folded.chars().count() > 4
             || !t.folded.chars().all(|c| c.is_ascii_lowercase())
         {
@@ -326,6 +325,17 @@ pub fn understand(text: &str, vocab: &Vocabulary) -> Understanding {
             .map(|(_, o)| o.folded.as_str())
             .collect();
         if neighbours.is_empty() {
+            continue;
+        }
+        let synonym_fits = lexicon
+            .alternatives_at(&exact[i..], &folded[i..])
+            .iter()
+            .any(|(_, p)| {
+                let mut all = neighbours.clone();
+                all.extend(p.folded.iter().map(String::as_str));
+                vocab.co_occurrence(&all) > 0
+            });
+        if synonym_fits {
             continue;
         }
         let best = vocab

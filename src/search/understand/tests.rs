@@ -82,6 +82,15 @@ fn short_syllable_typos_are_fixed_only_when_pinned() {
         understand("thit trau gac bap", &v).text,
         "thit trau gac bếp"
     );
+    // A synonym that fits the other words wins over a typo.
+    let v2 = Vocabulary::of(&[
+        doc(1, "Lợn đen", &["Lăng Can"], &["TQ-LB-LC"]),
+        doc(2, "Thịt lợn", &["Lăng Can"], &["TQ-LB-LC"]),
+        doc(3, "Thịt đi theo", &["Lăng Can"], &["TQ-LB-LC"]),
+    ]);
+    let u = understand("thit heo", &v2);
+    assert_eq!(u.text, "thit heo");
+    assert_eq!(u.alternatives, vec!["thit lợn".to_owned()]);
     // Without neighbours, no guess.
     assert_eq!(understand("ing", &v).text, "ing");
     // Alone, "bap" is not pinned to "bếp": the synonym reading "ngô" is tried instead.
