@@ -237,7 +237,7 @@ async fn unpublished_listings_never_leak(app: TestApp) {
     let body = format!("{all}{coop}");
     assert!(!body.contains("bí mật"));
     assert!(!body.contains(archived["slug"].as_str().unwrap()));
-    assert_eq!(slugs(&all).len(), 31);
+    assert_eq!(slugs(&all).len(), 33);
 }
 
 async fn places_categories_and_cooperatives(app: TestApp) {
