@@ -106,6 +106,11 @@ impl IndexerTask {
 pub fn spawn(db: Db, index: Arc<SearchIndex>, changed: Arc<dyn Fn() + Send + Sync>) -> IndexerTask {
     let (stop, mut stopping) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
+        // An index built by an earlier process: its vocabulary comes from the database once,
+        // then every batch below keeps it current.
+        if let Err(e) = load_vocabulary(&db, &index).await {
+            tracing::warn!(error = %e, "loading the search vocabulary; query understanding waits for the next reindex");
+        }
         let mut failures = 0u32;
         while !*stopping.borrow() {
             let pause = match drain_once(&db, &index).await {
@@ -184,6 +189,43 @@ impl Iterator for DatabaseDocuments {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
     }
+}
+
+/// Builds the query-understanding vocabulary from every published listing and hands it to the
+/// index (unless a rebuild already filled it meanwhile).
+pub async fn load_vocabulary(db: &Db, index: &SearchIndex) -> Result<usize, AppError> {
+    let failed = Arc::new(std::sync::Mutex::new(None));
+    let docs = DatabaseDocuments {
+        db: db.clone(),
+        after: 0,
+        buffer: Vec::new().into_iter(),
+        remaining: 0,
+        failed: failed.clone(),
+    };
+    let vocabulary = tokio::task::spawn_blocking(move || {
+        let mut v = crate::search::understand::Vocabulary::new();
+        for d in docs {
+            v.add(&d);
+        }
+        v
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("loading the vocabulary: {e}")))?;
+    if let Ok(Some(e)) = failed.lock().map(|f| f.clone()) {
+        return Err(AppError::unavailable(format!("reading the database: {e}")));
+    }
+    let n = vocabulary.len();
+    let empty = index
+        .vocabulary()
+        .read()
+        .map(|v| v.is_empty())
+        .unwrap_or(false);
+    if empty {
+        index
+            .set_vocabulary(vocabulary)
+            .map_err(|e| AppError::unavailable(e.to_string()))?;
+    }
+    Ok(n)
 }
 
 /// Rebuilds the index from the database into a fresh index and swaps it in.

@@ -154,6 +154,14 @@ impl Application {
                 Arc::new(move || cache.invalidate()),
             ))
         } else {
+            // No indexer here: the query understanding's vocabulary is read once from the
+            // database (another process keeps the index itself current).
+            let (db, search) = (db.clone(), search.clone());
+            tokio::spawn(async move {
+                if let Err(e) = crate::indexer::load_vocabulary(&db, &search).await {
+                    tracing::warn!(error = %e, "loading the search vocabulary");
+                }
+            });
             None
         };
         let listener = TcpListener::bind(&settings.listen)

@@ -88,10 +88,10 @@ fn an_operator_sets_up_a_commune() {
         "{migrated}"
     );
     let (_, first) = cli.ok(&["demo"], None);
-    assert!(first.contains("32 listings added"), "{first}");
+    assert!(first.contains("34 listings added"), "{first}");
     let (_, second) = cli.ok(&["demo"], None);
     assert!(
-        second.contains("0 listings added, 32 already there"),
+        second.contains("0 listings added, 34 already there"),
         "idempotent: {second}"
     );
 
@@ -177,7 +177,7 @@ fn an_operator_sets_up_a_commune() {
     assert!(lines[0].starts_with("vc_") && lines[0].len() > 40);
 
     let (_, reindexed) = cli.ok(&["reindex"], None);
-    assert!(reindexed.contains("32 listings indexed"), "{reindexed}");
+    assert!(reindexed.contains("34 listings indexed"), "{reindexed}");
     let (report, _) = cli.ok(&["check"], None);
     assert!(
         report.contains("the index matches the database"),
@@ -186,7 +186,7 @@ fn an_operator_sets_up_a_commune() {
 
     let (export, _) = cli.ok(&["export"], None);
     let file: serde_json::Value = serde_json::from_str(&export).unwrap();
-    assert_eq!(file["listings"].as_array().unwrap().len(), 32);
+    assert_eq!(file["listings"].as_array().unwrap().len(), 34);
     assert!(file["cooperatives"]
         .as_array()
         .unwrap()
@@ -196,7 +196,7 @@ fn an_operator_sets_up_a_commune() {
     let other = Cli::new();
     std::fs::write(other.dir.path().join("catalogue.json"), &export).unwrap();
     let (_, imported) = other.ok(&["import", "catalogue.json"], None);
-    assert!(imported.contains("32 listings added"), "{imported}");
+    assert!(imported.contains("34 listings added"), "{imported}");
 }
 
 #[test]

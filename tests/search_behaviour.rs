@@ -38,6 +38,13 @@ impl Fixture {
             .collect()
     }
 
+    /// A shopper's query, first 50 results with the explanation.
+    async fn ask(&self, text: &str) -> SearchResults {
+        let mut q = SearchQuery::text(text);
+        q.limit = 50;
+        self.search(&q).await
+    }
+
     async fn filtered(&self, filters: SearchFilters) -> HashSet<i64> {
         let q = SearchQuery {
             filters,
@@ -165,6 +172,14 @@ behaviour!(
     hostile_input_never_errors,
     upsert_is_idempotent_and_delete_removes,
     rebuild_swaps_without_an_empty_moment,
+    telex_and_vni_typed_with_the_keyboard_off_are_decoded,
+    words_run_together_are_split,
+    regional_synonyms_and_abbreviations_find_the_same_listings,
+    a_province_or_former_district_finds_every_commune_under_it,
+    month_season_and_festival_words_rank_in_season_first,
+    ocop_stars_are_a_boost_not_a_text_match,
+    short_syllables_get_one_typo_when_the_other_words_pin_them,
+    nothing_found_answers_with_the_closest_reading,
 );
 
 async fn diacritic_free_and_upper_case_queries_find_accented_text(f: Arc<Fixture>) {
@@ -234,9 +249,13 @@ async fn typos_are_tolerated_like_meilisearch(f: Arc<Fixture>) {
     );
     // One substitution in a 5+-letter word.
     assert_eq!(f.text("mieen dong").await[0], "mien-dong-trung-yen");
-    // No typo on short words: "cem" must not match "cam".
-    let hits = f.text("cem").await;
-    assert!(!hits.contains(&"cam-sanh-ham-yen".to_owned()), "{hits:?}");
+    // No typo on short words: "cem" does not match "cam" as typed; the oranges come back only
+    // as an explicit "did you mean" answer.
+    let r = f.ask("cem").await;
+    assert_eq!(r.explain.readings[0].hits, 0, "{r:?}");
+    if !r.hits.is_empty() {
+        assert_eq!(r.explain.did_you_mean.as_deref(), Some("cam"), "{r:?}");
+    }
 }
 
 async fn last_word_matches_as_prefix(f: Arc<Fixture>) {
@@ -709,4 +728,188 @@ async fn tantivy_index_survives_reopen_and_rebuild() {
         vec![pointer.trim().to_owned()],
         "old generations removed"
     );
+}
+
+fn slugs(r: &SearchResults) -> Vec<String> {
+    r.hits.iter().map(|h| h.slug.clone()).collect()
+}
+
+async fn telex_and_vni_typed_with_the_keyboard_off_are_decoded(f: Arc<Fixture>) {
+    assert_eq!(f.text("mieesn dong").await[0], "mien-dong-trung-yen");
+    assert_eq!(f.text("mie61n dong").await[0], "mien-dong-trung-yen");
+    assert_eq!(f.text("thijt trauw").await[0], "thit-trau-gac-bep");
+    assert_eq!(f.text("maatj ong").await[0], "mat-ong-bac-ha-meo-vac");
+    // "hồng thái" is a commune: its listings, and the explanation says why.
+    let r = f.ask("hoongf thais").await;
+    let hong_thai = f.ids_where(|d| d.place_code == "TQ-NH-HT");
+    let top: HashSet<i64> = r.hits.iter().take(hong_thai.len()).map(|h| h.id).collect();
+    assert_eq!(top, hong_thai, "{r:?}");
+    assert!(
+        r.explain.notes.iter().any(|n| n.contains("hoongf → hồng")),
+        "{:?}",
+        r.explain
+    );
+    assert!(r.explain.readings.iter().any(|t| t.matched && t.ran));
+    // English and brand words are not mangled.
+    let hits = f.text("shan tuyet tea").await;
+    assert!(f.doc(&hits[0]).name_vi.contains("Shan tuyết"), "{hits:?}");
+    let hits = f.text("homestay").await;
+    assert_eq!(hits[0], "homestay-ban-na-tang");
+}
+
+async fn words_run_together_are_split(f: Arc<Fixture>) {
+    assert_eq!(f.text("mienđong").await[0], "mien-dong-trung-yen");
+    assert_eq!(f.text("miendongtrungyen").await[0], "mien-dong-trung-yen");
+    assert_eq!(f.text("thittraugacbep").await[0], "thit-trau-gac-bep");
+    assert_eq!(f.text("#hongtrashantuyet").await[0], "hong-tra-shan-tuyet");
+    assert_eq!(f.text("#mangkho").await[0], "mang-kho-lam-binh");
+}
+
+async fn regional_synonyms_and_abbreviations_find_the_same_listings(f: Arc<Fixture>) {
+    // South → North: the catalogue writes "ngô", "lợn", "nấm hương", "chè".
+    assert_eq!(f.text("bắp").await[0], "ngo-nep-nuong-dong-van");
+    assert_eq!(f.text("bap nep").await[0], "ngo-nep-nuong-dong-van");
+    assert_eq!(f.text("heo đen").await[0], "lon-den-lam-binh");
+    assert_eq!(f.text("thịt heo").await[0], "lon-den-lam-binh");
+    assert_eq!(f.text("nấm đông cô").await[0], "nam-huong-rung");
+    let hits = f.text("trà shan tuyết cổ thụ").await;
+    assert_eq!(hits[0], "che-shan-tuyet-co-thu-hong-thai", "{hits:?}");
+    // Abbreviations both ways.
+    let hits = f.text("hợp tác xã lê vàng").await;
+    assert_eq!(hits[0], "le-vang-hong-thai", "{hits:?}");
+    let hits = f.text("sp mật ong").await;
+    assert_eq!(hits[0], "mat-ong-bac-ha-meo-vac", "{hits:?}");
+    let r = f.ask("TP Tuyên Quang").await;
+    let city = f.ids_where(|d| d.place_path.iter().any(|p| p == "TQ-TP"));
+    let top: HashSet<i64> = r.hits.iter().take(city.len()).map(|h| h.id).collect();
+    assert_eq!(top, city, "{r:?}");
+}
+
+async fn a_province_or_former_district_finds_every_commune_under_it(f: Arc<Fixture>) {
+    let under = |code: &'static str| f.ids_where(move |d| d.place_path.iter().any(|p| p == code));
+    let top = |r: &SearchResults, n: usize| -> HashSet<i64> {
+        r.hits.iter().take(n).map(|h| h.id).collect()
+    };
+    for (q, code) in [
+        ("đặc sản Na Hang", "TQ-NH"),
+        ("dac san huyen na hang", "TQ-NH"),
+        ("tỉnh Hà Giang", "HG"),
+        ("ha giang", "HG"),
+        ("Lâm Bình", "TQ-LB"),
+    ] {
+        let want = under(code);
+        let r = f.ask(q).await;
+        assert_eq!(top(&r, want.len()), want, "{q}: {:?}", slugs(&r));
+    }
+    // With a product word: the product of that place first, then the rest of the place.
+    let r = f.ask("mật ong Hà Giang").await;
+    assert_eq!(r.hits[0].slug, "mat-ong-bac-ha-meo-vac");
+    let r = f.ask("che ha giang").await;
+    assert_eq!(
+        r.hits[0].slug,
+        "che-shan-tuyet-hoang-su-phi",
+        "{:?}",
+        slugs(&r)
+    );
+    let ha_giang = under("HG");
+    assert_eq!(top(&r, ha_giang.len()), ha_giang, "{:?}", slugs(&r));
+    // No oranges in Na Hang: Na Hang's listings, then oranges from elsewhere.
+    let r = f.ask("cam na hang").await;
+    let na_hang = under("TQ-NH");
+    assert_eq!(top(&r, na_hang.len()), na_hang, "{:?}", slugs(&r));
+    assert!(
+        slugs(&r).contains(&"cam-sanh-ham-yen".to_owned()),
+        "{:?}",
+        slugs(&r)
+    );
+}
+
+async fn month_season_and_festival_words_rank_in_season_first(f: Arc<Fixture>) {
+    let in_months = |months: &'static [u8]| {
+        f.ids_where(move |d| d.season_months.iter().any(|m| months.contains(m)))
+    };
+    for (q, months) in [
+        ("tháng 10", &[10u8][..]),
+        ("thang muoi", &[10][..]),
+        ("T10", &[10][..]),
+        ("mùa thu", &[7, 8, 9][..]),
+        ("dịp tết", &[1, 2][..]),
+    ] {
+        let r = f.ask(q).await;
+        let got: HashSet<i64> = r.hits.iter().map(|h| h.id).collect();
+        assert_eq!(got, in_months(months), "{q}: {:?}", slugs(&r));
+    }
+    let tet = f.text("dịp tết").await;
+    assert!(
+        tet.contains(&"le-hoi-long-tong".to_owned())
+            && tet.contains(&"le-hoi-mua-hoa-le-hong-thai".to_owned())
+    );
+    // A month with a product: in-season first, the text match is not wiped out.
+    let hits = f.text("cam tháng 10").await;
+    assert_eq!(hits[0], "cam-sanh-ham-yen", "{hits:?}");
+    assert!(
+        hits.contains(&"cam-sanh-huu-co-phu-luu".to_owned()),
+        "{hits:?}"
+    );
+    // "lê" in February: the pear blossom festival above the (summer) pears.
+    let hits = f.text("lê tháng 2").await;
+    assert_eq!(hits[0], "le-hoi-mua-hoa-le-hong-thai", "{hits:?}");
+    assert!(hits.contains(&"le-vang-hong-thai".to_owned()), "{hits:?}");
+}
+
+async fn ocop_stars_are_a_boost_not_a_text_match(f: Arc<Fixture>) {
+    let four = f.ids_where(|d| d.ocop_stars.is_some_and(|s| s >= 4));
+    let r = f.ask("ocop 4 sao").await;
+    let got: HashSet<i64> = r.hits.iter().map(|h| h.id).collect();
+    assert_eq!(got, four, "{:?}", slugs(&r));
+    let hits = f.text("chè ocop 4 sao").await;
+    let top: HashSet<&str> = hits.iter().take(2).map(String::as_str).collect();
+    assert_eq!(
+        top,
+        HashSet::from([
+            "che-shan-tuyet-co-thu-hong-thai",
+            "che-shan-tuyet-hoang-su-phi"
+        ]),
+        "{hits:?}"
+    );
+    assert!(
+        hits.contains(&"che-shan-tuyet-bup-kho".to_owned()),
+        "three-star tea still found: {hits:?}"
+    );
+    let hits = f.text("sp ocop 5 sao").await;
+    assert_eq!(hits, vec!["che-shan-tuyet-hoang-su-phi".to_owned()]);
+}
+
+async fn short_syllables_get_one_typo_when_the_other_words_pin_them(f: Arc<Fixture>) {
+    assert_eq!(f.text("mat ing bac ha").await[0], "mat-ong-bac-ha-meo-vac");
+    assert_eq!(f.text("thit trau gac bap").await[0], "thit-trau-gac-bep");
+    assert_eq!(f.text("cam sanh hsm yen").await[0], "cam-sanh-ham-yen");
+    let r = f.ask("mat ing bac ha").await;
+    assert!(
+        r.explain.notes.iter().any(|n| n.contains("ing → ong")),
+        "{:?}",
+        r.explain
+    );
+}
+
+async fn nothing_found_answers_with_the_closest_reading(f: Arc<Fixture>) {
+    let r = f.ask("vitt").await;
+    assert_eq!(
+        r.explain.did_you_mean.as_deref(),
+        Some("vịt"),
+        "{:?}",
+        r.explain
+    );
+    assert_eq!(r.hits[0].slug, "vit-bau-minh-huong");
+    let r = f.ask("tuong nepp chiem hoaa").await;
+    assert_eq!(r.hits[0].slug, "tuong-nep-chiem-hoa", "{:?}", r.explain);
+    // Nothing close: nothing invented.
+    let r = f.ask("qqqqxz").await;
+    assert!(
+        r.hits.is_empty() && r.explain.did_you_mean.is_none(),
+        "{r:?}"
+    );
+    // Found as typed: no "did you mean".
+    let r = f.ask("cam sanh").await;
+    assert_eq!(r.explain.did_you_mean, None);
 }

@@ -54,6 +54,8 @@ pub struct SearchParams {
     pub cursor: Option<String>,
     /// 1–50, default 20.
     pub limit: Option<String>,
+    /// `true`: add `explain`, how the query was understood (readings tried, which matched).
+    pub explain: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -70,6 +72,15 @@ pub struct SearchPage {
     #[schema(value_type = Object)]
     pub filters: serde_json::Value,
     pub next: Option<String>,
+    /// When the query as typed found nothing: the closest reading, whose results these are
+    /// ("Có phải bạn tìm: …").
+    pub did_you_mean: Option<String>,
+    /// With `explain=true`: `notes` (how words were read: Telex, split, synonyms, places,
+    /// months, OCOP, typos), `readings` (each search tried: `text`, `role`, `boost`, `ran`,
+    /// `hits`, `matched`) and `did_you_mean`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub explain: Option<crate::search::understand::Explain>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -148,6 +159,7 @@ fn to_search_filters(f: &ListingFilter) -> SearchFilters {
         price_min: f.price_min,
         price_max: f.price_max,
         event_days: None,
+        season_any: Vec::new(),
     }
 }
 
@@ -182,7 +194,9 @@ pub async fn find_listings(
                     return Err(AppError::internal("search backend changed"));
                 };
                 let started = std::time::Instant::now();
-                let results = tantivy.search_blocking(&query).map_err(unavailable)?;
+                let results = tantivy
+                    .search_understood_blocking(&query)
+                    .map_err(unavailable)?;
                 observe_search("tantivy", started);
                 let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
                 let items = listings::views_by_ids(conn, &ids, true, &media_base)?;
@@ -273,6 +287,18 @@ pub async fn search(
         .number("limit", q.limit.as_ref(), 1usize, 50)
         .unwrap_or(20);
     let cursor = p.text("cursor", q.cursor.as_ref(), 200);
+    let explain = p
+        .choice(
+            "explain",
+            q.explain.as_ref(),
+            |s| match s {
+                "true" | "1" => Some(true),
+                "false" | "0" => Some(false),
+                _ => None,
+            },
+            "true or false",
+        )
+        .unwrap_or(false);
     p.finish()?;
 
     let mut filters = to_search_filters(&filter);
@@ -334,6 +360,8 @@ pub async fn search(
         facets: results.facets,
         filters: applied,
         next,
+        did_you_mean: results.explain.did_you_mean.clone(),
+        explain: explain.then_some(results.explain),
     };
     Ok(cache::json(&req, &page))
 }

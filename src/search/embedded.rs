@@ -277,6 +277,8 @@ pub struct TantivyIndex {
     /// Serialises writes and rebuilds (searches never take it).
     write_gate: tokio::sync::Mutex<()>,
     needs_rebuild: std::sync::atomic::AtomicBool,
+    /// The catalogue's words for the query understanding (kept by [`super::SearchIndex`]).
+    pub(crate) vocabulary: super::understand::SharedVocabulary,
 }
 
 fn gen_name(n: u64) -> String {
@@ -321,6 +323,7 @@ impl TantivyIndex {
             live: RwLock::new(Arc::new(generation)),
             write_gate: tokio::sync::Mutex::new(()),
             needs_rebuild: std::sync::atomic::AtomicBool::new(needs_rebuild),
+            vocabulary: Default::default(),
         })
     }
 
@@ -486,6 +489,36 @@ impl TantivyIndex {
     pub fn search_blocking(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         let generation = self.live()?;
         search_generation(&generation, &self.fields, query)
+    }
+
+    /// A shopper's search on the calling thread: the same understanding plan as
+    /// [`super::SearchIndex::search`], every step on this thread.
+    pub fn search_understood_blocking(
+        &self,
+        query: &SearchQuery,
+    ) -> Result<SearchResults, SearchError> {
+        let plan = {
+            let v = self
+                .vocabulary
+                .read()
+                .map_err(|_| SearchError::Backend("search vocabulary lock poisoned".into()))?;
+            super::understand::plan(query, &v)
+        };
+        let generation = self.live()?;
+        let mut answers = Vec::with_capacity(plan.steps.len());
+        for i in 0..plan.steps.len() {
+            let answer = if plan.should_run(i, &answers) {
+                Some(search_generation(
+                    &generation,
+                    &self.fields,
+                    &plan.steps[i].query,
+                )?)
+            } else {
+                None
+            };
+            answers.push(answer);
+        }
+        Ok(plan.merge(answers))
     }
 }
 
@@ -718,6 +751,14 @@ fn filter_clauses(f: &Fields, q: &SearchQuery) -> Vec<Box<dyn Query>> {
         f.season_months,
         &filters.in_season_month.map(|m| m.to_string()),
     );
+    if !filters.season_any.is_empty() {
+        let months = filters
+            .season_any
+            .iter()
+            .map(|m| (Occur::Should, term_q(f.season_months, &m.to_string())))
+            .collect();
+        out.push(Box::new(BooleanQuery::new(months)));
+    }
     if let Some(q) = i64_range(f.ocop_n, filters.min_ocop_stars.map(i64::from), None) {
         out.push(q);
     }
@@ -1150,6 +1191,7 @@ fn search_generation(
             .collect(),
         total: top.count,
         facets: top.facets,
+        explain: Default::default(),
     })
 }
 

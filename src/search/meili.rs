@@ -194,6 +194,10 @@ pub fn filter_expression(f: &SearchFilters) -> Option<String> {
     if let Some(m) = f.in_season_month {
         parts.push(format!("season_months = {m}"));
     }
+    if !f.season_any.is_empty() {
+        let months: Vec<String> = f.season_any.iter().map(u8::to_string).collect();
+        parts.push(format!("season_months IN [{}]", months.join(", ")));
+    }
     match (f.price_min, f.price_max) {
         (Some(a), Some(b)) => parts.push(format!("price_vnd {a} TO {b}")),
         (Some(a), None) => parts.push(format!("price_vnd >= {a}")),
@@ -327,6 +331,8 @@ pub struct MeiliIndex {
     client: Client,
     uid: String,
     write_gate: tokio::sync::Mutex<()>,
+    /// The catalogue's words for the query understanding (kept by [`super::SearchIndex`]).
+    pub(crate) vocabulary: super::understand::SharedVocabulary,
 }
 
 impl MeiliIndex {
@@ -341,6 +347,7 @@ impl MeiliIndex {
             client,
             uid: index_uid.to_owned(),
             write_gate: tokio::sync::Mutex::new(()),
+            vocabulary: Default::default(),
         };
         index.ensure_index(&index.uid).await?;
         let task = index
@@ -622,6 +629,7 @@ impl MeiliIndex {
             hits,
             total,
             facets,
+            explain: Default::default(),
         })
     }
 }
@@ -680,14 +688,15 @@ mod tests {
             price_min: Some(10_000),
             price_max: Some(50_000),
             event_days: Some((20_500, 20_400)),
+            season_any: vec![7, 8],
         };
         assert_eq!(
             filter_expression(&f).as_deref(),
             Some(
                 "kind = \"product\" AND category_code = \"tea\" AND place_path = \"TQ-NH\" \
                  AND cooperative_slug = \"htx \\\"x\\\"\" AND certifications = \"vietgap\" \
-                 AND ocop_stars >= 4 AND season_months = 7 AND price_vnd 10000 TO 50000 \
-                 AND event_days 20400 TO 20500"
+                 AND ocop_stars >= 4 AND season_months = 7 AND season_months IN [7, 8] \
+                 AND price_vnd 10000 TO 50000 AND event_days 20400 TO 20500"
             )
         );
         let only_max = SearchFilters {

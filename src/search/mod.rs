@@ -70,6 +70,9 @@ pub struct SearchFilters {
     pub price_max: Option<i64>,
     /// Inclusive day range (days since epoch) an event must overlap.
     pub event_days: Option<(i32, i32)>,
+    /// In season in any of these months (1..=12; empty: no condition). Set by the query
+    /// understanding for "mùa thu", "dịp tết".
+    pub season_any: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +104,8 @@ pub struct SearchResults {
     pub total: u64,
     /// facet name → value → count.
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    /// How the query was understood and which readings found what.
+    pub explain: understand::Explain,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,12 +120,18 @@ pub mod analyze;
 pub mod embedded;
 pub mod meili;
 pub mod synthetic;
+pub mod understand;
 mod word_query;
 
 pub use embedded::TantivyIndex;
 pub use meili::MeiliIndex;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+fn poisoned() -> SearchError {
+    SearchError::Backend("search vocabulary lock poisoned".into())
+}
 
 impl SearchQuery {
     /// A relevance query for `text` with no filters: first page of 20, no facets.
@@ -184,27 +195,73 @@ impl SearchIndex {
         }
     }
 
+    /// The vocabulary the query understanding reads (built from the indexed documents).
+    pub fn vocabulary(&self) -> &understand::SharedVocabulary {
+        match self {
+            SearchIndex::Tantivy(i) => &i.vocabulary,
+            SearchIndex::Meili(i) => &i.vocabulary,
+        }
+    }
+
+    /// Replaces the vocabulary (the indexer loads it from the database at start-up, when the
+    /// index was built by an earlier process).
+    pub fn set_vocabulary(&self, vocabulary: understand::Vocabulary) -> Result<(), SearchError> {
+        *self.vocabulary().write().map_err(|_| poisoned())? = vocabulary;
+        Ok(())
+    }
+
     /// Adds or replaces documents by id (idempotent); visible to searches once this returns.
     pub async fn upsert(&self, docs: Vec<SearchDocument>) -> Result<(), SearchError> {
+        let for_vocabulary = docs.clone();
         match self {
-            SearchIndex::Tantivy(i) => i.upsert(docs).await,
-            SearchIndex::Meili(i) => i.upsert(docs).await,
+            SearchIndex::Tantivy(i) => i.upsert(docs).await?,
+            SearchIndex::Meili(i) => i.upsert(docs).await?,
         }
+        let mut v = self.vocabulary().write().map_err(|_| poisoned())?;
+        for d in &for_vocabulary {
+            v.add(d);
+        }
+        Ok(())
     }
 
     /// Removes documents by listing id (idempotent, batched).
     pub async fn delete(&self, ids: &[i64]) -> Result<(), SearchError> {
         match self {
-            SearchIndex::Tantivy(i) => i.delete(ids).await,
-            SearchIndex::Meili(i) => i.delete(ids).await,
+            SearchIndex::Tantivy(i) => i.delete(ids).await?,
+            SearchIndex::Meili(i) => i.delete(ids).await?,
         }
+        let mut v = self.vocabulary().write().map_err(|_| poisoned())?;
+        for id in ids {
+            v.remove(*id);
+        }
+        Ok(())
     }
 
-    pub async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+    /// One engine search, as the query says, without the understanding layer.
+    pub async fn search_raw(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         match self {
             SearchIndex::Tantivy(i) => i.search(query).await,
             SearchIndex::Meili(i) => i.search(query).await,
         }
+    }
+
+    /// A shopper's search: the query is understood ([`understand::plan`]) and its readings run
+    /// on the engine, then combined. Both backends run the very same plan.
+    pub async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let plan = {
+            let v = self.vocabulary().read().map_err(|_| poisoned())?;
+            understand::plan(query, &v)
+        };
+        let mut answers = Vec::with_capacity(plan.steps.len());
+        for i in 0..plan.steps.len() {
+            let answer = if plan.should_run(i, &answers) {
+                Some(self.search_raw(&plan.steps[i].query).await?)
+            } else {
+                None
+            };
+            answers.push(answer);
+        }
+        Ok(plan.merge(answers))
     }
 
     /// Builds a fresh index from `docs` and swaps it in atomically: searches see the old index
@@ -236,10 +293,21 @@ impl SearchIndex {
         F: FnMut(usize, usize) + Send + 'static,
         C: FnOnce() -> Result<(), SearchError>,
     {
-        match self {
-            SearchIndex::Tantivy(i) => i.rebuild_checked(docs, progress, complete).await,
-            SearchIndex::Meili(i) => i.rebuild_checked(docs, progress, complete).await,
-        }
+        // The vocabulary is rebuilt from the same documents and swapped in with the index.
+        let fresh = Arc::new(Mutex::new(understand::Vocabulary::new()));
+        let sink = Arc::clone(&fresh);
+        let docs = docs.into_iter().inspect(move |d| {
+            if let Ok(mut v) = sink.lock() {
+                v.add(d);
+            }
+        });
+        let n = match self {
+            SearchIndex::Tantivy(i) => i.rebuild_checked(docs, progress, complete).await?,
+            SearchIndex::Meili(i) => i.rebuild_checked(docs, progress, complete).await?,
+        };
+        let built = std::mem::take(&mut *fresh.lock().map_err(|_| poisoned())?);
+        self.set_vocabulary(built)?;
+        Ok(n)
     }
 
     /// Every indexed listing id, sorted (for `vungcao check`).

@@ -274,6 +274,8 @@ pub struct SearchPageData {
     pub total: u64,
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
     pub next_page: Option<usize>,
+    /// The closest reading, when the query as typed found nothing (its results are shown).
+    pub did_you_mean: Option<String>,
 }
 
 fn price(s: &str) -> Option<i64> {
@@ -347,6 +349,7 @@ pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData,
         items,
         total,
         facets,
+        did_you_mean: results.explain.did_you_mean,
         next_page: (((start + PAGE_SIZE) as u64) < total && start + PAGE_SIZE <= 1000)
             .then_some(form.page + 1),
     })
@@ -374,6 +377,8 @@ struct SearchPage {
 struct Results {
     t: &'static super::i18n::Texts,
     summary: String,
+    /// "Có phải bạn tìm: …": the reading shown and the link that searches it.
+    did_you_mean: Option<(String, String)>,
     cards: Vec<Card>,
     more_url: String,
     /// Where the list starts (so appended pages keep numbering for screen readers).
@@ -399,9 +404,17 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     } else {
         format!("{} · “{}”", lang.results(data.total as usize), form.q)
     };
+    let did_you_mean = data.did_you_mean.clone().map(|text| {
+        let asked = SearchForm {
+            q: text.clone(),
+            ..form.clone()
+        };
+        (text, format!("/tim-kiem?{}", asked.query_string(1)))
+    });
     let results = Results {
         t,
         summary,
+        did_you_mean,
         cards: Card::list(lang, &data.items),
         more_url: data
             .next_page

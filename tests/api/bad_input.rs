@@ -287,7 +287,7 @@ async fn hostile_text_is_stored_verbatim(app: TestApp) {
     assert_eq!(status, 200);
     assert_eq!(
         list["items"].as_array().unwrap().len(),
-        32,
+        34,
         "the table is still there"
     );
 }

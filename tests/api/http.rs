@@ -71,6 +71,13 @@ async fn openapi_document_and_docs_page(app: TestApp) {
         assert!(doc["paths"].get(path).is_some(), "{path}");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // Search documents its understanding: `explain=true` and the `did_you_mean` answer.
+    let search_params = doc["paths"]["/api/v1/search"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert!(search_params.iter().any(|p| p["name"] == "explain"));
+    let search_page = &doc["components"]["schemas"]["SearchPage"]["properties"];
+    assert!(search_page["did_you_mean"].is_object() && search_page["explain"].is_object());
     let page = app.get("/api/docs").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
@@ -182,7 +189,7 @@ async fn health_readiness_and_metrics(app: TestApp) {
     ] {
         assert!(metrics.contains(family), "{family}: {metrics}");
     }
-    assert!(metrics.contains("vungcao_outbox_pending 32"), "{metrics}");
+    assert!(metrics.contains("vungcao_outbox_pending 34"), "{metrics}");
 }
 
 async fn metrics_need_the_token_when_one_is_set(app: TestApp) {

@@ -207,7 +207,7 @@ async fn published_edits_write_the_outbox(app: TestApp) {
             .await
     };
     let start = pending().await;
-    assert_eq!(start, 32, "the demo load enqueued every published listing");
+    assert_eq!(start, 34, "the demo load enqueued every published listing");
     let (_, draft) = app
         .post(
             "/api/v1/my/listings",

@@ -9,8 +9,47 @@ both_backends!(
     search_finds_vietnamese_without_diacritics,
     search_filters_facets_and_cursor,
     publish_search_archive_round_trip,
-    hostile_queries_never_fail
+    hostile_queries_never_fail,
+    search_understands_what_shoppers_mean
 );
+
+async fn search_understands_what_shoppers_mean(app: TestApp) {
+    app.indexed().await;
+    // Telex typed with the Vietnamese keyboard off, and the explanation of how it was read.
+    let (status, body) = app
+        .get_json("/api/v1/search?q=hoongf%20thais&explain=true")
+        .await;
+    assert_eq!(status, 200);
+    let notes: Vec<&str> = body["explain"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("hoongf → hồng")),
+        "{notes:?}"
+    );
+    let readings = body["explain"]["readings"].as_array().unwrap();
+    assert!(
+        readings
+            .iter()
+            .any(|r| r["matched"] == true && r["ran"] == true),
+        "{readings:?}"
+    );
+    assert_eq!(body["items"][0]["place"]["code"], "TQ-NH-HT");
+    assert_eq!(body["did_you_mean"], Value::Null);
+    // Without explain=true there is no explanation.
+    let (_, plain) = app.get_json("/api/v1/search?q=mieesn%20dong").await;
+    assert!(plain.get("explain").is_none());
+    assert_eq!(names(&plain)[0], "Miến dong Trung Yên");
+    // Nothing found as typed: the closest reading, and its results.
+    let (_, closest) = app.get_json("/api/v1/search?q=vitt").await;
+    assert_eq!(closest["did_you_mean"], "vịt");
+    assert_eq!(names(&closest)[0], "Vịt bầu Minh Hương");
+    let (status, _) = app.get_json("/api/v1/search?q=x&explain=maybe").await;
+    assert_eq!(status, 400);
+}
 
 fn names(v: &Value) -> Vec<String> {
     v["items"]
@@ -58,7 +97,7 @@ async fn search_filters_facets_and_cursor(app: TestApp) {
     app.indexed().await;
     let (status, browse) = app.get_json("/api/v1/search?limit=5").await;
     assert_eq!(status, 200);
-    assert_eq!(browse["total"], 32);
+    assert_eq!(browse["total"], 34);
     assert_eq!(browse["facets"]["kind"]["event"], 5);
     assert_eq!(browse["facets"]["category_code"]["tea"], 5);
     let (_, tea) = app
@@ -116,7 +155,7 @@ async fn search_filters_facets_and_cursor(app: TestApp) {
     }
     seen.sort_unstable();
     seen.dedup();
-    assert_eq!(seen.len(), 32);
+    assert_eq!(seen.len(), 34);
     let (_, first) = app.get_json("/api/v1/search?q=che&limit=2").await;
     let cursor = first["next"].as_str().unwrap();
     let (status, problem) = app
@@ -250,7 +289,7 @@ async fn check_finds_and_fixes_drift(app: TestApp) {
     let drift = vungcao::indexer::check(&app.db, &index).await.unwrap();
     assert_eq!(
         drift.missing.len(),
-        32,
+        34,
         "nothing indexed without an indexer"
     );
     assert!(drift.extra.is_empty());
@@ -293,7 +332,7 @@ async fn admin_reindex_rebuilds_from_the_database(app: TestApp) {
     let (status, done) = app
         .post("/api/v1/admin/reindex", &app.admin_token, Value::Null)
         .await;
-    assert_eq!((status, done["documents"].as_u64()), (200, Some(32)));
+    assert_eq!((status, done["documents"].as_u64()), (200, Some(34)));
     let (_, after) = app
         .get_json("/api/v1/search?q=mat%20ong&facets=false")
         .await;

@@ -18,7 +18,7 @@ both_backends!(
 );
 both_backends!(@settings |s| s.sitemap_urls_per_file = 10; the_sitemap_splits_into_files_of_the_limit);
 
-/// With 10 URLs per file (the protocol's limit is 50 000), the 32 demo listings take 4 files
+/// With 10 URLs per file (the protocol's limit is 50 000), the 34 demo listings take 4 files
 /// that together list each listing exactly once.
 async fn the_sitemap_splits_into_files_of_the_limit(app: TestApp) {
     let (_, index) = app_text(&app, "/sitemap.xml").await;
@@ -40,7 +40,7 @@ async fn the_sitemap_splits_into_files_of_the_limit(app: TestApp) {
             assert!(seen.insert(u.to_owned()), "{u} listed twice");
         }
     }
-    assert_eq!(seen.len(), 32);
+    assert_eq!(seen.len(), 34);
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -165,6 +165,13 @@ async fn shopper_pages_in_both_languages(app: TestApp) {
     assert!(all.contains("data-more href=\"/tim-kiem?page=2\""));
     let (_, second) = page(&client, &app, "/tim-kiem?page=2").await;
     assert!(second.contains("<ol class=\"cards\" start=\"13\">"));
+    // Nothing found as typed: the closest reading and its results, never an empty page.
+    let (_, closest) = page(&client, &app, "/tim-kiem?q=vitt").await;
+    assert!(
+        closest.contains("Có phải bạn tìm: <a href=\"/tim-kiem?q=v%E1%BB%8Bt\">vịt</a>"),
+        "{closest}"
+    );
+    assert!(closest.contains("Vịt bầu Minh Hương"));
     // Bad filter values are ignored, not an error page.
     let (status, _) = page(&client, &app, "/tim-kiem?month=99&ocop=x&price_min=abc").await;
     assert_eq!(status, 200);
@@ -385,7 +392,7 @@ async fn pages_fit_the_3g_budget(app: TestApp) {
 }
 
 async fn sitemap_robots_and_not_found(app: TestApp) {
-    // An index of files: the site's pages, then the listings (32 fit one file).
+    // An index of files: the site's pages, then the listings (34 fit one file).
     let (status, index) = app_text(&app, "/sitemap.xml").await;
     assert_eq!(status, 200);
     assert!(
@@ -401,7 +408,7 @@ async fn sitemap_robots_and_not_found(app: TestApp) {
         xml.contains("<loc>http://127.0.0.1:8080/san-pham/che-shan-tuyet-co-thu-hong-thai</loc>")
     );
     assert!(xml.contains("<loc>http://127.0.0.1:8080/le-hoi/le-hoi-mua-hoa-le-hong-thai</loc>"));
-    assert_eq!(xml.matches("<url>").count(), 32);
+    assert_eq!(xml.matches("<url>").count(), 34);
     let (_, pages) = app_text(&app, "/sitemap-pages.xml").await;
     assert!(pages.contains("<loc>http://127.0.0.1:8080/htx/htx-che-shan-tuyet-hong-thai</loc>"));
     assert!(pages.contains("<loc>http://127.0.0.1:8080/dia-phuong/TQ-NH-HT</loc>"));

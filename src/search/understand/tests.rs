@@ -1,0 +1,160 @@
+//! Unit tests of the understanding rules over a small catalogue.
+
+use super::*;
+use crate::search::SearchDocument;
+
+fn doc(id: i64, name: &str, places: &[&str], path: &[&str]) -> SearchDocument {
+    SearchDocument {
+        id,
+        slug: crate::text::slugify(name),
+        kind: "product".into(),
+        name_vi: name.into(),
+        name_en: None,
+        description_vi: String::new(),
+        description_en: None,
+        category_code: "x".into(),
+        category_name_vi: "Đặc sản".into(),
+        place_code: path[0].into(),
+        place_path: path.iter().map(|p| (*p).to_owned()).collect(),
+        place_names: places.iter().map(|p| (*p).to_owned()).collect(),
+        cooperative_slug: "htx".into(),
+        cooperative_name: "HTX Vùng Cao".into(),
+        price_vnd: None,
+        ocop_stars: None,
+        certifications: vec![],
+        season_months: vec![],
+        event_days: vec![],
+        lat: 0.0,
+        lng: 0.0,
+        published_at: id,
+    }
+}
+
+fn catalogue() -> Vocabulary {
+    let ht = ["Hồng Thái", "Na Hang", "huyện Na Hang", "Tuyên Quang"];
+    let ht_path = ["TQ-NH-HT", "TQ-NH", "TQ"];
+    let ly = ["Lăng Can", "Lâm Bình", "huyện Lâm Bình", "Tuyên Quang"];
+    let ly_path = ["TQ-LB-LC", "TQ-LB", "TQ"];
+    let ty = ["Trung Yên", "Sơn Dương", "Tuyên Quang"];
+    let ty_path = ["TQ-SD-TY", "TQ-SD", "TQ"];
+    let mv = ["Mèo Vạc", "Hà Giang (cũ)", "tỉnh Hà Giang", "Tuyên Quang"];
+    let mv_path = ["HG-MV", "HG", "TQ"];
+    Vocabulary::of(&[
+        doc(1, "Chè Shan tuyết cổ thụ Hồng Thái", &ht, &ht_path),
+        doc(2, "Hồng trà Shan tuyết", &ht, &ht_path),
+        doc(3, "Thịt trâu gác bếp", &ly, &ly_path),
+        doc(4, "Miến dong Trung Yên", &ty, &ty_path),
+        doc(5, "Mật ong bạc hà Mèo Vạc", &mv, &mv_path),
+        doc(6, "Ngô nếp nương", &mv, &mv_path),
+        doc(7, "Lê vàng Hồng Thái", &ht, &ht_path),
+    ])
+}
+
+#[test]
+fn telex_tokens_become_catalogue_words_and_english_stays() {
+    let v = catalogue();
+    assert_eq!(understand("hoongf thais", &v).text, "hồng thái");
+    assert_eq!(understand("mieesn dong", &v).text, "miến dong");
+    assert_eq!(understand("mie61n dong", &v).text, "miến dong");
+    assert_eq!(understand("thijt trauw", &v).text, "thịt trau");
+    let u = understand("shan tuyet", &v);
+    assert_eq!(u.text, "shan tuyet");
+    assert!(u.plain);
+}
+
+#[test]
+fn run_together_words_are_split_with_catalogue_words() {
+    let v = catalogue();
+    assert_eq!(understand("mienđong", &v).text, "miến dong");
+    assert_eq!(understand("thittraugacbep", &v).text, "thịt trâu gác bếp");
+    assert_eq!(
+        understand("#hongtrashantuyet", &v).text,
+        "hồng trà shan tuyết"
+    );
+}
+
+#[test]
+fn short_syllable_typos_are_fixed_only_when_pinned() {
+    let v = catalogue();
+    // Words typed without marks stay so (they match marked text anyway).
+    assert_eq!(understand("mat ing bac ha", &v).text, "mat ong bac ha");
+    assert_eq!(
+        understand("thit trau gac bap", &v).text,
+        "thit trau gac bếp"
+    );
+    // A synonym that fits the other words wins over a typo.
+    let v2 = Vocabulary::of(&[
+        doc(1, "Lợn đen", &["Lăng Can"], &["TQ-LB-LC"]),
+        doc(2, "Thịt lợn", &["Lăng Can"], &["TQ-LB-LC"]),
+        doc(3, "Thịt đi theo", &["Lăng Can"], &["TQ-LB-LC"]),
+    ]);
+    let u = understand("thit heo", &v2);
+    assert_eq!(u.text, "thit heo");
+    assert_eq!(u.alternatives, vec!["thit lợn".to_owned()]);
+    // Without neighbours, no guess.
+    assert_eq!(understand("ing", &v).text, "ing");
+    // Alone, "bap" is not pinned to "bếp": the synonym reading "ngô" is tried instead.
+    let u = understand("bap", &v);
+    assert_eq!(u.text, "bap");
+    assert!(u.alternatives.contains(&"ngô".to_owned()), "{u:?}");
+}
+
+#[test]
+fn places_periods_stars_and_filler() {
+    let v = catalogue();
+    let u = understand("đặc sản Na Hang", &v);
+    assert_eq!(
+        u.boost.place.as_ref().map(|p| p.code.as_str()),
+        Some("TQ-NH")
+    );
+    assert_eq!(u.core, "");
+    let u = understand("mật ong hà giang", &v);
+    assert_eq!(u.boost.place.as_ref().map(|p| p.code.as_str()), Some("HG"));
+    assert_eq!(u.core, "mật ong");
+    let u = understand("cam tháng 10", &v);
+    assert_eq!(u.boost.months, vec![10]);
+    assert_eq!(u.text, "cam");
+    let u = understand("ocop 4 sao", &v);
+    assert_eq!(u.boost.ocop, Some(4));
+    assert_eq!(u.text, "");
+    let u = understand("che mua thu", &v);
+    assert_eq!(u.boost.months, vec![7, 8, 9]);
+}
+
+#[test]
+fn unknown_words_get_a_closest_reading() {
+    let v = catalogue();
+    let u = understand("mieng dongg", &v);
+    assert_eq!(u.did_you_mean.as_deref(), Some("miến dong"), "{u:?}");
+    assert_eq!(understand("zzzzzz", &v).did_you_mean, None);
+}
+
+#[test]
+fn plans_rank_boosted_matches_first_and_fall_back() {
+    let v = catalogue();
+    let q = SearchQuery::text("mật ong na hang");
+    let p = plan(&q, &v);
+    let roles: Vec<(&str, When)> = p.steps.iter().map(|s| (s.role, s.when)).collect();
+    assert_eq!(
+        roles,
+        vec![
+            ("understood", When::Always),
+            ("place", When::Fill),
+            ("without boost", When::Fill),
+        ]
+    );
+    assert_eq!(p.steps[0].query.filters.place.as_deref(), Some("TQ-NH"));
+    assert_eq!(p.steps[1].query.text, "");
+    assert_eq!(p.steps[2].query.filters.place, None);
+    // A plain query is one step, exactly as asked.
+    let q = SearchQuery::text("shan tuyet");
+    assert_eq!(
+        plan(&q, &v).steps,
+        vec![Step {
+            query: q.clone(),
+            when: When::Always,
+            role: "as typed",
+            boost: None
+        }]
+    );
+}
