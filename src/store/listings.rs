@@ -1251,3 +1251,34 @@ pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<u
         Ok(inserted)
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bulk import (matching rows by slug, archiving what a file no longer names)
+// ---------------------------------------------------------------------------------------------
+
+/// `(slug, id)` of the listings with these slugs, in any status.
+pub fn ids_by_slugs(conn: &mut Conn, slugs: &[String]) -> Result<Vec<(String, i64)>, AppError> {
+    let mut found = Vec::with_capacity(slugs.len());
+    for chunk in slugs.chunks(BULK_ROWS) {
+        let part: Vec<(String, i64)> = with_conn!(conn, |c| listings::table
+            .filter(listings::slug.eq_any(chunk))
+            .select((listings::slug, listings::id))
+            .load(c))?;
+        found.extend(part);
+    }
+    Ok(found)
+}
+
+/// `(id, slug)` of the published listings of these cooperatives.
+pub fn published_of_cooperatives(
+    conn: &mut Conn,
+    cooperative_ids: &[i64],
+) -> Result<Vec<(i64, String)>, AppError> {
+    with_conn!(conn, |c| listings::table
+        .filter(listings::cooperative_id.eq_any(cooperative_ids))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
+        .order(listings::id.asc())
+        .select((listings::id, listings::slug))
+        .load(c))
+    .map_err(AppError::from)
+}

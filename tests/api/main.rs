@@ -11,4 +11,5 @@ mod photos;
 mod public;
 mod review;
 mod search;
+mod transfer;
 mod web;
