@@ -6,6 +6,7 @@
 //! the same file twice changes nothing. Export writes exactly what import reads.
 
 mod columns;
+pub mod jobs;
 mod normalise;
 mod plan;
 mod read;

@@ -525,3 +525,187 @@ async fn ten_thousand_synthetic_listings_round_trip(app: TestApp) {
         );
     }
 }
+
+both_backends!(
+    uploads_run_as_jobs_with_a_report,
+    templates_and_exports_download
+);
+
+async fn upload(app: &TestApp, path: &str, token: &str, bytes: Vec<u8>) -> serde_json::Value {
+    let response = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("Content-Type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status(), 202);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    // Poll the job until it is no longer running (what a page does after a reload).
+    for _ in 0..400 {
+        let job: serde_json::Value = app
+            .client
+            .get(app.url(&location))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("job")
+            .json()
+            .await
+            .expect("json");
+        if job["state"] != "running" {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import did not finish");
+}
+
+async fn uploads_run_as_jobs_with_a_report(app: TestApp) {
+    // The CSV template reads back: its three example rows (one per kind) import.
+    let template = app
+        .client
+        .get(app.url("/api/v1/imports/template.csv"))
+        .send()
+        .await
+        .expect("template");
+    assert_eq!(template.status(), 200);
+    let template = template.bytes().await.expect("bytes").to_vec();
+    let job = upload(
+        &app,
+        "/api/v1/admin/imports",
+        &app.admin_token,
+        template.clone(),
+    )
+    .await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["report"]["added"], 3, "{job}");
+    assert_eq!(job["report"]["written"], true);
+    let again = upload(&app, "/api/v1/admin/imports", &app.admin_token, template).await;
+    assert_eq!(again["report"]["unchanged"], 3, "{again}");
+
+    // A member's upload is limited to their cooperative, with the per-row report in both languages.
+    let before = app.snapshot().await;
+    let file = csv(&[
+        HEADER,
+        &tea_row("Chè của HTX chè", "1000").replace(TEA_COOP, "htx-cam-sanh-ham-yen"),
+    ]);
+    let job = upload(&app, "/api/v1/my/imports", &app.tea_token, file).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["report"]["written"], false);
+    let problem = &job["report"]["problems"][0];
+    assert_eq!(
+        (problem["row"].as_u64(), problem["column"].as_str()),
+        (Some(2), Some("cooperative"))
+    );
+    assert!(problem["message"]["vi"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Bạn chỉ nhập được sản phẩm của hợp tác xã mình"));
+    assert_eq!(app.snapshot().await, before);
+    // Another cooperative cannot read that job; a refused file says why in both languages.
+    let id = job["id"].as_u64().expect("id");
+    let other = app
+        .client
+        .get(app.url(&format!("/api/v1/my/imports/{id}")))
+        .bearer_auth(&app.orange_token)
+        .send()
+        .await
+        .expect("job");
+    assert_eq!(other.status(), 404);
+    let refused = upload(
+        &app,
+        "/api/v1/my/imports",
+        &app.tea_token,
+        b"colour,size\nred,big\n".to_vec(),
+    )
+    .await;
+    assert_eq!(refused["state"], "refused", "{refused}");
+    assert!(
+        refused["error"]["detail_vi"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("thiếu cột"),
+        "{refused}"
+    );
+    // Members cannot use the admin door.
+    let forbidden = app
+        .client
+        .post(app.url("/api/v1/admin/imports"))
+        .bearer_auth(&app.tea_token)
+        .body("x")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forbidden.status(), 403);
+}
+
+async fn templates_and_exports_download(app: TestApp) {
+    let xlsx = app
+        .client
+        .get(app.url("/api/v1/imports/template.xlsx"))
+        .send()
+        .await
+        .expect("template");
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or_default()
+        .contains(".xlsx"));
+    let bytes = xlsx.bytes().await.expect("bytes").to_vec();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
+    assert_eq!(
+        book.sheet_names(),
+        vec![
+            "Danh sách sản phẩm".to_owned(),
+            "Mã hợp lệ (codes)".to_owned()
+        ]
+    );
+    let sheet = book.worksheet_range("Danh sách sản phẩm").expect("sheet");
+    assert_eq!(
+        sheet.get_value((0, 2)).map(|v| v.to_string()).as_deref(),
+        Some("Tên / name_vi")
+    );
+    assert_eq!(sheet.height(), 4, "headers and one example per kind");
+    let codes = book.worksheet_range("Mã hợp lệ (codes)").expect("codes");
+    assert!(codes
+        .rows()
+        .any(|r| r[1] == "geographical_indication"
+            && r[2] == "Chỉ dẫn địa lý"));
+    assert!(codes
+        .rows()
+        .any(|r| r[0] == "place" && r[1] == "TQ-NH-HT"));
+
+    let all = app
+        .client
+        .get(app.url("/api/v1/admin/export?format=csv"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(all.status(), 200);
+    let all = all.text().await.expect("text");
+    assert!(all.contains("htx-cam-sanh-ham-yen") && all.contains(TEA_COOP));
+    let mine = app
+        .client
+        .get(app.url("/api/v1/my/export?format=csv"))
+        .bearer_auth(&app.tea_token)
+        .send()
+        .await
+        .expect("export");
+    let mine = mine.text().await.expect("text");
+    assert!(mine.contains(TEA_COOP) && !mine.contains("htx-cam-sanh-ham-yen"));
+    let anonymous = app
+        .client
+        .get(app.url("/api/v1/admin/export"))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(anonymous.status(), 401);
+}
