@@ -223,6 +223,7 @@ fn apply_batch(
     statuses: &mut HashMap<String, ListingStatus>,
     report: &mut ImportReport,
 ) -> Result<(), AppError> {
+    let mut new_rows = Vec::new();
     for action in batch {
         match action {
             Action::Unchanged => report.unchanged += 1,
@@ -237,11 +238,12 @@ fn apply_batch(
                 })?;
                 let place = row.valid.place.clone().unwrap_or_default();
                 let status = plan::status_for_new(conn, &place, review_required, statuses)?;
-                listings::create(conn, coop, row.valid, status)?;
-                report.added += 1;
+                new_rows.push((coop.id, row.valid, status));
             }
         }
     }
+    // New listings go in together: multi-row INSERTs, outbox rows in the same transaction.
+    report.added += listings::create_many(conn, &new_rows)?;
     Ok(())
 }
 

@@ -676,11 +676,8 @@ async fn templates_and_exports_download(app: TestApp) {
     let codes = book.worksheet_range("Mã hợp lệ (codes)").expect("codes");
     assert!(codes
         .rows()
-        .any(|r| r[1] == "geographical_indication"
-            && r[2] == "Chỉ dẫn địa lý"));
-    assert!(codes
-        .rows()
-        .any(|r| r[0] == "place" && r[1] == "TQ-NH-HT"));
+        .any(|r| r[1] == "geographical_indication" && r[2] == "Chỉ dẫn địa lý"));
+    assert!(codes.rows().any(|r| r[0] == "place" && r[1] == "TQ-NH-HT"));
 
     let all = app
         .client
