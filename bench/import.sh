@@ -7,7 +7,7 @@
 # Anchor, same run: `vungcao demo --synthetic N`, the bulk loader that skips every check.
 #
 #   bench/import.sh [N]          VUNGCAO_BIN=path/to/vungcao (default: target/release/vungcao)
-#   PG=postgres://postgres@127.0.0.1:5432 (admin URL; unset PG= to skip PostgreSQL)
+#   PG=postgres://postgres@127.0.0.1:5432 (admin URL; PG= skips PostgreSQL); BACKENDS="sqlite postgres"
 set -euo pipefail
 N=${1:-100000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +18,7 @@ WORK=$(mktemp -d)
 SERVER=
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-export VUNGCAO_LOG=warn VUNGCAO_MEDIA_URL=$WORK/media
+export VUNGCAO_LOG=warn VUNGCAO_MEDIA_URL=$WORK/media PGOPTIONS=--client-min-messages=warning
 unset VUNGCAO_DATABASE_URL VUNGCAO_MEILI_URL
 
 echo "preparing $N synthetic listings…" >&2
@@ -40,7 +40,7 @@ outbox() { # rows waiting in the outbox of the current target
 
 printf '%-10s %-6s %8s %10s %10s %12s %10s\n' database format rows seconds "rows/s" "peak MiB" "index s"
 printf '%-10s %-6s %8s %10.1f %10.0f %12s %10s\n' "sqlite" "anchor" "$N" "$anchor" "$(echo "$N / $anchor" | bc -l)" "-" "-"
-for backend in sqlite postgres; do
+for backend in ${BACKENDS:-sqlite postgres}; do
   if [ "$backend" = postgres ] && { [ -z "$PG" ] || ! psql -qtA "$PG/postgres" -c 'SELECT 1' >/dev/null 2>&1; }; then
     echo "SKIPPED: PostgreSQL at $PG does not answer" >&2; continue
   fi
