@@ -54,13 +54,12 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Import a catalogue file in the demo's JSON format (idempotent).
-    Import {
-        /// A JSON file shaped like demo/demo-catalogue.json.
-        file: PathBuf,
-    },
-    /// Print every place, category, cooperative and published listing as catalogue JSON.
-    Export,
+    /// Import listings from an Excel (.xlsx), CSV or catalogue JSON file. Every row is checked
+    /// first; nothing is written while any row is wrong (unless --partial). Rows are matched by
+    /// slug, so importing the same file twice changes nothing.
+    Import(ImportArgs),
+    /// Write every published listing as xlsx, csv or catalogue JSON (what `import` reads back).
+    Export(ExportArgs),
     /// Rebuild the search index from the database into a fresh index, then swap it in.
     /// (The embedded index belongs to one process: with a server running, use
     /// `POST /api/v1/admin/reindex` instead.)
@@ -97,6 +96,34 @@ pub enum Command {
         #[arg(long, default_value_t = crate::media_check::ORPHAN_GRACE.as_secs())]
         orphan_grace: u64,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// An .xlsx, .csv (UTF-8, UTF-16 or Windows-1258; `,` or `;`) or catalogue .json file.
+    pub file: PathBuf,
+    /// Import the valid rows (one transaction per batch) and report the others.
+    #[arg(long)]
+    pub partial: bool,
+    /// Archive the published listings of the file's cooperatives that the file does not name.
+    #[arg(long)]
+    pub archive_missing: bool,
+    /// Import for this cooperative only (its slug): rows may omit the cooperative column.
+    #[arg(long, value_name = "SLUG")]
+    pub coop: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// xlsx, csv or json.
+    #[arg(long, default_value = "json", value_parser = ["xlsx", "csv", "json"])]
+    pub format: String,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Only this cooperative's listings (its slug).
+    #[arg(long, value_name = "SLUG")]
+    pub coop: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -362,9 +389,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         | Command::Coop { .. }
         | Command::User { .. }
         | Command::Token { .. }
-        | Command::Import { .. }
+        | Command::Import(_)
         | Command::Backup { .. }
-        | Command::Export) => {
+        | Command::Export(_)) => {
             // Everything else is blocking database work.
             tokio::task::spawn_blocking(move || run_blocking(command, settings)).await??;
         }
@@ -421,19 +448,28 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
             };
             load_catalogue(&settings, &text)
         }
-        Command::Import { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            load_catalogue(&settings, &text)
-        }
-        Command::Export => {
+        Command::Import(args) => import(&settings, &args),
+        Command::Export(args) => {
+            let format = crate::transfer::Format::parse(&args.format)
+                .ok_or_else(|| anyhow!("--format must be xlsx, csv or json"))?;
+            if args.out.is_none()
+                && format == crate::transfer::Format::Xlsx
+                && std::io::stdout().is_terminal()
+            {
+                bail!("an xlsx file is binary: give --out FILE (or redirect standard output)");
+            }
             let db = open_db(&settings)?;
             let mut conn = db.get()?;
-            let file = demo::export(&mut conn).map_err(|e| anyhow!("{e}"))?;
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            serde_json::to_writer_pretty(&mut out, &file)?;
-            writeln!(out)?;
+            let mut bytes = crate::transfer::export(&mut conn, format, args.coop.as_deref())
+                .map_err(|e| anyhow!("{}", describe(&e)))?;
+            if format == crate::transfer::Format::Json {
+                bytes.push(b'\n');
+            }
+            match &args.out {
+                Some(path) => std::fs::write(path, &bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => std::io::stdout().lock().write_all(&bytes)?,
+            }
             Ok(())
         }
         Command::Coop {
@@ -508,10 +544,72 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
+fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<()> {
+    use crate::transfer::{self, ImportOptions, Stage};
+    let file = &args.file;
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if size > transfer::DEFAULT_MAX_BYTES {
+        bail!(
+            "the file cannot be imported: {}",
+            describe(&transfer::too_large(size, transfer::DEFAULT_MAX_BYTES))
+        );
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let db = open_db(settings)?;
+    let mut conn = db.get()?;
+    let options = ImportOptions {
+        partial: args.partial,
+        archive_missing: args.archive_missing,
+        cooperative: args.coop.clone(),
+        review_required: settings.review_required,
+        max_bytes: transfer::DEFAULT_MAX_BYTES,
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:10} [{bar:40}] {pos}/{len} rows ({per_sec}, {eta})",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let report = transfer::import(&mut conn, &bytes, &options, |stage, done, total| {
+        let label = match stage {
+            Stage::Checking => "checking",
+            Stage::Writing => "writing",
+        };
+        if bar.message() != label {
+            bar.set_message(label);
+        }
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .map_err(|e| anyhow!("the file cannot be imported: {}", describe(&e)))?;
+    bar.finish_and_clear();
+    drop(conn);
+    eprint!("{}", report.to_text());
+    if !report.written {
+        bail!(
+            "nothing was imported: {} rows have problems (see above)",
+            report.invalid_rows
+        );
+    }
+    db.analyze().map_err(|e| anyhow!("{e}"))?;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "imported in {secs:.1} s ({:.0} rows/s)",
+        report.rows as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
 /// An error as an operator reads it: what went wrong, then each field and why.
 fn describe(e: &crate::error::AppError) -> String {
     let mut parts = vec![e.problem().title];
     parts.extend(e.detail.clone());
+    parts.extend(e.detail_vi.clone());
     parts.extend(
         e.errors
             .iter()

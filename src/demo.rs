@@ -86,6 +86,10 @@ pub struct ListingEntry {
     pub unit: Option<String>,
     #[serde(default)]
     pub ocop_stars: Option<i16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocop_certificate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocop_expires: Option<NaiveDate>,
     #[serde(default)]
     pub certifications: Vec<String>,
     #[serde(default)]
@@ -111,7 +115,8 @@ fn month_day(field: &str, text: &str) -> Result<NaiveDate, AppError> {
 }
 
 impl ListingEntry {
-    fn to_input(&self) -> Result<ListingInput, AppError> {
+    /// The entry as a member would send it (yearly `MM-DD` dates anchored in a fixed year).
+    pub fn to_input(&self) -> Result<ListingInput, AppError> {
         let event = match (&self.recurs_yearly, &self.event) {
             (Some(r), _) => Some(EventDatesInput {
                 start: month_day("recurs_yearly.start", &r.start)?,
@@ -131,8 +136,8 @@ impl ListingEntry {
             price_vnd: Some(self.price_vnd),
             unit: Some(self.unit.clone()),
             ocop_stars: Some(self.ocop_stars),
-            ocop_certificate: None,
-            ocop_expires: None,
+            ocop_certificate: Some(self.ocop_certificate.clone()),
+            ocop_expires: Some(self.ocop_expires),
             certifications: Some(self.certifications.clone()),
             season_months: Some(self.season_months.clone()),
             event: Some(event),
@@ -149,6 +154,42 @@ pub fn load(
     file: &CatalogueFile,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<LoadReport, AppError> {
+    let mut report = load_reference(conn, file)?;
+    let total = file.listings.len();
+    for (i, entry) in file.listings.iter().enumerate() {
+        let input = entry.to_input()?;
+        let valid = input.validate().map_err(|errors| {
+            let mut e = AppError::validation(errors);
+            e.detail = Some(format!("listing {} ({})", i + 1, entry.name.vi));
+            e
+        })?;
+        let slug = valid
+            .slug
+            .clone()
+            .unwrap_or_else(|| crate::text::slugify(&valid.name.vi));
+        let exists = listings::exists_with_slug(conn, &slug)?;
+        if exists {
+            report.listings_skipped += 1;
+        } else {
+            let coop =
+                catalogue::cooperative_by_slug(conn, &entry.cooperative)?.ok_or_else(|| {
+                    AppError::field("cooperative", "unknown cooperative").with_detail(format!(
+                        "listing {} ({})",
+                        i + 1,
+                        entry.name.vi
+                    ))
+                })?;
+            listings::create(conn, &coop, valid, ListingStatus::Published)?;
+            report.listings_added += 1;
+        }
+        progress(i + 1, total);
+    }
+    Ok(report)
+}
+
+/// Upserts the file's categories and places and creates its missing cooperatives, in one
+/// transaction. Listings are left to the caller.
+pub fn load_reference(conn: &mut Conn, file: &CatalogueFile) -> Result<LoadReport, AppError> {
     let mut report = LoadReport::default();
     conn.transaction(|conn| {
         for (i, c) in file.categories.iter().enumerate() {
@@ -216,35 +257,6 @@ pub fn load(
         }
         Ok(())
     })?;
-    let total = file.listings.len();
-    for (i, entry) in file.listings.iter().enumerate() {
-        let input = entry.to_input()?;
-        let valid = input.validate().map_err(|errors| {
-            let mut e = AppError::validation(errors);
-            e.detail = Some(format!("listing {} ({})", i + 1, entry.name.vi));
-            e
-        })?;
-        let slug = valid
-            .slug
-            .clone()
-            .unwrap_or_else(|| crate::text::slugify(&valid.name.vi));
-        let exists = listings::exists_with_slug(conn, &slug)?;
-        if exists {
-            report.listings_skipped += 1;
-        } else {
-            let coop =
-                catalogue::cooperative_by_slug(conn, &entry.cooperative)?.ok_or_else(|| {
-                    AppError::field("cooperative", "unknown cooperative").with_detail(format!(
-                        "listing {} ({})",
-                        i + 1,
-                        entry.name.vi
-                    ))
-                })?;
-            listings::create(conn, &coop, valid, ListingStatus::Published)?;
-            report.listings_added += 1;
-        }
-        progress(i + 1, total);
-    }
     Ok(report)
 }
 
@@ -281,42 +293,7 @@ pub fn export(conn: &mut Conn) -> Result<CatalogueFile, AppError> {
         let Some(last) = ids.last() else { break };
         after = *last;
         for v in listings::views_by_ids(conn, &ids, true, "")? {
-            entries.push(ListingEntry {
-                kind: v.kind,
-                name: v.name,
-                slug: Some(v.slug),
-                category: v.category.code,
-                cooperative: v.cooperative.slug,
-                place: Some(v.place.code),
-                description: v.description,
-                marketplace_links: v
-                    .marketplace_links
-                    .into_iter()
-                    .filter_map(|l| {
-                        crate::domain::marketplace::Platform::parse(&l.platform).map(|platform| {
-                            LinkInput {
-                                platform,
-                                url: l.url,
-                            }
-                        })
-                    })
-                    .collect(),
-                price_vnd: v.price.as_ref().map(|p| p.vnd),
-                unit: v.price.and_then(|p| p.unit),
-                ocop_stars: v.ocop.map(|o| o.stars),
-                certifications: v
-                    .certifications
-                    .iter()
-                    .map(|c| c.code().to_owned())
-                    .collect(),
-                season_months: v.season_months,
-                recurs_yearly: None,
-                event: v.event.map(|e| EventDatesInput {
-                    start: e.start,
-                    end: e.end,
-                    recurs_yearly: e.recurs_yearly,
-                }),
-            });
+            entries.push(entry_of(v));
         }
     }
     Ok(CatalogueFile {
@@ -334,4 +311,44 @@ pub fn export(conn: &mut Conn) -> Result<CatalogueFile, AppError> {
             .collect(),
         listings: entries,
     })
+}
+
+/// A stored listing as a catalogue entry: what export writes and import compares against.
+pub fn entry_of(v: crate::store::listings::ListingView) -> ListingEntry {
+    ListingEntry {
+        kind: v.kind,
+        name: v.name,
+        slug: Some(v.slug),
+        category: v.category.code,
+        cooperative: v.cooperative.slug,
+        place: Some(v.place.code),
+        description: v.description,
+        marketplace_links: v
+            .marketplace_links
+            .into_iter()
+            .filter_map(|l| {
+                crate::domain::marketplace::Platform::parse(&l.platform).map(|platform| LinkInput {
+                    platform,
+                    url: l.url,
+                })
+            })
+            .collect(),
+        price_vnd: v.price.as_ref().map(|p| p.vnd),
+        unit: v.price.and_then(|p| p.unit),
+        ocop_stars: v.ocop.as_ref().map(|o| o.stars),
+        ocop_certificate: v.ocop.as_ref().and_then(|o| o.certificate.clone()),
+        ocop_expires: v.ocop.as_ref().and_then(|o| o.expires),
+        certifications: v
+            .certifications
+            .iter()
+            .map(|c| c.code().to_owned())
+            .collect(),
+        season_months: v.season_months,
+        recurs_yearly: None,
+        event: v.event.map(|e| EventDatesInput {
+            start: e.start,
+            end: e.end,
+            recurs_yearly: e.recurs_yearly,
+        }),
+    }
 }

@@ -22,5 +22,6 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod text;
+pub mod transfer;
 pub mod web;
 pub mod workflow;

@@ -196,7 +196,18 @@ fn an_operator_sets_up_a_commune() {
     let other = Cli::new();
     std::fs::write(other.dir.path().join("catalogue.json"), &export).unwrap();
     let (_, imported) = other.ok(&["import", "catalogue.json"], None);
-    assert!(imported.contains("34 listings added"), "{imported}");
+    assert!(imported.contains("34 rows: 34 added"), "{imported}");
+
+    // The sheet formats read back what they wrote: nothing changes.
+    for format in ["xlsx", "csv", "json"] {
+        let out = format!("catalogue.{format}");
+        cli.ok(&["export", "--format", format, "--out", &out], None);
+        let (_, again) = cli.ok(&["import", &out], None);
+        assert!(
+            again.contains("34 rows: 0 added, 0 updated, 34 unchanged"),
+            "{format}: {again}"
+        );
+    }
 }
 
 #[test]
@@ -213,10 +224,33 @@ fn bad_input_gets_a_clear_message() {
     let bad = cli.run(&["import", "bad.json"], None);
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success());
+    assert!(stderr.contains("the file cannot be imported"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+    // A 200 MB file is refused before it is read (sparse: it takes no disk space).
+    let huge = std::fs::File::create(cli.dir.path().join("huge.csv")).unwrap();
+    huge.set_len(200 * 1024 * 1024).unwrap();
+    let refused = cli.run(&["import", "huge.csv"], None);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
     assert!(
-        stderr.contains("the catalogue file is not valid"),
+        stderr.contains("The file is 200 MB; at most 100 MB can be imported at once"),
         "{stderr}"
     );
+    assert!(stderr.contains("Tệp nặng 200 MB"), "{stderr}");
+    // A sheet with a bad row writes nothing and names the row.
+    std::fs::write(
+        cli.dir.path().join("bad.csv"),
+        "kind;name_vi;description_vi;category;cooperative\nproduct;Chè;Ngon;tea;htx-khong-co\n",
+    )
+    .unwrap();
+    let bad = cli.run(&["import", "bad.csv"], None);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(
+        stderr.contains("dòng/row 2 · cooperative · «htx-khong-co»: Hợp tác xã không có trong danh sách. / unknown cooperative"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
     assert!(!stderr.contains("panicked"));
     for (url, message) in [
         (

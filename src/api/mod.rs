@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod cache;
 pub mod extract;
+pub mod imports;
 pub mod linkout;
 pub mod media;
 pub mod member;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(photos::configure)
         .configure(media::configure)
         .configure(admin::configure)
+        .configure(imports::configure)
         .configure(linkout::configure)
         .configure(ops::configure)
         .configure(openapi::configure);

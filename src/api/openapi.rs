@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers, and a browsable page for it.
 
-use super::{admin, linkout, media, member, ops, photos, public, search, session};
+use super::{admin, imports, linkout, media, member, ops, photos, public, search, session};
 use crate::error::Code;
 use actix_web::{get, web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -50,6 +50,13 @@ Errors are `application/problem+json` with a stable `code`."
         session::create_token,
         session::list_tokens,
         session::revoke_token,
+        imports::admin_import,
+        imports::member_import,
+        imports::admin_job,
+        imports::member_job,
+        imports::template,
+        imports::admin_export,
+        imports::member_export,
         member::create_listing,
         member::my_listings,
         member::get_my_listing,

@@ -1268,3 +1268,120 @@ pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<u
         Ok(inserted)
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bulk import (matching rows by slug, archiving what a file no longer names)
+// ---------------------------------------------------------------------------------------------
+
+/// `(slug, id)` of the listings with these slugs, in any status.
+pub fn ids_by_slugs(conn: &mut Conn, slugs: &[String]) -> Result<Vec<(String, i64)>, AppError> {
+    let mut found = Vec::with_capacity(slugs.len());
+    for chunk in slugs.chunks(BULK_ROWS) {
+        let part: Vec<(String, i64)> = with_conn!(conn, |c| listings::table
+            .filter(listings::slug.eq_any(chunk))
+            .select((listings::slug, listings::id))
+            .load(c))?;
+        found.extend(part);
+    }
+    Ok(found)
+}
+
+/// `(id, slug)` of the published listings of these cooperatives.
+pub fn published_of_cooperatives(
+    conn: &mut Conn,
+    cooperative_ids: &[i64],
+) -> Result<Vec<(i64, String)>, AppError> {
+    with_conn!(conn, |c| listings::table
+        .filter(listings::cooperative_id.eq_any(cooperative_ids))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
+        .order(listings::id.asc())
+        .select((listings::id, listings::slug))
+        .load(c))
+    .map_err(AppError::from)
+}
+
+/// Creates many new listings at once (a bulk import's checked rows): multi-row INSERTs for the
+/// listings, their certifications and links, and the outbox rows of the published ones, in the
+/// caller's transaction. Each row's slug must be free and its category and place must exist
+/// (the importer checked both); a clash fails the whole call. Returns how many were created.
+pub fn create_many(
+    conn: &mut Conn,
+    rows: &[(i64, ValidListing, ListingStatus)],
+) -> Result<usize, AppError> {
+    let mut created = 0;
+    for chunk in rows.chunks(BULK_ROWS) {
+        let at = now();
+        let places: Vec<&str> = chunk
+            .iter()
+            .map(|(_, v, _)| v.place.as_deref().unwrap_or_default())
+            .collect();
+        let values: Vec<_> = chunk
+            .iter()
+            .zip(&places)
+            .map(|((coop_id, v, status), place)| {
+                (
+                    Content::of(v, place),
+                    listings::slug.eq(v.slug.as_deref().unwrap_or_default()),
+                    listings::status.eq(status.as_str()),
+                    listings::cooperative_id.eq(*coop_id),
+                    listings::created_at.eq(at),
+                    listings::updated_at.eq(at),
+                    listings::published_at.eq((*status == ListingStatus::Published).then_some(at)),
+                )
+            })
+            .collect();
+        with_conn!(conn, |c| diesel::insert_into(listings::table)
+            .values(&values)
+            .execute(c))?;
+        let slugs: Vec<&str> = chunk
+            .iter()
+            .map(|(_, v, _)| v.slug.as_deref().unwrap_or_default())
+            .collect();
+        let ids: HashMap<String, i64> = with_conn!(conn, |c| listings::table
+            .filter(listings::slug.eq_any(&slugs))
+            .select((listings::slug, listings::id))
+            .load::<(String, i64)>(c))?
+        .into_iter()
+        .collect();
+        let mut certs = Vec::new();
+        let mut links = Vec::new();
+        let mut published = Vec::new();
+        for (_, v, status) in chunk {
+            let Some(&id) = ids.get(v.slug.as_deref().unwrap_or_default()) else {
+                return Err(AppError::internal("a listing just inserted is missing"));
+            };
+            if *status == ListingStatus::Published {
+                published.push(id);
+            }
+            for cert in &v.certifications {
+                certs.push((
+                    listing_certifications::listing_id.eq(id),
+                    listing_certifications::code.eq(cert.code()),
+                ));
+            }
+            for (position, (platform, url)) in v.links.iter().enumerate() {
+                links.push((
+                    marketplace_links::listing_id.eq(id),
+                    marketplace_links::platform.eq(platform.code()),
+                    marketplace_links::url.eq(url.as_str()),
+                    marketplace_links::position.eq(i32::try_from(position).unwrap_or(0)),
+                ));
+            }
+        }
+        if !certs.is_empty() {
+            with_conn!(conn, |c| diesel::insert_into(listing_certifications::table)
+                .values(&certs)
+                .execute(c))?;
+        }
+        if !links.is_empty() {
+            with_conn!(conn, |c| diesel::insert_into(marketplace_links::table)
+                .values(&links)
+                .execute(c))?;
+        }
+        if !published.is_empty() {
+            outbox::enqueue(conn, &published)?;
+        }
+        created += chunk.len();
+    }
+    Ok(created)
+}

@@ -12,4 +12,5 @@ mod photos;
 mod public;
 mod review;
 mod search;
+mod transfer;
 mod web;

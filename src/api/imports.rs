@@ -1,0 +1,245 @@
+//! Bulk import and export over HTTP: an upload starts a job (progress and report by id), the
+//! templates to fill in, and export downloads. Admins act on every cooperative, members on
+//! their own.
+
+use super::extract::{Admin, Auth};
+use crate::error::{AppError, Code};
+use crate::startup::AppState;
+use crate::store::catalogue;
+use crate::transfer::{self, jobs, Format, ImportOptions};
+use actix_web::{get, post, web, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(admin_import)
+        .service(member_import)
+        .service(admin_job)
+        .service(member_job)
+        .service(template)
+        .service(admin_export)
+        .service(member_export);
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// Import the valid rows and report the others.
+    #[serde(default)]
+    pub partial: bool,
+    /// Archive the published listings of the file's cooperatives that it does not name.
+    #[serde(default)]
+    pub archive_missing: bool,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// `xlsx`, `csv` or `json` (default).
+    pub format: Option<String>,
+}
+
+/// The upload, read while streaming and cut off at the size cap.
+async fn read_body(mut body: web::Payload) -> Result<Vec<u8>, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|_| {
+            AppError::new(Code::MalformedJson).with_detail("the upload was interrupted")
+        })?;
+        if (bytes.len() + chunk.len()) as u64 > transfer::DEFAULT_MAX_BYTES {
+            return Err(transfer::too_large(
+                (bytes.len() + chunk.len()) as u64,
+                transfer::DEFAULT_MAX_BYTES,
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+fn start_job(
+    state: &AppState,
+    bytes: Vec<u8>,
+    query: &ImportQuery,
+    cooperative: Option<(i64, String)>,
+) -> HttpResponse {
+    let job = jobs::start(cooperative.as_ref().map(|c| c.0));
+    let id = job.id;
+    let options = ImportOptions {
+        partial: query.partial,
+        archive_missing: query.archive_missing,
+        cooperative: cooperative.map(|c| c.1),
+        review_required: state.settings.review_required,
+        max_bytes: transfer::DEFAULT_MAX_BYTES,
+    };
+    let db = state.db.clone();
+    let microcache = state.microcache.clone();
+    actix_web::rt::spawn(async move {
+        let result = db
+            .run(move |conn| {
+                transfer::import(conn, &bytes, &options, |stage, done, total| {
+                    jobs::progress(id, stage, done, total)
+                })
+            })
+            .await;
+        if result.as_ref().is_ok_and(|r| r.written) {
+            microcache.invalidate();
+        }
+        jobs::finish(id, result);
+    });
+    let location = if job.owner.is_some() {
+        format!("/api/v1/my/imports/{id}")
+    } else {
+        format!("/api/v1/admin/imports/{id}")
+    };
+    HttpResponse::Accepted()
+        .insert_header(("Location", location))
+        .json(job)
+}
+
+/// Starts importing the uploaded file (the request body: .xlsx, .csv or catalogue .json, at
+/// most 100 MB). Answers 202 with the job; follow `Location` for progress and the report.
+#[utoipa::path(
+    tag = "admin",
+    params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 202, body = jobs::ImportJob), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/imports")]
+pub async fn admin_import(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    query: web::Query<ImportQuery>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let bytes = read_body(body).await?;
+    Ok(start_job(&state, bytes, &query, None))
+}
+
+async fn member_cooperative(state: &AppState, auth: &Auth) -> Result<(i64, String), AppError> {
+    let id = auth.user.cooperative_id.ok_or_else(|| {
+        AppError::new(Code::Forbidden).with_detail("this account does not belong to a cooperative")
+    })?;
+    let coop = state
+        .db
+        .run(move |conn| catalogue::cooperative_by_id(conn, id))
+        .await?
+        .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
+    Ok((coop.id, coop.slug))
+}
+
+/// The member's import, limited to their own cooperative (rows may leave `cooperative` empty).
+#[utoipa::path(
+    tag = "member",
+    params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 202, body = jobs::ImportJob), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/my/imports")]
+pub async fn member_import(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<ImportQuery>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let coop = member_cooperative(&state, &auth).await?;
+    let bytes = read_body(body).await?;
+    Ok(start_job(&state, bytes, &query, Some(coop)))
+}
+
+fn job_answer(id: u64, owner: Option<i64>) -> Result<HttpResponse, AppError> {
+    let job = jobs::get(id)
+        .filter(|j| owner.is_none() || j.owner == owner)
+        .ok_or_else(|| AppError::new(Code::NotFound).with_detail("no import with this id"))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(job))
+}
+
+/// An import's progress, then its per-row report (or why the file was refused).
+#[utoipa::path(tag = "admin", params(("id" = u64, Path)), responses((status = 200, body = jobs::ImportJob), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+#[get("/api/v1/admin/imports/{id}")]
+pub async fn admin_job(_admin: Admin, id: web::Path<u64>) -> Result<HttpResponse, AppError> {
+    job_answer(id.into_inner(), None)
+}
+
+/// The member's import's progress and report.
+#[utoipa::path(tag = "member", params(("id" = u64, Path)), responses((status = 200, body = jobs::ImportJob), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+#[get("/api/v1/my/imports/{id}")]
+pub async fn member_job(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, AppError> {
+    let (coop_id, _) = member_cooperative(&state, &auth).await?;
+    job_answer(id.into_inner(), Some(coop_id))
+}
+
+fn download(bytes: Vec<u8>, format: Format, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}.{}\"", format.extension()),
+        ))
+        .body(bytes)
+}
+
+fn format_of(text: Option<&str>) -> Result<Format, AppError> {
+    Format::parse(text.unwrap_or("json")).ok_or_else(|| {
+        AppError::new(Code::InvalidQuery).with_detail("format must be xlsx, csv or json")
+    })
+}
+
+/// A file to fill in: Vietnamese and English column names, one example row per kind, and (xlsx)
+/// the allowed codes on a second sheet.
+#[utoipa::path(tag = "public", params(("file" = String, Path, description = "template.xlsx, template.csv or template.json")), responses((status = 200), (status = 404, body = crate::error::Problem)))]
+#[get("/api/v1/imports/{file}")]
+pub async fn template(
+    state: web::Data<AppState>,
+    file: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let format = file
+        .strip_prefix("template.")
+        .and_then(Format::parse)
+        .ok_or_else(|| AppError::new(Code::NotFound))?;
+    let bytes = state
+        .db
+        .run(move |conn| transfer::template(conn, format))
+        .await?;
+    Ok(download(bytes, format, "vungcao-mau-nhap"))
+}
+
+/// Every published listing, as import reads it back.
+#[utoipa::path(tag = "admin", params(ExportQuery), responses((status = 200), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+#[get("/api/v1/admin/export")]
+pub async fn admin_export(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let format = format_of(query.format.as_deref())?;
+    let bytes = state
+        .db
+        .run(move |conn| transfer::export(conn, format, None))
+        .await?;
+    Ok(download(bytes, format, "vungcao"))
+}
+
+/// The member's cooperative's published listings, as import reads them back.
+#[utoipa::path(tag = "member", params(ExportQuery), responses((status = 200), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+#[get("/api/v1/my/export")]
+pub async fn member_export(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let format = format_of(query.format.as_deref())?;
+    let (_, slug) = member_cooperative(&state, &auth).await?;
+    let name = slug.clone();
+    let bytes = state
+        .db
+        .run(move |conn| transfer::export(conn, format, Some(&slug)))
+        .await?;
+    Ok(download(bytes, format, &name))
+}

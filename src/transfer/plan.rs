@@ -1,0 +1,315 @@
+//! Checking every row before anything is written: the listing rules, the codes the database
+//! knows, who may touch what, and whether each row adds, changes or leaves a listing alone.
+
+use super::columns::Column;
+use super::report::{Msg, RowProblem};
+use super::rows::{column_of_field, Headers, Record};
+use crate::domain::listing::{ListingStatus, ValidListing};
+use crate::error::AppError;
+use crate::store::catalogue::{self, Category, Cooperative};
+use crate::store::{listings, Conn};
+use std::collections::{HashMap, HashSet};
+
+/// What the database (plus the file's own reference data) knows, loaded once.
+pub struct Known {
+    pub categories: Vec<Category>,
+    pub places: HashSet<String>,
+    /// Cooperative slug → its place code.
+    pub cooperatives: HashMap<String, String>,
+}
+
+impl Known {
+    pub fn load(conn: &mut Conn) -> Result<Known, AppError> {
+        Ok(Known {
+            categories: catalogue::categories(conn)?,
+            places: catalogue::all_places(conn)?
+                .into_iter()
+                .map(|p| p.code)
+                .collect(),
+            cooperatives: catalogue::all_cooperatives(conn)?
+                .into_iter()
+                .map(|c| (c.slug, c.place_code))
+                .collect(),
+        })
+    }
+
+    /// A category by its code or its name in either language (any case, with or without
+    /// diacritics).
+    fn category(&self, text: &str) -> Option<String> {
+        if let Some(c) = self.categories.iter().find(|c| c.code == text) {
+            return Some(c.code.clone());
+        }
+        let key = crate::text::fold(text);
+        self.categories
+            .iter()
+            .find(|c| {
+                crate::text::fold(&c.code) == key
+                    || crate::text::fold(&c.name_vi) == key
+                    || crate::text::fold(&c.name_en) == key
+            })
+            .map(|c| c.code.clone())
+    }
+}
+
+/// A row that passed every check that needs no listing lookup.
+pub struct Checked {
+    pub row: usize,
+    pub cooperative: String,
+    /// Slug and place filled in, as stored.
+    pub valid: ValidListing,
+}
+
+impl Checked {
+    pub fn slug(&self) -> &str {
+        self.valid.slug.as_deref().unwrap_or_default()
+    }
+}
+
+/// What applying a row will do.
+pub enum Action {
+    Add(Checked),
+    Update { id: i64, row: Checked },
+    Unchanged,
+}
+
+/// The slug a row is matched by: its own, or the one folded from its Vietnamese name (as a
+/// new listing would get it).
+pub fn effective_slug(record: &Record) -> Option<String> {
+    if let Some(s) = record.input.slug.as_ref().filter(|s| !s.is_empty()) {
+        return Some(s.clone());
+    }
+    let name = &record.input.name.as_ref()?.vi;
+    let base: String = crate::text::slugify(name).chars().take(100).collect();
+    let base = base.trim_end_matches('-').to_owned();
+    (!base.is_empty()).then_some(base)
+}
+
+fn problem(row: usize, column: String, value: impl Into<String>, message: Msg) -> RowProblem {
+    RowProblem {
+        row,
+        column,
+        value: value.into(),
+        message,
+    }
+}
+
+/// Checks one record on its own; `scope` is the cooperative a member is limited to.
+pub fn check(
+    mut record: Record,
+    known: &Known,
+    scope: Option<&str>,
+    headers: &Headers,
+) -> Result<Checked, Vec<RowProblem>> {
+    let row = record.row;
+    let mut problems = std::mem::take(&mut record.problems);
+    let cooperative = match (record.cooperative.as_deref(), scope) {
+        (Some(c), Some(s)) if c != s => {
+            problems.push(problem(
+                row,
+                headers.name(Column::Cooperative),
+                c,
+                Msg::new(
+                    format!("you may import only listings of your cooperative ({s})"),
+                    format!("Bạn chỉ nhập được sản phẩm của hợp tác xã mình ({s})."),
+                ),
+            ));
+            None
+        }
+        (Some(c), _) | (None, Some(c)) => Some(c.to_owned()),
+        (None, None) => {
+            problems.push(problem(
+                row,
+                headers.name(Column::Cooperative),
+                "",
+                Msg::from_domain("is required"),
+            ));
+            None
+        }
+    };
+    let coop_place = match &cooperative {
+        Some(c) => match known.cooperatives.get(c) {
+            Some(place) => Some(place.clone()),
+            None => {
+                problems.push(problem(
+                    row,
+                    headers.name(Column::Cooperative),
+                    c.clone(),
+                    Msg::from_domain("unknown cooperative"),
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(raw) = record.input.category.clone() {
+        match known.category(&raw) {
+            Some(code) => record.input.category = Some(code),
+            None => problems.push(problem(
+                row,
+                headers.name(Column::Category),
+                raw,
+                Msg::from_domain("unknown category"),
+            )),
+        }
+    }
+    if let Some(place) = &record.input.place {
+        if !known.places.contains(place) {
+            problems.push(problem(
+                row,
+                headers.name(Column::Place),
+                place.clone(),
+                Msg::from_domain("unknown place code"),
+            ));
+        }
+    }
+    let slug = effective_slug(&record);
+    let valid = match record.input.validate() {
+        Ok(v) => Some(v),
+        Err(errors) => {
+            for e in errors {
+                let column = column_of_field(&e.field);
+                let value = shown_value(&record, column);
+                // A problem the reader already reported for this column is not repeated.
+                let name = headers.name(column);
+                if !problems.iter().any(|p| p.column == name) {
+                    problems.push(problem(row, name, value, Msg::from_domain(&e.message)));
+                }
+            }
+            None
+        }
+    };
+    match (problems.is_empty(), valid, cooperative, coop_place, slug) {
+        (true, Some(mut valid), Some(cooperative), Some(coop_place), Some(slug)) => {
+            valid.slug = Some(slug);
+            valid.place = Some(valid.place.unwrap_or(coop_place));
+            Ok(Checked {
+                row,
+                cooperative,
+                valid,
+            })
+        }
+        _ => Err(problems),
+    }
+}
+
+fn shown_value(record: &Record, column: Column) -> String {
+    let i = &record.input;
+    match column {
+        Column::NameVi => i.name.as_ref().map(|n| n.vi.clone()),
+        Column::NameEn => i.name.as_ref().and_then(|n| n.en.clone()),
+        Column::DescriptionVi => i
+            .description
+            .as_ref()
+            .map(|n| n.vi.chars().take(80).collect()),
+        Column::Slug => i.slug.clone(),
+        Column::Category => i.category.clone(),
+        Column::PriceVnd => i.price_vnd.flatten().map(|p| p.to_string()),
+        Column::OcopStars => i.ocop_stars.flatten().map(|p| p.to_string()),
+        Column::Unit => i.unit.clone().flatten(),
+        _ => None,
+    }
+    .unwrap_or_default()
+}
+
+/// Decides what each checked row does, looking up listings by slug in chunks. Rows that
+/// would touch another cooperative's listing or an archived one become problems.
+pub fn classify(
+    conn: &mut Conn,
+    checked: Vec<Checked>,
+    problems: &mut Vec<RowProblem>,
+    headers: &Headers,
+    mut progress: impl FnMut(usize),
+) -> Result<Vec<Action>, AppError> {
+    let mut actions = Vec::with_capacity(checked.len());
+    let mut done = 0;
+    let mut rows = checked.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Checked> = rows.by_ref().take(500).collect();
+        done += chunk.len();
+        let slugs: Vec<String> = chunk.iter().map(|c| c.slug().to_owned()).collect();
+        let ids: HashMap<String, i64> = listings::ids_by_slugs(conn, &slugs)?.into_iter().collect();
+        let id_list: Vec<i64> = ids.values().copied().collect();
+        let mut stored: HashMap<String, crate::store::listings::ListingView> =
+            listings::views_by_ids(conn, &id_list, false, "")?
+                .into_iter()
+                .map(|v| (v.slug.clone(), v))
+                .collect();
+        for c in chunk {
+            let Some(view) = stored.remove(c.slug()) else {
+                actions.push(Action::Add(c));
+                continue;
+            };
+            if view.cooperative.slug != c.cooperative {
+                problems.push(problem(
+                    c.row,
+                    headers.name(Column::Slug),
+                    c.slug(),
+                    Msg::new(
+                        format!(
+                            "a listing of another cooperative ({}) already uses this slug",
+                            view.cooperative.slug
+                        ),
+                        format!(
+                            "Mã này đã thuộc sản phẩm của hợp tác xã khác ({}).",
+                            view.cooperative.slug
+                        ),
+                    ),
+                ));
+                continue;
+            }
+            let current = crate::demo::entry_of(view.clone())
+                .to_input()
+                .ok()
+                .and_then(|i| i.validate().ok());
+            if current.as_ref() == Some(&c.valid) {
+                actions.push(Action::Unchanged);
+            } else if view.status == ListingStatus::Archived {
+                problems.push(problem(
+                    c.row,
+                    headers.name(Column::Slug),
+                    c.slug(),
+                    Msg::new(
+                        "this listing is archived and cannot be edited",
+                        "Sản phẩm này đã lưu trữ, không sửa được.",
+                    ),
+                ));
+            } else {
+                actions.push(Action::Update {
+                    id: view.id,
+                    row: c,
+                });
+            }
+        }
+        progress(done);
+    }
+    Ok(actions)
+}
+
+/// Whether a new listing at `place` is published at once (review off, or skipped by its
+/// commune) or waits for an admin, as a member's submission would.
+pub fn status_for_new(
+    conn: &mut Conn,
+    place: &str,
+    review_required: bool,
+    cache: &mut HashMap<String, ListingStatus>,
+) -> Result<ListingStatus, AppError> {
+    if let Some(s) = cache.get(place) {
+        return Ok(*s);
+    }
+    let skip = !review_required || catalogue::skips_review(conn, place)?;
+    let status = if skip {
+        ListingStatus::Published
+    } else {
+        ListingStatus::Pending
+    };
+    cache.insert(place.to_owned(), status);
+    Ok(status)
+}
+
+/// The cooperatives, by slug, as rows to write against.
+pub fn cooperatives(conn: &mut Conn) -> Result<HashMap<String, Cooperative>, AppError> {
+    Ok(catalogue::all_cooperatives(conn)?
+        .into_iter()
+        .map(|c| (c.slug.clone(), c))
+        .collect())
+}
