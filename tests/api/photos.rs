@@ -15,6 +15,7 @@ every_backend!(
     only_the_owner_uploads,
     media_are_streamed_in_byte_ranges,
     upload_size_limit_is_enforced_while_streaming,
+    an_upload_cut_off_mid_body_leaves_nothing,
 );
 
 async fn upload(
@@ -566,4 +567,37 @@ async fn store_down_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_down_postgres() {
     store_down(Backend::Postgres).await;
+}
+
+/// A phone that loses its connection halfway through an upload leaves no photo row and no
+/// object behind, and the server goes on serving.
+async fn an_upload_cut_off_mid_body_leaves_nothing(app: TestApp) {
+    let before = app.snapshot().await;
+    let objects_before = app.media_keys().await;
+    let boundary = "cut-off-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"che.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&fixture("phone-gps.jpg"));
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let head = format!(
+        "POST /api/v1/my/listings/1/photos HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        app.tea_token,
+        body.len()
+    );
+    let address = app.address.trim_start_matches("http://").to_owned();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body[..body.len() / 2]).unwrap();
+        // The connection drops here, with half the photo sent.
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.snapshot().await, before, "no photo row");
+    assert_eq!(app.media_keys().await, objects_before, "no object");
+    assert_eq!(app.get("/api/v1/listings").await.status(), 200);
 }
