@@ -474,21 +474,11 @@ fn api(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, se
     (status, json)
 }
 
-#[test]
-fn sigterm_lets_an_upload_in_flight_finish_then_exits_zero() {
-    use std::io::Read;
-    let cli = Cli::new();
-    cli.ok(&["demo"], None);
+/// A cooperative in the demo catalogue's Sơn Dương commune with one member; the member's token.
+fn member_token(cli: &Cli, slug: &str, name: &str, email: &str) -> String {
     cli.ok(
         &[
-            "coop",
-            "add",
-            "--slug",
-            "htx-tat",
-            "--name",
-            "HTX Tắt máy",
-            "--place",
-            "TQ-SD-TY",
+            "coop", "add", "--slug", slug, "--name", name, "--place", "TQ-SD-TY",
         ],
         None,
     );
@@ -497,48 +487,57 @@ fn sigterm_lets_an_upload_in_flight_finish_then_exits_zero() {
             "user",
             "add",
             "--email",
-            "tat@may.vn",
+            email,
             "--password-stdin",
             "--coop",
-            "htx-tat",
+            slug,
         ],
-        Some("mat-khau-tat-may\n"),
+        Some("mat-khau-thanh-vien\n"),
     );
-    let (token, _) = cli.ok(&["token", "create", "--email", "tat@may.vn"], None);
-    let token = token.trim().to_owned();
-    let mut server = Server::start(&cli);
-    let port = server.port;
-    let http = |request: &[u8]| http(port, request);
-    let body = r#"{"kind":"product","name":{"vi":"Chè tắt máy êm"},"description":{"vi":"Thử tắt máy."},"category":"tea","price_vnd":100000,"unit":"gói"}"#;
-    let created = http(
-        format!(
-            "POST /api/v1/my/listings HTTP/1.0\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
-    );
-    assert!(created.starts_with("HTTP/1.0 201"), "{created}");
-    let id = created
-        .split("\"id\":")
-        .nth(1)
-        .and_then(|rest| rest.split([',', '}']).next())
-        .unwrap()
+    cli.ok(&["token", "create", "--email", email], None)
+        .0
         .trim()
-        .to_owned();
+        .to_owned()
+}
 
-    // The photo's bytes arrive in two halves with SIGTERM in between: the request is in flight.
-    let photo = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/images/phone-gps.jpg"),
-    )
-    .unwrap();
-    let boundary = "vungcao-graceful-boundary";
-    let mut multipart = format!(
+/// A multipart body with the GPS phone photo as its one `photo` part.
+fn photo_multipart(boundary: &str) -> Vec<u8> {
+    let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"che.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
     )
     .into_bytes();
-    multipart.extend_from_slice(&photo);
-    multipart.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body.extend_from_slice(
+        &std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/fixtures/images/phone-gps.jpg"),
+        )
+        .unwrap(),
+    );
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+#[test]
+fn sigterm_lets_an_upload_in_flight_finish_then_exits_zero() {
+    use std::io::Read;
+    let cli = Cli::new();
+    cli.ok(&["demo"], None);
+    let token = member_token(&cli, "htx-tat", "HTX Tắt máy", "tat@may.vn");
+    let mut server = Server::start(&cli);
+    let port = server.port;
+    let (status, created) = api(
+        port,
+        "POST",
+        "/api/v1/my/listings",
+        &token,
+        r#"{"kind":"product","name":{"vi":"Chè tắt máy êm"},"description":{"vi":"Thử tắt máy."},"category":"tea","price_vnd":100000,"unit":"gói"}"#,
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+
+    // The photo's bytes arrive in two halves with SIGTERM in between: the request is in flight.
+    let boundary = "vungcao-graceful-boundary";
+    let multipart = photo_multipart(boundary);
     let head = format!(
         "POST /api/v1/my/listings/{id}/photos HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
         multipart.len()
@@ -566,31 +565,7 @@ fn sigterm_lets_an_upload_in_flight_finish_then_exits_zero() {
 fn a_backup_taken_while_serving_restores_listings_photos_and_clicks() {
     let cli = Cli::new();
     cli.ok(&["demo"], None);
-    cli.ok(
-        &[
-            "coop",
-            "add",
-            "--slug",
-            "htx-sao-luu",
-            "--name",
-            "HTX Sao lưu",
-            "--place",
-            "TQ-SD-TY",
-        ],
-        None,
-    );
-    cli.ok(
-        &[
-            "user",
-            "add",
-            "--email",
-            "sao@luu.vn",
-            "--password-stdin",
-            "--coop",
-            "htx-sao-luu",
-        ],
-        Some("mat-khau-sao-luu\n"),
-    );
+    let member = member_token(&cli, "htx-sao-luu", "HTX Sao lưu", "sao@luu.vn");
     cli.ok(
         &[
             "user",
@@ -602,13 +577,10 @@ fn a_backup_taken_while_serving_restores_listings_photos_and_clicks() {
         ],
         Some("mat-khau-quan-tri\n"),
     );
-    let member = cli
-        .ok(&["token", "create", "--email", "sao@luu.vn"], None)
-        .0;
     let admin = cli
         .ok(&["token", "create", "--email", "quan@tri.vn"], None)
         .0;
-    let (member, admin) = (member.trim(), admin.trim());
+    let (member, admin) = (member.as_str(), admin.trim());
     let server = Server::start(&cli);
     let port = server.port;
     let (status, created) = api(
@@ -620,15 +592,8 @@ fn a_backup_taken_while_serving_restores_listings_photos_and_clicks() {
     );
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_i64().unwrap();
-    let photo = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/images/phone-gps.jpg"),
-    )
-    .unwrap();
     let boundary = "vungcao-backup-boundary";
-    let mut multipart = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"m.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").into_bytes();
-    multipart.extend_from_slice(&photo);
-    multipart.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let multipart = photo_multipart(boundary);
     let mut request = format!(
         "POST /api/v1/my/listings/{id}/photos HTTP/1.0\r\nAuthorization: Bearer {member}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
         multipart.len()
