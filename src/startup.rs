@@ -179,7 +179,16 @@ impl Application {
             microcache,
             sitemaps: Default::default(),
         });
-        let csp = HeaderValue::from_str(&crate::security_headers::content_security_policy(None))?;
+        // Photos served from a bucket or CDN must be allowed as images on every page.
+        let media_origin = state
+            .settings
+            .media_public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .map(|u| u.origin().ascii_serialization());
+        let csp = HeaderValue::from_str(&crate::security_headers::content_security_policy(
+            media_origin.as_deref(),
+        ))?;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let state = app_state.clone();

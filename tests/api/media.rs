@@ -147,12 +147,16 @@ async fn photos_link_to_the_public_media_url(media: Media) {
         "{search}"
     );
 
-    let page = app
-        .get("/san-pham/che-shan-tuyet-co-thu-hong-thai")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let res = app.get("/san-pham/che-shan-tuyet-co-thu-hong-thai").await;
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("img-src 'self' data: blob: https://anh.vungcao.example;"),
+        "the page may show the CDN's photos: {csp}"
+    );
+    let page = res.text().await.unwrap();
     assert!(
         page.contains(&format!("{base}/p/")),
         "the page links the CDN"
