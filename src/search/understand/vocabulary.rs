@@ -6,19 +6,22 @@ use super::super::analyze::doc_words;
 use super::super::SearchDocument;
 use crate::text::{fold, lower_exact};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 #[derive(Debug, Default, Clone)]
 struct WordEntry {
     /// Listing ids holding the word, sorted.
     docs: Vec<i64>,
     /// Lower-case spellings with marks → how many listings use them.
-    spellings: HashMap<String, u32>,
+    spellings: HashMap<Arc<str>, u32>,
 }
 
 #[derive(Debug, Default, Clone)]
+/// A listing's words, sharing the strings of the word table (a catalogue of 100 000 listings
+/// holds millions of word uses but only tens of thousands of distinct words).
 struct DocEntry {
-    words: Vec<String>,
-    spellings: Vec<(String, String)>,
+    words: Vec<Arc<str>>,
+    spellings: Vec<(Arc<str>, Arc<str>)>,
     place_names: Vec<String>,
     place_path: Vec<String>,
 }
@@ -44,7 +47,7 @@ pub struct PlaceMatch {
 /// The vocabulary of the indexed catalogue.
 #[derive(Debug, Default, Clone)]
 pub struct Vocabulary {
-    words: BTreeMap<String, WordEntry>,
+    words: BTreeMap<Arc<str>, WordEntry>,
     docs: HashMap<i64, DocEntry>,
     place_names: HashMap<String, PlaceNameEntry>,
     code_docs: HashMap<String, u32>,
@@ -139,15 +142,35 @@ impl Vocabulary {
         words.dedup();
         spellings.sort_unstable();
         spellings.dedup();
+        let mut doc_words: Vec<Arc<str>> = Vec::with_capacity(words.len());
         for w in &words {
-            let e = self.words.entry(w.clone()).or_default();
-            if let Err(at) = e.docs.binary_search(&doc.id) {
-                e.docs.insert(at, doc.id);
+            let key = match self.words.get_key_value(w.as_str()) {
+                Some((k, _)) => k.clone(),
+                None => {
+                    let k: Arc<str> = Arc::from(w.as_str());
+                    self.words.insert(k.clone(), WordEntry::default());
+                    k
+                }
+            };
+            if let Some(e) = self.words.get_mut(&*key) {
+                if let Err(at) = e.docs.binary_search(&doc.id) {
+                    e.docs.insert(at, doc.id);
+                }
             }
+            doc_words.push(key);
         }
+        let mut doc_spellings: Vec<(Arc<str>, Arc<str>)> = Vec::with_capacity(spellings.len());
         for (f, s) in &spellings {
-            if let Some(e) = self.words.get_mut(f) {
-                *e.spellings.entry(s.clone()).or_default() += 1;
+            let Some(fkey) = self.words.get_key_value(f.as_str()).map(|(k, _)| k.clone()) else {
+                continue;
+            };
+            if let Some(e) = self.words.get_mut(f.as_str()) {
+                let skey = e
+                    .spellings
+                    .get_key_value(s.as_str())
+                    .map_or_else(|| Arc::from(s.as_str()), |(k, _)| k.clone());
+                *e.spellings.entry(skey.clone()).or_default() += 1;
+                doc_spellings.push((fkey, skey));
             }
         }
         let mut place_names: Vec<String> = Vec::new();
@@ -175,8 +198,8 @@ impl Vocabulary {
         self.docs.insert(
             doc.id,
             DocEntry {
-                words,
-                spellings,
+                words: doc_words,
+                spellings: doc_spellings,
                 place_names,
                 place_path: doc.place_path.clone(),
             },
@@ -189,22 +212,22 @@ impl Vocabulary {
             return;
         };
         for (f, s) in &old.spellings {
-            if let Some(e) = self.words.get_mut(f) {
-                if let Some(c) = e.spellings.get_mut(s) {
+            if let Some(e) = self.words.get_mut(&**f) {
+                if let Some(c) = e.spellings.get_mut(&**s) {
                     *c = c.saturating_sub(1);
                     if *c == 0 {
-                        e.spellings.remove(s);
+                        e.spellings.remove(&**s);
                     }
                 }
             }
         }
         for w in &old.words {
-            if let Some(e) = self.words.get_mut(w) {
+            if let Some(e) = self.words.get_mut(&**w) {
                 if let Ok(at) = e.docs.binary_search(&id) {
                     e.docs.remove(at);
                 }
                 if e.docs.is_empty() {
-                    self.words.remove(w);
+                    self.words.remove(&**w);
                 }
             }
         }
@@ -281,7 +304,7 @@ impl Vocabulary {
             .iter()
             .filter(|(s, _)| mark_set(s) == key)
             .max_by_key(|(s, c)| (**c, std::cmp::Reverse((*s).clone())))
-            .map(|(s, _)| s.clone())
+            .map(|(s, _)| s.to_string())
     }
 
     /// The most used spelling of a folded word (the word itself when never written with marks).
@@ -292,7 +315,7 @@ impl Vocabulary {
                 e.spellings
                     .iter()
                     .max_by_key(|(s, c)| (**c, std::cmp::Reverse((*s).clone())))
-                    .map(|(s, c)| (s.clone(), *c))
+                    .map(|(s, c)| (s.to_string(), *c))
             })
             .filter(|(_, c)| 2 * (*c as usize) >= self.doc_freq(folded))
             .map_or_else(|| folded.to_owned(), |(s, _)| s)
@@ -308,7 +331,7 @@ impl Vocabulary {
             .filter(|w| w.chars().count().abs_diff(len) <= max)
             .filter_map(|w| {
                 let d = edit_distance(folded, w);
-                (d <= max && d > 0).then(|| (w.clone(), d))
+                (d <= max && d > 0).then(|| (w.to_string(), d))
             })
             .collect();
         out.sort_by(|a, b| {
