@@ -1232,37 +1232,13 @@ pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<u
                 .load::<(String, i64)>(c))?
             .into_iter()
             .collect();
-            let mut certs = Vec::new();
-            let mut links = Vec::new();
-            for r in &fresh {
-                let Some(&id) = ids.get(&r.slug) else {
-                    continue;
-                };
-                for cert in &r.certifications {
-                    certs.push((
-                        listing_certifications::listing_id.eq(id),
-                        listing_certifications::code.eq(cert.code()),
-                    ));
-                }
-                for (position, (platform, url)) in r.links.iter().enumerate() {
-                    links.push((
-                        marketplace_links::listing_id.eq(id),
-                        marketplace_links::platform.eq(platform.code()),
-                        marketplace_links::url.eq(url.as_str()),
-                        marketplace_links::position.eq(i32::try_from(position).unwrap_or(0)),
-                    ));
-                }
-            }
-            if !certs.is_empty() {
-                with_conn!(conn, |c| diesel::insert_into(listing_certifications::table)
-                    .values(&certs)
-                    .execute(c))?;
-            }
-            if !links.is_empty() {
-                with_conn!(conn, |c| diesel::insert_into(marketplace_links::table)
-                    .values(&links)
-                    .execute(c))?;
-            }
+            insert_children(
+                conn,
+                fresh.iter().filter_map(|r| {
+                    ids.get(&r.slug)
+                        .map(|&id| (id, r.certifications.as_slice(), r.links.as_slice()))
+                }),
+            )?;
             inserted += fresh.len();
         }
         Ok(inserted)
@@ -1298,6 +1274,42 @@ pub fn published_of_cooperatives(
         .select((listings::id, listings::slug))
         .load(c))
     .map_err(AppError::from)
+}
+
+/// Multi-row INSERTs of new listings' certifications and marketplace links (in link order).
+fn insert_children<'a>(
+    conn: &mut Conn,
+    listings: impl Iterator<Item = (i64, &'a [Certification], &'a [(Platform, String)])>,
+) -> Result<(), AppError> {
+    let mut certs = Vec::new();
+    let mut links = Vec::new();
+    for (id, certifications, marketplace) in listings {
+        for cert in certifications {
+            certs.push((
+                listing_certifications::listing_id.eq(id),
+                listing_certifications::code.eq(cert.code()),
+            ));
+        }
+        for (position, (platform, url)) in marketplace.iter().enumerate() {
+            links.push((
+                marketplace_links::listing_id.eq(id),
+                marketplace_links::platform.eq(platform.code()),
+                marketplace_links::url.eq(url.as_str()),
+                marketplace_links::position.eq(i32::try_from(position).unwrap_or(0)),
+            ));
+        }
+    }
+    if !certs.is_empty() {
+        with_conn!(conn, |c| diesel::insert_into(listing_certifications::table)
+            .values(&certs)
+            .execute(c))?;
+    }
+    if !links.is_empty() {
+        with_conn!(conn, |c| diesel::insert_into(marketplace_links::table)
+            .values(&links)
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 /// Creates many new listings at once (a bulk import's checked rows): multi-row INSERTs for the
@@ -1343,8 +1355,7 @@ pub fn create_many(
             .load::<(String, i64)>(c))?
         .into_iter()
         .collect();
-        let mut certs = Vec::new();
-        let mut links = Vec::new();
+        let mut children = Vec::with_capacity(chunk.len());
         let mut published = Vec::new();
         for (_, v, status) in chunk {
             let Some(&id) = ids.get(v.slug.as_deref().unwrap_or_default()) else {
@@ -1353,31 +1364,9 @@ pub fn create_many(
             if *status == ListingStatus::Published {
                 published.push(id);
             }
-            for cert in &v.certifications {
-                certs.push((
-                    listing_certifications::listing_id.eq(id),
-                    listing_certifications::code.eq(cert.code()),
-                ));
-            }
-            for (position, (platform, url)) in v.links.iter().enumerate() {
-                links.push((
-                    marketplace_links::listing_id.eq(id),
-                    marketplace_links::platform.eq(platform.code()),
-                    marketplace_links::url.eq(url.as_str()),
-                    marketplace_links::position.eq(i32::try_from(position).unwrap_or(0)),
-                ));
-            }
+            children.push((id, v.certifications.as_slice(), v.links.as_slice()));
         }
-        if !certs.is_empty() {
-            with_conn!(conn, |c| diesel::insert_into(listing_certifications::table)
-                .values(&certs)
-                .execute(c))?;
-        }
-        if !links.is_empty() {
-            with_conn!(conn, |c| diesel::insert_into(marketplace_links::table)
-                .values(&links)
-                .execute(c))?;
-        }
+        insert_children(conn, children.into_iter())?;
         if !published.is_empty() {
             outbox::enqueue(conn, &published)?;
         }
