@@ -207,6 +207,7 @@ pub async fn load_vocabulary(db: &Db, index: &SearchIndex) -> Result<usize, AppE
         for d in docs {
             v.add(&d);
         }
+        v.shrink();
         v
     })
     .await

@@ -497,7 +497,7 @@ impl TantivyIndex {
         &self,
         query: &SearchQuery,
     ) -> Result<SearchResults, SearchError> {
-        let plan = {
+        let mut plan = {
             let v = self
                 .vocabulary
                 .read()
@@ -507,7 +507,7 @@ impl TantivyIndex {
         let generation = self.live()?;
         let mut answers = Vec::with_capacity(plan.steps.len());
         for i in 0..plan.steps.len() {
-            let answer = if plan.should_run(i, &answers) {
+            let answer = if plan.ready(i, &answers, &self.vocabulary) {
                 Some(search_generation(
                     &generation,
                     &self.fields,

@@ -248,13 +248,13 @@ impl SearchIndex {
     /// A shopper's search: the query is understood ([`understand::plan`]) and its readings run
     /// on the engine, then combined. Both backends run the very same plan.
     pub async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
-        let plan = {
+        let mut plan = {
             let v = self.vocabulary().read().map_err(|_| poisoned())?;
             understand::plan(query, &v)
         };
         let mut answers = Vec::with_capacity(plan.steps.len());
         for i in 0..plan.steps.len() {
-            let answer = if plan.should_run(i, &answers) {
+            let answer = if plan.ready(i, &answers, self.vocabulary()) {
                 Some(self.search_raw(&plan.steps[i].query).await?)
             } else {
                 None
@@ -305,7 +305,8 @@ impl SearchIndex {
             SearchIndex::Tantivy(i) => i.rebuild_checked(docs, progress, complete).await?,
             SearchIndex::Meili(i) => i.rebuild_checked(docs, progress, complete).await?,
         };
-        let built = std::mem::take(&mut *fresh.lock().map_err(|_| poisoned())?);
+        let mut built = std::mem::take(&mut *fresh.lock().map_err(|_| poisoned())?);
+        built.shrink();
         self.set_vocabulary(built)?;
         Ok(n)
     }

@@ -179,8 +179,9 @@ pub struct Understanding {
     boost: Boost,
     /// The query as typed, when the main reading rewrote it (tried if the reading finds nothing).
     pub as_typed: Option<String>,
-    /// The closest reading of words the catalogue does not know.
-    pub did_you_mean: Option<String>,
+    /// Words the catalogue does not know: their closest reading is worked out only when the
+    /// query as understood finds nothing ([`Understanding::did_you_mean`]).
+    unknown: Option<Unknown>,
     /// Nothing to understand: run the query as it is.
     pub plain: bool,
 }
@@ -333,7 +334,7 @@ pub fn understand(text: &str, vocab: &Vocabulary) -> Understanding {
             .any(|(_, p)| {
                 let mut all = neighbours.clone();
                 all.extend(p.folded.iter().map(String::as_str));
-                vocab.co_occurrence(&all) > 0
+                vocab.co_occur(&all)
             });
         if synonym_fits {
             continue;
@@ -386,7 +387,7 @@ pub fn understand(text: &str, vocab: &Vocabulary) -> Understanding {
             }
         }
     }
-    // 5. Did you mean: the closest catalogue words for the words it does not know.
+    // 5. Words it does not know: "did you mean" looks for their closest catalogue words later.
     let n = text_toks.len();
     let unknown: Vec<usize> = (0..n)
         .filter(|&i| {
@@ -395,47 +396,10 @@ pub fn understand(text: &str, vocab: &Vocabulary) -> Understanding {
                 && !text_toks[i].folded.chars().all(|c| c.is_ascii_digit())
         })
         .collect();
-    let did_you_mean = if unknown.is_empty() {
-        None
-    } else {
-        let anchors: Vec<&str> = (0..n)
-            .filter(|i| !unknown.contains(i))
-            .map(|i| text_toks[i].folded.as_str())
-            .collect();
-        let mut words: Vec<String> = Vec::new();
-        for (i, t) in text_toks.iter().enumerate() {
-            if !unknown.contains(&i) {
-                words.push(t.exact.clone());
-                continue;
-            }
-            let max = if t.folded.chars().count() <= 4 { 1 } else { 2 };
-            let best = vocab
-                .near(&t.folded, max)
-                .into_iter()
-                .take(32)
-                .map(|(w, d)| {
-                    let mut all = anchors.clone();
-                    all.push(&w);
-                    (
-                        usize::from(vocab.co_occurrence(&all) > 0),
-                        std::cmp::Reverse(d),
-                        vocab.doc_freq(&w),
-                        w,
-                    )
-                })
-                .max_by(|a, b| {
-                    a.0.cmp(&b.0)
-                        .then(a.1.cmp(&b.1))
-                        .then(a.2.cmp(&b.2))
-                        .then(b.3.cmp(&a.3))
-                });
-            if let Some((_, _, _, w)) = best {
-                words.push(vocab.best_spelling(&w));
-            }
-        }
-        let text = words.join(" ");
-        (!words.is_empty() && text != join(&text_toks)).then_some(text)
-    };
+    let unknown = (!unknown.is_empty()).then(|| Unknown {
+        toks: text_toks.clone(),
+        at: unknown,
+    });
     let core: Vec<Tok> = text_toks
         .iter()
         .enumerate()
@@ -445,7 +409,7 @@ pub fn understand(text: &str, vocab: &Vocabulary) -> Understanding {
     let text = join(&text_toks);
     let as_typed = join(&typed);
     let plain =
-        boost.is_empty() && alternatives.is_empty() && did_you_mean.is_none() && text == as_typed;
+        boost.is_empty() && alternatives.is_empty() && unknown.is_none() && text == as_typed;
     Understanding {
         core: join(&core),
         text,
@@ -453,15 +417,74 @@ pub fn understand(text: &str, vocab: &Vocabulary) -> Understanding {
         notes,
         boost,
         as_typed: (rewritten && as_typed != join(&text_toks)).then_some(as_typed),
-        did_you_mean,
+        unknown,
         plain,
     }
+}
+
+/// The words of a reading the catalogue does not know (`at`: their positions).
+#[derive(Debug, Clone, PartialEq)]
+struct Unknown {
+    toks: Vec<Tok>,
+    at: Vec<usize>,
+}
+
+impl Understanding {
+    /// The closest reading of the words the catalogue does not know ("Có phải bạn tìm: …"), or
+    /// `None` when every word is known or nothing is close.
+    pub fn did_you_mean(&self, vocab: &Vocabulary) -> Option<String> {
+        self.unknown
+            .as_ref()
+            .and_then(|u| closest_reading(u, vocab))
+    }
+}
+
+/// The closest catalogue words for the unknown ones, preferring words found together with the
+/// known ones in one listing, then fewer edits, then the more used word.
+fn closest_reading(u: &Unknown, vocab: &Vocabulary) -> Option<String> {
+    let anchors: Vec<&str> = (0..u.toks.len())
+        .filter(|i| !u.at.contains(i))
+        .map(|i| u.toks[i].folded.as_str())
+        .collect();
+    let mut words: Vec<String> = Vec::new();
+    for (i, t) in u.toks.iter().enumerate() {
+        if !u.at.contains(&i) {
+            words.push(t.exact.clone());
+            continue;
+        }
+        let max = if t.folded.chars().count() <= 4 { 1 } else { 2 };
+        let best = vocab
+            .near(&t.folded, max)
+            .into_iter()
+            .take(32)
+            .map(|(w, d)| {
+                let mut all = anchors.clone();
+                all.push(&w);
+                (
+                    usize::from(vocab.co_occur(&all)),
+                    std::cmp::Reverse(d),
+                    vocab.doc_freq(&w),
+                    w,
+                )
+            })
+            .max_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then(a.1.cmp(&b.1))
+                    .then(a.2.cmp(&b.2))
+                    .then(b.3.cmp(&a.3))
+            });
+        if let Some((_, _, _, w)) = best {
+            words.push(vocab.best_spelling(&w));
+        }
+    }
+    let text = words.join(" ");
+    (!words.is_empty() && text != join(&u.toks)).then_some(text)
 }
 
 fn all_in_one_listing(text: &str, vocab: &Vocabulary) -> bool {
     let words: Vec<String> = tokenize(text).into_iter().map(|t| t.folded).collect();
     let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-    !refs.is_empty() && vocab.co_occurrence(&refs) > 0
+    !refs.is_empty() && vocab.co_occur(&refs)
 }
 
 /// When a step runs.
@@ -490,8 +513,10 @@ pub struct Plan {
     notes: Vec<String>,
     offset: usize,
     limit: usize,
-    /// Index of the did-you-mean step.
+    /// Index of the did-you-mean step and its text, once worked out.
     did_you_mean: Option<(usize, String)>,
+    /// The did-you-mean step, whose text is worked out only if it has to run.
+    pending: Option<(usize, Unknown)>,
 }
 
 /// Plans the searches for `query`.
@@ -541,16 +566,19 @@ pub fn plan(query: &SearchQuery, vocab: &Vocabulary) -> Plan {
         if query.filters.place.is_some() {
             boost.place = None;
         }
+        // The first reading always runs; the others only while the page still has room (their
+        // answers come after the first reading's, so they could not change a full page).
+        let when = |i: usize| if i == 0 { When::Always } else { When::Fill };
         if boost.is_empty() {
-            for (text, role) in &readings {
-                steps.push(paged(text, None, When::Always, role));
+            for (i, (text, role)) in readings.iter().enumerate() {
+                steps.push(paged(text, None, when(i), role));
             }
         } else if u.core.is_empty() && u.alternatives.is_empty() {
             // Only a place, a period or stars: every listing they select.
             steps.push(paged("", Some(&boost), When::Always, "understood"));
         } else {
-            for (text, role) in &readings {
-                steps.push(paged(text, Some(&boost), When::Always, role));
+            for (i, (text, role)) in readings.iter().enumerate() {
+                steps.push(paged(text, Some(&boost), when(i), role));
             }
             if let Some(p) = &boost.place {
                 let only_place = Boost {
@@ -567,17 +595,17 @@ pub fn plan(query: &SearchQuery, vocab: &Vocabulary) -> Plan {
     if let Some(typed) = &u.as_typed {
         steps.push(single(typed, When::IfNothing, "as typed", None));
     }
-    let mut did_you_mean = None;
-    if let Some(d) = &u.did_you_mean {
-        did_you_mean = Some((steps.len(), d.clone()));
-        steps.push(single(d, When::IfNothing, "did you mean", None));
-    }
+    let pending = u.unknown.map(|unknown| {
+        steps.push(single("", When::IfNothing, "did you mean", None));
+        (steps.len() - 1, unknown)
+    });
     Plan {
         steps,
         notes: u.notes,
         offset: query.offset,
         limit: query.limit,
-        did_you_mean,
+        did_you_mean: None,
+        pending,
     }
 }
 
@@ -587,6 +615,36 @@ impl Plan {
             .iter()
             .take_while(|s| s.when != When::IfNothing)
             .count()
+    }
+
+    /// Whether step `i` must run now, given the answers of the steps before it (`None`: not
+    /// run); the "did you mean" step's text is worked out here, only when it has to run.
+    pub fn ready(
+        &mut self,
+        i: usize,
+        done: &[Option<SearchResults>],
+        vocab: &SharedVocabulary,
+    ) -> bool {
+        if !self.should_run(i, done) {
+            return false;
+        }
+        if self.pending.as_ref().is_some_and(|(at, _)| *at == i) {
+            let Some((_, unknown)) = self.pending.take() else {
+                return false;
+            };
+            let text = vocab
+                .read()
+                .ok()
+                .and_then(|v| closest_reading(&unknown, &v));
+            let Some(text) = text else {
+                return false;
+            };
+            if let Some(step) = self.steps.get_mut(i) {
+                step.query.text.clone_from(&text);
+            }
+            self.did_you_mean = Some((i, text));
+        }
+        true
     }
 
     /// Whether step `i` must run, given the answers of the steps before it (`None`: not run).
@@ -670,6 +728,8 @@ impl Plan {
                 .take(self.limit)
                 .collect();
         }
+        // A "did you mean" that never had to be worked out is not a reading tried.
+        readings.retain(|r| r.ran || !r.text.is_empty() || r.role != "did you mean");
         out.explain = Explain {
             notes: self.notes.clone(),
             readings,

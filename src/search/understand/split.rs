@@ -58,12 +58,12 @@ pub fn split(folded: &str, vocab: &Vocabulary) -> Option<Vec<String>> {
     }
     splits.into_iter().max_by_key(|s| {
         let refs: Vec<&str> = s.iter().map(String::as_str).collect();
-        let together = vocab.co_occurrence(&refs);
+        let together = vocab.co_occur(&refs);
         let pairs: usize = refs
             .windows(2)
-            .map(|w| usize::from(vocab.co_occurrence(w) > 0))
+            .map(|w| usize::from(vocab.co_occur(w)))
             .sum();
         let freq: usize = refs.iter().map(|w| vocab.doc_freq(w).min(1_000)).sum();
-        (together.min(1), pairs, freq)
+        (together, pairs, freq)
     })
 }

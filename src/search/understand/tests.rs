@@ -125,8 +125,8 @@ fn places_periods_stars_and_filler() {
 fn unknown_words_get_a_closest_reading() {
     let v = catalogue();
     let u = understand("mieng dongg", &v);
-    assert_eq!(u.did_you_mean.as_deref(), Some("miến dong"), "{u:?}");
-    assert_eq!(understand("zzzzzz", &v).did_you_mean, None);
+    assert_eq!(u.did_you_mean(&v).as_deref(), Some("miến dong"), "{u:?}");
+    assert_eq!(understand("zzzzzz", &v).did_you_mean(&v), None);
 }
 
 #[test]
@@ -157,4 +157,39 @@ fn plans_rank_boosted_matches_first_and_fall_back() {
             boost: None
         }]
     );
+}
+
+#[test]
+fn removing_and_replacing_listings_forgets_their_words_spellings_and_places() {
+    let ht = ["Hồng Thái", "Na Hang", "Tuyên Quang"];
+    let ht_path = ["TQ-NH-HT", "TQ-NH", "TQ"];
+    let ly = ["Lăng Can", "Lâm Bình", "Tuyên Quang"];
+    let ly_path = ["TQ-LB-LC", "TQ-LB", "TQ"];
+    let mut v = Vocabulary::of(&[
+        doc(1, "Chè Shan tuyết", &ht, &ht_path),
+        doc(2, "Chè xanh", &ly, &ly_path),
+    ]);
+    assert_eq!(v.doc_freq("che"), 2);
+    assert_eq!(v.best_spelling("tuyet"), "tuyết");
+    assert!(v.place_at(&["hong", "thai"]).is_some());
+    v.remove(1);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v.doc_freq("che"), 1);
+    assert!(!v.contains("tuyet") && !v.contains("shan"));
+    assert!(v.place_at(&["hong", "thai"]).is_none());
+    // Replacing a listing counts its new spelling only.
+    v.add(&doc(2, "Che xanh Lăng Can", &ly, &ly_path));
+    v.add(&doc(2, "Chè xanh Lăng Can", &ly, &ly_path));
+    assert_eq!(v.len(), 1);
+    assert_eq!(v.best_spelling("che"), "chè");
+    assert_eq!(v.spelling_like("che", "chè").as_deref(), Some("chè"));
+    v.add(&doc(3, "Chè Shan tuyết", &ht, &ht_path));
+    assert_eq!(v.doc_freq("tuyet"), 1);
+    assert_eq!(
+        v.place_at(&["hong", "thai"]).map(|p| p.name),
+        Some("Hồng Thái".to_owned())
+    );
+    v.remove(2);
+    v.remove(3);
+    assert!(v.is_empty() && !v.contains("che"));
 }

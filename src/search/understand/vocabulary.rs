@@ -12,18 +12,72 @@ use std::sync::Arc;
 struct WordEntry {
     /// Listing ids holding the word, sorted.
     docs: Vec<i64>,
-    /// Lower-case spellings with marks → how many listings use them.
-    spellings: HashMap<Arc<str>, u32>,
+    /// Lower-case spellings with marks (ids in the string table) → how many listings use them.
+    spellings: Vec<(u32, u32)>,
 }
 
+/// Every string the vocabulary keeps (words, spellings, place names, place codes), once each,
+/// so a listing's entry is a few numbers. Strings are not freed when the last listing using
+/// them goes (a rebuild starts a fresh table): the catalogue's words change slowly.
 #[derive(Debug, Default, Clone)]
-/// A listing's words, sharing the strings of the word table (a catalogue of 100 000 listings
-/// holds millions of word uses but only tens of thousands of distinct words).
+struct Strings {
+    ids: HashMap<Arc<str>, u32>,
+    all: Vec<Arc<str>>,
+}
+
+impl Strings {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(id) = self.ids.get(s) {
+            return *id;
+        }
+        let id = u32::try_from(self.all.len()).unwrap_or(u32::MAX);
+        let shared: Arc<str> = Arc::from(s);
+        self.all.push(shared.clone());
+        self.ids.insert(shared, id);
+        id
+    }
+
+    fn shared(&self, id: u32) -> Option<&Arc<str>> {
+        self.all.get(id as usize)
+    }
+
+    fn get(&self, id: u32) -> &str {
+        self.shared(id).map_or("", |s| s)
+    }
+}
+
+/// A listing's words, spellings, place names and place path as ids in the string table, in one
+/// allocation (a catalogue of 100 000 listings holds millions of word uses but only tens of
+/// thousands of distinct strings).
+#[derive(Debug, Default, Clone)]
 struct DocEntry {
-    words: Vec<Arc<str>>,
-    spellings: Vec<(Arc<str>, Arc<str>)>,
-    place_names: Vec<String>,
-    place_path: Vec<String>,
+    /// Words, then (word, spelling) pairs, then place-name variants, then place codes.
+    ids: Box<[u32]>,
+    words: u16,
+    spellings: u16,
+    place_names: u16,
+}
+
+impl DocEntry {
+    fn words(&self) -> &[u32] {
+        &self.ids[..self.words as usize]
+    }
+
+    fn spellings(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let start = self.words as usize;
+        self.ids[start..start + 2 * self.spellings as usize]
+            .chunks_exact(2)
+            .map(|p| (p[0], p[1]))
+    }
+
+    fn place_names(&self) -> &[u32] {
+        let start = self.words as usize + 2 * self.spellings as usize;
+        &self.ids[start..start + self.place_names as usize]
+    }
+
+    fn place_path(&self) -> &[u32] {
+        &self.ids[self.words as usize + 2 * self.spellings as usize + self.place_names as usize..]
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -48,6 +102,7 @@ pub struct PlaceMatch {
 #[derive(Debug, Default, Clone)]
 pub struct Vocabulary {
     words: BTreeMap<Arc<str>, WordEntry>,
+    strings: Strings,
     docs: HashMap<i64, DocEntry>,
     place_names: HashMap<String, PlaceNameEntry>,
     code_docs: HashMap<String, u32>,
@@ -100,6 +155,7 @@ impl Vocabulary {
         for d in docs {
             v.add(d);
         }
+        v.shrink();
         v
     }
 
@@ -142,36 +198,33 @@ impl Vocabulary {
         words.dedup();
         spellings.sort_unstable();
         spellings.dedup();
-        let mut doc_words: Vec<Arc<str>> = Vec::with_capacity(words.len());
+        let mut ids: Vec<u32> = Vec::with_capacity(words.len() + 2 * spellings.len() + 8);
         for w in &words {
-            let key = match self.words.get_key_value(w.as_str()) {
-                Some((k, _)) => k.clone(),
-                None => {
-                    let k: Arc<str> = Arc::from(w.as_str());
-                    self.words.insert(k.clone(), WordEntry::default());
-                    k
-                }
-            };
-            if let Some(e) = self.words.get_mut(&*key) {
-                if let Err(at) = e.docs.binary_search(&doc.id) {
-                    e.docs.insert(at, doc.id);
-                }
+            let id = self.strings.intern(w);
+            let key = self
+                .strings
+                .shared(id)
+                .cloned()
+                .unwrap_or_else(|| Arc::from(w.as_str()));
+            let e = self.words.entry(key).or_default();
+            if let Err(at) = e.docs.binary_search(&doc.id) {
+                e.docs.insert(at, doc.id);
             }
-            doc_words.push(key);
+            ids.push(id);
         }
-        let mut doc_spellings: Vec<(Arc<str>, Arc<str>)> = Vec::with_capacity(spellings.len());
+        let mut spelled = 0u16;
         for (f, s) in &spellings {
-            let Some(fkey) = self.words.get_key_value(f.as_str()).map(|(k, _)| k.clone()) else {
+            let Some(e) = self.words.get_mut(f.as_str()) else {
                 continue;
             };
-            if let Some(e) = self.words.get_mut(f.as_str()) {
-                let skey = e
-                    .spellings
-                    .get_key_value(s.as_str())
-                    .map_or_else(|| Arc::from(s.as_str()), |(k, _)| k.clone());
-                *e.spellings.entry(skey.clone()).or_default() += 1;
-                doc_spellings.push((fkey, skey));
+            let sid = self.strings.intern(s);
+            match e.spellings.iter_mut().find(|(id, _)| *id == sid) {
+                Some((_, count)) => *count += 1,
+                None => e.spellings.push((sid, 1)),
             }
+            ids.push(self.strings.intern(f));
+            ids.push(sid);
+            spelled = spelled.saturating_add(1);
         }
         let mut place_names: Vec<String> = Vec::new();
         for name in &doc.place_names {
@@ -191,19 +244,30 @@ impl Vocabulary {
                     *e.codes.entry(code.clone()).or_default() += 1;
                 }
             }
+            ids.push(self.strings.intern(n));
         }
         for code in &doc.place_path {
             *self.code_docs.entry(code.clone()).or_default() += 1;
+            ids.push(self.strings.intern(code));
         }
         self.docs.insert(
             doc.id,
             DocEntry {
-                words: doc_words,
-                spellings: doc_spellings,
-                place_names,
-                place_path: doc.place_path.clone(),
+                ids: ids.into_boxed_slice(),
+                words: u16::try_from(words.len()).unwrap_or(u16::MAX),
+                spellings: spelled,
+                place_names: u16::try_from(place_names.len()).unwrap_or(u16::MAX),
             },
         );
+    }
+
+    /// Frees the spare room of every listing list (after a bulk build).
+    pub fn shrink(&mut self) {
+        for e in self.words.values_mut() {
+            e.docs.shrink_to_fit();
+            e.spellings.shrink_to_fit();
+        }
+        self.docs.shrink_to_fit();
     }
 
     /// Forgets one listing (unknown ids are ignored).
@@ -211,41 +275,43 @@ impl Vocabulary {
         let Some(old) = self.docs.remove(&id) else {
             return;
         };
-        for (f, s) in &old.spellings {
-            if let Some(e) = self.words.get_mut(&**f) {
-                if let Some(c) = e.spellings.get_mut(&**s) {
-                    *c = c.saturating_sub(1);
-                    if *c == 0 {
-                        e.spellings.remove(&**s);
+        for (f, s) in old.spellings() {
+            if let Some(e) = self.words.get_mut(self.strings.get(f)) {
+                if let Some(at) = e.spellings.iter().position(|(sid, _)| *sid == s) {
+                    e.spellings[at].1 = e.spellings[at].1.saturating_sub(1);
+                    if e.spellings[at].1 == 0 {
+                        e.spellings.swap_remove(at);
                     }
                 }
             }
         }
-        for w in &old.words {
-            if let Some(e) = self.words.get_mut(&**w) {
+        for w in old.words() {
+            let word = self.strings.get(*w);
+            if let Some(e) = self.words.get_mut(word) {
                 if let Ok(at) = e.docs.binary_search(&id) {
                     e.docs.remove(at);
                 }
                 if e.docs.is_empty() {
-                    self.words.remove(&**w);
+                    self.words.remove(word);
                 }
             }
         }
-        for n in &old.place_names {
-            if let Some(e) = self.place_names.get_mut(n) {
+        for n in old.place_names() {
+            let name = self.strings.get(*n);
+            if let Some(e) = self.place_names.get_mut(name) {
                 e.docs = e.docs.saturating_sub(1);
-                for code in &old.place_path {
-                    if let Some(c) = e.codes.get_mut(code) {
+                for code in old.place_path() {
+                    if let Some(c) = e.codes.get_mut(self.strings.get(*code)) {
                         *c = c.saturating_sub(1);
                     }
                 }
                 if e.docs == 0 {
-                    self.place_names.remove(n);
+                    self.place_names.remove(name);
                 }
             }
         }
-        for code in &old.place_path {
-            if let Some(c) = self.code_docs.get_mut(code) {
+        for code in old.place_path() {
+            if let Some(c) = self.code_docs.get_mut(self.strings.get(*code)) {
                 *c = c.saturating_sub(1);
             }
         }
@@ -274,7 +340,17 @@ impl Vocabulary {
 
     /// How many listings hold every one of these folded words.
     pub fn co_occurrence(&self, words: &[&str]) -> usize {
-        let mut lists: Vec<&Vec<i64>> = Vec::with_capacity(words.len());
+        self.together(words, usize::MAX)
+    }
+
+    /// Whether one listing holds every one of these folded words (stops at the first).
+    pub fn co_occur(&self, words: &[&str]) -> bool {
+        self.together(words, 1) > 0
+    }
+
+    /// Listings holding every word, counted up to `enough`.
+    fn together(&self, words: &[&str], enough: usize) -> usize {
+        let mut lists: Vec<&[i64]> = Vec::with_capacity(words.len());
         for w in words {
             match self.words.get(*w) {
                 Some(e) => lists.push(&e.docs),
@@ -285,10 +361,28 @@ impl Vocabulary {
         let Some((first, rest)) = lists.split_first() else {
             return 0;
         };
-        first
-            .iter()
-            .filter(|id| rest.iter().all(|l| l.binary_search(id).is_ok()))
-            .count()
+        // Every list is sorted: each one is searched from where the previous id was found.
+        let mut from: Vec<usize> = vec![0; rest.len()];
+        let mut count = 0;
+        'ids: for id in first.iter() {
+            for (list, at) in rest.iter().zip(from.iter_mut()) {
+                match list[*at..].binary_search(id) {
+                    Ok(i) => *at += i,
+                    Err(i) => {
+                        *at += i;
+                        if *at >= list.len() {
+                            break 'ids;
+                        }
+                        continue 'ids;
+                    }
+                }
+            }
+            count += 1;
+            if count >= enough {
+                break;
+            }
+        }
+        count
     }
 
     /// The catalogue's spelling of a folded word whose marks are those of `wanted` (a tone or a
@@ -296,15 +390,15 @@ impl Vocabulary {
     /// same marks set; `None` when the catalogue never writes it with marks.
     pub fn spelling_like(&self, folded: &str, wanted: &str) -> Option<String> {
         let e = self.words.get(folded)?;
-        if e.spellings.contains_key(wanted) {
+        let spellings = e.spellings.iter().map(|(s, c)| (self.strings.get(*s), *c));
+        if spellings.clone().any(|(s, _)| s == wanted) {
             return Some(wanted.to_owned());
         }
         let key = mark_set(wanted);
-        e.spellings
-            .iter()
+        spellings
             .filter(|(s, _)| mark_set(s) == key)
-            .max_by_key(|(s, c)| (**c, std::cmp::Reverse((*s).clone())))
-            .map(|(s, _)| s.to_string())
+            .max_by_key(|(s, c)| (*c, std::cmp::Reverse(*s)))
+            .map(|(s, _)| s.to_owned())
     }
 
     /// The most used spelling of a folded word (the word itself when never written with marks).
@@ -314,32 +408,42 @@ impl Vocabulary {
             .and_then(|e| {
                 e.spellings
                     .iter()
-                    .max_by_key(|(s, c)| (**c, std::cmp::Reverse((*s).clone())))
-                    .map(|(s, c)| (s.to_string(), *c))
+                    .map(|(s, c)| (self.strings.get(*s), *c))
+                    .max_by_key(|(s, c)| (*c, std::cmp::Reverse(*s)))
             })
             .filter(|(_, c)| 2 * (*c as usize) >= self.doc_freq(folded))
-            .map_or_else(|| folded.to_owned(), |(s, _)| s)
+            .map_or_else(|| folded.to_owned(), |(s, _)| s.to_owned())
     }
 
     /// Catalogue words at most `max` edits from `folded` (insert, delete, substitute, swap two
     /// neighbours), closest first, then most used.
     pub fn near(&self, folded: &str, max: usize) -> Vec<(String, usize)> {
-        let len = folded.chars().count();
-        let mut out: Vec<(String, usize)> = self
+        let query: Vec<char> = folded.chars().collect();
+        let len = query.len();
+        let mut out: Vec<(&str, usize)> = self
             .words
             .keys()
-            .filter(|w| w.chars().count().abs_diff(len) <= max)
+            .filter(|w| {
+                // Folded words are ASCII but for other scripts: bytes are characters there.
+                let n = if w.is_ascii() {
+                    w.len()
+                } else {
+                    w.chars().count()
+                };
+                n.abs_diff(len) <= max
+            })
             .filter_map(|w| {
-                let d = edit_distance(folded, w);
-                (d <= max && d > 0).then(|| (w.to_string(), d))
+                edit_distance_within(&query, w, max)
+                    .filter(|d| *d > 0)
+                    .map(|d| (&**w, d))
             })
             .collect();
         out.sort_by(|a, b| {
             a.1.cmp(&b.1)
-                .then(self.doc_freq(&b.0).cmp(&self.doc_freq(&a.0)))
-                .then(a.0.cmp(&b.0))
+                .then(self.doc_freq(b.0).cmp(&self.doc_freq(a.0)))
+                .then(a.0.cmp(b.0))
         });
-        out
+        out.into_iter().map(|(w, d)| (w.to_owned(), d)).collect()
     }
 
     /// The longest place name starting at `words[0]` (folded words), with the place it names.
@@ -350,7 +454,8 @@ impl Vocabulary {
             let Some(e) = self.place_names.get(&name) else {
                 continue;
             };
-            // The deepest place shared by every listing carrying the name.
+            // The deepest place shared by every listing carrying the name (when a district's
+            // listings are all in one commune, either code selects the same listings).
             let code = e
                 .codes
                 .iter()
@@ -386,6 +491,56 @@ fn mark_set(word: &str) -> Vec<char> {
     marks
 }
 
+/// Longest word [`edit_distance_within`] compares without allocating.
+const STACK_WORD: usize = 32;
+
+/// [`edit_distance`] when it is at most `max` (`None` beyond), without allocating, stopping as
+/// soon as every alignment costs more than `max`.
+pub fn edit_distance_within(a: &[char], b: &str, max: usize) -> Option<usize> {
+    let mut bc = ['\0'; STACK_WORD];
+    let mut m = 0;
+    for c in b.chars() {
+        if m == STACK_WORD || a.len() > STACK_WORD {
+            let a: String = a.iter().collect();
+            let d = edit_distance(&a, b);
+            return (d <= max).then_some(d);
+        }
+        bc[m] = c;
+        m += 1;
+    }
+    let n = a.len();
+    if n.abs_diff(m) > max {
+        return None;
+    }
+    let mut before = [0usize; STACK_WORD + 1];
+    let mut prev = [0usize; STACK_WORD + 1];
+    let mut cur = [0usize; STACK_WORD + 1];
+    for (j, cell) in prev.iter_mut().enumerate().take(m + 1) {
+        *cell = j;
+    }
+    for i in 1..=n {
+        cur[0] = i;
+        let mut row_min = i;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != bc[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == bc[j - 2] && a[i - 2] == bc[j - 1] {
+                v = v.min(before[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        // A later row is never cheaper than this one's cheapest cell (a swap costs one more
+        // than the cell two rows up, which this row already bounds).
+        if row_min > max {
+            return None;
+        }
+        before = prev;
+        prev = cur;
+    }
+    (prev[m] <= max).then_some(prev[m])
+}
+
 /// Damerau–Levenshtein distance (optimal string alignment) over characters.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -411,4 +566,46 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[n][m]
+}
+
+#[cfg(test)]
+mod distance_tests {
+    use super::*;
+
+    #[test]
+    fn bounded_distance_agrees_with_the_full_one() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "mat",
+            "mật",
+            "ong",
+            "ongg",
+            "thit",
+            "thti",
+            "trau",
+            "tra",
+            "cam",
+            "xanh",
+            "shan",
+            "tuyet",
+            "tuyte",
+            "hong",
+            "hongg",
+            "abcdefghijklmnopqrstuvwxyz0123456789",
+            "abcdefghijklmnopqrstuvwxyz012345678",
+        ];
+        for a in words {
+            let ac: Vec<char> = a.chars().collect();
+            for b in words {
+                let full = edit_distance(a, b);
+                for max in 0..4 {
+                    let want = (full <= max).then_some(full);
+                    assert_eq!(edit_distance_within(&ac, b, max), want, "{a:?} {b:?} {max}");
+                }
+            }
+        }
+    }
 }
