@@ -30,6 +30,8 @@ pub struct Metrics {
     /// Age of the oldest outbox row: how far search is behind the database.
     pub indexer_lag_seconds: prometheus::Gauge,
     pub link_clicks: IntCounter,
+    /// Listings the query understanding's vocabulary knows (0 while it loads at start-up).
+    pub search_vocabulary_listings: IntGauge,
 }
 
 fn histogram(name: &str, help: &str) -> HistogramOpts {
@@ -73,6 +75,10 @@ impl Metrics {
                 "Age of the oldest outbox row (0 when search is up to date).",
             )?,
             link_clicks: IntCounter::new("link_clicks_total", "Marketplace link-outs counted.")?,
+            search_vocabulary_listings: IntGauge::new(
+                "search_vocabulary_listings",
+                "Listings known to the query understanding (0 while it loads).",
+            )?,
             registry,
         };
         let r = &metrics.registry;
@@ -85,6 +91,7 @@ impl Metrics {
         r.register(Box::new(metrics.outbox_pending.clone()))?;
         r.register(Box::new(metrics.indexer_lag_seconds.clone()))?;
         r.register(Box::new(metrics.link_clicks.clone()))?;
+        r.register(Box::new(metrics.search_vocabulary_listings.clone()))?;
         Ok(metrics)
     }
 

@@ -84,6 +84,10 @@ async fn render_metrics(state: &AppState) -> HttpResponse {
         }),
         Err(e) => tracing::warn!(error = %e, "outbox depth unavailable for metrics"),
     }
+    if let Ok(v) = state.search.vocabulary().read() {
+        let listings = i64::try_from(v.len()).unwrap_or(i64::MAX);
+        crate::metrics::with(|m| m.search_vocabulary_listings.set(listings));
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(
