@@ -27,6 +27,8 @@ use std::time::Duration;
 
 /// Documents per write request.
 const BATCH: usize = 1_000;
+/// Documents per addition task during a rebuild (all enqueued before waiting).
+const REBUILD_BATCH: usize = 5_000;
 /// Meilisearch never returns hits past this many (its `pagination.maxTotalHits`).
 const MAX_TOTAL_HITS: usize = 1_000;
 const POLL: Duration = Duration::from_millis(50);
@@ -488,13 +490,16 @@ impl MeiliIndex {
             let total = high.unwrap_or(low);
             let mut done = 0usize;
             progress(0, total);
+            // Every batch is enqueued without waiting, so Meilisearch indexes them together
+            // (it batches queued additions to one index); each task is checked at the end.
+            let mut tasks: Vec<TaskInfo> = Vec::new();
             loop {
                 // The documents may come from blocking reads (the database): pull each batch
                 // on a blocking thread, never on the async workers.
                 let (rest, batch) = tokio::task::spawn_blocking(move || {
                     let batch: Vec<MeiliDocument> = iter
                         .by_ref()
-                        .take(BATCH)
+                        .take(REBUILD_BATCH)
                         .map(|d| MeiliDocument::from(&d))
                         .collect();
                     (iter, batch)
@@ -505,9 +510,16 @@ impl MeiliIndex {
                 if batch.is_empty() {
                     break;
                 }
-                self.add_batches(&temp, &batch).await?;
+                let task = temp
+                    .add_or_replace(&batch, Some("id"))
+                    .await
+                    .map_err(map_err)?;
+                tasks.push(task);
                 done += batch.len();
                 progress(done, total.max(done));
+            }
+            for task in tasks {
+                self.wait(task, SETTINGS_TIMEOUT).await?;
             }
             complete()?;
             let task = self
