@@ -5,8 +5,7 @@
 use super::extract::{Admin, Auth};
 use crate::error::{AppError, Code};
 use crate::startup::AppState;
-use crate::store::catalogue;
-use crate::transfer::{self, jobs, Format, ImportOptions};
+use crate::transfer::{self, jobs, Format};
 use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -61,42 +60,25 @@ fn start_job(
     query: &ImportQuery,
     cooperative: Option<(i64, String)>,
 ) -> HttpResponse {
-    let job = jobs::start(cooperative.as_ref().map(|c| c.0));
-    let id = job.id;
-    let options = ImportOptions {
-        partial: query.partial,
-        archive_missing: query.archive_missing,
-        cooperative: cooperative.map(|c| c.1),
-        review_required: state.settings.review_required,
-        max_bytes: transfer::DEFAULT_MAX_BYTES,
-    };
-    let db = state.db.clone();
-    let microcache = state.microcache.clone();
-    actix_web::rt::spawn(async move {
-        let result = db
-            .run(move |conn| {
-                transfer::import(conn, &bytes, &options, |stage, done, total| {
-                    jobs::progress(id, stage, done, total)
-                })
-            })
-            .await;
-        if result.as_ref().is_ok_and(|r| r.written) {
-            microcache.invalidate();
-        }
-        jobs::finish(id, result);
-    });
+    let job = jobs::launch(
+        state,
+        bytes,
+        query.partial,
+        query.archive_missing,
+        cooperative,
+    );
     let location = if job.owner.is_some() {
-        format!("/api/v1/my/imports/{id}")
+        format!("/api/v1/my/imports/{}", job.id)
     } else {
-        format!("/api/v1/admin/imports/{id}")
+        format!("/api/v1/admin/imports/{}", job.id)
     };
     HttpResponse::Accepted()
         .insert_header(("Location", location))
         .json(job)
 }
 
-/// Starts importing the uploaded file (the request body: .xlsx, .csv or catalogue .json, at
-/// most 100 MB). Answers 202 with the job; follow `Location` for progress and the report.
+/// Starts importing the uploaded file (the request body: .xlsx, .csv or catalogue .json, or a
+/// .zip of one of those and a `photos/` folder; at most 100 MB). Answers 202 with the job; follow `Location` for progress and the report.
 #[utoipa::path(
     tag = "admin",
     params(ImportQuery),
@@ -115,18 +97,6 @@ pub async fn admin_import(
     Ok(start_job(&state, bytes, &query, None))
 }
 
-async fn member_cooperative(state: &AppState, auth: &Auth) -> Result<(i64, String), AppError> {
-    let id = auth.user.cooperative_id.ok_or_else(|| {
-        AppError::new(Code::Forbidden).with_detail("this account does not belong to a cooperative")
-    })?;
-    let coop = state
-        .db
-        .run(move |conn| catalogue::cooperative_by_id(conn, id))
-        .await?
-        .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
-    Ok((coop.id, coop.slug))
-}
-
 /// The member's import, limited to their own cooperative (rows may leave `cooperative` empty).
 #[utoipa::path(
     tag = "member",
@@ -142,7 +112,7 @@ pub async fn member_import(
     query: web::Query<ImportQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let coop = member_cooperative(&state, &auth).await?;
+    let coop = jobs::member_cooperative(&state, &auth).await?;
     let bytes = read_body(body).await?;
     Ok(start_job(&state, bytes, &query, Some(coop)))
 }
@@ -171,7 +141,7 @@ pub async fn member_job(
     auth: Auth,
     id: web::Path<u64>,
 ) -> Result<HttpResponse, AppError> {
-    let (coop_id, _) = member_cooperative(&state, &auth).await?;
+    let (coop_id, _) = jobs::member_cooperative(&state, &auth).await?;
     job_answer(id.into_inner(), Some(coop_id))
 }
 
@@ -235,7 +205,7 @@ pub async fn member_export(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let format = format_of(query.format.as_deref())?;
-    let (_, slug) = member_cooperative(&state, &auth).await?;
+    let (_, slug) = jobs::member_cooperative(&state, &auth).await?;
     let name = slug.clone();
     let bytes = state
         .db

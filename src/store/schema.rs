@@ -85,6 +85,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        external_id -> Nullable<Text>,
     }
 }
 

@@ -32,7 +32,7 @@ pub struct JobError {
 pub struct ImportJob {
     pub id: u64,
     pub state: JobState,
-    /// `checking` or `writing` while running.
+    /// `checking`, `photos` or `writing` while running.
     pub stage: Option<String>,
     pub done: usize,
     pub total: usize,
@@ -91,13 +91,7 @@ pub fn start(owner: Option<i64>) -> ImportJob {
 pub fn progress(id: u64, stage: Stage, done: usize, total: usize) {
     with(|r| {
         if let Some(job) = r.jobs.get_mut(&id) {
-            job.stage = Some(
-                match stage {
-                    Stage::Checking => "checking",
-                    Stage::Writing => "writing",
-                }
-                .into(),
-            );
+            job.stage = Some(stage.name().into());
             job.done = done;
             job.total = total;
         }
@@ -128,6 +122,59 @@ pub fn finish(id: u64, result: Result<ImportReport, crate::error::AppError>) {
     });
 }
 
+/// Starts an import in the background (the API and the upload pages alike): its job at once,
+/// progress and the report by id later. `owner` limits the job to a member's cooperative
+/// `(id, slug)`.
+pub fn launch(
+    state: &crate::startup::AppState,
+    bytes: Vec<u8>,
+    partial: bool,
+    archive_missing: bool,
+    owner: Option<(i64, String)>,
+) -> ImportJob {
+    let job = start(owner.as_ref().map(|c| c.0));
+    let id = job.id;
+    let options = super::ImportOptions {
+        partial,
+        archive_missing,
+        cooperative: owner.map(|c| c.1),
+        review_required: state.settings.review_required,
+        max_photo_bytes: state.settings.upload_max_bytes,
+        ..super::ImportOptions::default()
+    };
+    let db = state.db.clone();
+    let media = state.media.clone();
+    let microcache = state.microcache.clone();
+    actix_web::rt::spawn(async move {
+        let result = super::run(&db, &media, bytes, options, move |stage, done, total| {
+            progress(id, stage, done, total)
+        })
+        .await;
+        if result.as_ref().is_ok_and(|r| r.written) {
+            microcache.invalidate();
+        }
+        finish(id, result);
+    });
+    job
+}
+
 pub fn get(id: u64) -> Option<ImportJob> {
     with(|r| r.jobs.get(&id).cloned())
+}
+
+/// A member's cooperative `(id, slug)`: what their imports and exports are limited to.
+pub async fn member_cooperative(
+    state: &crate::startup::AppState,
+    auth: &crate::api::extract::Auth,
+) -> Result<(i64, String), crate::error::AppError> {
+    let id = auth.user.cooperative_id.ok_or_else(|| {
+        crate::error::AppError::new(crate::error::Code::Forbidden)
+            .with_detail("this account does not belong to a cooperative")
+    })?;
+    let coop = state
+        .db
+        .run(move |conn| crate::store::catalogue::cooperative_by_id(conn, id))
+        .await?
+        .ok_or_else(|| crate::error::AppError::new(crate::error::Code::CooperativeNotFound))?;
+    Ok((coop.id, coop.slug))
 }

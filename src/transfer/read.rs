@@ -162,12 +162,16 @@ enum Detected {
     Csv,
 }
 
+/// Whether a zip looks like an Excel workbook.
+fn is_workbook(bytes: &[u8]) -> bool {
+    bytes
+        .windows(b"xl/workbook.xml".len())
+        .any(|w| w == b"xl/workbook.xml")
+}
+
 fn detect(bytes: &[u8]) -> Detected {
     if bytes.starts_with(b"PK\x03\x04") {
-        let is_workbook = bytes
-            .windows(b"xl/workbook.xml".len())
-            .any(|w| w == b"xl/workbook.xml");
-        return if is_workbook {
+        return if is_workbook(bytes) {
             Detected::Xlsx
         } else {
             Detected::OtherZip

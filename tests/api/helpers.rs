@@ -455,7 +455,7 @@ impl TestApp {
                 #[diesel(sql_type = diesel::sql_types::Text)]
                 s: String,
             }
-            let sql = "SELECT slug || '|' || status || '|' || name_vi || '|' || COALESCE(CAST(price_vnd AS TEXT), '') AS s FROM listings ORDER BY id";
+            let sql = "SELECT slug || '|' || status || '|' || name_vi || '|' || COALESCE(CAST(price_vnd AS TEXT), '') || '|' || COALESCE(external_id, '') AS s FROM listings ORDER BY id";
             let rows: Vec<Row> = vungcao::with_conn!(&mut conn, |c| diesel::RunQueryDsl::load(diesel::sql_query(sql), c)).expect("rows");
             for r in rows {
                 out.push_str(&r.s);

@@ -13,4 +13,6 @@ mod public;
 mod review;
 mod search;
 mod transfer;
+mod transfer_ids;
+mod transfer_zip;
 mod web;

@@ -1,0 +1,2 @@
+DROP INDEX listings_coop_external_id;
+ALTER TABLE listings DROP COLUMN external_id;
