@@ -16,3 +16,4 @@ mod transfer;
 mod transfer_ids;
 mod transfer_zip;
 mod web;
+mod web_imports;
