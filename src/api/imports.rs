@@ -54,27 +54,28 @@ async fn read_body(mut body: web::Payload) -> Result<Vec<u8>, AppError> {
     Ok(bytes)
 }
 
-fn start_job(
+async fn start_job(
     state: &AppState,
     bytes: Vec<u8>,
     query: &ImportQuery,
     cooperative: Option<(i64, String)>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
     let job = jobs::launch(
         state,
         bytes,
         query.partial,
         query.archive_missing,
         cooperative,
-    );
+    )
+    .await?;
     let location = if job.owner.is_some() {
         format!("/api/v1/my/imports/{}", job.id)
     } else {
         format!("/api/v1/admin/imports/{}", job.id)
     };
-    HttpResponse::Accepted()
+    Ok(HttpResponse::Accepted()
         .insert_header(("Location", location))
-        .json(job)
+        .json(job))
 }
 
 /// Starts importing the uploaded file (the request body: .xlsx, .csv or catalogue .json, or a
@@ -94,7 +95,7 @@ pub async fn admin_import(
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let bytes = read_body(body).await?;
-    Ok(start_job(&state, bytes, &query, None))
+    start_job(&state, bytes, &query, None).await
 }
 
 /// The member's import, limited to their own cooperative (rows may leave `cooperative` empty).
@@ -114,12 +115,16 @@ pub async fn member_import(
 ) -> Result<HttpResponse, AppError> {
     let coop = jobs::member_cooperative(&state, &auth).await?;
     let bytes = read_body(body).await?;
-    Ok(start_job(&state, bytes, &query, Some(coop)))
+    start_job(&state, bytes, &query, Some(coop)).await
 }
 
-fn job_answer(id: u64, owner: Option<i64>) -> Result<HttpResponse, AppError> {
-    let job = jobs::get(id)
-        .filter(|j| owner.is_none() || j.owner == owner)
+async fn job_answer(
+    state: &AppState,
+    id: u64,
+    owner: Option<i64>,
+) -> Result<HttpResponse, AppError> {
+    let job = jobs::get(state, id, owner)
+        .await?
         .ok_or_else(|| AppError::new(Code::NotFound).with_detail("no import with this id"))?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -129,8 +134,12 @@ fn job_answer(id: u64, owner: Option<i64>) -> Result<HttpResponse, AppError> {
 /// An import's progress, then its per-row report (or why the file was refused).
 #[utoipa::path(tag = "admin", params(("id" = u64, Path)), responses((status = 200, body = jobs::ImportJob), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 #[get("/api/v1/admin/imports/{id}")]
-pub async fn admin_job(_admin: Admin, id: web::Path<u64>) -> Result<HttpResponse, AppError> {
-    job_answer(id.into_inner(), None)
+pub async fn admin_job(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, AppError> {
+    job_answer(&state, id.into_inner(), None).await
 }
 
 /// The member's import's progress and report.
@@ -142,7 +151,7 @@ pub async fn member_job(
     id: web::Path<u64>,
 ) -> Result<HttpResponse, AppError> {
     let (coop_id, _) = jobs::member_cooperative(&state, &auth).await?;
-    job_answer(id.into_inner(), Some(coop_id))
+    job_answer(&state, id.into_inner(), Some(coop_id)).await
 }
 
 fn download(bytes: Vec<u8>, format: Format, name: &str) -> HttpResponse {

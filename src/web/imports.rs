@@ -227,8 +227,10 @@ async fn upload(
         // Archiving what a file leaves out is an admin's choice.
         Importer::Member(id, slug) => (Some((id, slug)), false),
     };
-    let job = jobs::launch(state, form.bytes, form.partial, archive_missing, owner);
-    see_other(&format!("{base}/{}", job.id))
+    match jobs::launch(state, form.bytes, form.partial, archive_missing, owner).await {
+        Ok(job) => see_other(&format!("{base}/{}", job.id)),
+        Err(e) => refused(req, s.nav, &e),
+    }
 }
 
 #[post("/quan-tri/nhap")]
@@ -279,13 +281,21 @@ struct JobPage {
     problems: Vec<ProblemLine>,
 }
 
-fn render_job(req: &HttpRequest, s: Session, who: &Importer, id: u64) -> HttpResponse {
+async fn render_job(
+    state: &AppState,
+    req: &HttpRequest,
+    s: Session,
+    who: &Importer,
+    id: u64,
+) -> HttpResponse {
     let owner = match who {
         Importer::Admin => None,
         Importer::Member(coop, _) => Some(*coop),
     };
-    let Some(job) = jobs::get(id).filter(|j| owner.is_none() || j.owner == owner) else {
-        return super::not_found(req);
+    let job = match jobs::get(state, id, owner).await {
+        Ok(Some(job)) => job,
+        Ok(None) => return super::not_found(req),
+        Err(e) => return refused(req, s.nav, &e),
     };
     let lang = Lang::of(req);
     let mut c = Chrome::new(req, "").private(s.nav);
@@ -301,6 +311,7 @@ fn render_job(req: &HttpRequest, s: Session, who: &Importer, id: u64) -> HttpRes
         _ => t.checking,
     }
     .to_owned();
+    // A refused file or a job whose server stopped: the reason in the reader's language.
     let refusal = job
         .error
         .as_ref()
@@ -309,9 +320,10 @@ fn render_job(req: &HttpRequest, s: Session, who: &Importer, id: u64) -> HttpRes
                 Lang::Vi => e.detail_vi.clone().or(e.detail.clone()),
                 Lang::En => e.detail.clone(),
             };
-            match detail {
-                Some(d) => format!("{} {d}", t.refused),
-                None => t.refused.to_owned(),
+            match (job.state, detail) {
+                (jobs::JobState::Failed, Some(d)) => d,
+                (_, Some(d)) => format!("{} {d}", t.refused),
+                (_, None) => t.refused.to_owned(),
             }
         })
         .unwrap_or_default();
@@ -355,7 +367,7 @@ async fn admin_job(
     id: web::Path<u64>,
 ) -> HttpResponse {
     match as_admin(&state, &req).await {
-        Ok((s, who)) => render_job(&req, s, &who, id.into_inner()),
+        Ok((s, who)) => render_job(&state, &req, s, &who, id.into_inner()).await,
         Err(res) => res,
     }
 }
@@ -367,7 +379,7 @@ async fn member_job(
     id: web::Path<u64>,
 ) -> HttpResponse {
     match as_member(&state, &req).await {
-        Ok((s, who)) => render_job(&req, s, &who, id.into_inner()),
+        Ok((s, who)) => render_job(&state, &req, s, &who, id.into_inner()).await,
         Err(res) => res,
     }
 }

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod bad_input;
 mod http;
+mod import_jobs;
 mod media;
 mod members;
 mod photos;

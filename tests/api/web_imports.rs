@@ -4,7 +4,8 @@
 use crate::both_backends;
 use crate::helpers::TestApp;
 use crate::web::{browser, page, sign_in};
-use vungcao::transfer::{jobs, ImportReport, Msg, RowProblem, Stage};
+use vungcao::store::import_jobs::{self, JobUpdate};
+use vungcao::transfer::{ImportReport, Msg, RowProblem};
 
 const TEA_COOP: &str = "htx-che-shan-tuyet-hong-thai";
 const HEADER: &str = "kind,name_vi,description_vi,category,cooperative,price_vnd";
@@ -72,6 +73,29 @@ async fn tea_coop_id(app: &TestApp) -> i64 {
             .expect("coop")
             .expect("exists")
             .id
+    })
+    .await
+}
+
+/// Writes a job's row as the replica running it would.
+async fn save(
+    app: &TestApp,
+    id: i64,
+    state: &'static str,
+    stage: Option<&'static str>,
+    (done, total): (i64, i64),
+    report: Option<String>,
+) {
+    app.with_db(move |c| {
+        let update = JobUpdate {
+            state,
+            stage,
+            done,
+            total,
+            report: report.as_deref(),
+            error: None,
+        };
+        import_jobs::update(c, id, &update).expect("saved")
     })
     .await
 }
@@ -164,9 +188,13 @@ async fn members_import_through_the_page_and_see_the_report(app: TestApp) {
 
 async fn a_running_job_page_refreshes_itself_until_the_report(app: TestApp) {
     let member = sign_in(&app, "tea@htx.vn").await;
-    let job = jobs::start(Some(tea_coop_id(&app).await));
-    jobs::progress(job.id, Stage::Writing, 500, 2000);
-    let path = format!("/tai-khoan/nhap/{}", job.id);
+    // A job another replica runs: only its row is here.
+    let owner = tea_coop_id(&app).await;
+    let id = app
+        .with_db(move |c| import_jobs::insert(c, Some(owner)).expect("job"))
+        .await;
+    save(&app, id, "running", Some("writing"), (500, 2000), None).await;
+    let path = format!("/tai-khoan/nhap/{id}");
     let (status, running) = page(&member, &app, &path).await;
     assert_eq!(status, 200);
     assert!(
@@ -177,22 +205,21 @@ async fn a_running_job_page_refreshes_itself_until_the_report(app: TestApp) {
         running.contains("Đang ghi: <progress max=\"2000\" value=\"500\"></progress> 500/2000"),
         "{running}"
     );
-    jobs::finish(
-        job.id,
-        Ok(ImportReport {
-            rows: 2000,
-            added: 1999,
-            invalid_rows: 1,
-            written: true,
-            problems: vec![RowProblem {
-                row: 17,
-                column: "Giá (đồng)".into(),
-                value: "abc".into(),
-                message: Msg::new("must be a price", "Giá phải là số đồng."),
-            }],
-            ..ImportReport::default()
-        }),
-    );
+    let report = ImportReport {
+        rows: 2000,
+        added: 1999,
+        invalid_rows: 1,
+        written: true,
+        problems: vec![RowProblem {
+            row: 17,
+            column: "Giá (đồng)".into(),
+            value: "abc".into(),
+            message: Msg::new("must be a price", "Giá phải là số đồng."),
+        }],
+        ..ImportReport::default()
+    };
+    let json = serde_json::to_string(&report).expect("json");
+    save(&app, id, "done", None, (2000, 2000), Some(json)).await;
     let (_, done) = page(&member, &app, &format!("{path}?lang=en")).await;
     assert!(!done.contains("http-equiv=\"refresh\""), "{done}");
     assert!(
@@ -200,15 +227,15 @@ async fn a_running_job_page_refreshes_itself_until_the_report(app: TestApp) {
         "{done}"
     );
     assert!(done.contains("<dt>Added</dt><dd>1999</dd>"), "{done}");
-    // An admin sees any job; an unknown id is not found.
+    // An admin sees any job; another cooperative and an unknown id get "not found".
     let admin = sign_in(&app, "admin@tuyenquang.gov.vn").await;
     assert_eq!(
-        page(&admin, &app, &format!("/quan-tri/nhap/{}", job.id))
-            .await
-            .0,
+        page(&admin, &app, &format!("/quan-tri/nhap/{id}")).await.0,
         200
     );
     assert_eq!(page(&admin, &app, "/quan-tri/nhap/999999999").await.0, 404);
+    let orange = sign_in(&app, "orange@htx.vn").await;
+    assert_eq!(page(&orange, &app, &path).await.0, 404);
 }
 
 async fn admins_import_from_the_page(app: TestApp) {
