@@ -64,7 +64,9 @@ for backend in ${BACKENDS:-sqlite postgres}; do
     SERVER=$!
     until [ "$(outbox)" = 0 ]; do sleep 0.5; done
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
-    "$BIN" check | grep -q "the index matches the database"
+    # Into a file, not a pipe: `grep -q` would stop reading and break check's output.
+    "$BIN" check >"$WORK/$run.check" 2>&1 || { cat "$WORK/$run.check" >&2; exit 1; }
+    grep -q "the index matches the database" "$WORK/$run.check"
     index=$(echo "$(date +%s.%N) - $start" | bc)
     printf '%-10s %-6s %8s %10.1f %10.0f %12.0f %10.1f\n' "$backend" "$format" "$N" "$secs" \
       "$(echo "$N / $secs" | bc -l)" "$(echo "$peak / 1024" | bc -l)" "$index"

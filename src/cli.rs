@@ -100,7 +100,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// An .xlsx, .csv (UTF-8, UTF-16 or Windows-1258; `,` or `;`) or catalogue .json file.
+    /// An .xlsx, .csv (UTF-8, UTF-16 or Windows-1258; `,` or `;`) or catalogue .json file, or a
+    /// .zip of one of those and a `photos/` folder named by the `photos` column.
     pub file: PathBuf,
     /// Import the valid rows (one transaction per batch) and report the others.
     #[arg(long)]
@@ -558,37 +559,39 @@ fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<()> {
     }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let db = open_db(settings)?;
-    let mut conn = db.get()?;
+    let media = crate::startup::open_media(settings)?;
     let options = ImportOptions {
         partial: args.partial,
         archive_missing: args.archive_missing,
         cooperative: args.coop.clone(),
         review_required: settings.review_required,
-        max_bytes: transfer::DEFAULT_MAX_BYTES,
+        max_photo_bytes: settings.upload_max_bytes,
+        ..ImportOptions::default()
     };
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{msg:10} [{bar:40}] {pos}/{len} rows ({per_sec}, {eta})",
+            "{msg:10} [{bar:40}] {pos}/{len} ({per_sec}, {eta})",
         )
         .map(|s| s.progress_chars("=> "))
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let report = transfer::import(&mut conn, &bytes, &options, |stage, done, total| {
-        let label = match stage {
-            Stage::Checking => "checking",
-            Stage::Writing => "writing",
-        };
-        if bar.message() != label {
-            bar.set_message(label);
+    let shown = bar.clone();
+    let progress = move |stage: Stage, done: usize, total: usize| {
+        let label = stage.name();
+        if shown.message() != label {
+            shown.set_message(label);
         }
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })
-    .map_err(|e| anyhow!("the file cannot be imported: {}", describe(&e)))?;
+        shown.set_length(total as u64);
+        shown.set_position(done as u64);
+    };
+    // Photos go through the media store, which is async: this blocking thread waits on the
+    // runtime that started it.
+    let report = tokio::runtime::Handle::current()
+        .block_on(transfer::run(&db, &media, bytes, options, progress))
+        .map_err(|e| anyhow!("the file cannot be imported: {}", describe(&e)))?;
     bar.finish_and_clear();
-    drop(conn);
     eprint!("{}", report.to_text());
     if !report.written {
         bail!(

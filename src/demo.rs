@@ -69,6 +69,9 @@ pub struct RecurringDates {
 
 #[derive(Debug, Deserialize, Serialize)]
 pub struct ListingEntry {
+    /// The cooperative's own id for the listing: an import matches rows by it (else by slug).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub kind: ListingKind,
     pub name: Localized,
     #[serde(default)]
@@ -316,6 +319,7 @@ pub fn export(conn: &mut Conn) -> Result<CatalogueFile, AppError> {
 /// A stored listing as a catalogue entry: what export writes and import compares against.
 pub fn entry_of(v: crate::store::listings::ListingView) -> ListingEntry {
     ListingEntry {
+        external_id: v.external_id,
         kind: v.kind,
         name: v.name,
         slug: Some(v.slug),

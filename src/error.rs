@@ -11,7 +11,7 @@ use std::fmt;
 const RETRY_AFTER_SECONDS: &str = "10";
 
 /// Every error a client can meet. The snake_case name is the public `code` and never changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     MalformedJson,

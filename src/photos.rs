@@ -104,7 +104,7 @@ fn too_many() -> AppError {
         ))
 }
 
-fn variants_of(photo: &ProcessedPhoto) -> Vec<StoredVariant> {
+pub(crate) fn variants_of(photo: &ProcessedPhoto) -> Vec<StoredVariant> {
     photo
         .variants
         .iter()
@@ -118,7 +118,7 @@ fn variants_of(photo: &ProcessedPhoto) -> Vec<StoredVariant> {
 }
 
 /// Removes a photo's stored objects unless another row still uses the same content.
-async fn forget_objects(db: &Db, media: &MediaStore, key_prefix: String) {
+pub(crate) async fn forget_objects(db: &Db, media: &MediaStore, key_prefix: String) {
     let prefix = key_prefix.clone();
     let in_use = db
         .run(move |conn| photos::key_in_use(conn, &prefix))

@@ -33,6 +33,8 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     pub microcache: Arc<MicroCache>,
     pub sitemaps: crate::web::sitemap::SitemapCache,
+    /// The bulk imports this process runs (their rows answer for them everywhere).
+    pub imports: Arc<crate::transfer::jobs::Registry>,
 }
 
 pub struct Application {
@@ -131,6 +133,22 @@ impl Application {
             tokio::task::spawn_blocking(move || db.migrate()).await??;
         }
         {
+            // Imports left running by a server that is gone are reported failed.
+            let db = db.clone();
+            let single_process = db.backend() == crate::store::Backend::Sqlite;
+            let failed = tokio::task::spawn_blocking(move || {
+                let mut conn = db.get()?;
+                crate::transfer::jobs::fail_abandoned(&mut conn, single_process)
+            })
+            .await??;
+            if failed > 0 {
+                tracing::warn!(
+                    failed,
+                    "imports left running by a stopped server marked failed"
+                );
+            }
+        }
+        {
             let db = db.clone();
             tokio::task::spawn_blocking(move || {
                 if let Err(e) = db.analyze() {
@@ -178,6 +196,7 @@ impl Application {
             login_limiter: LoginLimiter::default(),
             microcache,
             sitemaps: Default::default(),
+            imports: Default::default(),
         });
         // Photos served from a bucket or CDN must be allowed as images on every page.
         let media_origin = state

@@ -5,8 +5,7 @@
 use super::extract::{Admin, Auth};
 use crate::error::{AppError, Code};
 use crate::startup::AppState;
-use crate::store::catalogue;
-use crate::transfer::{self, jobs, Format, ImportOptions};
+use crate::transfer::{self, jobs, Format};
 use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -55,48 +54,32 @@ async fn read_body(mut body: web::Payload) -> Result<Vec<u8>, AppError> {
     Ok(bytes)
 }
 
-fn start_job(
+async fn start_job(
     state: &AppState,
     bytes: Vec<u8>,
     query: &ImportQuery,
     cooperative: Option<(i64, String)>,
-) -> HttpResponse {
-    let job = jobs::start(cooperative.as_ref().map(|c| c.0));
-    let id = job.id;
-    let options = ImportOptions {
-        partial: query.partial,
-        archive_missing: query.archive_missing,
-        cooperative: cooperative.map(|c| c.1),
-        review_required: state.settings.review_required,
-        max_bytes: transfer::DEFAULT_MAX_BYTES,
-    };
-    let db = state.db.clone();
-    let microcache = state.microcache.clone();
-    actix_web::rt::spawn(async move {
-        let result = db
-            .run(move |conn| {
-                transfer::import(conn, &bytes, &options, |stage, done, total| {
-                    jobs::progress(id, stage, done, total)
-                })
-            })
-            .await;
-        if result.as_ref().is_ok_and(|r| r.written) {
-            microcache.invalidate();
-        }
-        jobs::finish(id, result);
-    });
+) -> Result<HttpResponse, AppError> {
+    let job = jobs::launch(
+        state,
+        bytes,
+        query.partial,
+        query.archive_missing,
+        cooperative,
+    )
+    .await?;
     let location = if job.owner.is_some() {
-        format!("/api/v1/my/imports/{id}")
+        format!("/api/v1/my/imports/{}", job.id)
     } else {
-        format!("/api/v1/admin/imports/{id}")
+        format!("/api/v1/admin/imports/{}", job.id)
     };
-    HttpResponse::Accepted()
+    Ok(HttpResponse::Accepted()
         .insert_header(("Location", location))
-        .json(job)
+        .json(job))
 }
 
-/// Starts importing the uploaded file (the request body: .xlsx, .csv or catalogue .json, at
-/// most 100 MB). Answers 202 with the job; follow `Location` for progress and the report.
+/// Starts importing the uploaded file (the request body: .xlsx, .csv or catalogue .json, or a
+/// .zip of one of those and a `photos/` folder; at most 100 MB). Answers 202 with the job; follow `Location` for progress and the report.
 #[utoipa::path(
     tag = "admin",
     params(ImportQuery),
@@ -112,19 +95,7 @@ pub async fn admin_import(
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let bytes = read_body(body).await?;
-    Ok(start_job(&state, bytes, &query, None))
-}
-
-async fn member_cooperative(state: &AppState, auth: &Auth) -> Result<(i64, String), AppError> {
-    let id = auth.user.cooperative_id.ok_or_else(|| {
-        AppError::new(Code::Forbidden).with_detail("this account does not belong to a cooperative")
-    })?;
-    let coop = state
-        .db
-        .run(move |conn| catalogue::cooperative_by_id(conn, id))
-        .await?
-        .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
-    Ok((coop.id, coop.slug))
+    start_job(&state, bytes, &query, None).await
 }
 
 /// The member's import, limited to their own cooperative (rows may leave `cooperative` empty).
@@ -142,14 +113,18 @@ pub async fn member_import(
     query: web::Query<ImportQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let coop = member_cooperative(&state, &auth).await?;
+    let coop = jobs::member_cooperative(&state, &auth).await?;
     let bytes = read_body(body).await?;
-    Ok(start_job(&state, bytes, &query, Some(coop)))
+    start_job(&state, bytes, &query, Some(coop)).await
 }
 
-fn job_answer(id: u64, owner: Option<i64>) -> Result<HttpResponse, AppError> {
-    let job = jobs::get(id)
-        .filter(|j| owner.is_none() || j.owner == owner)
+async fn job_answer(
+    state: &AppState,
+    id: u64,
+    owner: Option<i64>,
+) -> Result<HttpResponse, AppError> {
+    let job = jobs::get(state, id, owner)
+        .await?
         .ok_or_else(|| AppError::new(Code::NotFound).with_detail("no import with this id"))?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -159,8 +134,12 @@ fn job_answer(id: u64, owner: Option<i64>) -> Result<HttpResponse, AppError> {
 /// An import's progress, then its per-row report (or why the file was refused).
 #[utoipa::path(tag = "admin", params(("id" = u64, Path)), responses((status = 200, body = jobs::ImportJob), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 #[get("/api/v1/admin/imports/{id}")]
-pub async fn admin_job(_admin: Admin, id: web::Path<u64>) -> Result<HttpResponse, AppError> {
-    job_answer(id.into_inner(), None)
+pub async fn admin_job(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, AppError> {
+    job_answer(&state, id.into_inner(), None).await
 }
 
 /// The member's import's progress and report.
@@ -171,8 +150,8 @@ pub async fn member_job(
     auth: Auth,
     id: web::Path<u64>,
 ) -> Result<HttpResponse, AppError> {
-    let (coop_id, _) = member_cooperative(&state, &auth).await?;
-    job_answer(id.into_inner(), Some(coop_id))
+    let (coop_id, _) = jobs::member_cooperative(&state, &auth).await?;
+    job_answer(&state, id.into_inner(), Some(coop_id)).await
 }
 
 fn download(bytes: Vec<u8>, format: Format, name: &str) -> HttpResponse {
@@ -235,7 +214,7 @@ pub async fn member_export(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let format = format_of(query.format.as_deref())?;
-    let (_, slug) = member_cooperative(&state, &auth).await?;
+    let (_, slug) = jobs::member_cooperative(&state, &auth).await?;
     let name = slug.clone();
     let bytes = state
         .db

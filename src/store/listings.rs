@@ -50,6 +50,8 @@ pub struct ListingRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
+    /// The cooperative's own id for the listing (bulk import matches rows by it).
+    pub external_id: Option<String>,
 }
 
 impl ListingRow {
@@ -157,6 +159,9 @@ pub struct ListingView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    /// The cooperative's own id for the listing ("Mã riêng" in its spreadsheet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -288,6 +293,7 @@ fn views(
                 created_at: l.created_at.and_utc(),
                 updated_at: l.updated_at.and_utc(),
                 published_at: l.published_at.map(|t| t.and_utc()),
+                external_id: l.external_id.clone(),
             }
         })
         .collect())
@@ -1262,18 +1268,59 @@ pub fn ids_by_slugs(conn: &mut Conn, slugs: &[String]) -> Result<Vec<(String, i6
     Ok(found)
 }
 
-/// `(id, slug)` of the published listings of these cooperatives.
+/// `(id, slug, external_id)` of the published listings of these cooperatives.
 pub fn published_of_cooperatives(
     conn: &mut Conn,
     cooperative_ids: &[i64],
-) -> Result<Vec<(i64, String)>, AppError> {
+) -> Result<Vec<(i64, String, Option<String>)>, AppError> {
     with_conn!(conn, |c| listings::table
         .filter(listings::cooperative_id.eq_any(cooperative_ids))
         .filter(listings::status.eq(ListingStatus::Published.as_str()))
         .order(listings::id.asc())
-        .select((listings::id, listings::slug))
+        .select((listings::id, listings::slug, listings::external_id))
         .load(c))
     .map_err(AppError::from)
+}
+
+/// `(cooperative_id, external_id, id)` of the listings with these cooperatives' external ids
+/// (`pairs` of cooperative id and external id), in any status.
+pub fn ids_by_external_ids(
+    conn: &mut Conn,
+    pairs: &[(i64, String)],
+) -> Result<Vec<(i64, String, i64)>, AppError> {
+    let mut found = Vec::new();
+    for chunk in pairs.chunks(BULK_ROWS) {
+        let coops: Vec<i64> = chunk.iter().map(|p| p.0).collect();
+        let externals: Vec<&str> = chunk.iter().map(|p| p.1.as_str()).collect();
+        let part: Vec<(i64, Option<String>, i64)> = with_conn!(conn, |c| listings::table
+            .filter(listings::external_id.eq_any(&externals))
+            .filter(listings::cooperative_id.eq_any(&coops))
+            .select((
+                listings::cooperative_id,
+                listings::external_id,
+                listings::id
+            ))
+            .load(c))?;
+        found.extend(part.into_iter().filter_map(|(coop, external, id)| {
+            let external = external?;
+            chunk
+                .iter()
+                .any(|p| p.0 == coop && p.1 == external)
+                .then_some((coop, external, id))
+        }));
+    }
+    Ok(found)
+}
+
+/// Gives a listing its cooperative's external id (a bulk import naming it for the first time).
+pub fn set_external_id(conn: &mut Conn, id: i64, external_id: &str) -> Result<(), AppError> {
+    with_conn!(conn, |c| diesel::update(listings::table.find(id))
+        .set((
+            listings::external_id.eq(external_id),
+            listings::updated_at.eq(now())
+        ))
+        .execute(c))?;
+    Ok(())
 }
 
 /// Multi-row INSERTs of new listings' certifications and marketplace links (in link order).
@@ -1312,30 +1359,37 @@ fn insert_children<'a>(
     Ok(())
 }
 
+/// A new listing for [`create_many`].
+pub struct NewListing {
+    pub cooperative_id: i64,
+    pub listing: ValidListing,
+    pub status: ListingStatus,
+    pub external_id: Option<String>,
+}
+
 /// Creates many new listings at once (a bulk import's checked rows): multi-row INSERTs for the
 /// listings, their certifications and links, and the outbox rows of the published ones, in the
 /// caller's transaction. Each row's slug must be free and its category and place must exist
-/// (the importer checked both); a clash fails the whole call. Returns how many were created.
-pub fn create_many(
-    conn: &mut Conn,
-    rows: &[(i64, ValidListing, ListingStatus)],
-) -> Result<usize, AppError> {
-    let mut created = 0;
+/// (the importer checked both); a clash fails the whole call. Returns their ids, in order.
+pub fn create_many(conn: &mut Conn, rows: &[NewListing]) -> Result<Vec<i64>, AppError> {
+    let mut created = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(BULK_ROWS) {
         let at = now();
         let places: Vec<&str> = chunk
             .iter()
-            .map(|(_, v, _)| v.place.as_deref().unwrap_or_default())
+            .map(|n| n.listing.place.as_deref().unwrap_or_default())
             .collect();
         let values: Vec<_> = chunk
             .iter()
             .zip(&places)
-            .map(|((coop_id, v, status), place)| {
+            .map(|(n, place)| {
+                let (v, status) = (&n.listing, &n.status);
                 (
                     Content::of(v, place),
                     listings::slug.eq(v.slug.as_deref().unwrap_or_default()),
                     listings::status.eq(status.as_str()),
-                    listings::cooperative_id.eq(*coop_id),
+                    listings::cooperative_id.eq(n.cooperative_id),
+                    listings::external_id.eq(n.external_id.as_deref()),
                     listings::created_at.eq(at),
                     listings::updated_at.eq(at),
                     listings::published_at.eq((*status == ListingStatus::Published).then_some(at)),
@@ -1347,7 +1401,7 @@ pub fn create_many(
             .execute(c))?;
         let slugs: Vec<&str> = chunk
             .iter()
-            .map(|(_, v, _)| v.slug.as_deref().unwrap_or_default())
+            .map(|n| n.listing.slug.as_deref().unwrap_or_default())
             .collect();
         let ids: HashMap<String, i64> = with_conn!(conn, |c| listings::table
             .filter(listings::slug.eq_any(&slugs))
@@ -1357,7 +1411,8 @@ pub fn create_many(
         .collect();
         let mut children = Vec::with_capacity(chunk.len());
         let mut published = Vec::new();
-        for (_, v, status) in chunk {
+        for n in chunk {
+            let (v, status) = (&n.listing, &n.status);
             let Some(&id) = ids.get(v.slug.as_deref().unwrap_or_default()) else {
                 return Err(AppError::internal("a listing just inserted is missing"));
             };
@@ -1365,12 +1420,12 @@ pub fn create_many(
                 published.push(id);
             }
             children.push((id, v.certifications.as_slice(), v.links.as_slice()));
+            created.push(id);
         }
         insert_children(conn, children.into_iter())?;
         if !published.is_empty() {
             outbox::enqueue(conn, &published)?;
         }
-        created += chunk.len();
     }
     Ok(created)
 }

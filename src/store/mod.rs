@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod clicks;
+pub mod import_jobs;
 pub mod listings;
 pub mod outbox;
 pub mod photos;

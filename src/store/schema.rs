@@ -85,6 +85,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        external_id -> Nullable<Text>,
     }
 }
 
@@ -144,6 +145,21 @@ diesel::joinable!(tokens -> users (user_id));
 diesel::joinable!(listings -> categories (category_code));
 diesel::joinable!(listings -> places (place_code));
 diesel::joinable!(listings -> cooperatives (cooperative_id));
+diesel::table! {
+    import_jobs (id) {
+        id -> BigInt,
+        owner_cooperative_id -> Nullable<BigInt>,
+        state -> Text,
+        stage -> Nullable<Text>,
+        done -> BigInt,
+        total -> BigInt,
+        report -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(listing_certifications -> listings (listing_id));
 diesel::joinable!(marketplace_links -> listings (listing_id));
 diesel::joinable!(photos -> listings (listing_id));

@@ -7,6 +7,7 @@ use unicode_normalization::UnicodeNormalization;
 /// One column of the import/export sheet, in the order export writes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Column {
+    ExternalId,
     Slug,
     Kind,
     NameVi,
@@ -27,10 +28,13 @@ pub enum Column {
     EventEnd,
     RecursYearly,
     MarketplaceLinks,
+    /// Files in the zip's `photos/` folder (import only: export writes no photos).
+    Photos,
 }
 
 impl Column {
-    pub const ALL: [Column; 20] = [
+    pub const ALL: [Column; 22] = [
+        Column::ExternalId,
         Column::Slug,
         Column::Kind,
         Column::NameVi,
@@ -51,11 +55,19 @@ impl Column {
         Column::EventEnd,
         Column::RecursYearly,
         Column::MarketplaceLinks,
+        Column::Photos,
     ];
+
+    /// The columns export and the templates write, in order: all but `photos`, whose files a
+    /// sheet alone cannot carry.
+    pub fn exported() -> impl Iterator<Item = Column> {
+        Column::ALL.into_iter().filter(|c| *c != Column::Photos)
+    }
 
     /// The English key, also the JSON field name where there is one.
     pub fn key(self) -> &'static str {
         match self {
+            Column::ExternalId => "external_id",
             Column::Slug => "slug",
             Column::Kind => "kind",
             Column::NameVi => "name_vi",
@@ -76,12 +88,14 @@ impl Column {
             Column::EventEnd => "event_end",
             Column::RecursYearly => "recurs_yearly",
             Column::MarketplaceLinks => "marketplace_links",
+            Column::Photos => "photos",
         }
     }
 
     /// The Vietnamese name, as a commune officer would title the column.
     pub fn label_vi(self) -> &'static str {
         match self {
+            Column::ExternalId => "Mã riêng",
             Column::Slug => "Mã",
             Column::Kind => "Loại",
             Column::NameVi => "Tên",
@@ -102,6 +116,7 @@ impl Column {
             Column::EventEnd => "Ngày kết thúc",
             Column::RecursYearly => "Lặp lại hằng năm",
             Column::MarketplaceLinks => "Liên kết bán hàng",
+            Column::Photos => "Ảnh",
         }
     }
 
@@ -218,6 +233,10 @@ mod tests {
         let nfd: String = "Hợp tác xã".nfd().collect();
         assert_eq!(recognise(&nfd), Some(Column::Cooperative));
         assert_eq!(recognise("colour"), None);
+        assert_eq!(recognise("Mã riêng"), Some(Column::ExternalId));
+        assert_eq!(recognise("ma rieng"), Some(Column::ExternalId));
+        assert_eq!(recognise("Mã"), Some(Column::Slug));
+        assert_eq!(recognise("Ảnh / photos"), Some(Column::Photos));
     }
 
     #[test]
@@ -236,6 +255,9 @@ mod tests {
             text.contains("missing columns: description_vi, category, cooperative"),
             "{text}"
         );
-        assert!(text.contains("Expected columns: Mã / slug"), "{text}");
+        assert!(
+            text.contains("Expected columns: Mã riêng / external_id, Mã / slug"),
+            "{text}"
+        );
     }
 }

@@ -36,6 +36,18 @@ pub fn no_error(cell: &Cell) -> Result<(), Msg> {
     }
 }
 
+/// The cooperative's own id for a listing: any text up to 100 characters, no line breaks.
+pub fn external_id(cell: &Cell) -> Result<Option<String>, Msg> {
+    let Some(t) = text(cell) else { return Ok(None) };
+    if t.chars().count() > 100 || t.chars().any(char::is_control) {
+        return Err(bad(
+            "must be at most 100 characters on one line",
+            "Mã riêng tối đa 100 ký tự, trên một dòng.",
+        ));
+    }
+    Ok(Some(t))
+}
+
 /// A price in whole đồng: 450000, "450000", "450.000", "450,000 đ", "450 000 VND".
 pub fn price(cell: &Cell) -> Result<Option<i64>, Msg> {
     let not_a_price = || {

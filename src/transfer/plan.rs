@@ -57,6 +57,11 @@ pub struct Checked {
     pub cooperative: String,
     /// Slug and place filled in, as stored.
     pub valid: ValidListing,
+    pub external_id: Option<String>,
+    /// Whether the file gave the slug (else it was folded from the name).
+    pub slug_given: bool,
+    /// Photo files (in the zip's `photos/` folder), the cover first.
+    pub photos: Vec<String>,
 }
 
 impl Checked {
@@ -68,8 +73,36 @@ impl Checked {
 /// What applying a row will do.
 pub enum Action {
     Add(Checked),
-    Update { id: i64, row: Checked },
-    Unchanged,
+    Update {
+        id: i64,
+        row: Checked,
+        /// The external id to record on a listing that had none (matched by slug).
+        external_id: Option<String>,
+    },
+    /// Nothing to write, unless the row names photos the listing does not have yet.
+    Unchanged {
+        id: i64,
+        row: usize,
+        photos: Vec<String>,
+    },
+}
+
+impl Action {
+    /// The row of the file this action comes from.
+    pub fn row(&self) -> usize {
+        match self {
+            Action::Add(c) | Action::Update { row: c, .. } => c.row,
+            Action::Unchanged { row, .. } => *row,
+        }
+    }
+
+    /// The photo files the row names.
+    pub fn photos(&self) -> &[String] {
+        match self {
+            Action::Add(c) | Action::Update { row: c, .. } => &c.photos,
+            Action::Unchanged { photos, .. } => photos,
+        }
+    }
 }
 
 /// The slug a row is matched by: its own, or the one folded from its Vietnamese name (as a
@@ -102,6 +135,8 @@ pub fn check(
 ) -> Result<Checked, Vec<RowProblem>> {
     let row = record.row;
     let mut problems = std::mem::take(&mut record.problems);
+    let (external_id, slug_given) = (record.external_id.take(), record.slug_given);
+    let photos = std::mem::take(&mut record.photos);
     let cooperative = match (record.cooperative.as_deref(), scope) {
         (Some(c), Some(s)) if c != s => {
             problems.push(problem(
@@ -186,6 +221,9 @@ pub fn check(
                 row,
                 cooperative,
                 valid,
+                external_id,
+                slug_given,
+                photos,
             })
         }
         _ => Err(problems),
@@ -211,8 +249,9 @@ fn shown_value(record: &Record, column: Column) -> String {
     .unwrap_or_default()
 }
 
-/// Decides what each checked row does, looking up listings by slug in chunks. Rows that
-/// would touch another cooperative's listing or an archived one become problems.
+/// Decides what each checked row does, looking up listings in chunks: by the cooperative's
+/// external id when the row has one, else by slug. Rows that would touch another cooperative's
+/// listing, an archived one, or one another row already matched become problems.
 pub fn classify(
     conn: &mut Conn,
     checked: Vec<Checked>,
@@ -220,29 +259,74 @@ pub fn classify(
     headers: &Headers,
     mut progress: impl FnMut(usize),
 ) -> Result<Vec<Action>, AppError> {
+    let coop_ids: HashMap<String, i64> = catalogue::all_cooperatives(conn)?
+        .into_iter()
+        .map(|c| (c.slug, c.id))
+        .collect();
     let mut actions = Vec::with_capacity(checked.len());
+    let mut matched: HashMap<i64, usize> = HashMap::new();
     let mut done = 0;
     let mut rows = checked.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Checked> = rows.by_ref().take(500).collect();
         done += chunk.len();
         let slugs: Vec<String> = chunk.iter().map(|c| c.slug().to_owned()).collect();
-        let ids: HashMap<String, i64> = listings::ids_by_slugs(conn, &slugs)?.into_iter().collect();
-        let id_list: Vec<i64> = ids.values().copied().collect();
-        let mut stored: HashMap<String, crate::store::listings::ListingView> =
+        let by_slug: HashMap<String, i64> =
+            listings::ids_by_slugs(conn, &slugs)?.into_iter().collect();
+        let pairs: Vec<(i64, String)> = chunk
+            .iter()
+            .filter_map(|c| Some((*coop_ids.get(&c.cooperative)?, c.external_id.clone()?)))
+            .collect();
+        let by_external: HashMap<(i64, String), i64> = listings::ids_by_external_ids(conn, &pairs)?
+            .into_iter()
+            .map(|(coop, external, id)| ((coop, external), id))
+            .collect();
+        let mut id_list: Vec<i64> = by_slug
+            .values()
+            .chain(by_external.values())
+            .copied()
+            .collect();
+        id_list.sort_unstable();
+        id_list.dedup();
+        let stored: HashMap<i64, crate::store::listings::ListingView> =
             listings::views_by_ids(conn, &id_list, false, "")?
                 .into_iter()
-                .map(|v| (v.slug.clone(), v))
+                .map(|v| (v.id, v))
                 .collect();
-        for c in chunk {
-            let Some(view) = stored.remove(c.slug()) else {
+        for mut c in chunk {
+            let external_match = c.external_id.as_ref().and_then(|e| {
+                let coop = coop_ids.get(&c.cooperative)?;
+                by_external.get(&(*coop, e.clone())).copied()
+            });
+            let Some(view) = external_match
+                .or_else(|| by_slug.get(c.slug()).copied())
+                .and_then(|id| stored.get(&id))
+            else {
                 actions.push(Action::Add(c));
                 continue;
             };
-            if view.cooperative.slug != c.cooperative {
+            let slug_column = headers.name(Column::Slug);
+            if external_match.is_some() {
+                // Matched by the cooperative's own id: a renamed listing keeps its address
+                // unless the file gives a new slug, which must then be free.
+                if !c.slug_given {
+                    c.valid.slug = Some(view.slug.clone());
+                } else if by_slug.get(c.slug()).is_some_and(|other| *other != view.id) {
+                    problems.push(problem(
+                        c.row,
+                        slug_column,
+                        c.slug(),
+                        Msg::new(
+                            "another listing already uses this slug",
+                            "Mã này đã được sản phẩm khác dùng.",
+                        ),
+                    ));
+                    continue;
+                }
+            } else if view.cooperative.slug != c.cooperative {
                 problems.push(problem(
                     c.row,
-                    headers.name(Column::Slug),
+                    slug_column,
                     c.slug(),
                     Msg::new(
                         format!(
@@ -256,17 +340,51 @@ pub fn classify(
                     ),
                 ));
                 continue;
+            } else if let (Some(theirs), Some(ours)) = (&view.external_id, &c.external_id) {
+                problems.push(problem(
+                    c.row,
+                    headers.name(Column::ExternalId),
+                    ours.clone(),
+                    Msg::new(
+                        format!(
+                            "the listing with this slug ({}) has the external id {theirs}",
+                            view.slug
+                        ),
+                        format!("Sản phẩm có mã {} đang mang mã riêng {theirs}.", view.slug),
+                    ),
+                ));
+                continue;
             }
+            if let Some(first) = matched.insert(view.id, c.row) {
+                problems.push(problem(
+                    c.row,
+                    slug_column,
+                    c.slug(),
+                    Msg::new(
+                        format!("row {first} already matches this listing: each listing once"),
+                        format!("Dòng {first} đã khớp với sản phẩm này: mỗi sản phẩm một dòng."),
+                    ),
+                ));
+                continue;
+            }
+            let new_external = c
+                .external_id
+                .clone()
+                .filter(|e| view.external_id.as_ref() != Some(e));
             let current = crate::demo::entry_of(view.clone())
                 .to_input()
                 .ok()
                 .and_then(|i| i.validate().ok());
-            if current.as_ref() == Some(&c.valid) {
-                actions.push(Action::Unchanged);
+            if current.as_ref() == Some(&c.valid) && new_external.is_none() {
+                actions.push(Action::Unchanged {
+                    id: view.id,
+                    row: c.row,
+                    photos: c.photos,
+                });
             } else if view.status == ListingStatus::Archived {
                 problems.push(problem(
                     c.row,
-                    headers.name(Column::Slug),
+                    slug_column,
                     c.slug(),
                     Msg::new(
                         "this listing is archived and cannot be edited",
@@ -277,6 +395,7 @@ pub fn classify(
                 actions.push(Action::Update {
                     id: view.id,
                     row: c,
+                    external_id: new_external,
                 });
             }
         }

@@ -162,12 +162,16 @@ enum Detected {
     Csv,
 }
 
+/// Whether a zip looks like an Excel workbook.
+fn is_workbook(bytes: &[u8]) -> bool {
+    bytes
+        .windows(b"xl/workbook.xml".len())
+        .any(|w| w == b"xl/workbook.xml")
+}
+
 fn detect(bytes: &[u8]) -> Detected {
     if bytes.starts_with(b"PK\x03\x04") {
-        let is_workbook = bytes
-            .windows(b"xl/workbook.xml".len())
-            .any(|w| w == b"xl/workbook.xml");
-        return if is_workbook {
+        return if is_workbook(bytes) {
             Detected::Xlsx
         } else {
             Detected::OtherZip
@@ -323,8 +327,10 @@ fn read_csv(bytes: &[u8]) -> Result<Table, AppError> {
 // XLSX
 // ---------------------------------------------------------------------------------------------
 
+/// Reads the first sheet cell by cell (calamine's streaming reader), so a 100 000-row workbook
+/// is never held as a whole grid of cells next to the rows made from it.
 fn read_xlsx(bytes: &[u8]) -> Result<Table, AppError> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{DataRef, Reader, Xlsx};
     let unreadable = |e: &dyn std::fmt::Display| {
         Msg::new(
             format!("The Excel file cannot be read: {e}"),
@@ -336,7 +342,6 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, AppError> {
     let Some(name) = book.sheet_names().first().cloned() else {
         return Err(unreadable(&"no sheet"));
     };
-    let range = book.worksheet_range(&name).map_err(|e| unreadable(&e))?;
     let formulas = book.worksheet_formula(&name).map_err(|e| unreadable(&e))?;
     book.load_merged_regions().map_err(|e| unreadable(&e))?;
     let merged: Vec<calamine::Dimensions> = book
@@ -344,30 +349,63 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, AppError> {
         .into_iter()
         .map(|(_, _, d)| *d)
         .collect();
-    let Some((top, left)) = range.start() else {
-        return Ok(Table::default());
-    };
     let mut table = Table::default();
-    let mut have_headers = false;
-    for (i, row) in range.rows().enumerate() {
-        let r = top + u32::try_from(i).unwrap_or(u32::MAX);
-        let cells: Vec<Cell> = row
-            .iter()
-            .map(|d| match d {
-                Data::Empty => Cell::Empty,
-                Data::String(s) => Cell::Text(s.clone()),
-                Data::Float(f) => Cell::Number(*f),
-                Data::Int(n) => Cell::Number(*n as f64),
-                Data::Bool(b) => Cell::Bool(*b),
-                Data::DateTime(dt) => Cell::Date(dt.as_f64()),
-                Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-                Data::Error(e) => Cell::Error(format!("{e}")),
-            })
-            .collect();
+    let mut sheet = RowsBuilder {
+        formulas: &formulas,
+        merged: &merged,
+        table: &mut table,
+    };
+    let mut reader = book
+        .worksheet_cells_reader(&name)
+        .map_err(|e| unreadable(&e))?;
+    let mut current: Option<(u32, Vec<Cell>)> = None;
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
+        let (r, c) = cell.get_position();
+        let value = match cell.get_value() {
+            DataRef::Empty => Cell::Empty,
+            DataRef::String(s) => Cell::Text(s.clone()),
+            DataRef::SharedString(s) => Cell::Text((*s).to_owned()),
+            DataRef::Float(f) => Cell::Number(*f),
+            DataRef::Int(n) => Cell::Number(*n as f64),
+            DataRef::Bool(b) => Cell::Bool(*b),
+            DataRef::DateTime(dt) => Cell::Date(dt.as_f64()),
+            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+            DataRef::Error(e) => Cell::Error(format!("{e}")),
+        };
+        if current.as_ref().is_some_and(|(row, _)| *row != r) {
+            if let Some((row, cells)) = current.take() {
+                sheet.push(row, cells);
+            }
+        }
+        let (_, cells) = current.get_or_insert_with(|| (r, Vec::new()));
+        let col = c as usize;
+        if cells.len() <= col {
+            cells.resize(col + 1, Cell::Empty);
+        }
+        cells[col] = value;
+    }
+    if let Some((row, cells)) = current.take() {
+        sheet.push(row, cells);
+    }
+    Ok(table)
+}
+
+/// Turns a sheet's rows (as they stream by) into the table: the first non-empty row is the
+/// header; formula and merged cells are flagged per row.
+struct RowsBuilder<'a> {
+    formulas: &'a calamine::Range<String>,
+    merged: &'a [calamine::Dimensions],
+    table: &'a mut Table,
+}
+
+impl RowsBuilder<'_> {
+    fn push(&mut self, r: u32, mut cells: Vec<Cell>) {
+        let have_headers = !self.table.headers.is_empty();
+        let width = cells.len().max(self.table.headers.len());
         let mut flagged = Vec::new();
-        for (col, _) in cells.iter().enumerate() {
-            let c = left + u32::try_from(col).unwrap_or(u32::MAX);
-            if let Some(f) = formulas.get_value((r, c)).filter(|f| !f.is_empty()) {
+        for col in 0..width {
+            let c = u32::try_from(col).unwrap_or(u32::MAX);
+            if let Some(f) = self.formulas.get_value((r, c)).filter(|f| !f.is_empty()) {
                 flagged.push((
                     col,
                     Msg::new(
@@ -376,7 +414,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, AppError> {
                     ),
                 ));
             }
-            if let Some(m) = merged.iter().find(|m| m.contains(r, c)) {
+            if let Some(m) = self.merged.iter().find(|m| m.contains(r, c)) {
                 if m.start.0 != m.end.0 && have_headers {
                     let area = format!(
                         "{}{}:{}{}",
@@ -396,20 +434,21 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, AppError> {
             }
         }
         if cells.iter().all(Cell::is_empty) && flagged.is_empty() {
-            continue;
+            return;
         }
         if !have_headers {
-            table.headers = cells.iter().map(Cell::shown).collect();
-            have_headers = true;
-            continue;
+            self.table.headers = cells.iter().map(Cell::shown).collect();
+            return;
         }
-        table.rows.push(SheetRow {
+        if cells.len() < width {
+            cells.resize(width, Cell::Empty);
+        }
+        self.table.rows.push(SheetRow {
             number: r as usize + 1,
             cells,
             flagged,
         });
     }
-    Ok(table)
 }
 
 /// "A", "B", … "AA": how Excel names a column (0-based here).

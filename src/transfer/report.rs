@@ -2,10 +2,10 @@
 //! English), counts, and refusals of a whole file.
 
 use crate::error::{AppError, Code};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A message in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Msg {
     pub en: String,
     pub vi: String,
@@ -33,7 +33,7 @@ impl Msg {
 }
 
 /// One thing wrong with one row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RowProblem {
     /// The row as the user sees it: the spreadsheet row number, the CSV line, or the position
     /// of the listing in the JSON file (from 1).
@@ -45,7 +45,7 @@ pub struct RowProblem {
 }
 
 /// The answer to an import.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// Listing rows read (empty rows are not counted).
     pub rows: usize,

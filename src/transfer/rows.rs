@@ -14,6 +14,12 @@ pub struct Record {
     pub row: usize,
     /// The cooperative's slug, when the file names one.
     pub cooperative: Option<String>,
+    /// The cooperative's own id for the listing, when the file gives one.
+    pub external_id: Option<String>,
+    /// Whether the file gave the slug itself (else it is folded from the name).
+    pub slug_given: bool,
+    /// Photo files named by the row (in a zip's `photos/` folder), the cover first.
+    pub photos: Vec<String>,
     pub input: ListingInput,
     /// How the file calls each column (its header, or the JSON field).
     pub problems: Vec<RowProblem>,
@@ -96,6 +102,11 @@ fn from_row(row: SheetRow, columns: &[Option<Column>], headers: &Headers) -> Rec
         }
     };
     let text = |column: Column| normalise::text(cell(column));
+    let mut external_id = None;
+    take(
+        Column::ExternalId,
+        normalise::external_id(cell(Column::ExternalId)).map(|e| external_id = e),
+    );
     let mut input = ListingInput {
         slug: text(Column::Slug),
         name: Some(Localized {
@@ -170,6 +181,10 @@ fn from_row(row: SheetRow, columns: &[Option<Column>], headers: &Headers) -> Rec
     Record {
         row: row.number,
         cooperative: text(Column::Cooperative),
+        external_id,
+        slug_given: input.slug.is_some(),
+        // Several per cell like any list (`;`, `,` or line breaks); the first is the cover.
+        photos: normalise::list(cell(Column::Photos)),
         input,
         problems,
     }
@@ -196,6 +211,9 @@ pub fn from_catalogue(file: &CatalogueFile) -> Vec<Record> {
             Record {
                 row: i + 1,
                 cooperative: Some(entry.cooperative.clone()),
+                external_id: entry.external_id.clone(),
+                slug_given: entry.slug.is_some(),
+                photos: Vec::new(),
                 input,
                 problems,
             }

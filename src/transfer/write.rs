@@ -36,6 +36,7 @@ pub fn template(conn: &mut Conn, format: Format) -> Result<Vec<u8>, AppError> {
         |c| (c.slug.clone(), c.place_code.clone()),
     );
     let example = |kind: ListingKind, vi: &str, en: &str, desc: &str| ListingEntry {
+        external_id: None,
         kind,
         name: Localized {
             vi: vi.to_owned(),
@@ -113,7 +114,7 @@ fn render(conn: &mut Conn, format: Format, file: &CatalogueFile) -> Result<Vec<u
     }
 }
 
-/// One listing as the sheet's cells, in [`Column::ALL`] order (numbers stay numbers).
+/// One listing as the sheet's cells, in [`Column::exported`] order (numbers stay numbers).
 enum Value {
     Text(String),
     Number(f64),
@@ -123,9 +124,10 @@ fn row_of(entry: &ListingEntry) -> Vec<Value> {
     use Value::{Number, Text};
     let text = |s: Option<&String>| Text(s.cloned().unwrap_or_default());
     let date = |d: Option<chrono::NaiveDate>| Text(d.map(|d| d.to_string()).unwrap_or_default());
-    Column::ALL
-        .iter()
+    Column::exported()
         .map(|column| match column {
+            Column::ExternalId => text(entry.external_id.as_ref()),
+            Column::Photos => Text(String::new()),
             Column::Slug => text(entry.slug.as_ref()),
             Column::Kind => Text(entry.kind.as_str().to_owned()),
             Column::NameVi => Text(entry.name.vi.clone()),
@@ -177,7 +179,7 @@ fn csv_bytes(file: &CatalogueFile) -> Result<Vec<u8>, AppError> {
     // The BOM makes Excel read the file as UTF-8.
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     writer
-        .write_record(Column::ALL.iter().map(|c| c.header()))
+        .write_record(Column::exported().map(|c| c.header()))
         .map_err(failed)?;
     for entry in &file.listings {
         writer
@@ -199,7 +201,7 @@ fn xlsx_bytes(conn: &mut Conn, file: &CatalogueFile) -> Result<Vec<u8>, AppError
     let bold = Style::new().set_bold();
     let sheet = book.add_worksheet();
     sheet.set_name(LISTINGS_SHEET).map_err(failed)?;
-    for (col, column) in Column::ALL.iter().enumerate() {
+    for (col, column) in Column::exported().enumerate() {
         let col = u16::try_from(col).unwrap_or(u16::MAX);
         sheet
             .write_string_with_format(0, col, column.header(), &bold)

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod csrf;
 pub mod forms;
 pub mod i18n;
+pub mod imports;
 pub mod member;
 pub mod shop;
 pub mod sitemap;
@@ -22,7 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(shop::configure)
         .configure(sitemap::configure)
         .configure(member::configure)
-        .configure(admin::configure);
+        .configure(admin::configure)
+        .configure(imports::configure);
 }
 
 /// Signed-in navigation: who, and the token for the sign-out form.
@@ -55,6 +57,9 @@ pub struct Chrome {
     pub account: Option<AccountNav>,
     /// What is in the header's search box.
     pub query: String,
+    /// Reload the page after this many seconds (0: never): a running import's progress
+    /// without JavaScript.
+    pub refresh_seconds: u32,
 }
 
 impl Chrome {
@@ -107,6 +112,7 @@ impl Chrome {
             noindex: false,
             account: None,
             query: String::new(),
+            refresh_seconds: 0,
         }
     }
 

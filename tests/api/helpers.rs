@@ -344,7 +344,41 @@ impl Drop for TestApp {
     }
 }
 
+/// A second server on the same database and media store (another replica, or the same
+/// deployment after a restart): its own process state, its own search folder, no indexer.
+pub struct Replica {
+    pub address: String,
+    stopper: vungcao::startup::Stopper,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.stopper.stop();
+    }
+}
+
 impl TestApp {
+    /// Starts another server on this app's database and media store.
+    pub async fn spawn_replica(&self) -> Replica {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = self.settings.clone();
+        settings.database_url = Some(self.settings.database_url());
+        settings.data_dir = dir.path().join("data");
+        settings.listen = "127.0.0.1:0".into();
+        settings.indexer = false;
+        settings.metrics_listen = None;
+        let app = Application::build(settings).await.expect("replica builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let stopper = app.stopper();
+        tokio::spawn(app.run_until_stopped());
+        Replica {
+            address,
+            stopper,
+            _dir: dir,
+        }
+    }
+
     /// Waits (bounded) until the indexer has drained the outbox: what is published is searchable.
     pub async fn indexed(&self) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -455,7 +489,7 @@ impl TestApp {
                 #[diesel(sql_type = diesel::sql_types::Text)]
                 s: String,
             }
-            let sql = "SELECT slug || '|' || status || '|' || name_vi || '|' || COALESCE(CAST(price_vnd AS TEXT), '') AS s FROM listings ORDER BY id";
+            let sql = "SELECT slug || '|' || status || '|' || name_vi || '|' || COALESCE(CAST(price_vnd AS TEXT), '') || '|' || COALESCE(external_id, '') AS s FROM listings ORDER BY id";
             let rows: Vec<Row> = vungcao::with_conn!(&mut conn, |c| diesel::RunQueryDsl::load(diesel::sql_query(sql), c)).expect("rows");
             for r in rows {
                 out.push_str(&r.s);

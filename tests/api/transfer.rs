@@ -143,7 +143,9 @@ async fn wrong_headers_are_named_with_the_expected_ones(app: TestApp) {
         "{en}"
     );
     assert!(
-        en.contains("Expected columns: Mã / slug, Loại / kind, Tên / name_vi"),
+        en.contains(
+            "Expected columns: Mã riêng / external_id, Mã / slug, Loại / kind, Tên / name_vi"
+        ),
         "{en}"
     );
     assert!(vi.contains("cột không nhận ra: colour"), "{vi}");
@@ -669,7 +671,11 @@ async fn templates_and_exports_download(app: TestApp) {
     );
     let sheet = book.worksheet_range("Danh sách sản phẩm").expect("sheet");
     assert_eq!(
-        sheet.get_value((0, 2)).map(|v| v.to_string()).as_deref(),
+        sheet.get_value((0, 0)).map(|v| v.to_string()).as_deref(),
+        Some("Mã riêng / external_id")
+    );
+    assert_eq!(
+        sheet.get_value((0, 3)).map(|v| v.to_string()).as_deref(),
         Some("Tên / name_vi")
     );
     assert_eq!(sheet.height(), 4, "headers and one example per kind");

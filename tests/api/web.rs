@@ -44,7 +44,7 @@ async fn the_sitemap_splits_into_files_of_the_limit(app: TestApp) {
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects.
-fn browser() -> reqwest::Client {
+pub fn browser() -> reqwest::Client {
     let mut headers = HeaderMap::new();
     headers.insert(
         reqwest::header::USER_AGENT,
@@ -58,14 +58,14 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+pub async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     let res = client.get(app.url(path)).send().await.unwrap();
     let status = res.status().as_u16();
     (status, res.text().await.unwrap())
 }
 
 /// The value of the first hidden `csrf` field on the page.
-fn csrf(html: &str) -> String {
+pub fn csrf(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     html[start..].split('"').next().unwrap().to_owned()
 }
@@ -91,7 +91,7 @@ async fn post_form(
     (status, location, res.text().await.unwrap())
 }
 
-async fn sign_in(app: &TestApp, email: &str) -> reqwest::Client {
+pub async fn sign_in(app: &TestApp, email: &str) -> reqwest::Client {
     let (client, status, location) = sign_in_then(app, email, "").await;
     assert_eq!(status, 303, "signed in");
     assert!(location == "/tai-khoan" || location == "/quan-tri");
