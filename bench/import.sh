@@ -21,6 +21,7 @@ trap cleanup EXIT
 export VUNGCAO_LOG=warn VUNGCAO_MEDIA_URL=$WORK/media PGOPTIONS=--client-min-messages=warning
 unset VUNGCAO_DATABASE_URL VUNGCAO_MEILI_URL
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "preparing $N synthetic listings…" >&2
 anchor_start=$(date +%s.%N)
 VUNGCAO_DATA_DIR=$WORK/src "$BIN" demo --synthetic "$N" 2>/dev/null
@@ -73,4 +74,4 @@ for backend in ${BACKENDS:-sqlite postgres}; do
     [ "$backend" = postgres ] && psql -qtA "$PG/postgres" -c "DROP DATABASE IF EXISTS $db" >/dev/null
   done
 done
-echo "machine: $(nproc) cores, $(uname -m), binary $BIN" >&2
+echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/ \+/ /g'), load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg); binary $BIN" >&2
