@@ -422,13 +422,17 @@ fn meili_body(q: &MixQuery, v: Variant) -> String {
     body.to_string()
 }
 
+/// A keep-alive client to Meilisearch at `url` and its `Authorization` header line.
+fn meili_client(url: &str, key: &str) -> (Client, String) {
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    (
+        Client::connect(addr),
+        format!("Authorization: Bearer {key}\r\n"),
+    )
+}
+
 fn meili_direct(url: &str, key: &str, uid: &str, mix: &[MixQuery], rounds: usize) -> [Samples; 3] {
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let mut client = Client::connect(&addr);
-    let auth = format!("Authorization: Bearer {key}\r\n");
+    let (mut client, auth) = meili_client(url, key);
     let path = format!("/indexes/{uid}/search");
     measure(mix, rounds, |q, v| {
         let status = client.send("POST", &path, &auth, Some(&meili_body(q, v)));
@@ -443,12 +447,7 @@ fn meili_direct(url: &str, key: &str, uid: &str, mix: &[MixQuery], rounds: usize
 }
 
 fn meili_drop_index(url: &str, key: &str, uid: &str) {
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let mut client = Client::connect(&addr);
-    let auth = format!("Authorization: Bearer {key}\r\n");
+    let (mut client, auth) = meili_client(url, key);
     client.send("DELETE", &format!("/indexes/{uid}"), &auth, None);
 }
 

@@ -20,6 +20,8 @@ mod pipeline;
 mod pixels;
 mod pool;
 mod s3;
+#[doc(hidden)]
+pub use s3::TestBucket;
 mod store;
 
 pub use error::PhotoError;

@@ -351,3 +351,46 @@ mod tests {
         }
     }
 }
+
+/// The S3-compatible bucket the test suites write to, from `VUNGCAO_TEST_S3_ENDPOINT`,
+/// `_BUCKET`, `_ACCESS_KEY` and `_SECRET_KEY` (`.ci/run` sets them for its s3s-fs). The product
+/// never reads these.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct TestBucket {
+    pub endpoint: String,
+    pub bucket: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl TestBucket {
+    /// The bucket, or `None` after a `SKIPPED: {what} …` line when the variables are not all
+    /// set; with `VUNGCAO_REQUIRE_S3=1` that is a failure (a panic) instead.
+    pub fn from_env(what: &str) -> Option<TestBucket> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let (Some(endpoint), Some(bucket), Some(access_key), Some(secret_key)) = (
+            var("VUNGCAO_TEST_S3_ENDPOINT"),
+            var("VUNGCAO_TEST_S3_BUCKET"),
+            var("VUNGCAO_TEST_S3_ACCESS_KEY"),
+            var("VUNGCAO_TEST_S3_SECRET_KEY"),
+        ) else {
+            assert!(
+                !std::env::var("VUNGCAO_REQUIRE_S3").is_ok_and(|v| v == "1" || v == "true"),
+                "VUNGCAO_REQUIRE_S3=1 but VUNGCAO_TEST_S3_ENDPOINT/_BUCKET/_ACCESS_KEY/_SECRET_KEY are not all set"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED: {what} (set VUNGCAO_TEST_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY; VUNGCAO_REQUIRE_S3=1 makes this a failure)"
+            );
+            return None;
+        };
+        Some(TestBucket {
+            endpoint,
+            bucket,
+            access_key,
+            secret_key,
+        })
+    }
+}

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::media::TestBucket;
 
 /// One backend under test; the temp folder (local) lives as long as the store.
 struct Backend {
@@ -13,20 +14,12 @@ struct Backend {
 /// The S3 bucket named by `VUNGCAO_TEST_S3_*`, with a prefix of its own for this test.
 /// `None` (and a SKIPPED line) when unset, a panic instead when `VUNGCAO_REQUIRE_S3=1`.
 fn test_s3(test: &str) -> Option<MediaStore> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let (Some(endpoint), Some(bucket), Some(access), Some(secret)) = (
-        var("VUNGCAO_TEST_S3_ENDPOINT"),
-        var("VUNGCAO_TEST_S3_BUCKET"),
-        var("VUNGCAO_TEST_S3_ACCESS_KEY"),
-        var("VUNGCAO_TEST_S3_SECRET_KEY"),
-    ) else {
-        assert!(
-            !std::env::var("VUNGCAO_REQUIRE_S3").is_ok_and(|v| v == "1" || v == "true"),
-            "VUNGCAO_REQUIRE_S3=1 but VUNGCAO_TEST_S3_ENDPOINT/_BUCKET/_ACCESS_KEY/_SECRET_KEY are not all set"
-        );
-        eprintln!("SKIPPED: S3 media store test {test} (set VUNGCAO_TEST_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY)");
-        return None;
-    };
+    let TestBucket {
+        endpoint,
+        bucket,
+        access_key: access,
+        secret_key: secret,
+    } = TestBucket::from_env(&format!("S3 media store test {test}"))?;
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());

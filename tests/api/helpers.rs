@@ -8,6 +8,7 @@ use serde_json::Value;
 use std::sync::Once;
 use vungcao::accounts::{self, NewAccount};
 use vungcao::config::Settings;
+use vungcao::media::TestBucket;
 use vungcao::startup::Application;
 use vungcao::store::users::Role;
 use vungcao::store::Db;
@@ -178,29 +179,16 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
 
-fn s3_required() -> bool {
-    std::env::var("VUNGCAO_REQUIRE_S3").is_ok_and(|v| v == "1" || v == "true")
-}
-
 /// Points `settings` at the test bucket under a fresh prefix; `false` (and a SKIPPED line) when
 /// no bucket is configured and none is required.
 fn use_test_bucket(settings: &mut Settings) -> bool {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let (Some(endpoint), Some(bucket), Some(access), Some(secret)) = (
-        var("VUNGCAO_TEST_S3_ENDPOINT"),
-        var("VUNGCAO_TEST_S3_BUCKET"),
-        var("VUNGCAO_TEST_S3_ACCESS_KEY"),
-        var("VUNGCAO_TEST_S3_SECRET_KEY"),
-    ) else {
-        assert!(
-            !s3_required(),
-            "VUNGCAO_REQUIRE_S3=1 but VUNGCAO_TEST_S3_ENDPOINT/_BUCKET/_ACCESS_KEY/_SECRET_KEY are not all set"
-        );
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "SKIPPED: S3 media test (set VUNGCAO_TEST_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY; VUNGCAO_REQUIRE_S3=1 makes this a failure)"
-        );
+    let Some(TestBucket {
+        endpoint,
+        bucket,
+        access_key: access,
+        secret_key: secret,
+    }) = TestBucket::from_env("S3 media test")
+    else {
         return false;
     };
     settings.media_url = format!("s3://{bucket}/api/{}", uuid_like().replace('_', "-"));
@@ -516,6 +504,21 @@ impl TestApp {
         .await
         .expect("join")
     }
+}
+
+/// An import report's problems, one `row|column|value|en|vi` line each (for assertions).
+pub fn messages(report: &vungcao::transfer::ImportReport) -> String {
+    report
+        .problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{}|{}|{}|{}|{}",
+                p.row, p.column, p.value, p.message.en, p.message.vi
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A fixture photo from `../shared/fixtures/images`.

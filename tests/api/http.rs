@@ -186,6 +186,7 @@ async fn health_readiness_and_metrics(app: TestApp) {
         "vungcao_db_pool_wait_seconds_bucket",
         "vungcao_photo_jobs_running",
         "vungcao_indexer_lag_seconds",
+        "vungcao_search_vocabulary_listings",
     ] {
         assert!(metrics.contains(family), "{family}: {metrics}");
     }

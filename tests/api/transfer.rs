@@ -2,7 +2,7 @@
 //! both databases. Fixture files are built here (xlsx with rust_xlsxwriter).
 
 use crate::both_backends;
-use crate::helpers::TestApp;
+use crate::helpers::{messages, TestApp};
 use unicode_normalization::UnicodeNormalization;
 use vungcao::error::AppError;
 use vungcao::transfer::{self, Format, ImportOptions, ImportReport};
@@ -43,20 +43,6 @@ async fn stored(app: &TestApp, slug: &str) -> Option<(String, String, Option<i64
         Some((row.slug, row.status, row.price_vnd, row.name_vi))
     })
     .await
-}
-
-fn messages(report: &ImportReport) -> String {
-    report
-        .problems
-        .iter()
-        .map(|p| {
-            format!(
-                "{}|{}|{}|{}|{}",
-                p.row, p.column, p.value, p.message.en, p.message.vi
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 both_backends!(

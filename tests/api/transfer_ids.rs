@@ -2,7 +2,7 @@
 //! databases: renames update in place, a re-run changes nothing, export carries the column.
 
 use crate::both_backends;
-use crate::helpers::TestApp;
+use crate::helpers::{messages, TestApp};
 use vungcao::transfer::{self, Format, ImportOptions, ImportReport};
 
 const TEA_COOP: &str = "htx-che-shan-tuyet-hong-thai";
@@ -57,20 +57,6 @@ async fn listings_of(
             .collect()
     })
     .await
-}
-
-fn messages(report: &ImportReport) -> String {
-    report
-        .problems
-        .iter()
-        .map(|p| {
-            format!(
-                "{}|{}|{}|{}|{}",
-                p.row, p.column, p.value, p.message.en, p.message.vi
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 both_backends!(

@@ -3,7 +3,7 @@
 //! behind (no rows, no media objects).
 
 use crate::both_backends;
-use crate::helpers::{fixture, TestApp};
+use crate::helpers::{fixture, messages, TestApp};
 use std::io::Write;
 use vungcao::error::AppError;
 use vungcao::transfer::{self, ImportOptions, ImportReport, ZipLimits};
@@ -58,20 +58,6 @@ async fn gallery(app: &TestApp, slug: &str) -> Vec<(String, bool)> {
             .collect()
     })
     .await
-}
-
-fn messages(report: &ImportReport) -> String {
-    report
-        .problems
-        .iter()
-        .map(|p| {
-            format!(
-                "{}|{}|{}|{}|{}",
-                p.row, p.column, p.value, p.message.en, p.message.vi
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 both_backends!(

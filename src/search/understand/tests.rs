@@ -193,3 +193,55 @@ fn removing_and_replacing_listings_forgets_their_words_spellings_and_places() {
     v.remove(3);
     assert!(v.is_empty() && !v.contains("che"));
 }
+
+fn found(n: usize) -> SearchResults {
+    SearchResults {
+        hits: (0..n)
+            .map(|i| crate::search::SearchHit {
+                id: i as i64 + 1,
+                slug: format!("s{i}"),
+            })
+            .collect(),
+        total: n as u64,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn synonym_readings_run_only_while_the_page_has_room() {
+    let v = catalogue();
+    let mut p = plan(&SearchQuery::text("bap nep"), &v);
+    let roles: Vec<(&str, When)> = p.steps.iter().map(|s| (s.role, s.when)).collect();
+    // "ngô nếp" is found together in one listing, so it goes first; "bap nep" fills.
+    assert_eq!(roles[0], ("synonym", When::Always), "{roles:?}");
+    assert_eq!(roles[1], ("understood", When::Fill), "{roles:?}");
+    let shared: SharedVocabulary = Arc::new(RwLock::new(v));
+    assert!(!p.ready(1, &[Some(found(20))], &shared));
+    assert!(p.ready(1, &[Some(found(3))], &shared));
+}
+
+#[test]
+fn the_closest_reading_is_worked_out_only_when_nothing_was_found() {
+    let v = catalogue();
+    let mut p = plan(&SearchQuery::text("mieng dongg"), &v);
+    let last = p.steps.len() - 1;
+    assert_eq!(p.steps[last].role, "did you mean");
+    assert_eq!(
+        p.steps[last].query.text, "",
+        "not worked out while planning"
+    );
+    let shared: SharedVocabulary = Arc::new(RwLock::new(v));
+    let mut done: Vec<Option<SearchResults>> = vec![Some(found(2))];
+    done.resize(last, None);
+    assert!(!p.ready(last, &done, &shared));
+    assert_eq!(p.steps[last].query.text, "");
+    done[0] = Some(found(0));
+    assert!(p.ready(last, &done, &shared));
+    assert_eq!(p.steps[last].query.text, "miến dong");
+    let merged = p.merge({
+        let mut a = done.clone();
+        a.push(Some(found(1)));
+        a
+    });
+    assert_eq!(merged.explain.did_you_mean.as_deref(), Some("miến dong"));
+}
