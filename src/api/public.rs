@@ -283,6 +283,10 @@ pub struct EventQuery {
     pub from: Option<String>,
     /// Last day (default a year after `from`).
     pub to: Option<String>,
+    /// Occurrences per page, 1–200 (default 50).
+    pub limit: Option<String>,
+    /// `next` of the previous page.
+    pub cursor: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -296,8 +300,12 @@ pub struct EventOccurrence {
 pub struct EventList {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// Every occurrence in the range, earliest first; yearly festivals resolve to their dates.
+    /// The occurrences in the range, earliest first, a page at a time; yearly festivals resolve
+    /// to their dates.
     pub items: Vec<EventOccurrence>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// Upcoming events between two dates.
@@ -326,12 +334,21 @@ pub async fn list_events(
     } else if (to - from).num_days() > 3 * 366 {
         p.push("to", "the range may span at most three years");
     }
+    let limit = p.number("limit", q.limit.as_ref(), 1, 200).unwrap_or(50);
+    let cursor = p.text("cursor", q.cursor.as_ref(), 100);
     p.finish()?;
+    let after = cursor
+        .as_deref()
+        .map(crate::workflow::CalendarCursor::parse)
+        .transpose()?;
     let media_base = state.media_base.clone();
     let list = state
         .db
         .run(move |conn| {
-            let items = crate::workflow::event_occurrences(conn, from, to, &media_base)?
+            let page =
+                crate::workflow::event_occurrences(conn, from, to, after, limit, &media_base)?;
+            let items = page
+                .items
                 .into_iter()
                 .map(|o| EventOccurrence {
                     start: o.start,
@@ -339,7 +356,12 @@ pub async fn list_events(
                     listing: o.listing,
                 })
                 .collect();
-            Ok(EventList { from, to, items })
+            Ok(EventList {
+                from,
+                to,
+                items,
+                next: page.next.map(|c| c.encode()),
+            })
         })
         .await?;
     Ok(cache::json(&req, &list))

@@ -96,27 +96,24 @@ struct HomePage {
 }
 
 /// Occurrences of published events from `from` for `days`, earliest first.
+/// The first `limit` festival occurrences of the coming year, after `after`.
 fn upcoming_events(
     conn: &mut Conn,
-    from: NaiveDate,
-    days: i64,
+    after: Option<crate::workflow::CalendarCursor>,
+    limit: usize,
     media_base: &str,
-) -> Result<Vec<(NaiveDate, NaiveDate, ListingView)>, AppError> {
-    let to = from + chrono::Duration::days(days);
-    Ok(
-        crate::workflow::event_occurrences(conn, from, to, media_base)?
-            .into_iter()
-            .map(|o| (o.start, o.end, o.listing))
-            .collect(),
-    )
+) -> Result<crate::workflow::CalendarPage, AppError> {
+    let from = today();
+    let to = from + chrono::Duration::days(365);
+    crate::workflow::event_occurrences(conn, from, to, after, limit, media_base)
 }
 
-fn event_cards(lang: Lang, found: &[(NaiveDate, NaiveDate, ListingView)]) -> Vec<Card> {
+fn event_cards(lang: Lang, found: &[crate::workflow::Occurrence]) -> Vec<Card> {
     found
         .iter()
-        .map(|(s, e, l)| {
-            let mut card = Card::of(lang, l);
-            card.when = view::date_range(lang, *s, *e);
+        .map(|o| {
+            let mut card = Card::of(lang, &o.listing);
+            card.when = view::date_range(lang, o.start, o.end);
             card
         })
         .collect()
@@ -144,8 +141,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
             let ocop =
                 listings::list_public(conn, &ocop_filter, ListSort::Newest, None, 6, &media_base)?
                     .items;
-            let mut festivals = upcoming_events(conn, today(), 365, &media_base)?;
-            festivals.truncate(4);
+            let festivals = upcoming_events(conn, None, 4, &media_base)?.items;
             Ok((
                 catalogue::categories(conn)?,
                 catalogue::all_places(conn)?,
@@ -798,7 +794,12 @@ pub struct MonthGroup {
 struct EventsPage {
     c: Chrome,
     months: Vec<MonthGroup>,
+    /// The next page of the calendar, when there is one.
+    more_url: String,
 }
+
+/// Festival occurrences per page of `/le-hoi`.
+const CALENDAR_PAGE: usize = 60;
 
 #[get("/le-hoi")]
 async fn events_page(
@@ -807,14 +808,18 @@ async fn events_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let media_base = state.media_base.clone();
-    let found = state
+    // `?sau=` is where the previous page stopped; a mangled one starts from the beginning.
+    let after = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "sau")
+        .and_then(|(_, v)| crate::workflow::CalendarCursor::parse(&v).ok());
+    let page = state
         .db
-        .run(move |conn| upcoming_events(conn, today(), 365, &media_base))
+        .run(move |conn| upcoming_events(conn, after, CALENDAR_PAGE, &media_base))
         .await?;
     let mut months: Vec<MonthGroup> = Vec::new();
     let mut current: Option<(i32, u32)> = None;
-    for occurrence in &found {
-        let key = view::month_of(occurrence.0);
+    for occurrence in &page.items {
+        let key = view::month_of(occurrence.start);
         if current != Some(key) {
             current = Some(key);
             months.push(MonthGroup {
@@ -831,7 +836,13 @@ async fn events_page(
     let c = Chrome::new(&req, format!("{} · Vùng Cao", lang.t().festival_calendar));
     Ok(html(
         &req,
-        &EventsPage { c, months },
+        &EventsPage {
+            c,
+            months,
+            more_url: page
+                .next
+                .map_or_else(String::new, |n| format!("/le-hoi?sau={}", n.encode())),
+        },
         StatusCode::OK,
         Caching::Revalidate,
     ))

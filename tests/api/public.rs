@@ -316,4 +316,31 @@ async fn events_resolve_yearly_festivals(app: TestApp) {
         (status, problem["errors"][0]["field"].as_str()),
         (400, Some("to"))
     );
+
+    // A page at a time: following `next` gives the same occurrences in the same order, once each.
+    let range = "from=2027-01-01&to=2029-12-31";
+    let key = |i: &Value| format!("{} {}", i["start"], i["listing"]["slug"]);
+    let (_, whole) = app.get_json(&format!("/api/v1/events?{range}")).await;
+    let whole: Vec<String> = whole["items"].as_array().unwrap().iter().map(key).collect();
+    assert!(whole.len() > 4, "{whole:?}");
+    let mut paged = Vec::new();
+    let mut url = format!("/api/v1/events?{range}&limit=2");
+    loop {
+        let (status, page) = app.get_json(&url).await;
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        paged.extend(items.iter().map(key));
+        match page["next"].as_str() {
+            Some(next) => url = format!("/api/v1/events?{range}&limit=2&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole);
+    for bad in ["limit=0", "limit=201", "cursor=hom-qua"] {
+        let (status, problem) = app.get_json(&format!("/api/v1/events?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {problem}");
+    }
+    let (_, problem) = app.get_json("/api/v1/events?cursor=2027-01-14.x.1").await;
+    assert_eq!(problem["code"], "invalid_cursor");
 }

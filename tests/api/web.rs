@@ -185,6 +185,20 @@ async fn shopper_pages_in_both_languages(app: TestApp) {
     let (_, events) = page(&client, &app, "/le-hoi").await;
     assert!(events.contains("Lễ hội mùa hoa lê Hồng Thái"));
     assert!(events.contains("<h2>Tháng 2 "));
+    // `?sau=` continues the calendar after an occurrence (the next API page's cursor).
+    let (_, first) = app.get_json("/api/v1/events?limit=1").await;
+    let (_, second) = app.get_json("/api/v1/events?limit=2").await;
+    let first_slug = first["items"][0]["listing"]["slug"].as_str().unwrap();
+    let second_slug = second["items"][1]["listing"]["slug"].as_str().unwrap();
+    let cursor = first["next"].as_str().unwrap();
+    let (status, rest) = page(&client, &app, &format!("/le-hoi?sau={cursor}")).await;
+    assert_eq!(status, 200);
+    assert!(rest.contains(&format!("/le-hoi/{second_slug}\"")), "{rest}");
+    assert!(!rest.contains(&format!("/le-hoi/{first_slug}\"")), "{rest}");
+    assert!(
+        !rest.contains("class=\"more btn\""),
+        "one page holds the rest"
+    );
     let (status, coop) = page(&client, &app, "/htx/htx-che-shan-tuyet-hong-thai").await;
     assert_eq!(status, 200);
     assert!(coop.contains("Hồng trà Shan tuyết"));
