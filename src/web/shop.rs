@@ -95,7 +95,6 @@ struct HomePage {
     places: Vec<NavLink>,
 }
 
-/// Occurrences of published events from `from` for `days`, earliest first.
 /// The first `limit` festival occurrences of the coming year, after `after`.
 fn upcoming_events(
     conn: &mut Conn,
