@@ -15,6 +15,12 @@ HELLO_PORT=18182
 PG_ADMIN=${VUNGCAO_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}
 PG_DB=vungcao_bench
 
+for tool in wrk sqlite3 psql bc curl; do
+  command -v "$tool" >/dev/null || {
+    echo "bench/api-http.sh needs $tool: apt-get install wrk sqlite3 postgresql-client bc curl" >&2
+    exit 1
+  }
+done
 cargo build --release --quiet --bin vungcao --example hello
 TARGET=${CARGO_TARGET_DIR:-$PWD/target}
 BIN=$TARGET/release/vungcao
@@ -49,7 +55,17 @@ wrk_row() {
   printf '| %-34s | %9s | %9s | %10s | %s\n' "$name" "$p50" "$p99" "$rps" "$errors"
 }
 
+# alone_row NAME URL: one client, one request at a time (200 of them): p50, p95 and max in ms.
+alone_row() {
+  local name=$1 url=$2
+  curl -fsS -o /dev/null "$url"
+  for _ in $(seq 1 200); do curl -s -o /dev/null -w '%{time_total}\n' "$url"; done |
+    sort -n | awk -v name="$name" '{ t[NR] = $1 * 1000 } END {
+      printf "| %-34s | %9.2f | %9.2f | %10.2f |\n", name, t[int(NR * 0.5)], t[int(NR * 0.95)], t[NR] }'
+}
+
 ROWS=()
+ALONE=()
 SUMMARY=()
 PLANS=$WORK/plans.txt
 
@@ -88,7 +104,8 @@ explain() {
 bench_backend() {
   local name=$1 url=$2
   export VUNGCAO_DATA_DIR=$WORK/$name VUNGCAO_DATABASE_URL=$url VUNGCAO_MEDIA_URL=$WORK/$name/media
-  export VUNGCAO_LISTEN=127.0.0.1:$PORT VUNGCAO_INDEXER=false VUNGCAO_LOG=warn
+  # Reads without the response cache: every answer below is worked out per request.
+  export VUNGCAO_LISTEN=127.0.0.1:$PORT VUNGCAO_INDEXER=false VUNGCAO_LOG=warn VUNGCAO_RESPONSE_CACHE_SECONDS=0
   mkdir -p "$VUNGCAO_DATA_DIR"
   local t0 t1 size slugs place
   t0=$(date +%s.%N)
@@ -114,6 +131,11 @@ bench_backend() {
   ROWS+=("$(wrk_row "$name: detail, same slugs again" "http://127.0.0.1:$PORT" bench/wrk-slugs.lua "$WORK/slugs.txt")")
   ROWS+=("$(wrk_row "$name: list category+place, 20" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&place=$place&limit=20")")
   ROWS+=("$(wrk_row "$name: list month+ocop+price, 20" "http://127.0.0.1:$PORT/api/v1/listings?month=6&ocop=4&price_max=500000&limit=20")")
+  # The storefront pages a shopper opens first, and the calendar API.
+  for page in / /le-hoi /api/v1/events; do
+    ALONE+=("$(alone_row "$name: $page" "http://127.0.0.1:$PORT$page")")
+    ROWS+=("$(wrk_row "$name: $page" "http://127.0.0.1:$PORT$page")")
+  done
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
@@ -131,7 +153,7 @@ bench_backend postgres "$PG_URL"
 
 echo
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "$N synthetic listings; wrk -t2 -c64 -d${DURATION}s"
+echo "$N synthetic listings; response cache off; wrk -t2 -c64 -d${DURATION}s"
 echo
 echo "| backend    | load time  | database size |"
 echo "|------------|------------|---------------|"
@@ -140,6 +162,11 @@ echo
 printf '| %-34s | %9s | %9s | %10s |\n' "endpoint" "p50" "p99" "req/s"
 echo "|------------------------------------|-----------|-----------|------------|"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "One request at a time (200 requests, curl), ms:"
+printf '| %-34s | %9s | %9s | %10s |\n' "page" "p50" "p95" "max"
+echo "|------------------------------------|-----------|-----------|------------|"
+printf '%s\n' "${ALONE[@]}"
 echo
 echo "Query plans:"
 cat "$PLANS"
