@@ -264,7 +264,7 @@ pub fn load_reference(conn: &mut Conn, file: &CatalogueFile) -> Result<LoadRepor
 }
 
 pub fn parse(text: &str) -> Result<CatalogueFile, AppError> {
-    crate::api::extract::parse_json(text.as_bytes())
+    crate::domain::json::parse_json(text.as_bytes())
 }
 
 /// The catalogue as a file: places, categories, cooperatives and published listings.

@@ -2,13 +2,13 @@
 //! stored by content key, recorded in the database), delete and arrange. Used by the API and
 //! the member pages alike.
 
-use crate::api::extract::Auth;
-use crate::api::member::owned_listing;
+use crate::accounts::Auth;
 use crate::error::{AppError, Code};
 use crate::media::{MediaStore, PhotoError, PhotoLimits, ProcessedPhoto, StoreError};
 use crate::startup::AppState;
 use crate::store::photos::{self, NewPhoto, PhotoRow, PhotoView, StoredVariant};
 use crate::store::{listings, Conn, Db};
+use crate::workflow::owned_listing;
 use actix_multipart::Multipart;
 use futures_util::StreamExt;
 use std::sync::Arc;

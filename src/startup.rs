@@ -3,11 +3,11 @@
 
 use crate::api;
 use crate::api::microcache::MicroCache;
-use crate::api::session::LoginLimiter;
 use crate::config::Settings;
 use crate::error::{AppError, Code};
 use crate::media::{MediaStore, PhotoPool, S3Config};
 use crate::search::SearchIndex;
+use crate::sign_in::LoginLimiter;
 use crate::store::{listings, Db};
 use actix_web::body::BoxBody;
 use actix_web::dev::{Server, Service, ServiceResponse};

@@ -344,12 +344,9 @@ pub fn fail_abandoned(
 /// A member's cooperative `(id, slug)`: what their imports and exports are limited to.
 pub async fn member_cooperative(
     state: &crate::startup::AppState,
-    auth: &crate::api::extract::Auth,
+    auth: &crate::accounts::Auth,
 ) -> Result<(i64, String), crate::error::AppError> {
-    let id = auth.user.cooperative_id.ok_or_else(|| {
-        crate::error::AppError::new(crate::error::Code::Forbidden)
-            .with_detail("this account does not belong to a cooperative")
-    })?;
+    let id = crate::workflow::member_cooperative(auth)?;
     let coop = state
         .db
         .run(move |conn| crate::store::catalogue::cooperative_by_id(conn, id))

@@ -7,13 +7,13 @@ use super::shop::Choice;
 use super::view;
 use super::{csrf, html, see_other, Caching, Chrome};
 use crate::accounts::{self, NewAccount};
-use crate::domain::listing::ListingStatus;
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
 use crate::startup::AppState;
 use crate::store::catalogue::{self, NewCooperative};
-use crate::store::listings;
 use crate::store::users::Role;
+use crate::store::{listings, Conn};
+use crate::workflow;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -140,17 +140,13 @@ async fn review_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     }
 }
 
-/// Moves a pending listing on: the same rule as the admin API.
+/// Applies an admin's decision (a rule of `workflow`).
 async fn decide(
     state: &AppState,
     id: i64,
-    to: ListingStatus,
-    reason: Option<String>,
+    decision: impl FnOnce(&mut Conn, i64) -> Result<(), AppError> + Send + 'static,
 ) -> Result<(), AppError> {
-    state
-        .db
-        .run(move |conn| crate::workflow::decide(conn, id, to, reason))
-        .await
+    state.db.run(move |conn| decision(conn, id)).await
 }
 
 #[post("/quan-tri/duyet/{id}/dang")]
@@ -164,7 +160,7 @@ async fn approve(
         Ok(found) => found,
         Err(res) => return res,
     };
-    match decide(&state, id.into_inner(), ListingStatus::Published, None).await {
+    match decide(&state, id.into_inner(), workflow::approve).await {
         Ok(()) => see_other("/quan-tri?ok=approved"),
         Err(e) => refused(&req, s.nav, &e),
     }
@@ -182,20 +178,30 @@ async fn reject(
         Err(res) => return res,
     };
     let id = id.into_inner();
-    let reason = form.get("reason").trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        let lang = Lang::of(&req);
-        let message = lang.field_message("give a reason of 1 to 1000 characters");
-        return render_review(
-            &state,
-            &req,
-            s,
-            Some((id, message)),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    match decide(&state, id, ListingStatus::Draft, Some(reason)).await {
+    let reason = match workflow::rejection_reason(form.get("reason")) {
+        Ok(reason) => reason,
+        Err(e) => {
+            let lang = Lang::of(&req);
+            let message = e
+                .errors
+                .first()
+                .map(|f| lang.field_message(&f.message))
+                .unwrap_or_default();
+            return render_review(
+                &state,
+                &req,
+                s,
+                Some((id, message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match decide(&state, id, move |conn, id| {
+        workflow::reject(conn, id, &reason)
+    })
+    .await
+    {
         Ok(()) => see_other("/quan-tri?ok=rejected"),
         Err(e) => refused(&req, s.nav, &e),
     }

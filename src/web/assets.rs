@@ -44,7 +44,7 @@ pub fn url(name: &str) -> String {
 #[get("/static/{name}")]
 async fn asset(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     match body_of(&name) {
-        Some((body, content_type)) => crate::api::cache::respond(
+        Some((body, content_type)) => crate::http::etag::respond(
             &req,
             body.as_bytes().to_vec(),
             content_type,

@@ -5,18 +5,20 @@ use super::i18n::Lang;
 use super::shop::Choice;
 use super::view::{self, Picture};
 use super::{csrf, html, see_other, AccountNav, Caching, Chrome};
-use crate::accounts;
-use crate::api::extract::{authenticate, presented_token, Auth, SESSION_COOKIE};
-use crate::api::member::owned_listing;
-use crate::api::session::{session_cookie, verify_login};
+use crate::accounts::Auth;
 use crate::domain::listing::{
     EventDatesInput, LinkInput, ListingInput, ListingKind, ListingStatus, Localized,
 };
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code, FieldError};
+use crate::http::credentials::{
+    authenticate, client_address, presented_token, session_cookie, session_removal,
+};
+use crate::sign_in::{self, verify_login};
 use crate::startup::AppState;
 use crate::store::listings::{self, ListingView};
 use crate::store::{catalogue, clicks, users};
+use crate::workflow::{self, owned_listing};
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -48,7 +50,7 @@ pub struct Session {
 
 /// The signed-in account, or a redirect to the sign-in page that comes back here.
 pub async fn session(state: &AppState, req: &HttpRequest) -> Result<Session, HttpResponse> {
-    match authenticate(state, req).await {
+    match authenticate(&state.db, req).await {
         Ok(auth) => Ok(Session {
             nav: AccountNav {
                 email: auth.user.email.clone(),
@@ -179,7 +181,7 @@ fn login_response(
 
 #[get("/dang-nhap")]
 async fn login_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    if authenticate(&state, &req).await.is_ok() {
+    if authenticate(&state.db, &req).await.is_ok() {
         return see_other("/tai-khoan");
     }
     let next = Form::parse(req.query_string().as_bytes())
@@ -207,7 +209,15 @@ async fn login(
             StatusCode::FORBIDDEN,
         ));
     }
-    let user = match verify_login(&state, &req, &email, form.get("password")).await {
+    let user = match verify_login(
+        &state.db,
+        &state.login_limiter,
+        &client_address(&req),
+        &email,
+        form.get("password"),
+    )
+    .await
+    {
         Ok(user) => user,
         Err(e) if e.code == Code::Unauthorized => {
             return Ok(login_response(
@@ -238,11 +248,7 @@ async fn login(
         Err(e) => return Err(e),
     };
     let is_admin = user.role() == users::Role::Admin;
-    let user_id = user.id;
-    let secret = state
-        .db
-        .run(move |conn| accounts::issue_session(conn, user_id))
-        .await?;
+    let secret = sign_in::start_session(&state.db, user.id).await?;
     let to = safe_next(&next)
         .unwrap_or_else(|| if is_admin { "/quan-tri" } else { "/tai-khoan" }.to_owned());
     let mut used = Cookie::build(csrf::PRE_SESSION_COOKIE, "")
@@ -250,7 +256,7 @@ async fn login(
         .finish();
     used.make_removal();
     let mut res = see_other(&to);
-    let _ = res.add_cookie(&session_cookie(&state, secret));
+    let _ = res.add_cookie(&session_cookie(&state.settings, secret));
     let _ = res.add_cookie(&used);
     Ok(res)
 }
@@ -265,17 +271,10 @@ async fn logout(
     if !csrf::check_session(&req, form.get(csrf::FIELD)) {
         return Ok(expired(&req, None));
     }
-    if let Some((token, _)) = presented_token(&req) {
-        let hash = crate::auth::token_hash(&token);
-        state
-            .db
-            .run(move |conn| users::revoke_by_hash(conn, &hash))
-            .await?;
-    }
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    gone.make_removal();
+    let secret = presented_token(&req).map(|p| p.into_secret());
+    sign_in::sign_out(&state.db, secret).await?;
     let mut res = see_other("/");
-    let _ = res.add_cookie(&gone);
+    let _ = res.add_cookie(&session_removal());
     Ok(res)
 }
 
@@ -868,14 +867,9 @@ async fn create_listing(
         Err(res) => return res,
     };
     let lang = Lang::of(&req);
-    let Some(coop_id) = s.auth.user.cooperative_id else {
-        return refused(
-            &req,
-            s.nav,
-            &AppError::new(Code::Forbidden)
-                .with_detail("this account does not belong to a cooperative"),
-        );
-    };
+    if let Err(e) = workflow::member_cooperative(&s.auth) {
+        return refused(&req, s.nav, &e);
+    }
     let fields = Fields::from_form(&form);
     let (input, mut errors) = fields.to_input(None);
     let valid = match input.validate() {
@@ -886,15 +880,12 @@ async fn create_listing(
             None
         }
     };
+    let auth = s.auth.clone();
     let created = match valid {
         Some(valid) => {
             state
                 .db
-                .run(move |conn| {
-                    let coop = catalogue::cooperative_by_id(conn, coop_id)?
-                        .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
-                    listings::create(conn, &coop, valid, ListingStatus::Draft)
-                })
+                .run(move |conn| workflow::create_draft(conn, &auth, valid))
                 .await
         }
         None => Err(AppError::validation(errors)),
@@ -961,21 +952,17 @@ async fn update_listing(
     let result = state
         .db
         .run(move |conn| {
-            let row = owned_listing(conn, &auth, id)?;
-            if row.status() == ListingStatus::Archived {
-                return Err(AppError::new(Code::InvalidTransition)
-                    .with_detail("an archived listing cannot be edited"));
-            }
-            let stored = listings::as_input(conn, &row)?;
-            let (input, mut errors) = changes.to_input(Some(stored));
-            match input.validate() {
-                Ok(valid) if errors.is_empty() => listings::update(conn, id, valid),
-                Ok(_) => Err(AppError::validation(errors)),
-                Err(more) => {
-                    errors.extend(more);
-                    Err(AppError::validation(errors))
+            workflow::update(conn, &auth, id, |stored| {
+                let (input, mut errors) = changes.to_input(Some(stored));
+                match input.validate() {
+                    Ok(valid) if errors.is_empty() => Ok(valid),
+                    Ok(_) => Err(AppError::validation(errors)),
+                    Err(more) => {
+                        errors.extend(more);
+                        Err(AppError::validation(errors))
+                    }
                 }
-            }
+            })
         })
         .await;
     match result {
@@ -1000,7 +987,7 @@ async fn submit_listing(
     let review_required = state.settings.review_required;
     let result = state
         .db
-        .run(move |conn| crate::workflow::submit(conn, &auth, id, review_required))
+        .run(move |conn| workflow::submit(conn, &auth, id, review_required))
         .await;
     match result {
         Ok(ListingStatus::Published) => see_other("/tai-khoan?ok=published"),
@@ -1024,10 +1011,7 @@ async fn archive_listing(
     let auth = s.auth.clone();
     let result = state
         .db
-        .run(move |conn| {
-            owned_listing(conn, &auth, id)?;
-            listings::set_status(conn, id, ListingStatus::Archived, None)
-        })
+        .run(move |conn| workflow::archive(conn, &auth, id))
         .await;
     match result {
         Ok(()) => see_other("/tai-khoan?ok=archived"),

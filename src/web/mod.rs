@@ -156,7 +156,7 @@ pub fn html<T: Template>(
         }
     };
     let mut res = if status == StatusCode::OK && caching == Caching::Revalidate {
-        crate::api::cache::respond(
+        crate::http::etag::respond(
             req,
             body.into_bytes(),
             "text/html; charset=utf-8",

@@ -329,7 +329,9 @@ pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData,
             "place_path".to_owned(),
         ]),
     };
-    let (results, items) = crate::api::search::find_listings(state, &query).await?;
+    let (results, items) =
+        crate::finder::find_listings(&state.db, &state.search, state.media_base.clone(), &query)
+            .await?;
     // The page names facets by what they are, the index by the field it counts.
     let facets = results
         .facets

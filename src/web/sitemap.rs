@@ -79,7 +79,7 @@ fn per_file(state: &AppState) -> usize {
 }
 
 fn xml(req: &HttpRequest, body: web::Bytes) -> HttpResponse {
-    crate::api::cache::respond(
+    crate::http::etag::respond(
         req,
         body.to_vec(),
         "application/xml; charset=utf-8",
