@@ -5,7 +5,7 @@
 use crate::accounts::Auth;
 use crate::error::{AppError, Code};
 use crate::media::{MediaStore, PhotoError, PhotoLimits, ProcessedPhoto, StoreError};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::photos::{self, NewPhoto, PhotoRow, PhotoView, StoredVariant};
 use crate::store::{listings, Conn, Db};
 use crate::workflow::owned_listing;

@@ -5,7 +5,7 @@ use crate::accounts;
 use crate::error::{AppError, Code};
 use crate::http::credentials::{client_address, presented_token, session_cookie, session_removal};
 use crate::sign_in::{self, verify_login};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::catalogue;
 use crate::store::users::{self, Role, TokenRow};
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};

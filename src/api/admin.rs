@@ -5,7 +5,7 @@ use super::extract::{Admin, JsonBody};
 use super::member::MyListings;
 use crate::accounts::{self, NewAccount};
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::catalogue::{self, Cooperative, NewCooperative, NewPlace};
 use crate::store::listings::{self, ListingView};
 use crate::store::users::Role;

@@ -5,7 +5,7 @@ pub use crate::accounts::Auth;
 use crate::domain::json::parse_json;
 use crate::error::{AppError, Code};
 use crate::http::credentials::{authenticate, presented_token, Presented};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;

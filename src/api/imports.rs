@@ -4,7 +4,7 @@
 
 use super::extract::{Admin, Auth};
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::transfer::{self, jobs, Format};
 use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;

@@ -3,7 +3,7 @@
 use super::extract::{Auth, JsonBody};
 use crate::domain::listing::ListingInput;
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::listings::{self, ListingView};
 use crate::store::{clicks, Conn};
 use crate::workflow::{self, member_cooperative, owned_listing};

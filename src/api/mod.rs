@@ -7,7 +7,6 @@ pub mod imports;
 pub mod linkout;
 pub mod media;
 pub mod member;
-pub mod microcache;
 pub mod openapi;
 pub mod ops;
 pub mod params;

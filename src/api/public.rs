@@ -4,7 +4,7 @@ use super::params::Params;
 use crate::domain::listing::{Certification, ListingKind};
 use crate::error::{AppError, Code};
 use crate::http::etag;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::catalogue::{self, Category, Cooperative, Place};
 use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
 use actix_web::{get, web, HttpRequest, HttpResponse};

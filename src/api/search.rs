@@ -7,7 +7,7 @@ use crate::finder::find_listings;
 use crate::http::etag;
 use crate::search::embedded::FACETS;
 use crate::search::{SearchFilters, SearchQuery, SortOrder};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::listings::{epoch_day, ListingFilter, ListingView};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use base64::Engine;

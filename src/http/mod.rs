@@ -1,5 +1,9 @@
-//! HTTP plumbing both front ends share: conditional answers (ETag), and who a request presents
-//! itself as (bearer token or session cookie). No rules live here; no front end is imported.
+//! HTTP plumbing both front ends share: conditional answers (ETag), who a request presents
+//! itself as (bearer token or session cookie), the response cache, rendered sitemaps and the
+//! middleware. No rules live here, and no front end is imported.
 
 pub mod credentials;
 pub mod etag;
+pub mod microcache;
+pub mod middleware;
+pub mod sitemap_cache;

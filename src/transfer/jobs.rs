@@ -232,7 +232,7 @@ async fn save(db: &Db, job: ImportJob) -> Result<(), AppError> {
 /// progress and the report by id later, from any replica. `owner` limits the job to a member's
 /// cooperative `(id, slug)`.
 pub async fn launch(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     bytes: Vec<u8>,
     partial: bool,
     archive_missing: bool,
@@ -304,7 +304,7 @@ pub async fn launch(
 /// A job by id: this process's own view while it runs it, else its row. `owner` (a member's
 /// cooperative) hides other cooperatives' jobs.
 pub async fn get(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     id: u64,
     owner: Option<i64>,
 ) -> Result<Option<ImportJob>, AppError> {
@@ -343,7 +343,7 @@ pub fn fail_abandoned(
 
 /// A member's cooperative `(id, slug)`: what their imports and exports are limited to.
 pub async fn member_cooperative(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     auth: &crate::accounts::Auth,
 ) -> Result<(i64, String), crate::error::AppError> {
     let id = crate::workflow::member_cooperative(auth)?;

@@ -9,7 +9,7 @@ use super::{csrf, html, see_other, Caching, Chrome};
 use crate::accounts::{self, NewAccount};
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::catalogue::{self, NewCooperative};
 use crate::store::users::Role;
 use crate::store::{listings, Conn};

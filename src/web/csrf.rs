@@ -5,7 +5,7 @@
 //! sign-in form uses a double-submit cookie. Both are compared in constant time.
 
 use crate::http::credentials::presented_token;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use base64::Engine;

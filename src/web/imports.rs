@@ -6,7 +6,7 @@ use super::i18n::Lang;
 use super::member::{refused, session, Session};
 use super::{csrf, html, see_other, Caching, Chrome};
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::transfer::{self, jobs};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};

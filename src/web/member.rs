@@ -15,7 +15,7 @@ use crate::http::credentials::{
     authenticate, client_address, presented_token, session_cookie, session_removal,
 };
 use crate::sign_in::{self, verify_login};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::listings::{self, ListingView};
 use crate::store::{catalogue, clicks, users};
 use crate::workflow::{self, owned_listing};

@@ -11,7 +11,7 @@ pub mod shop;
 pub mod sitemap;
 pub mod view;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

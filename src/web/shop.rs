@@ -8,7 +8,7 @@ use crate::domain::listing::ListingKind;
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
 use crate::search::{SearchFilters, SearchQuery, SortOrder};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::catalogue::{self, PlaceRow};
 use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
 use crate::store::Conn;
