@@ -112,13 +112,9 @@ pub fn refused(req: &HttpRequest, nav: AccountNav, e: &AppError) -> HttpResponse
         Code::ListingNotFound | Code::NotFound | Code::PhotoNotFound => {
             c.t.not_found_title.to_owned()
         }
-        Code::Forbidden => match lang {
-            Lang::Vi => "Bạn không có quyền làm việc này.".to_owned(),
-            Lang::En => "You may not do this.".to_owned(),
-        },
-        Code::InvalidTransition => match lang {
-            Lang::Vi => "Không thể làm việc này ở trạng thái hiện tại của sản phẩm.".to_owned(),
-            Lang::En => "Not possible in the listing's current status.".to_owned(),
+        Code::Forbidden | Code::InvalidTransition => match lang {
+            Lang::Vi => e.code.message_vi().to_owned(),
+            Lang::En => format!("{}.", e.code.title()),
         },
         _ => match lang {
             Lang::Vi => "Đã có lỗi, vui lòng thử lại sau.".to_owned(),
