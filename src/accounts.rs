@@ -4,6 +4,7 @@
 
 use crate::auth;
 use crate::error::{AppError, Code, FieldError};
+use crate::messages::Message;
 use crate::store::users::{self, Role, TokenRow, UserRow};
 use crate::store::{catalogue, Conn};
 use chrono::{Duration, NaiveDateTime};
@@ -84,34 +85,34 @@ fn check_email(email: &str) -> bool {
 pub fn create(conn: &mut Conn, new: &NewAccount<'_>) -> Result<UserRow, AppError> {
     let mut errors = Vec::new();
     if !check_email(new.email) {
-        errors.push(FieldError::new("email", "must be an email address"));
+        errors.push(FieldError::new("email", Message::Email));
     }
     let chars = new.password.chars().count();
     if !(auth::MIN_PASSWORD_CHARS..=200).contains(&chars) {
         errors.push(FieldError::new(
             "password",
-            format!("must be {} to 200 characters", auth::MIN_PASSWORD_CHARS),
+            Message::PasswordLength(auth::MIN_PASSWORD_CHARS),
         ));
     }
     let coop_id = match (new.role, new.cooperative_slug) {
         (Role::Member, Some(slug)) => match catalogue::cooperative_by_slug(conn, slug)? {
             Some(c) => Some(c.id),
             None => {
-                errors.push(FieldError::new("cooperative", "unknown cooperative"));
+                errors.push(FieldError::new("cooperative", Message::UnknownCooperative));
                 None
             }
         },
         (Role::Member, None) => {
             errors.push(FieldError::new(
                 "cooperative",
-                "a member belongs to a cooperative",
+                Message::MemberNeedsCooperative,
             ));
             None
         }
         (Role::Admin, Some(_)) => {
             errors.push(FieldError::new(
                 "cooperative",
-                "an admin does not belong to a cooperative",
+                Message::AdminHasNoCooperative,
             ));
             None
         }

@@ -4,6 +4,7 @@ use crate::domain::listing::{
     EventDatesInput, LinkInput, ListingInput, ListingKind, ListingStatus, Localized,
 };
 use crate::error::AppError;
+use crate::messages::Message;
 use crate::store::catalogue::{self, Category, NewCooperative, NewPlace};
 use crate::store::listings;
 use crate::store::Conn;
@@ -176,11 +177,8 @@ pub fn load(
         } else {
             let coop =
                 catalogue::cooperative_by_slug(conn, &entry.cooperative)?.ok_or_else(|| {
-                    AppError::field("cooperative", "unknown cooperative").with_detail(format!(
-                        "listing {} ({})",
-                        i + 1,
-                        entry.name.vi
-                    ))
+                    AppError::field("cooperative", Message::UnknownCooperative)
+                        .with_detail(format!("listing {} ({})", i + 1, entry.name.vi))
                 })?;
             listings::create(conn, &coop, valid, ListingStatus::Published)?;
             report.listings_added += 1;

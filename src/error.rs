@@ -3,6 +3,7 @@
 //! The user-facing message and the internal cause are kept apart: causes go to the log only.
 
 use crate::media::{PhotoError, StoreError};
+use crate::messages::Message;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -104,14 +105,21 @@ impl Code {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
+    /// The English text of `key` (what API clients read).
     pub message: String,
+    /// What the pages and import reports translate.
+    #[serde(skip)]
+    pub key: Message,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+    /// A field error with a message key; a plain string is a message no key stands for.
+    pub fn new(field: impl Into<String>, key: impl Into<Message>) -> FieldError {
+        let key = key.into();
         FieldError {
             field: field.into(),
-            message: message.into(),
+            message: key.en(),
+            key,
         }
     }
 }
@@ -172,11 +180,11 @@ impl AppError {
         }
     }
 
-    pub fn field(field: &str, message: &str) -> AppError {
+    pub fn field(field: &str, message: impl Into<Message>) -> AppError {
         AppError::validation(vec![FieldError::new(field, message)])
     }
 
-    pub fn conflict(field: &str, message: &str) -> AppError {
+    pub fn conflict(field: &str, message: impl Into<Message>) -> AppError {
         AppError {
             errors: vec![FieldError::new(field, message)],
             ..AppError::new(Code::Conflict)

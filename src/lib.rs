@@ -15,6 +15,7 @@ pub mod http;
 pub mod indexer;
 pub mod media;
 pub mod media_check;
+pub mod messages;
 pub mod metrics;
 pub mod photos;
 pub mod search;

@@ -280,7 +280,7 @@ pub async fn arrange(
                     if let Some(bad) = order.iter().find(|id| !existing.contains(id)) {
                         return Err(AppError::field(
                             "order",
-                            &format!("photo {bad} is not in this listing"),
+                            format!("photo {bad} is not in this listing"),
                         ));
                     }
                     photos::reorder(conn, listing_id, order)?;

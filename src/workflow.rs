@@ -6,6 +6,7 @@ use crate::accounts::Auth;
 use crate::domain::listing::{ListingInput, ListingStatus, ValidListing};
 use crate::domain::season::occurrences_between;
 use crate::error::{AppError, Code};
+use crate::messages::Message;
 use crate::store::listings::{self, ListingRow, ListingView};
 use crate::store::{catalogue, Conn};
 use chrono::NaiveDate;
@@ -91,10 +92,7 @@ pub fn submit(
 pub fn rejection_reason(raw: &str) -> Result<String, AppError> {
     let reason = raw.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(AppError::field(
-            "reason",
-            "give a reason of 1 to 1000 characters",
-        ));
+        return Err(AppError::field("reason", Message::RejectionReason));
     }
     Ok(reason.to_owned())
 }

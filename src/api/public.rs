@@ -4,6 +4,7 @@ use super::params::Params;
 use crate::domain::listing::{Certification, ListingKind};
 use crate::error::{AppError, Code};
 use crate::http::etag;
+use crate::messages::Message;
 use crate::state::AppState;
 use crate::store::catalogue::{self, Category, Cooperative, Place};
 use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
@@ -90,7 +91,7 @@ pub async fn parse_filter(
                 filter.place_codes = Some(codes);
                 filter.place = q.place.as_ref().map(|p| p.trim().to_owned());
             }
-            Err(e) if e.code == Code::InvalidQuery => p.push("place", "unknown place code"),
+            Err(e) if e.code == Code::InvalidQuery => p.push("place", Message::UnknownPlace),
             Err(e) => return Err(e),
         }
     }
@@ -104,7 +105,7 @@ pub async fn parse_filter(
                 filter.cooperative_id = Some(c.id);
                 filter.cooperative = Some(c.slug);
             }
-            None => p.push("cooperative", "unknown cooperative"),
+            None => p.push("cooperative", Message::UnknownCooperative),
         }
     }
     Ok(filter)

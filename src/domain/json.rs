@@ -1,6 +1,7 @@
 //! JSON input parsed with errors a client understands: malformed JSON, or the field that is wrong.
 
 use crate::error::{AppError, Code, FieldError};
+use crate::messages::Message;
 use serde::de::DeserializeOwned;
 
 /// Turns a serde error at `path` into the field name a client understands.
@@ -24,7 +25,7 @@ fn field_error(path: String, message: String) -> FieldError {
         } else {
             format!("{path}.{name}")
         };
-        return FieldError::new(field, "is required");
+        return FieldError::new(field, Message::Required);
     }
     let message = message
         .split(" at line ")

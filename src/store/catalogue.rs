@@ -4,6 +4,7 @@ use super::schema::{categories, cooperatives, listings, places};
 use super::{now, outbox, Conn};
 use crate::domain::listing::Localized;
 use crate::error::{AppError, Code};
+use crate::messages::Message;
 use crate::with_conn;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -181,7 +182,7 @@ pub fn upsert_place(conn: &mut Conn, new: &NewPlace) -> Result<(), AppError> {
     let path = match &new.parent {
         Some(parent) => {
             let parent = place(conn, parent)?
-                .ok_or_else(|| AppError::field("parent", "unknown place code"))?;
+                .ok_or_else(|| AppError::field("parent", Message::UnknownPlace))?;
             format!("{}{}/", parent.path, new.code)
         }
         None => format!("/{}/", new.code),
@@ -323,14 +324,11 @@ fn check_cooperative(new: &NewCooperative) -> Vec<crate::error::FieldError> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !slug_ok {
-        errors.push(FieldError::new(
-            "slug",
-            "must be lower-case letters, digits and dashes",
-        ));
+        errors.push(FieldError::new("slug", Message::SlugFormat));
     }
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 150 || name.chars().any(char::is_control) {
-        errors.push(FieldError::new("name", "must be 1 to 150 characters"));
+        errors.push(FieldError::new("name", Message::CooperativeNameLength));
     }
     if let Some(phone) = &new.phone {
         let ok = phone.len() <= 20
@@ -338,7 +336,7 @@ fn check_cooperative(new: &NewCooperative) -> Vec<crate::error::FieldError> {
                 .chars()
                 .all(|c| c.is_ascii_digit() || c == ' ' || c == '+' || c == '.' || c == '-');
         if !ok {
-            errors.push(FieldError::new("phone", "must be a phone number"));
+            errors.push(FieldError::new("phone", Message::Phone));
         }
     }
     errors
@@ -357,7 +355,7 @@ pub fn save_cooperative(
     let new = new.clone();
     conn.transaction(move |conn| {
         if place(conn, &new.place)?.is_none() {
-            return Err(AppError::field("place", "unknown place code"));
+            return Err(AppError::field("place", Message::UnknownPlace));
         }
         let name = new.name.trim().to_owned();
         match cooperative_by_slug(conn, &new.slug)? {
@@ -381,12 +379,7 @@ pub fn save_cooperative(
                     outbox::enqueue(conn, &ids)?;
                 }
             }
-            Some(_) => {
-                return Err(AppError::conflict(
-                    "slug",
-                    "a cooperative with this slug exists",
-                ))
-            }
+            Some(_) => return Err(AppError::conflict("slug", Message::CooperativeSlugTaken)),
             None => {
                 with_conn!(conn, |c| diesel::insert_into(cooperatives::table)
                     .values((

@@ -14,6 +14,7 @@ use crate::domain::listing::{
 use crate::domain::marketplace::Platform;
 use crate::domain::season::{mask_to_months, months_to_mask, next_occurrence, occurrence_in};
 use crate::error::{AppError, Code, FieldError};
+use crate::messages::Message;
 use crate::search::SearchDocument;
 use crate::with_conn;
 use base64::Engine;
@@ -717,10 +718,10 @@ pub fn as_input(conn: &mut Conn, l: &ListingRow) -> Result<ListingInput, AppErro
 fn check_references(conn: &mut Conn, v: &ValidListing, place: &str) -> Result<(), AppError> {
     let mut errors = Vec::new();
     if !catalogue::category_exists(conn, &v.category)? {
-        errors.push(FieldError::new("category", "unknown category"));
+        errors.push(FieldError::new("category", Message::UnknownCategory));
     }
     if catalogue::place(conn, place)?.is_none() {
-        errors.push(FieldError::new("place", "unknown place code"));
+        errors.push(FieldError::new("place", Message::UnknownPlace));
     }
     if errors.is_empty() {
         Ok(())
@@ -746,10 +747,7 @@ fn slug_taken(conn: &mut Conn, slug: &str, except_id: Option<i64>) -> Result<boo
 fn choose_slug(conn: &mut Conn, v: &ValidListing) -> Result<String, AppError> {
     if let Some(slug) = &v.slug {
         if slug_taken(conn, slug, None)? {
-            return Err(AppError::conflict(
-                "slug",
-                "another listing already uses this slug",
-            ));
+            return Err(AppError::conflict("slug", Message::SlugTaken));
         }
         return Ok(slug.clone());
     }
@@ -764,10 +762,7 @@ fn choose_slug(conn: &mut Conn, v: &ValidListing) -> Result<String, AppError> {
             return Ok(candidate);
         }
     }
-    Err(AppError::conflict(
-        "name.vi",
-        "too many listings with this name",
-    ))
+    Err(AppError::conflict("name.vi", Message::NameTaken))
 }
 
 fn write_children(conn: &mut Conn, id: i64, v: &ValidListing) -> Result<(), AppError> {
@@ -928,10 +923,7 @@ pub fn update(conn: &mut Conn, id: i64, v: ValidListing) -> Result<(), AppError>
         check_references(conn, &v, &place)?;
         if let Some(slug) = &v.slug {
             if slug_taken(conn, slug, Some(id))? {
-                return Err(AppError::conflict(
-                    "slug",
-                    "another listing already uses this slug",
-                ));
+                return Err(AppError::conflict("slug", Message::SlugTaken));
             }
         }
         let slug = v.slug.clone().unwrap_or(current.slug.clone());

@@ -9,6 +9,7 @@ use super::{csrf, html, see_other, Caching, Chrome};
 use crate::accounts::{self, NewAccount};
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
+use crate::messages::Message;
 use crate::state::AppState;
 use crate::store::catalogue::{self, NewCooperative};
 use crate::store::users::Role;
@@ -185,7 +186,7 @@ async fn reject(
             let message = e
                 .errors
                 .first()
-                .map(|f| lang.field_message(&f.message))
+                .map(|f| lang.field_message(&f.key))
                 .unwrap_or_default();
             return render_review(
                 &state,
@@ -399,7 +400,7 @@ async fn create_account(
         Err(e) if !e.errors.is_empty() || e.code == Code::Conflict => {
             let mut errors = Errors::from_fields(lang, &e.errors, str::to_owned);
             if e.code == Code::Conflict && e.errors.is_empty() {
-                errors.add("email", lang.field_message("already exists"));
+                errors.add("email", lang.field_message(&Message::AlreadyExists));
             }
             let forms = AdminForms {
                 email,

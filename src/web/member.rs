@@ -14,6 +14,7 @@ use crate::error::{AppError, Code, FieldError};
 use crate::http::credentials::{
     authenticate, client_address, presented_token, session_cookie, session_removal,
 };
+use crate::messages::Message;
 use crate::sign_in::{self, verify_login};
 use crate::state::AppState;
 use crate::store::listings::{self, ListingView};
@@ -508,7 +509,7 @@ impl Fields {
             match digits.parse::<i64>() {
                 Ok(p) => Some(p),
                 Err(_) => {
-                    errors.push(FieldError::new("price_vnd", "must be a number"));
+                    errors.push(FieldError::new("price_vnd", Message::NotANumber));
                     None
                 }
             }
@@ -520,7 +521,7 @@ impl Fields {
             }
             let parsed = crate::domain::calendar::parse(s);
             if parsed.is_none() {
-                errors.push(FieldError::new("event", "must be a date"));
+                errors.push(FieldError::new("event", Message::NotADate));
             }
             parsed
         };
@@ -548,7 +549,7 @@ impl Fields {
                 }),
                 None => errors.push(FieldError::new(
                     format!("marketplace_links[{i}].url"),
-                    "unknown platform",
+                    Message::UnknownPlatform,
                 )),
             }
         }
