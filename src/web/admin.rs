@@ -1,11 +1,13 @@
 //! Admin pages: the review queue, cooperatives and their accounts.
 
+use super::extract::{SignedForm, SignedIn, SignedInAdmin};
 use super::forms::{Errors, Form};
 use super::i18n::Lang;
-use super::member::{refused, row_of, session, Row, Session};
+use super::member::{row_of, Row};
+use super::refusal::refused;
 use super::shop::Choice;
 use super::view;
-use super::{csrf, html, see_other, Caching, Chrome};
+use super::{html, see_other, Caching, Chrome};
 use crate::accounts::{self, NewAccount};
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
@@ -26,31 +28,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cooperatives_page)
         .service(create_cooperative)
         .service(create_account);
-}
-
-/// An admin's session, or the page to show instead (sign in, or not found for members).
-async fn admin(state: &AppState, req: &HttpRequest) -> Result<Session, HttpResponse> {
-    let s = session(state, req).await?;
-    if !s.auth.is_admin() {
-        return Err(super::not_found(req));
-    }
-    Ok(s)
-}
-
-async fn admin_form(
-    state: &AppState,
-    req: &HttpRequest,
-    body: &[u8],
-) -> Result<(Session, Form), HttpResponse> {
-    let s = admin(state, req).await?;
-    let form = Form::parse(body);
-    if !csrf::check_session(req, form.get(csrf::FIELD)) {
-        let e = AppError::new(Code::Forbidden).with_detail("form expired");
-        let mut res = refused(req, s.nav, &e);
-        *res.status_mut() = StatusCode::FORBIDDEN;
-        return Err(res);
-    }
-    Ok((s, form))
 }
 
 pub struct ReviewItem {
@@ -74,7 +51,7 @@ struct ReviewPage {
 async fn render_review(
     state: &AppState,
     req: &HttpRequest,
-    s: Session,
+    s: SignedIn,
     error_for: Option<(i64, String)>,
     status: StatusCode,
 ) -> HttpResponse {
@@ -134,11 +111,12 @@ async fn render_review(
 }
 
 #[get("/quan-tri")]
-async fn review_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    match admin(&state, &req).await {
-        Ok(s) => render_review(&state, &req, s, None, StatusCode::OK).await,
-        Err(res) => res,
-    }
+async fn review_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SignedInAdmin(s): SignedInAdmin,
+) -> HttpResponse {
+    render_review(&state, &req, s, None, StatusCode::OK).await
 }
 
 /// Applies an admin's decision (a rule of `workflow`).
@@ -154,13 +132,10 @@ async fn decide(
 async fn approve(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedForm<SignedInAdmin>,
     id: web::Path<i64>,
-    body: web::Bytes,
 ) -> HttpResponse {
-    let (s, _) = match admin_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let SignedInAdmin(s) = signed.who;
     match decide(&state, id.into_inner(), workflow::approve).await {
         Ok(()) => see_other("/quan-tri?ok=approved"),
         Err(e) => refused(&req, s.nav, &e),
@@ -171,13 +146,13 @@ async fn approve(
 async fn reject(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedForm<SignedInAdmin>,
     id: web::Path<i64>,
-    body: web::Bytes,
 ) -> HttpResponse {
-    let (s, form) = match admin_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let SignedForm {
+        who: SignedInAdmin(s),
+        form,
+    } = signed;
     let id = id.into_inner();
     let reason = match workflow::rejection_reason(form.get("reason")) {
         Ok(reason) => reason,
@@ -244,7 +219,7 @@ struct AdminForms {
 async fn render_cooperatives(
     state: &AppState,
     req: &HttpRequest,
-    s: Session,
+    s: SignedIn,
     forms: AdminForms,
     status: StatusCode,
 ) -> HttpResponse {
@@ -317,23 +292,24 @@ async fn render_cooperatives(
 }
 
 #[get("/quan-tri/htx")]
-async fn cooperatives_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    match admin(&state, &req).await {
-        Ok(s) => render_cooperatives(&state, &req, s, AdminForms::default(), StatusCode::OK).await,
-        Err(res) => res,
-    }
+async fn cooperatives_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SignedInAdmin(s): SignedInAdmin,
+) -> HttpResponse {
+    render_cooperatives(&state, &req, s, AdminForms::default(), StatusCode::OK).await
 }
 
 #[post("/quan-tri/htx")]
 async fn create_cooperative(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    signed: SignedForm<SignedInAdmin>,
 ) -> HttpResponse {
-    let (s, form) = match admin_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let SignedForm {
+        who: SignedInAdmin(s),
+        form,
+    } = signed;
     let lang = Lang::of(&req);
     let phone = form.get("phone").trim().to_owned();
     let new = NewCooperative {
@@ -365,12 +341,12 @@ async fn create_cooperative(
 async fn create_account(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    signed: SignedForm<SignedInAdmin>,
 ) -> HttpResponse {
-    let (s, form) = match admin_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let SignedForm {
+        who: SignedInAdmin(s),
+        form,
+    } = signed;
     let lang = Lang::of(&req);
     let email = form.get("email").trim().to_owned();
     let password = form.get("password").to_owned();

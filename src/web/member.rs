@@ -1,7 +1,9 @@
 //! Cooperative member pages: sign in and out, my listings, the listing form, photos, clicks.
 
+use super::extract::{SignOutForm, SignedForm, SignedIn, SignedUpload};
 use super::forms::{listing_field, Errors, Form};
 use super::i18n::Lang;
+use super::refusal::refused;
 use super::shop::Choice;
 use super::view::{self, Picture};
 use super::{csrf, html, see_other, AccountNav, Caching, Chrome};
@@ -41,95 +43,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(upload_photos)
         .service(move_photo_up)
         .service(delete_photo);
-}
-
-/// A signed-in visitor, with what the page chrome shows for them.
-pub struct Session {
-    pub auth: Auth,
-    pub nav: AccountNav,
-}
-
-/// The signed-in account, or a redirect to the sign-in page that comes back here.
-pub async fn session(state: &AppState, req: &HttpRequest) -> Result<Session, HttpResponse> {
-    match authenticate(&state.db, req).await {
-        Ok(auth) => Ok(Session {
-            nav: AccountNav {
-                email: auth.user.email.clone(),
-                is_admin: auth.is_admin(),
-                csrf: csrf::session_token(req).unwrap_or_default(),
-            },
-            auth,
-        }),
-        Err(e) if e.code == Code::Unauthorized => {
-            let next: String =
-                url::form_urlencoded::byte_serialize(req.path().as_bytes()).collect();
-            Err(see_other(&format!("/dang-nhap?next={next}")))
-        }
-        Err(e) => Err(actix_web::ResponseError::error_response(&e)),
-    }
-}
-
-/// A POST's form with its CSRF token checked against the session.
-async fn signed_form(
-    state: &AppState,
-    req: &HttpRequest,
-    body: &[u8],
-) -> Result<(Session, Form), HttpResponse> {
-    let s = session(state, req).await?;
-    let form = Form::parse(body);
-    if !csrf::check_session(req, form.get(csrf::FIELD)) {
-        return Err(expired(req, Some(s.nav)));
-    }
-    Ok((s, form))
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    c: Chrome,
-    message: String,
-    back: String,
-}
-
-/// A stale or forged form: nothing changed, ask to try again.
-fn expired(req: &HttpRequest, nav: Option<AccountNav>) -> HttpResponse {
-    let mut c = Chrome::new(req, "");
-    c.title = c.t.form_expired.to_owned();
-    c.noindex = true;
-    c.account = nav;
-    let page = MessagePage {
-        message: c.t.form_expired.to_owned(),
-        back: "/tai-khoan".into(),
-        c,
-    };
-    html(req, &page, StatusCode::FORBIDDEN, Caching::NoStore)
-}
-
-/// A refusal shown as a page (not a JSON problem) to someone using the forms.
-pub fn refused(req: &HttpRequest, nav: AccountNav, e: &AppError) -> HttpResponse {
-    let lang = Lang::of(req);
-    let mut c = Chrome::new(req, "").private(nav);
-    let message = match e.code {
-        Code::ListingNotFound | Code::NotFound | Code::PhotoNotFound => {
-            c.t.not_found_title.to_owned()
-        }
-        Code::Forbidden | Code::InvalidTransition => match lang {
-            Lang::Vi => e.code.message_vi().to_owned(),
-            Lang::En => format!("{}.", e.code.title()),
-        },
-        _ => match lang {
-            Lang::Vi => "Đã có lỗi, vui lòng thử lại sau.".to_owned(),
-            Lang::En => "Something went wrong. Please try again later.".to_owned(),
-        },
-    };
-    c.title = message.clone();
-    let status = e.code.status();
-    let page = MessagePage {
-        message,
-        back: "/tai-khoan".into(),
-        c,
-    };
-    html(req, &page, status, Caching::NoStore)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,12 +175,8 @@ async fn login(
 async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    _signed: SignOutForm,
 ) -> Result<HttpResponse, AppError> {
-    let form = Form::parse(&body);
-    if !csrf::check_session(&req, form.get(csrf::FIELD)) {
-        return Ok(expired(&req, None));
-    }
     let secret = presented_token(&req).map(|p| p.into_secret());
     sign_in::sign_out(&state.db, secret).await?;
     let mut res = see_other("/");
@@ -348,11 +257,7 @@ pub fn row_of(lang: Lang, l: &ListingView) -> Row {
 }
 
 #[get("/tai-khoan")]
-async fn my_listings(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let s = match session(&state, &req).await {
-        Ok(s) => s,
-        Err(res) => return res,
-    };
+async fn my_listings(state: web::Data<AppState>, req: HttpRequest, s: SignedIn) -> HttpResponse {
     let Some(coop_id) = s.auth.user.cooperative_id else {
         return see_other("/quan-tri");
     };
@@ -662,7 +567,7 @@ async fn form_context(
 async fn reshow_or_refuse(
     state: &AppState,
     req: &HttpRequest,
-    s: Session,
+    s: SignedIn,
     listing: Option<i64>,
     fields: &Fields,
     lang: Lang,
@@ -829,11 +734,11 @@ fn form_errors(lang: Lang, errors: &[FieldError]) -> Errors {
 }
 
 #[get("/tai-khoan/san-pham/moi")]
-async fn new_listing_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let s = match session(&state, &req).await {
-        Ok(s) => s,
-        Err(res) => return res,
-    };
+async fn new_listing_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    s: SignedIn,
+) -> HttpResponse {
     match form_context(&state, &s.auth, None).await {
         Ok(ctx) => {
             let fields = Fields {
@@ -857,12 +762,9 @@ async fn new_listing_page(state: web::Data<AppState>, req: HttpRequest) -> HttpR
 async fn create_listing(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    signed: SignedForm,
 ) -> HttpResponse {
-    let (s, form) = match signed_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let SignedForm { who: s, form } = signed;
     let lang = Lang::of(&req);
     if let Err(e) = workflow::member_cooperative(&s.auth) {
         return refused(&req, s.nav, &e);
@@ -897,12 +799,9 @@ async fn create_listing(
 async fn edit_listing_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    s: SignedIn,
     id: web::Path<i64>,
 ) -> HttpResponse {
-    let s = match session(&state, &req).await {
-        Ok(s) => s,
-        Err(res) => return res,
-    };
     let id = id.into_inner();
     let auth = s.auth.clone();
     let loaded = async {
@@ -934,13 +833,10 @@ async fn edit_listing_page(
 async fn update_listing(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedForm,
     id: web::Path<i64>,
-    body: web::Bytes,
 ) -> HttpResponse {
-    let (s, form) = match signed_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let SignedForm { who: s, form } = signed;
     let lang = Lang::of(&req);
     let id = id.into_inner();
     let fields = Fields::from_form(&form);
@@ -972,13 +868,10 @@ async fn update_listing(
 async fn submit_listing(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedForm,
     id: web::Path<i64>,
-    body: web::Bytes,
 ) -> HttpResponse {
-    let (s, _) = match signed_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let s = signed.who;
     let id = id.into_inner();
     let auth = s.auth.clone();
     let review_required = state.settings.review_required;
@@ -997,13 +890,10 @@ async fn submit_listing(
 async fn archive_listing(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedForm,
     id: web::Path<i64>,
-    body: web::Bytes,
 ) -> HttpResponse {
-    let (s, _) = match signed_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let s = signed.who;
     let id = id.into_inner();
     let auth = s.auth.clone();
     let result = state
@@ -1026,19 +916,11 @@ async fn archive_listing(
 async fn upload_photos(
     state: web::Data<AppState>,
     req: HttpRequest,
+    upload: SignedUpload,
     id: web::Path<i64>,
     payload: actix_multipart::Multipart,
 ) -> HttpResponse {
-    let s = match session(&state, &req).await {
-        Ok(s) => s,
-        Err(res) => return res,
-    };
-    let sent = Form::parse(req.query_string().as_bytes())
-        .get(csrf::FIELD)
-        .to_owned();
-    if !csrf::check_session(&req, &sent) {
-        return expired(&req, Some(s.nav));
-    }
+    let s = upload.who;
     let id = id.into_inner();
     match crate::photos::upload(&state, &s.auth, id, payload).await {
         Ok(_) => see_other(&format!("/tai-khoan/san-pham/{id}?ok=saved#anh")),
@@ -1067,13 +949,10 @@ async fn upload_photos(
 async fn move_photo_up(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedForm,
     path: web::Path<(i64, i64)>,
-    body: web::Bytes,
 ) -> HttpResponse {
-    let (s, _) = match signed_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let s = signed.who;
     let (id, photo) = path.into_inner();
     let auth = s.auth.clone();
     let media_base = state.media_base.clone();
@@ -1106,13 +985,10 @@ async fn move_photo_up(
 async fn delete_photo(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedForm,
     path: web::Path<(i64, i64)>,
-    body: web::Bytes,
 ) -> HttpResponse {
-    let (s, _) = match signed_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let s = signed.who;
     let (id, photo) = path.into_inner();
     match crate::photos::delete(&state, &s.auth, id, photo).await {
         Ok(_) => see_other(&format!("/tai-khoan/san-pham/{id}#anh")),

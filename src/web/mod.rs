@@ -3,10 +3,12 @@
 pub mod admin;
 pub mod assets;
 pub mod csrf;
+pub mod extract;
 pub mod forms;
 pub mod i18n;
 pub mod imports;
 pub mod member;
+pub mod refusal;
 pub mod shop;
 pub mod sitemap;
 pub mod view;
