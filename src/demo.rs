@@ -251,7 +251,7 @@ pub fn load_reference(conn: &mut Conn, file: &CatalogueFile) -> Result<LoadRepor
                         place: c.place.clone(),
                         phone: c.phone.clone(),
                     },
-                    false,
+                    catalogue::OnExisting::Refuse,
                 )?;
                 report.cooperatives += 1;
             }
@@ -293,7 +293,7 @@ pub fn export(conn: &mut Conn) -> Result<CatalogueFile, AppError> {
         let ids = listings::published_ids_after(conn, after, 500)?;
         let Some(last) = ids.last() else { break };
         after = *last;
-        for v in listings::views_by_ids(conn, &ids, true, "")? {
+        for v in listings::views_by_ids(conn, &ids, listings::Visibility::PublishedOnly, "")? {
             entries.push(entry_of(v));
         }
     }

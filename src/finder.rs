@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::search::{SearchError, SearchIndex, SearchQuery, SearchResults};
-use crate::store::listings::{self, ListingView};
+use crate::store::listings::{self, ListingView, Visibility};
 use crate::store::Db;
 use std::sync::Arc;
 
@@ -43,7 +43,8 @@ pub async fn find_listings(
                     .map_err(unavailable)?;
                 observe_search("tantivy", started);
                 let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-                let items = listings::views_by_ids(conn, &ids, true, &media_base)?;
+                let items =
+                    listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, &media_base)?;
                 Ok((results, items))
             })
             .await;
@@ -53,7 +54,7 @@ pub async fn find_listings(
     observe_search(search.backend_name(), started);
     let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
     let items = db
-        .run(move |conn| listings::views_by_ids(conn, &ids, true, &media_base))
+        .run(move |conn| listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, &media_base))
         .await?;
     Ok((results, items))
 }

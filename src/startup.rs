@@ -117,10 +117,10 @@ impl Application {
         {
             // Imports left running by a server that is gone are reported failed.
             let db = db.clone();
-            let single_process = db.backend() == crate::store::Backend::Sqlite;
+            let backend = db.backend();
             let failed = tokio::task::spawn_blocking(move || {
                 let mut conn = db.get()?;
-                crate::transfer::jobs::fail_abandoned(&mut conn, single_process)
+                crate::transfer::jobs::fail_abandoned(&mut conn, backend)
             })
             .await??;
             if failed > 0 {

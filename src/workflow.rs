@@ -7,7 +7,7 @@ use crate::domain::listing::{ListingInput, ListingStatus, ValidListing};
 use crate::domain::season::occurrences_between;
 use crate::error::{AppError, Code};
 use crate::messages::Message;
-use crate::store::listings::{self, ListingRow, ListingView};
+use crate::store::listings::{self, ListingRow, ListingView, Visibility};
 use crate::store::{catalogue, Conn};
 use chrono::NaiveDate;
 
@@ -152,7 +152,7 @@ pub fn event_occurrences(
     let mut ids: Vec<i64> = found.iter().map(|f| f.2).collect();
     ids.sort_unstable();
     ids.dedup();
-    let views = listings::views_by_ids(conn, &ids, true, media_base)?;
+    let views = listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, media_base)?;
     Ok(found
         .into_iter()
         .filter_map(|(start, end, id)| {

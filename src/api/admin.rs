@@ -120,7 +120,7 @@ pub async fn create_cooperative(
     let new = body.0;
     let coop = state
         .db
-        .run(move |conn| catalogue::save_cooperative(conn, &new, false))
+        .run(move |conn| catalogue::save_cooperative(conn, &new, catalogue::OnExisting::Refuse))
         .await?;
     Ok(HttpResponse::Created().json(coop))
 }
@@ -161,7 +161,7 @@ pub async fn update_cooperative(
                 place: change.place.unwrap_or(existing.place_code),
                 phone: change.phone.or(existing.phone),
             };
-            catalogue::save_cooperative(conn, &new, true)
+            catalogue::save_cooperative(conn, &new, catalogue::OnExisting::Update)
         })
         .await?;
     Ok(HttpResponse::Ok().json(coop))

@@ -63,8 +63,10 @@ async fn start_job(
     let job = jobs::launch(
         state,
         bytes,
-        query.partial,
-        query.archive_missing,
+        jobs::ImportChoices {
+            partial: query.partial,
+            archive_missing: query.archive_missing,
+        },
         cooperative,
     )
     .await?;

@@ -5,7 +5,7 @@ use super::public::{parse_filter, ListQuery};
 use crate::error::{AppError, Code};
 use crate::finder::find_listings;
 use crate::http::etag;
-use crate::search::embedded::FACETS;
+use crate::search::limits::{FACETS, MAX_OFFSET};
 use crate::search::{SearchFilters, SearchQuery, SortOrder};
 use crate::state::AppState;
 use crate::store::listings::{epoch_day, ListingFilter, ListingView};
@@ -19,7 +19,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 const MAX_QUERY_CHARS: usize = 500;
-const MAX_OFFSET: usize = 1000;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

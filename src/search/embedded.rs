@@ -41,20 +41,7 @@ const SCHEMA_VERSION: &str = "vungcao-search-3";
 const VERSION_FILE: &str = "VUNGCAO_SCHEMA";
 const WRITER_BUDGET: usize = 48_000_000;
 const REBUILD_BUDGET: usize = 200_000_000;
-/// Hard caps on paging, whatever the caller asks.
-pub const MAX_LIMIT: usize = 200;
-pub const MAX_OFFSET: usize = 10_000;
-
-/// Facet fields, in the order results report them.
-pub const FACETS: [&str; 7] = [
-    "kind",
-    "category_code",
-    "place_path",
-    "cooperative_slug",
-    "ocop_stars",
-    "certifications",
-    "season_months",
-];
+use super::limits::{FACETS, MAX_LIMIT, MAX_OFFSET};
 
 fn backend(e: impl std::fmt::Display) -> SearchError {
     SearchError::Backend(e.to_string())

@@ -2,6 +2,7 @@
 
 use super::schema::{categories, cooperatives, listings, places};
 use super::{now, outbox, Conn};
+use crate::domain::listing::ListingStatus;
 use crate::domain::listing::Localized;
 use crate::error::{AppError, Code};
 use crate::messages::Message;
@@ -247,7 +248,7 @@ pub fn update_place(
             let ids: Vec<i64> = with_conn!(conn, |c| listings::table
                 .inner_join(places::table)
                 .filter(places::path.like(&prefix))
-                .filter(listings::status.eq("published"))
+                .filter(listings::status.eq(ListingStatus::Published.as_str()))
                 .select(listings::id)
                 .load(c))?;
             outbox::enqueue(conn, &ids)?;
@@ -342,11 +343,20 @@ fn check_cooperative(new: &NewCooperative) -> Vec<crate::error::FieldError> {
     errors
 }
 
-/// Creates a cooperative, or (when `update` is set) updates the one with this slug.
+/// What saving a cooperative whose slug exists does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExisting {
+    /// Refuse: the slug is taken.
+    Refuse,
+    /// Update that cooperative.
+    Update,
+}
+
+/// Creates a cooperative, or (with [`OnExisting::Update`]) updates the one with this slug.
 pub fn save_cooperative(
     conn: &mut Conn,
     new: &NewCooperative,
-    update: bool,
+    on_existing: OnExisting,
 ) -> Result<Cooperative, AppError> {
     let errors = check_cooperative(new);
     if !errors.is_empty() {
@@ -359,7 +369,7 @@ pub fn save_cooperative(
         }
         let name = new.name.trim().to_owned();
         match cooperative_by_slug(conn, &new.slug)? {
-            Some(existing) if update => {
+            Some(existing) if on_existing == OnExisting::Update => {
                 with_conn!(conn, |c| diesel::update(
                     cooperatives::table.find(existing.id)
                 )
@@ -373,7 +383,7 @@ pub fn save_cooperative(
                     // Search documents show the cooperative's name.
                     let ids: Vec<i64> = with_conn!(conn, |c| listings::table
                         .filter(listings::cooperative_id.eq(existing.id))
-                        .filter(listings::status.eq("published"))
+                        .filter(listings::status.eq(ListingStatus::Published.as_str()))
                         .select(listings::id)
                         .load(c))?;
                     outbox::enqueue(conn, &ids)?;

@@ -357,17 +357,25 @@ fn joined_by_ids(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Joined>, AppError> 
     .map_err(AppError::from)
 }
 
-/// Views of these listings in the order given, dropping ids that are not published when
-/// `published_only` (search hits are re-checked against the source of truth).
+/// Which listings a read may show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Only published ones (search hits are re-checked against the source of truth).
+    PublishedOnly,
+    /// Any status (a member's own listings, the review queue).
+    AnyStatus,
+}
+
+/// Views of these listings in the order given, dropping ids the `visibility` does not show.
 pub fn views_by_ids(
     conn: &mut Conn,
     ids: &[i64],
-    published_only: bool,
+    visibility: Visibility,
     media_base: &str,
 ) -> Result<Vec<ListingView>, AppError> {
     let rows: Vec<Joined> = joined_by_ids(conn, ids)?
         .into_iter()
-        .filter(|r| !published_only || r.0.status == "published")
+        .filter(|r| visibility == Visibility::AnyStatus || r.0.status() == ListingStatus::Published)
         .collect();
     let mut by_id: HashMap<i64, ListingView> = views(conn, rows, media_base)?
         .into_iter()
@@ -386,7 +394,7 @@ pub fn row(conn: &mut Conn, id: i64) -> Result<Option<ListingRow>, AppError> {
 }
 
 pub fn view(conn: &mut Conn, id: i64, media_base: &str) -> Result<Option<ListingView>, AppError> {
-    Ok(views_by_ids(conn, &[id], false, media_base)?.pop())
+    Ok(views_by_ids(conn, &[id], Visibility::AnyStatus, media_base)?.pop())
 }
 
 pub fn published_by_slug(
@@ -399,7 +407,7 @@ pub fn published_by_slug(
         .inner_join(places::table.on(places::code.eq(listings::place_code)))
         .inner_join(categories::table.on(categories::code.eq(listings::category_code)))
         .filter(listings::slug.eq(slug))
-        .filter(listings::status.eq("published"))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
         .select((
             ListingRow::as_select(),
             CoopBrief::as_select(),
@@ -506,7 +514,7 @@ pub fn list_public(
             .inner_join(cooperatives::table.on(cooperatives::id.eq(listings::cooperative_id)))
             .inner_join(places::table.on(places::code.eq(listings::place_code)))
             .inner_join(categories::table.on(categories::code.eq(listings::category_code)))
-            .filter(listings::status.eq("published"))
+            .filter(listings::status.eq(ListingStatus::Published.as_str()))
             .select((
                 ListingRow::as_select(),
                 CoopBrief::as_select(),
@@ -619,7 +627,7 @@ pub fn published_event_ids(
 ) -> Result<Vec<(i64, NaiveDate, NaiveDate, bool)>, AppError> {
     let rows: Vec<(i64, Option<NaiveDate>, Option<NaiveDate>, bool)> =
         with_conn!(conn, |c| listings::table
-            .filter(listings::status.eq("published"))
+            .filter(listings::status.eq(ListingStatus::Published.as_str()))
             .filter(listings::kind.eq("event"))
             .select((
                 listings::id,
@@ -646,18 +654,18 @@ pub fn for_cooperative(
         .limit(500)
         .select(listings::id)
         .load(c))?;
-    views_by_ids(conn, &ids, false, media_base)
+    views_by_ids(conn, &ids, Visibility::AnyStatus, media_base)
 }
 
 /// Listings waiting for review, oldest first.
 pub fn review_queue(conn: &mut Conn, media_base: &str) -> Result<Vec<ListingView>, AppError> {
     let ids: Vec<i64> = with_conn!(conn, |c| listings::table
-        .filter(listings::status.eq("pending"))
+        .filter(listings::status.eq(ListingStatus::Pending.as_str()))
         .order((listings::updated_at.asc(), listings::id.asc()))
         .limit(500)
         .select(listings::id)
         .load(c))?;
-    views_by_ids(conn, &ids, false, media_base)
+    views_by_ids(conn, &ids, Visibility::AnyStatus, media_base)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1037,7 +1045,7 @@ fn event_days(start: NaiveDate, end: NaiveDate, recurs: bool, today: NaiveDate) 
 pub fn search_documents(conn: &mut Conn, ids: &[i64]) -> Result<Vec<SearchDocument>, AppError> {
     let rows: Vec<Joined> = joined_by_ids(conn, ids)?
         .into_iter()
-        .filter(|r| r.0.status == "published")
+        .filter(|r| r.0.status() == ListingStatus::Published)
         .collect();
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -1109,7 +1117,7 @@ pub fn published_ids_after(
     limit: i64,
 ) -> Result<Vec<i64>, AppError> {
     with_conn!(conn, |c| listings::table
-        .filter(listings::status.eq("published"))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
         .filter(listings::id.gt(after_id))
         .order(listings::id.asc())
         .limit(limit)
@@ -1120,7 +1128,7 @@ pub fn published_ids_after(
 
 pub fn count_published(conn: &mut Conn) -> Result<i64, AppError> {
     with_conn!(conn, |c| listings::table
-        .filter(listings::status.eq("published"))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
         .count()
         .get_result(c))
     .map_err(AppError::from)
@@ -1134,7 +1142,7 @@ pub fn sitemap_entries(
     limit: i64,
 ) -> Result<Vec<(String, String, NaiveDateTime)>, AppError> {
     with_conn!(conn, |c| listings::table
-        .filter(listings::status.eq("published"))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
         .order(listings::id.asc())
         .offset(offset)
         .limit(limit)

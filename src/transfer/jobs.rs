@@ -228,16 +228,28 @@ async fn save(db: &Db, job: ImportJob) -> Result<(), AppError> {
     .await
 }
 
+/// What the uploader chose for an import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportChoices {
+    /// Write the valid rows even when others are refused.
+    pub partial: bool,
+    /// Archive the cooperative's listings the file leaves out.
+    pub archive_missing: bool,
+}
+
 /// Starts an import in the background (the API and the upload pages alike): its job at once,
 /// progress and the report by id later, from any replica. `owner` limits the job to a member's
 /// cooperative `(id, slug)`.
 pub async fn launch(
     state: &crate::state::AppState,
     bytes: Vec<u8>,
-    partial: bool,
-    archive_missing: bool,
+    choices: ImportChoices,
     owner: Option<(i64, String)>,
 ) -> Result<ImportJob, AppError> {
+    let ImportChoices {
+        partial,
+        archive_missing,
+    } = choices;
     let owner_id = owner.as_ref().map(|c| c.0);
     let id = state
         .db
@@ -329,8 +341,9 @@ pub async fn get(
 /// running job is: this process has just started and runs none yet.
 pub fn fail_abandoned(
     conn: &mut crate::store::Conn,
-    single_process: bool,
+    backend: crate::store::Backend,
 ) -> Result<usize, AppError> {
+    let single_process = backend == crate::store::Backend::Sqlite;
     let error = serde_json::to_string(&abandoned())
         .map_err(|e| AppError::internal(format!("job error: {e}")))?;
     let cutoff = if single_process {

@@ -290,7 +290,7 @@ pub fn classify(
         id_list.sort_unstable();
         id_list.dedup();
         let stored: HashMap<i64, crate::store::listings::ListingView> =
-            listings::views_by_ids(conn, &id_list, false, "")?
+            listings::views_by_ids(conn, &id_list, listings::Visibility::AnyStatus, "")?
                 .into_iter()
                 .map(|v| (v.id, v))
                 .collect();

@@ -321,7 +321,7 @@ async fn create_cooperative(
     let values = [new.slug.clone(), new.name.clone(), new.place.clone(), phone];
     match state
         .db
-        .run(move |conn| catalogue::save_cooperative(conn, &new, false))
+        .run(move |conn| catalogue::save_cooperative(conn, &new, catalogue::OnExisting::Refuse))
         .await
     {
         Ok(_) => see_other("/quan-tri/htx?ok=created"),

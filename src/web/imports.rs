@@ -204,7 +204,11 @@ async fn upload(
         // Archiving what a file leaves out is an admin's choice.
         Importer::Member(id, slug) => (Some((id, slug)), false),
     };
-    match jobs::launch(state, form.bytes, form.partial, archive_missing, owner).await {
+    let choices = jobs::ImportChoices {
+        partial: form.partial,
+        archive_missing,
+    };
+    match jobs::launch(state, form.bytes, choices, owner).await {
         Ok(job) => see_other(&format!("{base}/{}", job.id)),
         Err(e) => refused(req, s.nav, &e),
     }
