@@ -107,10 +107,8 @@ impl IndexerTask {
 pub fn spawn(db: Db, index: Arc<SearchIndex>, changed: Arc<dyn Fn() + Send + Sync>) -> IndexerTask {
     let (stop, mut stopping) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
-        // An index built by an earlier process: its vocabulary comes from the database once,
-        // then every batch below keeps it current.
-        if let Err(e) = load_vocabulary(&db, &index).await {
-            tracing::warn!(error = %e, "loading the search vocabulary; query understanding waits for the next reindex");
+        if let Err(e) = prepare(&db, &index).await {
+            tracing::warn!(error = %e, "readying the search index; the outbox drain goes on");
         }
         let mut failures = 0u32;
         while !*stopping.borrow() {
@@ -141,6 +139,30 @@ pub fn spawn(db: Db, index: Arc<SearchIndex>, changed: Arc<dyn Fn() + Send + Syn
         tracing::info!("indexer stopped");
     });
     IndexerTask { task, stop }
+}
+
+/// Readies the index before the drain loop. An empty index (or one of an older schema) while the
+/// database has published listings is rebuilt whole: after a bulk import into a fresh catalogue
+/// one pass over the database beats draining the outbox batch by batch, and the rebuild completes
+/// the outbox rows it covers. Otherwise the index was built by an earlier process and only the
+/// query-understanding vocabulary is loaded from the database; every batch then keeps it current.
+pub async fn prepare(db: &Db, index: &SearchIndex) -> Result<(), AppError> {
+    let published = db.run(listings::count_published).await?;
+    let indexed = index
+        .doc_count()
+        .await
+        .map_err(|e| AppError::unavailable(e.to_string()))?;
+    if published > 0 && (indexed == 0 || index.needs_rebuild()) {
+        tracing::info!(
+            published,
+            "search index is empty; rebuilding from the database"
+        );
+        let n = reindex(db, index, |_, _| {}).await?;
+        tracing::info!(documents = n, "search index rebuilt");
+    } else {
+        load_vocabulary(db, index).await?;
+    }
+    Ok(())
 }
 
 /// Published listings as search documents, read from the database in batches as the index
@@ -230,12 +252,16 @@ pub async fn load_vocabulary(db: &Db, index: &SearchIndex) -> Result<usize, AppE
     Ok(n)
 }
 
-/// Rebuilds the index from the database into a fresh index and swaps it in.
+/// Rebuilds the index from the database into a fresh index and swaps it in. The outbox rows
+/// already written when it starts are completed after the swap: their changes committed before
+/// the rebuild read the listings, so the fresh index holds them (a row written meanwhile stays
+/// for the drain).
 pub async fn reindex(
     db: &Db,
     index: &SearchIndex,
     progress: impl FnMut(usize, usize) + Send + 'static,
 ) -> Result<u64, AppError> {
+    let covered = db.run(outbox::all_ids).await?;
     let total = db.run(listings::count_published).await?;
     let failed = Arc::new(std::sync::Mutex::new(None));
     let docs = DatabaseDocuments {
@@ -252,10 +278,16 @@ pub async fn reindex(
         ))),
         Err(_) => Err(SearchError::Backend("rebuild state lock poisoned".into())),
     };
-    index
+    let n = index
         .rebuild_checked(docs, progress, complete)
         .await
-        .map_err(|e| AppError::unavailable(e.to_string()))
+        .map_err(|e| AppError::unavailable(e.to_string()))?;
+    let rows = covered.len();
+    db.run(move |conn| outbox::complete(conn, &covered)).await?;
+    if rows > 0 {
+        tracing::info!(rows, "outbox rows covered by the rebuild completed");
+    }
+    Ok(n)
 }
 
 /// How the index differs from the database.

@@ -10,7 +10,7 @@ use crate::media::{MediaStore, PhotoPool, S3Config};
 use crate::search::SearchIndex;
 use crate::sign_in::LoginLimiter;
 use crate::state::AppState;
-use crate::store::{listings, Db};
+use crate::store::Db;
 use actix_web::dev::Server;
 use actix_web::http::header::HeaderValue;
 use actix_web::middleware::Compress;
@@ -88,24 +88,6 @@ pub async fn open_search(settings: &Settings) -> anyhow::Result<SearchIndex> {
     }
 }
 
-/// An empty index next to a database with published listings (a fresh index folder, a new
-/// schema version, a new Meilisearch) is rebuilt in the background.
-async fn rebuild_if_empty(db: Db, index: Arc<SearchIndex>) {
-    let published = db.run(listings::count_published).await.unwrap_or(0);
-    let indexed = index.doc_count().await.unwrap_or(0);
-    let stale = matches!(&*index, SearchIndex::Tantivy(t) if t.needs_rebuild());
-    if published > 0 && (indexed == 0 || stale) {
-        tracing::info!(
-            published,
-            "search index is empty; rebuilding from the database"
-        );
-        match crate::indexer::reindex(&db, &index, |_, _| {}).await {
-            Ok(n) => tracing::info!(documents = n, "search index rebuilt"),
-            Err(e) => tracing::error!(error = %e, "search index rebuild failed"),
-        }
-    }
-}
-
 impl Application {
     /// Connects to the database, applies migrations and binds `settings.listen`.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
@@ -146,7 +128,6 @@ impl Application {
             settings.response_cache_bytes,
         ));
         let indexer = if settings.indexer {
-            tokio::spawn(rebuild_if_empty(db.clone(), search.clone()));
             let cache = microcache.clone();
             Some(crate::indexer::spawn(
                 db.clone(),

@@ -326,4 +326,9 @@ impl SearchIndex {
             SearchIndex::Meili(i) => i.doc_count().await,
         }
     }
+
+    /// Whether the index on disk is of an older schema and must be rebuilt before it is used.
+    pub fn needs_rebuild(&self) -> bool {
+        matches!(self, SearchIndex::Tantivy(t) if t.needs_rebuild())
+    }
 }

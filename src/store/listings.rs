@@ -1228,16 +1228,13 @@ pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<u
                     )
                 })
                 .collect();
-            with_conn!(conn, |c| diesel::insert_into(listings::table)
-                .values(&values)
-                .execute(c))?;
-            let fresh_slugs: Vec<&str> = fresh.iter().map(|r| r.slug.as_str()).collect();
-            let ids: HashMap<String, i64> = with_conn!(conn, |c| listings::table
-                .filter(listings::slug.eq_any(&fresh_slugs))
-                .select((listings::slug, listings::id))
-                .load::<(String, i64)>(c))?
-            .into_iter()
-            .collect();
+            let ids: HashMap<String, i64> =
+                with_conn!(conn, |c| diesel::insert_into(listings::table)
+                    .values(&values)
+                    .returning((listings::slug, listings::id))
+                    .get_results::<(String, i64)>(c))?
+                .into_iter()
+                .collect();
             insert_children(
                 conn,
                 fresh.iter().filter_map(|r| {
@@ -1396,17 +1393,12 @@ pub fn create_many(conn: &mut Conn, rows: &[NewListing]) -> Result<Vec<i64>, App
                 )
             })
             .collect();
-        with_conn!(conn, |c| diesel::insert_into(listings::table)
+        // RETURNING, not a SELECT by slug afterwards: PostgreSQL plans that lookup once, on a
+        // table that was still empty, and would scan the whole growing table for every chunk.
+        let ids: HashMap<String, i64> = with_conn!(conn, |c| diesel::insert_into(listings::table)
             .values(&values)
-            .execute(c))?;
-        let slugs: Vec<&str> = chunk
-            .iter()
-            .map(|n| n.listing.slug.as_deref().unwrap_or_default())
-            .collect();
-        let ids: HashMap<String, i64> = with_conn!(conn, |c| listings::table
-            .filter(listings::slug.eq_any(&slugs))
-            .select((listings::slug, listings::id))
-            .load::<(String, i64)>(c))?
+            .returning((listings::slug, listings::id))
+            .get_results::<(String, i64)>(c))?
         .into_iter()
         .collect();
         let mut children = Vec::with_capacity(chunk.len());

@@ -101,6 +101,11 @@ pub fn retry_later(conn: &mut Conn, rows: &[OutboxRow], error: &str) -> Result<(
     Ok(())
 }
 
+/// Every row's id, due or not (a rebuild about to read every listing covers them all).
+pub fn all_ids(conn: &mut Conn) -> Result<Vec<i64>, AppError> {
+    with_conn!(conn, |c| outbox::table.select(outbox::id).load(c)).map_err(AppError::from)
+}
+
 pub fn pending(conn: &mut Conn) -> Result<i64, AppError> {
     with_conn!(conn, |c| outbox::table.count().get_result(c)).map_err(AppError::from)
 }

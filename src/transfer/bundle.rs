@@ -61,6 +61,10 @@ pub enum PhotoLookup {
     UnsafePath,
     Missing,
     NotAnImage,
+    /// Larger than a photo may be (its size as read when the zip was opened).
+    TooLarge {
+        size: u64,
+    },
 }
 
 fn refuse(en: String, vi: String) -> AppError {
@@ -244,12 +248,14 @@ impl Bundle {
     }
 
     /// Whether a row may use this photo name.
-    pub fn lookup(&self, name: &str) -> PhotoLookup {
+    pub fn lookup(&self, name: &str, max_bytes: u64) -> PhotoLookup {
         if unsafe_path(name) {
             return PhotoLookup::UnsafePath;
         }
         match self.photos.get(&Bundle::key(name)) {
             None => PhotoLookup::Missing,
+            // Refused here, while checking rows: the photo is never read into memory.
+            Some(p) if p.size > max_bytes => PhotoLookup::TooLarge { size: p.size },
             Some(p) => match crate::media::sniff_format(&p.head) {
                 crate::media::SniffedFormat::Jpeg
                 | crate::media::SniffedFormat::Png

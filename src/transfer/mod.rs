@@ -299,7 +299,12 @@ fn prepare(
         if scope.is_none() {
             file_coops.extend(record.cooperative.clone());
         }
-        let photo_problems = photos::check_names(&record, bundle.as_ref(), &headers);
+        let photo_problems = photos::check_names(
+            &record,
+            bundle.as_ref(),
+            &headers,
+            options.max_photo_bytes as u64,
+        );
         record.problems.extend(photo_problems);
         let coop = record
             .cooperative

@@ -36,7 +36,12 @@ fn problem(record: &Record, headers: &Headers, value: &str, message: Msg) -> Row
 }
 
 /// What is wrong with the photos a row names (nothing when it names none).
-pub fn check_names(record: &Record, bundle: Option<&Bundle>, headers: &Headers) -> Vec<RowProblem> {
+pub fn check_names(
+    record: &Record,
+    bundle: Option<&Bundle>,
+    headers: &Headers,
+    max_photo_bytes: u64,
+) -> Vec<RowProblem> {
     let mut problems = Vec::new();
     if record.photos.is_empty() {
         return problems;
@@ -65,7 +70,7 @@ pub fn check_names(record: &Record, bundle: Option<&Bundle>, headers: &Headers) 
         ));
     }
     for name in &record.photos {
-        let message = match bundle.lookup(name) {
+        let message = match bundle.lookup(name, max_photo_bytes) {
             PhotoLookup::Image => continue,
             PhotoLookup::UnsafePath => Msg::new(
                 "a photo is named by its file name inside photos/ (no ../ and no absolute path)",
@@ -79,6 +84,13 @@ pub fn check_names(record: &Record, bundle: Option<&Bundle>, headers: &Headers) 
                 format!("«{name}» is not a JPEG, PNG or WebP photo"),
                 format!("Tệp «{name}» không phải ảnh JPEG, PNG hoặc WebP."),
             ),
+            PhotoLookup::TooLarge { size } => {
+                let (mb, max) = (size.div_ceil(1 << 20), max_photo_bytes / (1 << 20));
+                Msg::new(
+                    format!("«{name}» is {mb} MB; a photo may be at most {max} MB"),
+                    format!("Ảnh «{name}» nặng {mb} MB; mỗi ảnh tối đa {max} MB."),
+                )
+            }
         };
         problems.push(problem(record, headers, name, message));
     }

@@ -344,6 +344,23 @@ async fn admin_reindex_rebuilds_from_the_database(app: TestApp) {
         .post("/api/v1/admin/reindex", &app.tea_token, Value::Null)
         .await;
     assert_eq!(status, 403);
+    // A change waiting in the outbox is in the rebuilt index, and its row is done with.
+    app.send(
+        Method::DELETE,
+        "/api/v1/my/listings/1",
+        &app.tea_token,
+        None,
+    )
+    .await;
+    let pending = || app.with_db(|c| vungcao::store::outbox::pending(c).unwrap());
+    assert_eq!(pending().await, 1);
+    let (_, done) = app
+        .post("/api/v1/admin/reindex", &app.admin_token, Value::Null)
+        .await;
+    assert_eq!(done["documents"].as_u64(), Some(33));
+    assert_eq!(pending().await, 0, "the rebuild covered the waiting row");
+    let (_, found) = app.get_json("/api/v1/search?q=co%20thu&facets=false").await;
+    assert!(!names(&found).contains(&"Chè Shan tuyết cổ thụ Hồng Thái".to_owned()));
 }
 
 both_backends!(renaming_a_place_reaches_search);

@@ -160,6 +160,34 @@ async fn bad_photos_are_reported_per_row_and_leave_nothing_behind(app: TestApp) 
     assert_eq!(app.snapshot().await, before, "no rows written");
     assert_eq!(app.media_keys().await, keys_before, "no photo stored");
 
+    // A photo over the size limit is a row problem found while checking, before any photo is
+    // read or processed (the 12 MP phone photo is 2.9 MB; the limit here is 1 MB).
+    let bundle = zip(&[
+        (
+            "danh-sach.csv",
+            sheet(&[
+                tea("Chè có ảnh tốt", "tot.jpg"),
+                tea("Chè ảnh lớn", "lon.jpg"),
+            ]),
+        ),
+        ("photos/tot.jpg", fixture("orientation/landscape_2.jpg")),
+        ("photos/lon.jpg", fixture("phone-12mp.jpg")),
+    ]);
+    let small_photos = ImportOptions {
+        max_photo_bytes: 1024 * 1024,
+        ..ImportOptions::default()
+    };
+    let report = run(&app, bundle, small_photos).await.expect("a report");
+    assert!(!report.written);
+    assert_eq!(report.invalid_rows, 1, "{}", messages(&report));
+    assert!(
+        messages(&report).contains("3|photos|lon.jpg|«lon.jpg» is 3 MB; a photo may be at most 1 MB|Ảnh «lon.jpg» nặng 3 MB; mỗi ảnh tối đa 1 MB."),
+        "{}",
+        messages(&report)
+    );
+    assert_eq!(app.snapshot().await, before, "no rows written");
+    assert_eq!(app.media_keys().await, keys_before, "no photo stored");
+
     // A photo that looks like a JPEG but is cut short fails in the pipeline, after the good
     // one was stored: the good one is removed again and nothing is written.
     let bundle = zip(&[

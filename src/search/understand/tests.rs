@@ -194,6 +194,41 @@ fn removing_and_replacing_listings_forgets_their_words_spellings_and_places() {
     assert!(v.is_empty() && !v.contains("che"));
 }
 
+#[test]
+fn re_adding_an_unchanged_listing_changes_nothing_and_a_changed_one_is_replaced() {
+    let ht = ["Hồng Thái", "Na Hang", "Tuyên Quang"];
+    let ht_path = ["TQ-NH-HT", "TQ-NH", "TQ"];
+    let mut v = Vocabulary::of(&[
+        doc(1, "Chè Shan tuyết", &ht, &ht_path),
+        doc(2, "Chẻ tre", &ht, &ht_path),
+        doc(3, "Chẻ lạt", &ht, &ht_path),
+        doc(4, "Măng khô", &["Na Hang", "Tuyên Quang"], &ht_path),
+    ]);
+    assert_eq!(v.best_spelling("che"), "chẻ");
+    // The indexer re-adds what it refreshes: the same listing twice more is still one use.
+    for _ in 0..3 {
+        v.add(&doc(1, "Chè Shan tuyết", &ht, &ht_path));
+    }
+    assert_eq!(v.len(), 4);
+    assert_eq!(v.doc_freq("che"), 3);
+    assert_eq!(v.best_spelling("che"), "chẻ");
+    assert_eq!(v.co_occurrence(&["che", "tuyet"]), 1);
+    // Same words and place names, another place path: the entry is replaced, not kept.
+    let moved = ["TQ-LB-XX", "TQ-LB", "TQ"];
+    for id in 1..=3 {
+        let name = ["Chè Shan tuyết", "Chẻ tre", "Chẻ lạt"][id as usize - 1];
+        v.add(&doc(id, name, &ht, &moved));
+    }
+    assert_eq!(
+        v.place_at(&["hong", "thai"]).map(|p| p.code),
+        Some("TQ-LB".to_owned())
+    );
+    // Changed words replace the old ones.
+    v.add(&doc(1, "Chè xanh", &ht, &moved));
+    assert!(!v.contains("tuyet") && v.contains("xanh"));
+    assert_eq!(v.doc_freq("che"), 3);
+}
+
 fn found(n: usize) -> SearchResults {
     SearchResults {
         hits: (0..n)

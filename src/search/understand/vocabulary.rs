@@ -144,33 +144,16 @@ fn place_name_variants(name: &str) -> Vec<String> {
     out
 }
 
-impl Vocabulary {
-    pub fn new() -> Vocabulary {
-        Vocabulary::default()
-    }
+/// What a listing contributes, worked out from its document alone: folded words (sorted), their
+/// spellings with marks (sorted), and place-name variants with the name as written.
+struct DocKeys<'a> {
+    words: Vec<String>,
+    spellings: Vec<(String, String)>,
+    place_names: Vec<(String, &'a str)>,
+}
 
-    /// Builds the vocabulary of `docs`.
-    pub fn of<'a>(docs: impl IntoIterator<Item = &'a SearchDocument>) -> Vocabulary {
-        let mut v = Vocabulary::new();
-        for d in docs {
-            v.add(d);
-        }
-        v.shrink();
-        v
-    }
-
-    /// Listings known.
-    pub fn len(&self) -> usize {
-        self.docs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
-    }
-
-    /// Adds (or replaces) one listing's words.
-    pub fn add(&mut self, doc: &SearchDocument) {
-        self.remove(doc.id);
+impl<'a> DocKeys<'a> {
+    fn of(doc: &'a SearchDocument) -> DocKeys<'a> {
         let mut texts: Vec<&str> = vec![
             &doc.name_vi,
             &doc.description_vi,
@@ -198,6 +181,64 @@ impl Vocabulary {
         words.dedup();
         spellings.sort_unstable();
         spellings.dedup();
+        let mut place_names: Vec<(String, &str)> = Vec::new();
+        for name in &doc.place_names {
+            for variant in place_name_variants(name) {
+                if !place_names.iter().any(|(v, _)| *v == variant) {
+                    place_names.push((variant, name));
+                }
+            }
+        }
+        DocKeys {
+            words,
+            spellings,
+            place_names,
+        }
+    }
+}
+
+impl Vocabulary {
+    pub fn new() -> Vocabulary {
+        Vocabulary::default()
+    }
+
+    /// Builds the vocabulary of `docs`.
+    pub fn of<'a>(docs: impl IntoIterator<Item = &'a SearchDocument>) -> Vocabulary {
+        let mut v = Vocabulary::new();
+        for d in docs {
+            v.add(d);
+        }
+        v.shrink();
+        v
+    }
+
+    /// Listings known.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Adds (or replaces) one listing's words. A listing whose words did not change is left as
+    /// it is: the indexer re-adds every listing it refreshes, and taking a listing out of the
+    /// posting lists of common words and putting it back costs a shift of each list.
+    pub fn add(&mut self, doc: &SearchDocument) {
+        let keys = DocKeys::of(doc);
+        if self
+            .docs
+            .get(&doc.id)
+            .is_some_and(|old| self.holds(old, &keys, doc))
+        {
+            return;
+        }
+        self.remove(doc.id);
+        let DocKeys {
+            words,
+            spellings,
+            place_names: named,
+        } = keys;
         let mut ids: Vec<u32> = Vec::with_capacity(words.len() + 2 * spellings.len() + 8);
         for w in &words {
             let id = self.strings.intern(w);
@@ -226,16 +267,12 @@ impl Vocabulary {
             ids.push(sid);
             spelled = spelled.saturating_add(1);
         }
-        let mut place_names: Vec<String> = Vec::new();
-        for name in &doc.place_names {
-            for variant in place_name_variants(name) {
-                if !place_names.contains(&variant) {
-                    self.longest_place = self.longest_place.max(variant.split(' ').count());
-                    let e = self.place_names.entry(variant.clone()).or_default();
-                    e.display = name.clone();
-                    place_names.push(variant);
-                }
-            }
+        let mut place_names: Vec<String> = Vec::with_capacity(named.len());
+        for (variant, name) in named {
+            self.longest_place = self.longest_place.max(variant.split(' ').count());
+            let e = self.place_names.entry(variant.clone()).or_default();
+            e.display = name.to_owned();
+            place_names.push(variant);
         }
         for n in &place_names {
             if let Some(e) = self.place_names.get_mut(n) {
@@ -259,6 +296,35 @@ impl Vocabulary {
                 place_names: u16::try_from(place_names.len()).unwrap_or(u16::MAX),
             },
         );
+    }
+
+    /// Whether `old` (the listing's entry) already holds exactly these words, spellings, place
+    /// names and place path.
+    fn holds(&self, old: &DocEntry, keys: &DocKeys, doc: &SearchDocument) -> bool {
+        let text = |id: &u32| self.strings.get(*id);
+        old.words().len() == keys.words.len()
+            && old.spellings as usize == keys.spellings.len()
+            && old.place_names().len() == keys.place_names.len()
+            && old.place_path().len() == doc.place_path.len()
+            && old
+                .words()
+                .iter()
+                .map(text)
+                .eq(keys.words.iter().map(String::as_str))
+            && old
+                .spellings()
+                .map(|(f, s)| (self.strings.get(f), self.strings.get(s)))
+                .eq(keys.spellings.iter().map(|(f, s)| (f.as_str(), s.as_str())))
+            && old
+                .place_names()
+                .iter()
+                .map(text)
+                .eq(keys.place_names.iter().map(|(v, _)| v.as_str()))
+            && old
+                .place_path()
+                .iter()
+                .map(text)
+                .eq(doc.place_path.iter().map(String::as_str))
     }
 
     /// Frees the spare room of every listing list (after a bulk build).
