@@ -1,13 +1,64 @@
-//! Accounts: creating members and admins, checking passwords and issuing tokens. Used by the
-//! API and the CLI alike; blocking (argon2 is slow on purpose), so call it off the async workers.
+//! Accounts: creating members and admins, checking passwords, issuing and ending tokens, and
+//! who a presented token stands for. Used by both front ends and the CLI alike; blocking (argon2
+//! is slow on purpose), so call it off the async workers.
 
 use crate::auth;
 use crate::error::{AppError, Code, FieldError};
+use crate::messages::Message;
 use crate::store::users::{self, Role, TokenRow, UserRow};
 use crate::store::{catalogue, Conn};
 use chrono::{Duration, NaiveDateTime};
 
 pub const SESSION_DAYS: i64 = 30;
+
+/// The signed-in account behind a request (by session or API token), as a plain value the
+/// rules below both front ends take.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user: UserRow,
+    pub token_id: i64,
+}
+
+impl Auth {
+    pub fn is_admin(&self) -> bool {
+        self.user.role() == Role::Admin
+    }
+}
+
+/// Refuses a presented secret that cannot be a token, before any database work.
+pub fn screen_secret(secret: &str) -> Result<(), AppError> {
+    if secret.is_empty() || secret.len() > 200 {
+        return Err(AppError::new(Code::Unauthorized).with_detail("the token is not valid"));
+    }
+    Ok(())
+}
+
+/// The account a presented session or API token stands for, or why it does not count.
+pub fn authenticate(conn: &mut Conn, secret: &str) -> Result<Auth, AppError> {
+    screen_secret(secret)?;
+    let found = users::token_with_user(conn, &auth::token_hash(secret))?;
+    let Some((token, user)) = found else {
+        return Err(AppError::new(Code::Unauthorized).with_detail("the token is not valid"));
+    };
+    if token.revoked_at.is_some() {
+        return Err(AppError::new(Code::Unauthorized).with_detail("the token was revoked"));
+    }
+    if token
+        .expires_at
+        .is_some_and(|at| at <= chrono::Utc::now().naive_utc())
+    {
+        return Err(AppError::new(Code::Unauthorized).with_detail("the token has expired"));
+    }
+    Ok(Auth {
+        user,
+        token_id: token.id,
+    })
+}
+
+/// Signing out: the session (or API token) `secret` stops working.
+pub fn end_session(conn: &mut Conn, secret: &str) -> Result<(), AppError> {
+    users::revoke_by_hash(conn, &auth::token_hash(secret))
+}
 
 pub struct NewAccount<'a> {
     pub email: &'a str,
@@ -34,34 +85,34 @@ fn check_email(email: &str) -> bool {
 pub fn create(conn: &mut Conn, new: &NewAccount<'_>) -> Result<UserRow, AppError> {
     let mut errors = Vec::new();
     if !check_email(new.email) {
-        errors.push(FieldError::new("email", "must be an email address"));
+        errors.push(FieldError::new("email", Message::Email));
     }
     let chars = new.password.chars().count();
     if !(auth::MIN_PASSWORD_CHARS..=200).contains(&chars) {
         errors.push(FieldError::new(
             "password",
-            format!("must be {} to 200 characters", auth::MIN_PASSWORD_CHARS),
+            Message::PasswordLength(auth::MIN_PASSWORD_CHARS),
         ));
     }
     let coop_id = match (new.role, new.cooperative_slug) {
         (Role::Member, Some(slug)) => match catalogue::cooperative_by_slug(conn, slug)? {
             Some(c) => Some(c.id),
             None => {
-                errors.push(FieldError::new("cooperative", "unknown cooperative"));
+                errors.push(FieldError::new("cooperative", Message::UnknownCooperative));
                 None
             }
         },
         (Role::Member, None) => {
             errors.push(FieldError::new(
                 "cooperative",
-                "a member belongs to a cooperative",
+                Message::MemberNeedsCooperative,
             ));
             None
         }
         (Role::Admin, Some(_)) => {
             errors.push(FieldError::new(
                 "cooperative",
-                "an admin does not belong to a cooperative",
+                Message::AdminHasNoCooperative,
             ));
             None
         }

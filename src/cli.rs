@@ -492,7 +492,7 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
                     place,
                     phone,
                 },
-                false,
+                catalogue::OnExisting::Refuse,
             )
             .map_err(|e| anyhow!("{}", describe(&e)))?;
             eprintln!("cooperative {} created", coop.slug);

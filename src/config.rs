@@ -5,6 +5,10 @@ use serde::Deserialize;
 use std::fmt;
 use std::path::PathBuf;
 
+/// The sitemap protocol's limit of URLs per file: the default and the ceiling of
+/// `sitemap_urls_per_file`.
+pub const SITEMAP_URLS_PER_FILE: usize = 50_000;
+
 /// A value that must never reach a log.
 #[derive(Clone, Deserialize, Default, PartialEq, Eq)]
 #[serde(transparent)]
@@ -129,7 +133,7 @@ impl Default for Settings {
             shutdown_seconds: 30,
             metrics_listen: None,
             metrics_token: None,
-            sitemap_urls_per_file: crate::web::sitemap::URLS_PER_FILE,
+            sitemap_urls_per_file: SITEMAP_URLS_PER_FILE,
         }
     }
 }

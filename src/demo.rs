@@ -4,6 +4,7 @@ use crate::domain::listing::{
     EventDatesInput, LinkInput, ListingInput, ListingKind, ListingStatus, Localized,
 };
 use crate::error::AppError;
+use crate::messages::Message;
 use crate::store::catalogue::{self, Category, NewCooperative, NewPlace};
 use crate::store::listings;
 use crate::store::Conn;
@@ -176,11 +177,8 @@ pub fn load(
         } else {
             let coop =
                 catalogue::cooperative_by_slug(conn, &entry.cooperative)?.ok_or_else(|| {
-                    AppError::field("cooperative", "unknown cooperative").with_detail(format!(
-                        "listing {} ({})",
-                        i + 1,
-                        entry.name.vi
-                    ))
+                    AppError::field("cooperative", Message::UnknownCooperative)
+                        .with_detail(format!("listing {} ({})", i + 1, entry.name.vi))
                 })?;
             listings::create(conn, &coop, valid, ListingStatus::Published)?;
             report.listings_added += 1;
@@ -253,7 +251,7 @@ pub fn load_reference(conn: &mut Conn, file: &CatalogueFile) -> Result<LoadRepor
                         place: c.place.clone(),
                         phone: c.phone.clone(),
                     },
-                    false,
+                    catalogue::OnExisting::Refuse,
                 )?;
                 report.cooperatives += 1;
             }
@@ -264,7 +262,7 @@ pub fn load_reference(conn: &mut Conn, file: &CatalogueFile) -> Result<LoadRepor
 }
 
 pub fn parse(text: &str) -> Result<CatalogueFile, AppError> {
-    crate::api::extract::parse_json(text.as_bytes())
+    crate::domain::json::parse_json(text.as_bytes())
 }
 
 /// The catalogue as a file: places, categories, cooperatives and published listings.
@@ -295,7 +293,7 @@ pub fn export(conn: &mut Conn) -> Result<CatalogueFile, AppError> {
         let ids = listings::published_ids_after(conn, after, 500)?;
         let Some(last) = ids.last() else { break };
         after = *last;
-        for v in listings::views_by_ids(conn, &ids, true, "")? {
+        for v in listings::views_by_ids(conn, &ids, listings::Visibility::PublishedOnly, "")? {
             entries.push(entry_of(v));
         }
     }

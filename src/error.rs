@@ -2,6 +2,8 @@
 //!
 //! The user-facing message and the internal cause are kept apart: causes go to the log only.
 
+use crate::media::{PhotoError, StoreError};
+use crate::messages::Message;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -10,114 +12,92 @@ use std::fmt;
 /// What a 503 asks clients to wait before trying again.
 const RETRY_AFTER_SECONDS: &str = "10";
 
-/// Every error a client can meet. The snake_case name is the public `code` and never changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Code {
-    MalformedJson,
-    ValidationFailed,
-    InvalidQuery,
-    InvalidCursor,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    ListingNotFound,
-    CooperativeNotFound,
-    PlaceNotFound,
-    UserNotFound,
-    PhotoNotFound,
-    LinkNotFound,
-    MediaNotFound,
-    InvalidMediaKey,
-    Conflict,
-    InvalidTransition,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    UnsupportedImageFormat,
-    HeicNotSupported,
-    FileTooLarge,
-    ImageTooLarge,
-    CorruptImage,
-    EmptyFile,
-    TooManyPhotos,
-    RateLimited,
-    ProcessingBusy,
-    ProcessingFailed,
-    StorageFailed,
-    StorageUnavailable,
-    ServiceUnavailable,
-    Internal,
+/// Declares [`Code`] from one row per code: its public snake_case name, HTTP status, English
+/// title and the message members read on the pages (Vietnamese). Nothing about a code is
+/// written anywhere else.
+macro_rules! make_error_codes {
+    ($($variant:ident = $name:literal, $status:ident, $title:literal, $message_vi:literal;)*) => {
+        /// Every error a client can meet. The snake_case name is the public `code` and never
+        /// changes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            /// Every code, in table order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The public, stable name (`listing_not_found`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(Code::$variant => StatusCode::$status,)*
+                }
+            }
+
+            /// The English title of every problem with this code.
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $title,)*
+                }
+            }
+
+            /// What a member reads on a page when this stops them (Vietnamese).
+            pub fn message_vi(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $message_vi,)*
+                }
+            }
+        }
+    };
+}
+
+make_error_codes! {
+    MalformedJson = "malformed_json", BAD_REQUEST, "The request body is not valid JSON", "Dữ liệu gửi lên không hợp lệ.";
+    ValidationFailed = "validation_failed", UNPROCESSABLE_ENTITY, "Some fields are not valid", "Một số ô chưa hợp lệ.";
+    InvalidQuery = "invalid_query", BAD_REQUEST, "The query parameters are not valid", "Điều kiện tìm kiếm không hợp lệ.";
+    InvalidCursor = "invalid_cursor", BAD_REQUEST, "The cursor does not belong to this query", "Trang kết quả không còn hợp lệ.";
+    Unauthorized = "unauthorized", UNAUTHORIZED, "Sign in first", "Vui lòng đăng nhập trước.";
+    Forbidden = "forbidden", FORBIDDEN, "You may not do this", "Bạn không có quyền làm việc này.";
+    NotFound = "not_found", NOT_FOUND, "Not found", "Không tìm thấy.";
+    ListingNotFound = "listing_not_found", NOT_FOUND, "Listing not found", "Không tìm thấy sản phẩm.";
+    CooperativeNotFound = "cooperative_not_found", NOT_FOUND, "Cooperative not found", "Không tìm thấy hợp tác xã.";
+    PlaceNotFound = "place_not_found", NOT_FOUND, "Place not found", "Không tìm thấy địa phương.";
+    UserNotFound = "user_not_found", NOT_FOUND, "User not found", "Không tìm thấy tài khoản.";
+    PhotoNotFound = "photo_not_found", NOT_FOUND, "Photo not found", "Không tìm thấy ảnh.";
+    LinkNotFound = "link_not_found", NOT_FOUND, "Link not found", "Không tìm thấy đường dẫn.";
+    MediaNotFound = "media_not_found", NOT_FOUND, "Media not found", "Không tìm thấy tệp ảnh.";
+    InvalidMediaKey = "invalid_media_key", BAD_REQUEST, "Invalid media key", "Tên tệp ảnh không hợp lệ.";
+    Conflict = "conflict", CONFLICT, "Conflicts with existing data", "Trùng với dữ liệu đã có.";
+    InvalidTransition = "invalid_transition", CONFLICT, "Not possible in the listing's current status", "Không thể làm việc này ở trạng thái hiện tại của sản phẩm.";
+    PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, "The upload is too large", "Tệp tải lên quá lớn.";
+    UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported content type", "Kiểu dữ liệu không được hỗ trợ.";
+    UnsupportedImageFormat = "unsupported_image_format", UNSUPPORTED_MEDIA_TYPE, "Not a supported photo format", "Định dạng ảnh không được hỗ trợ.";
+    HeicNotSupported = "heic_not_supported", UNSUPPORTED_MEDIA_TYPE, "HEIC photos are not supported", "Chưa hỗ trợ ảnh HEIC.";
+    FileTooLarge = "file_too_large", PAYLOAD_TOO_LARGE, "The file is too large", "Tệp quá lớn.";
+    ImageTooLarge = "image_too_large", PAYLOAD_TOO_LARGE, "The image has too many pixels", "Ảnh quá lớn.";
+    CorruptImage = "corrupt_image", UNPROCESSABLE_ENTITY, "The image could not be read", "Không đọc được ảnh.";
+    EmptyFile = "empty_file", BAD_REQUEST, "The file is empty", "Tệp trống.";
+    TooManyPhotos = "too_many_photos", UNPROCESSABLE_ENTITY, "Too many photos", "Quá nhiều ảnh.";
+    RateLimited = "rate_limited", TOO_MANY_REQUESTS, "Too many attempts", "Thử quá nhiều lần.";
+    ProcessingBusy = "processing_busy", SERVICE_UNAVAILABLE, "Too many photos are being processed", "Máy chủ đang bận xử lý ảnh.";
+    ProcessingFailed = "processing_failed", INTERNAL_SERVER_ERROR, "The photo could not be processed", "Xử lý ảnh bị lỗi.";
+    StorageFailed = "storage_failed", INTERNAL_SERVER_ERROR, "The photo could not be saved", "Không lưu được ảnh.";
+    StorageUnavailable = "storage_unavailable", SERVICE_UNAVAILABLE, "Photo storage is unavailable for a moment", "Kho ảnh tạm thời không truy cập được.";
+    ServiceUnavailable = "service_unavailable", SERVICE_UNAVAILABLE, "Temporarily unavailable", "Dịch vụ tạm thời gián đoạn.";
+    Internal = "internal", INTERNAL_SERVER_ERROR, "Something went wrong on our side", "Đã có lỗi, vui lòng thử lại sau.";
 }
 
 impl Code {
-    pub fn status(self) -> StatusCode {
-        use Code::*;
-        match self {
-            MalformedJson | InvalidQuery | InvalidCursor | InvalidMediaKey | EmptyFile => {
-                StatusCode::BAD_REQUEST
-            }
-            ValidationFailed | CorruptImage | TooManyPhotos => StatusCode::UNPROCESSABLE_ENTITY,
-            Unauthorized => StatusCode::UNAUTHORIZED,
-            Forbidden => StatusCode::FORBIDDEN,
-            NotFound | ListingNotFound | CooperativeNotFound | PlaceNotFound | UserNotFound
-            | PhotoNotFound | LinkNotFound | MediaNotFound => StatusCode::NOT_FOUND,
-            Conflict | InvalidTransition => StatusCode::CONFLICT,
-            PayloadTooLarge | ImageTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            UnsupportedMediaType | UnsupportedImageFormat | HeicNotSupported => {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            }
-            RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ProcessingBusy | ServiceUnavailable | StorageUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Internal | ProcessingFailed | StorageFailed => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
     pub fn as_str(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "internal".to_owned())
-    }
-
-    fn title(self) -> &'static str {
-        use Code::*;
-        match self {
-            MalformedJson => "The request body is not valid JSON",
-            ValidationFailed => "Some fields are not valid",
-            InvalidQuery => "The query parameters are not valid",
-            InvalidCursor => "The cursor does not belong to this query",
-            Unauthorized => "Sign in first",
-            Forbidden => "You may not do this",
-            NotFound => "Not found",
-            ListingNotFound => "Listing not found",
-            CooperativeNotFound => "Cooperative not found",
-            PlaceNotFound => "Place not found",
-            UserNotFound => "User not found",
-            PhotoNotFound => "Photo not found",
-            LinkNotFound => "Link not found",
-            MediaNotFound => "Media not found",
-            InvalidMediaKey => "Invalid media key",
-            Conflict => "Conflicts with existing data",
-            InvalidTransition => "Not possible in the listing's current status",
-            PayloadTooLarge => "The upload is too large",
-            UnsupportedMediaType => "Unsupported content type",
-            UnsupportedImageFormat => "Not a supported photo format",
-            HeicNotSupported => "HEIC photos are not supported",
-            FileTooLarge => "The file is too large",
-            ImageTooLarge => "The image has too many pixels",
-            CorruptImage => "The image could not be read",
-            EmptyFile => "The file is empty",
-            TooManyPhotos => "Too many photos",
-            RateLimited => "Too many attempts",
-            ProcessingBusy => "Too many photos are being processed",
-            ProcessingFailed => "The photo could not be processed",
-            StorageFailed => "The photo could not be saved",
-            StorageUnavailable => "Photo storage is unavailable for a moment",
-            ServiceUnavailable => "Temporarily unavailable",
-            Internal => "Something went wrong on our side",
-        }
+        self.name().to_owned()
     }
 }
 
@@ -125,14 +105,21 @@ impl Code {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
+    /// The English text of `key` (what API clients read).
     pub message: String,
+    /// What the pages and import reports translate.
+    #[serde(skip)]
+    pub key: Message,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+    /// A field error with a message key; a plain string is a message no key stands for.
+    pub fn new(field: impl Into<String>, key: impl Into<Message>) -> FieldError {
+        let key = key.into();
         FieldError {
             field: field.into(),
-            message: message.into(),
+            message: key.en(),
+            key,
         }
     }
 }
@@ -193,11 +180,11 @@ impl AppError {
         }
     }
 
-    pub fn field(field: &str, message: &str) -> AppError {
+    pub fn field(field: &str, message: impl Into<Message>) -> AppError {
         AppError::validation(vec![FieldError::new(field, message)])
     }
 
-    pub fn conflict(field: &str, message: &str) -> AppError {
+    pub fn conflict(field: &str, message: impl Into<Message>) -> AppError {
         AppError {
             errors: vec![FieldError::new(field, message)],
             ..AppError::new(Code::Conflict)
@@ -264,6 +251,54 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+/// The one mapping of a photo's failure into the table.
+impl From<&PhotoError> for Code {
+    fn from(e: &PhotoError) -> Code {
+        match e {
+            PhotoError::EmptyFile => Code::EmptyFile,
+            PhotoError::FileTooLarge { .. } => Code::FileTooLarge,
+            PhotoError::UnsupportedFormat => Code::UnsupportedImageFormat,
+            PhotoError::HeicNotSupported => Code::HeicNotSupported,
+            PhotoError::ImageTooLarge { .. } => Code::ImageTooLarge,
+            PhotoError::CorruptImage { .. } => Code::CorruptImage,
+            PhotoError::ProcessingBusy => Code::ProcessingBusy,
+            PhotoError::ProcessingFailed { .. } => Code::ProcessingFailed,
+            PhotoError::StorageFailed(store) => Code::from(store),
+        }
+    }
+}
+
+/// The one mapping of a media store's failure into the table.
+impl From<&StoreError> for Code {
+    fn from(e: &StoreError) -> Code {
+        match e {
+            StoreError::InvalidKey { .. } => Code::InvalidMediaKey,
+            StoreError::Unavailable { .. } => Code::StorageUnavailable,
+            StoreError::Io { .. } | StoreError::Refused { .. } => Code::StorageFailed,
+        }
+    }
+}
+
+impl From<PhotoError> for AppError {
+    fn from(e: PhotoError) -> AppError {
+        let code = Code::from(&e);
+        let mut error = AppError::new(code).with_detail_vi(e.message_vi());
+        // Internal details (paths, decoder messages) stay in the log.
+        if code.status().is_server_error() {
+            tracing::error!(error = %e, "photo failed");
+        } else {
+            error = error.with_detail(e.to_string());
+        }
+        error
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        AppError::from(PhotoError::StorageFailed(e))
+    }
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         self.code.status()
@@ -300,6 +335,15 @@ mod tests {
             Code::ValidationFailed.status(),
             StatusCode::UNPROCESSABLE_ENTITY
         );
+    }
+
+    #[test]
+    fn every_row_names_its_code_as_serde_does() {
+        for code in Code::ALL {
+            let serialised = serde_json::to_value(code).unwrap_or_default();
+            assert_eq!(serialised.as_str(), Some(code.name()));
+            assert!(!code.title().is_empty() && !code.message_vi().is_empty());
+        }
     }
 
     #[test]

@@ -2,51 +2,18 @@
 //! stored by content key, recorded in the database), delete and arrange. Used by the API and
 //! the member pages alike.
 
-use crate::api::extract::Auth;
-use crate::api::member::owned_listing;
+use crate::accounts::Auth;
 use crate::error::{AppError, Code};
-use crate::media::{MediaStore, PhotoError, PhotoLimits, ProcessedPhoto, StoreError};
-use crate::startup::AppState;
+use crate::media::{MediaStore, PhotoError, PhotoLimits, ProcessedPhoto};
+use crate::state::AppState;
 use crate::store::photos::{self, NewPhoto, PhotoRow, PhotoView, StoredVariant};
 use crate::store::{listings, Conn, Db};
+use crate::workflow::owned_listing;
 use actix_multipart::Multipart;
 use futures_util::StreamExt;
 use std::sync::Arc;
 
 pub const MAX_PHOTOS_PER_LISTING: i64 = 10;
-
-impl From<PhotoError> for AppError {
-    fn from(e: PhotoError) -> AppError {
-        let code = match &e {
-            PhotoError::EmptyFile => Code::EmptyFile,
-            PhotoError::FileTooLarge { .. } => Code::FileTooLarge,
-            PhotoError::UnsupportedFormat => Code::UnsupportedImageFormat,
-            PhotoError::HeicNotSupported => Code::HeicNotSupported,
-            PhotoError::ImageTooLarge { .. } => Code::ImageTooLarge,
-            PhotoError::CorruptImage { .. } => Code::CorruptImage,
-            PhotoError::ProcessingBusy => Code::ProcessingBusy,
-            PhotoError::ProcessingFailed { .. } => Code::ProcessingFailed,
-            PhotoError::StorageFailed(StoreError::InvalidKey { .. }) => Code::InvalidMediaKey,
-            PhotoError::StorageFailed(StoreError::Unavailable { .. }) => Code::StorageUnavailable,
-            PhotoError::StorageFailed(_) => Code::StorageFailed,
-        };
-        let message_vi = e.message_vi();
-        let mut error = AppError::new(code).with_detail_vi(message_vi);
-        // Internal details (paths, decoder messages) stay in the log.
-        if code.status().is_server_error() {
-            tracing::error!(error = %e, "photo failed");
-        } else {
-            error = error.with_detail(e.to_string());
-        }
-        error
-    }
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> AppError {
-        AppError::from(PhotoError::StorageFailed(e))
-    }
-}
 
 /// Reads every file part of the form, enforcing `max_bytes` per file while streaming.
 async fn read_files(mut payload: Multipart, max_bytes: usize) -> Result<Vec<Vec<u8>>, AppError> {
@@ -313,7 +280,7 @@ pub async fn arrange(
                     if let Some(bad) = order.iter().find(|id| !existing.contains(id)) {
                         return Err(AppError::field(
                             "order",
-                            &format!("photo {bad} is not in this listing"),
+                            format!("photo {bad} is not in this listing"),
                         ));
                     }
                     photos::reorder(conn, listing_id, order)?;

@@ -1,41 +1,23 @@
-//! The application shell: builds state, binds the listener and runs the server. Tests use the
-//! very same builder on port 0.
+//! The application shell: opens what the app needs, builds its state, binds the listener and
+//! runs the server. Tests use the very same builder on port 0.
 
 use crate::api;
-use crate::api::microcache::MicroCache;
-use crate::api::session::LoginLimiter;
 use crate::config::Settings;
 use crate::error::{AppError, Code};
+use crate::http::microcache::MicroCache;
+use crate::http::middleware::{head, observe, response_cache, security_headers};
 use crate::media::{MediaStore, PhotoPool, S3Config};
 use crate::search::SearchIndex;
+use crate::sign_in::LoginLimiter;
+use crate::state::AppState;
 use crate::store::Db;
-use actix_web::body::BoxBody;
-use actix_web::dev::{Server, Service, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::dev::Server;
+use actix_web::http::header::HeaderValue;
 use actix_web::middleware::Compress;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use futures_util::future::LocalBoxFuture;
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use std::time::Instant;
-
-/// Everything a request handler may need.
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub search: Arc<SearchIndex>,
-    pub media: MediaStore,
-    /// Base of photo URLs in pages and API answers: `/media`, or `VUNGCAO_MEDIA_PUBLIC_URL`.
-    pub media_base: Arc<str>,
-    pub photo_pool: PhotoPool,
-    pub login_limiter: LoginLimiter,
-    pub microcache: Arc<MicroCache>,
-    pub sitemaps: crate::web::sitemap::SitemapCache,
-    /// The bulk imports this process runs (their rows answer for them everywhere).
-    pub imports: Arc<crate::transfer::jobs::Registry>,
-}
 
 pub struct Application {
     port: u16,
@@ -117,10 +99,10 @@ impl Application {
         {
             // Imports left running by a server that is gone are reported failed.
             let db = db.clone();
-            let single_process = db.backend() == crate::store::Backend::Sqlite;
+            let backend = db.backend();
             let failed = tokio::task::spawn_blocking(move || {
                 let mut conn = db.get()?;
-                crate::transfer::jobs::fail_abandoned(&mut conn, single_process)
+                crate::transfer::jobs::fail_abandoned(&mut conn, backend)
             })
             .await??;
             if failed > 0 {
@@ -186,69 +168,22 @@ impl Application {
             .as_deref()
             .and_then(|u| url::Url::parse(u).ok())
             .map(|u| u.origin().ascii_serialization());
-        let csp = HeaderValue::from_str(&crate::security_headers::content_security_policy(
+        let csp = HeaderValue::from_str(&security_headers::content_security_policy(
             media_origin.as_deref(),
         ))?;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let state = app_state.clone();
-            let cache_state = state.clone();
             App::new()
                 .app_data(state.clone())
                 .configure(api::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(not_found))
-                .wrap_fn(move |req, srv| {
-                    let cache = cache_state.microcache.clone();
-                    let answer: LocalBoxFuture<
-                        'static,
-                        Result<ServiceResponse<BoxBody>, actix_web::Error>,
-                    > = match cache.lookup(&req) {
-                        Some(hit) => {
-                            let res = req.into_response(hit);
-                            Box::pin(async move { Ok(res) })
-                        }
-                        None => {
-                            let key = cache.key_for(&req);
-                            let method = req.method().clone();
-                            let fut = srv.call(req);
-                            Box::pin(async move {
-                                let res = fut.await?.map_into_boxed_body();
-                                cache.observe(&method, key, res).await
-                            })
-                        }
-                    };
-                    answer
-                })
-                .wrap_fn(crate::security_headers::add(csp.clone()))
+                .wrap_fn(response_cache::serve_from(state.microcache.clone()))
+                .wrap_fn(security_headers::add(csp.clone()))
                 .wrap(Compress::default())
-                .wrap_fn(crate::head::head_as_get)
-                .wrap_fn(|req, srv| {
-                    let started = Instant::now();
-                    let request_id = request_id(&req);
-                    // Only pay for copying the request line when it will be logged.
-                    let line = tracing::enabled!(tracing::Level::INFO)
-                        .then(|| (req.method().clone(), req.path().to_owned()));
-                    let fut = srv.call(req);
-                    async move {
-                        let mut res = fut.await?;
-                        let status = res.status().as_u16();
-                        let elapsed = started.elapsed();
-                        let route = res.request().match_pattern();
-                        let route = route.as_deref().unwrap_or("unmatched");
-                        crate::metrics::with(|m| {
-                            m.observe_http(res.request().method().as_str(), route, status, elapsed)
-                        });
-                        if let Some((method, path)) = line {
-                            let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-                            tracing::info!(%method, %path, route, status, micros, request_id = %request_id, "request");
-                        }
-                        if let Ok(value) = HeaderValue::from_str(&request_id) {
-                            res.headers_mut().insert(X_REQUEST_ID, value);
-                        }
-                        Ok(res)
-                    }
-                })
+                .wrap_fn(head::head_as_get)
+                .wrap_fn(observe::observe_request)
         })
         // SIGTERM stops accepting, lets in-flight requests (and their photo jobs) finish within
         // the deadline, then `run_until_stopped` lets the indexer finish its batch.
@@ -341,32 +276,6 @@ impl Stopper {
         if let Some(metrics) = &self.metrics_server {
             drop(metrics.stop(false));
         }
-    }
-}
-
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The proxy's `X-Request-Id` when it is a sane token, else a new one: logs of nginx and of every
-/// replica can then be joined on it.
-fn request_id(req: &actix_web::dev::ServiceRequest) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let incoming = req
-        .headers()
-        .get(X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        });
-    match incoming {
-        Some(id) => id.to_owned(),
-        None => format!(
-            "{:x}-{:x}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ),
     }
 }
 

@@ -1,14 +1,69 @@
-//! The listing life cycle both the API and the pages follow: submitting for review, an admin's
-//! decision, and the calendar of event occurrences. Blocking: call inside `Db::run`.
+//! The listing life cycle both front ends follow: who may see and change a listing, creating a
+//! draft, editing, archiving, submitting for review, an admin's decision, and the calendar of
+//! event occurrences. Blocking: call inside `Db::run`.
 
-use crate::api::extract::Auth;
-use crate::api::member::owned_listing;
-use crate::domain::listing::ListingStatus;
+use crate::accounts::Auth;
+use crate::domain::listing::{ListingInput, ListingStatus, ValidListing};
 use crate::domain::season::occurrences_between;
 use crate::error::{AppError, Code};
-use crate::store::listings::{self, ListingView};
+use crate::messages::Message;
+use crate::store::listings::{self, ListingRow, ListingView, Visibility};
 use crate::store::{catalogue, Conn};
 use chrono::NaiveDate;
+
+/// What this account may do with the listing `id`: 404 if they cannot see it at all,
+/// 403 if they can see it (it is public) but it is not theirs.
+pub fn owned_listing(conn: &mut Conn, auth: &Auth, id: i64) -> Result<ListingRow, AppError> {
+    let row = listings::row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
+    if auth.is_admin() || Some(row.cooperative_id) == auth.user.cooperative_id {
+        return Ok(row);
+    }
+    if row.status() == ListingStatus::Published {
+        Err(AppError::new(Code::Forbidden)
+            .with_detail("this listing belongs to another cooperative"))
+    } else {
+        Err(AppError::new(Code::ListingNotFound))
+    }
+}
+
+/// The member's cooperative id, or `forbidden` for an account without one (an admin).
+pub fn member_cooperative(auth: &Auth) -> Result<i64, AppError> {
+    auth.user.cooperative_id.ok_or_else(|| {
+        AppError::new(Code::Forbidden).with_detail("this account does not belong to a cooperative")
+    })
+}
+
+/// A new draft listing of the member's cooperative; returns its id.
+pub fn create_draft(conn: &mut Conn, auth: &Auth, valid: ValidListing) -> Result<i64, AppError> {
+    let coop_id = member_cooperative(auth)?;
+    let coop = catalogue::cooperative_by_id(conn, coop_id)?
+        .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
+    listings::create(conn, &coop, valid, ListingStatus::Draft)
+}
+
+/// Changes a listing the account owns: `edit` turns the stored values into the checked new
+/// ones. An archived listing cannot be edited; a published one stays published.
+pub fn update(
+    conn: &mut Conn,
+    auth: &Auth,
+    id: i64,
+    edit: impl FnOnce(ListingInput) -> Result<ValidListing, AppError>,
+) -> Result<(), AppError> {
+    let row = owned_listing(conn, auth, id)?;
+    if row.status() == ListingStatus::Archived {
+        return Err(AppError::new(Code::InvalidTransition)
+            .with_detail("an archived listing cannot be edited"));
+    }
+    let stored = listings::as_input(conn, &row)?;
+    let valid = edit(stored)?;
+    listings::update(conn, id, valid)
+}
+
+/// Archives a listing the account owns: it leaves the storefront and search for good.
+pub fn archive(conn: &mut Conn, auth: &Auth, id: i64) -> Result<(), AppError> {
+    owned_listing(conn, auth, id)?;
+    listings::set_status(conn, id, ListingStatus::Archived, None)
+}
 
 /// Sends the member's draft for review, or publishes it at once where review is not required
 /// (switched off, or skipped by its commune). Returns the new status.
@@ -33,8 +88,28 @@ pub fn submit(
     Ok(to)
 }
 
+/// The reason a rejected listing's member reads: 1 to 1000 characters, trimmed.
+pub fn rejection_reason(raw: &str) -> Result<String, AppError> {
+    let reason = raw.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(AppError::field("reason", Message::RejectionReason));
+    }
+    Ok(reason.to_owned())
+}
+
+/// An admin publishes a pending listing.
+pub fn approve(conn: &mut Conn, id: i64) -> Result<(), AppError> {
+    decide(conn, id, ListingStatus::Published, None)
+}
+
+/// An admin sends a pending listing back to draft, with a reason for its member.
+pub fn reject(conn: &mut Conn, id: i64, raw_reason: &str) -> Result<(), AppError> {
+    let reason = rejection_reason(raw_reason)?;
+    decide(conn, id, ListingStatus::Draft, Some(reason))
+}
+
 /// An admin's decision on a pending listing: publish it, or send it back to draft with a reason.
-pub fn decide(
+fn decide(
     conn: &mut Conn,
     id: i64,
     to: ListingStatus,
@@ -130,7 +205,7 @@ pub fn event_occurrences(
     ids.sort_unstable();
     ids.dedup();
     let views: std::collections::HashMap<i64, ListingView> =
-        listings::views_by_ids(conn, &ids, true, media_base)?
+        listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, media_base)?
             .into_iter()
             .map(|v| (v.id, v))
             .collect();

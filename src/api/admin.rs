@@ -4,12 +4,13 @@
 use super::extract::{Admin, JsonBody};
 use super::member::MyListings;
 use crate::accounts::{self, NewAccount};
-use crate::domain::listing::ListingStatus;
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::catalogue::{self, Cooperative, NewCooperative, NewPlace};
 use crate::store::listings::{self, ListingView};
 use crate::store::users::Role;
+use crate::store::Conn;
+use crate::workflow;
 use actix_web::{get, patch, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -40,25 +41,17 @@ pub async fn review_queue(
     Ok(HttpResponse::Ok().json(MyListings { items }))
 }
 
+/// Applies an admin's decision (a rule of `workflow`) and answers with the listing.
 async fn decide(
     state: &AppState,
     id: i64,
-    to: ListingStatus,
-    reason: Option<String>,
+    decision: impl FnOnce(&mut Conn, i64) -> Result<(), AppError> + Send + 'static,
 ) -> Result<ListingView, AppError> {
     let media_base = state.media_base.clone();
     state
         .db
         .run(move |conn| {
-            let row =
-                listings::row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
-            if row.status() != ListingStatus::Pending {
-                return Err(AppError::new(Code::InvalidTransition).with_detail(format!(
-                    "only pending listings are reviewed; this one is {}",
-                    row.status
-                )));
-            }
-            listings::set_status(conn, id, to, reason)?;
+            decision(conn, id)?;
             listings::view(conn, id, &media_base)?
                 .ok_or_else(|| AppError::new(Code::ListingNotFound))
         })
@@ -78,7 +71,7 @@ pub async fn approve(
     _admin: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let view = decide(&state, id.into_inner(), ListingStatus::Published, None).await?;
+    let view = decide(&state, id.into_inner(), workflow::approve).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -104,14 +97,11 @@ pub async fn reject(
     id: web::Path<i64>,
     body: JsonBody<Rejection>,
 ) -> Result<HttpResponse, AppError> {
-    let reason = body.0.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(AppError::field(
-            "reason",
-            "give a reason of 1 to 1000 characters",
-        ));
-    }
-    let view = decide(&state, id.into_inner(), ListingStatus::Draft, Some(reason)).await?;
+    let reason = workflow::rejection_reason(&body.0.reason)?;
+    let view = decide(&state, id.into_inner(), move |conn, id| {
+        workflow::reject(conn, id, &reason)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -130,7 +120,7 @@ pub async fn create_cooperative(
     let new = body.0;
     let coop = state
         .db
-        .run(move |conn| catalogue::save_cooperative(conn, &new, false))
+        .run(move |conn| catalogue::save_cooperative(conn, &new, catalogue::OnExisting::Refuse))
         .await?;
     Ok(HttpResponse::Created().json(coop))
 }
@@ -171,7 +161,7 @@ pub async fn update_cooperative(
                 place: change.place.unwrap_or(existing.place_code),
                 phone: change.phone.or(existing.phone),
             };
-            catalogue::save_cooperative(conn, &new, true)
+            catalogue::save_cooperative(conn, &new, catalogue::OnExisting::Update)
         })
         .await?;
     Ok(HttpResponse::Ok().json(coop))

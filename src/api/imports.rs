@@ -4,7 +4,7 @@
 
 use super::extract::{Admin, Auth};
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::transfer::{self, jobs, Format};
 use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
@@ -63,8 +63,10 @@ async fn start_job(
     let job = jobs::launch(
         state,
         bytes,
-        query.partial,
-        query.archive_missing,
+        jobs::ImportChoices {
+            partial: query.partial,
+            archive_missing: query.archive_missing,
+        },
         cooperative,
     )
     .await?;

@@ -2,7 +2,7 @@
 //! the stored, validated marketplace URL, never to anything the request names.
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::clicks;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};

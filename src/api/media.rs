@@ -2,7 +2,7 @@
 //! byte ranges.
 
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::body::SizedStream;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};

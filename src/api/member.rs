@@ -1,11 +1,12 @@
 //! The member API: a cooperative member manages their own cooperative's listings.
 
 use super::extract::{Auth, JsonBody};
-use crate::domain::listing::{ListingInput, ListingStatus};
+use crate::domain::listing::ListingInput;
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
-use crate::store::listings::{self, ListingRow, ListingView};
-use crate::store::{catalogue, clicks, Conn};
+use crate::state::AppState;
+use crate::store::listings::{self, ListingView};
+use crate::store::{clicks, Conn};
+use crate::workflow::{self, member_cooperative, owned_listing};
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Serialize;
 
@@ -17,27 +18,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(archive_listing)
         .service(submit_listing)
         .service(my_clicks);
-}
-
-/// What this account may do with the listing `id`: 404 if they cannot see it at all,
-/// 403 if they can see it (it is public) but it is not theirs.
-pub fn owned_listing(conn: &mut Conn, auth: &Auth, id: i64) -> Result<ListingRow, AppError> {
-    let row = listings::row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
-    if auth.is_admin() || Some(row.cooperative_id) == auth.user.cooperative_id {
-        return Ok(row);
-    }
-    if row.status() == ListingStatus::Published {
-        Err(AppError::new(Code::Forbidden)
-            .with_detail("this listing belongs to another cooperative"))
-    } else {
-        Err(AppError::new(Code::ListingNotFound))
-    }
-}
-
-fn member_cooperative(auth: &Auth) -> Result<i64, AppError> {
-    auth.user.cooperative_id.ok_or_else(|| {
-        AppError::new(Code::Forbidden).with_detail("this account does not belong to a cooperative")
-    })
 }
 
 fn load_view(conn: &mut Conn, id: i64, media_base: &str) -> Result<ListingView, AppError> {
@@ -62,15 +42,13 @@ pub async fn create_listing(
     auth: Auth,
     body: JsonBody<ListingInput>,
 ) -> Result<HttpResponse, AppError> {
-    let coop_id = member_cooperative(&auth)?;
+    member_cooperative(&auth)?;
     let valid = body.0.validate().map_err(AppError::validation)?;
     let media_base = state.media_base.clone();
     let view = state
         .db
         .run(move |conn| {
-            let coop = catalogue::cooperative_by_id(conn, coop_id)?
-                .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
-            let id = listings::create(conn, &coop, valid, ListingStatus::Draft)?;
+            let id = workflow::create_draft(conn, &auth, valid)?;
             load_view(conn, id, &media_base)
         })
         .await?;
@@ -148,14 +126,9 @@ pub async fn update_listing(
     let view = state
         .db
         .run(move |conn| {
-            let row = owned_listing(conn, &auth, id)?;
-            if row.status() == ListingStatus::Archived {
-                return Err(AppError::new(Code::InvalidTransition)
-                    .with_detail("an archived listing cannot be edited"));
-            }
-            let merged = listings::as_input(conn, &row)?.merge(patch);
-            let valid = merged.validate().map_err(AppError::validation)?;
-            listings::update(conn, id, valid)?;
+            workflow::update(conn, &auth, id, |stored| {
+                stored.merge(patch).validate().map_err(AppError::validation)
+            })?;
             load_view(conn, id, &media_base)
         })
         .await?;
@@ -180,8 +153,7 @@ pub async fn archive_listing(
     let view = state
         .db
         .run(move |conn| {
-            owned_listing(conn, &auth, id)?;
-            listings::set_status(conn, id, ListingStatus::Archived, None)?;
+            workflow::archive(conn, &auth, id)?;
             load_view(conn, id, &media_base)
         })
         .await?;
@@ -210,7 +182,7 @@ pub async fn submit_listing(
     let view = state
         .db
         .run(move |conn| {
-            crate::workflow::submit(conn, &auth, id, review_required)?;
+            workflow::submit(conn, &auth, id, review_required)?;
             load_view(conn, id, &media_base)
         })
         .await?;

@@ -1,20 +1,18 @@
 //! The HTTP API: one module per audience, each with its own `configure`.
 
+pub mod accounts;
 pub mod admin;
-pub mod cache;
 pub mod extract;
 pub mod imports;
 pub mod linkout;
 pub mod media;
 pub mod member;
-pub mod microcache;
 pub mod openapi;
 pub mod ops;
 pub mod params;
 pub mod photos;
 pub mod public;
 pub mod search;
-pub mod session;
 
 use actix_web::web;
 
@@ -22,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(params::query_error))
         .configure(public::configure)
         .configure(search::configure)
-        .configure(session::configure)
+        .configure(accounts::configure)
         .configure(member::configure)
         .configure(photos::configure)
         .configure(media::configure)

@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers, and a browsable page for it.
 
-use super::{admin, imports, linkout, media, member, ops, photos, public, search, session};
+use super::{accounts, admin, imports, linkout, media, member, ops, photos, public, search};
 use crate::error::Code;
 use actix_web::{get, web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -44,12 +44,12 @@ Errors are `application/problem+json` with a stable `code`."
         public::get_cooperative,
         public::list_events,
         search::search,
-        session::login,
-        session::logout,
-        session::current_user,
-        session::create_token,
-        session::list_tokens,
-        session::revoke_token,
+        accounts::login,
+        accounts::logout,
+        accounts::current_user,
+        accounts::create_token,
+        accounts::list_tokens,
+        accounts::revoke_token,
         imports::admin_import,
         imports::member_import,
         imports::admin_job,
@@ -90,7 +90,7 @@ pub struct ApiDoc;
 #[get("/api/openapi.json")]
 pub async fn openapi_json(req: actix_web::HttpRequest) -> HttpResponse {
     let doc = ApiDoc::openapi();
-    super::cache::json(&req, &doc)
+    crate::http::etag::json(&req, &doc)
 }
 
 fn escape(text: &str) -> String {

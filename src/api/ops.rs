@@ -1,7 +1,7 @@
 //! Operations: liveness, readiness and Prometheus metrics.
 
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::outbox;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};

@@ -1,6 +1,7 @@
 //! Query-string parameters parsed by hand, so every bad value is reported with its name.
 
 use crate::error::{AppError, Code, FieldError};
+use crate::messages::Message;
 use chrono::NaiveDate;
 use std::str::FromStr;
 
@@ -32,7 +33,8 @@ impl Params {
                 None
             }
             Err(_) => {
-                self.errors.push(FieldError::new(field, "must be a number"));
+                self.errors
+                    .push(FieldError::new(field, Message::NotANumber));
                 None
             }
         }
@@ -87,16 +89,14 @@ impl Params {
             return None;
         }
         if raw.chars().count() > max_chars {
-            self.errors.push(FieldError::new(
-                field,
-                format!("must be at most {max_chars} characters"),
-            ));
+            self.errors
+                .push(FieldError::new(field, Message::MaxChars(max_chars)));
             return None;
         }
         Some(raw.to_owned())
     }
 
-    pub fn push(&mut self, field: &str, message: &str) {
+    pub fn push(&mut self, field: &str, message: impl Into<Message>) {
         self.errors.push(FieldError::new(field, message));
     }
 

@@ -3,7 +3,7 @@
 use super::extract::{Auth, JsonBody};
 use crate::error::AppError;
 use crate::photos;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::photos::PhotoView;
 use actix_multipart::Multipart;
 use actix_web::{delete, patch, post, web, HttpResponse};

@@ -1,10 +1,11 @@
 //! The public read API: published listings, places, categories, cooperatives and events.
 
-use super::cache;
 use super::params::Params;
 use crate::domain::listing::{Certification, ListingKind};
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::http::etag;
+use crate::messages::Message;
+use crate::state::AppState;
 use crate::store::catalogue::{self, Category, Cooperative, Place};
 use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -90,7 +91,7 @@ pub async fn parse_filter(
                 filter.place_codes = Some(codes);
                 filter.place = q.place.as_ref().map(|p| p.trim().to_owned());
             }
-            Err(e) if e.code == Code::InvalidQuery => p.push("place", "unknown place code"),
+            Err(e) if e.code == Code::InvalidQuery => p.push("place", Message::UnknownPlace),
             Err(e) => return Err(e),
         }
     }
@@ -104,7 +105,7 @@ pub async fn parse_filter(
                 filter.cooperative_id = Some(c.id);
                 filter.cooperative = Some(c.slug);
             }
-            None => p.push("cooperative", "unknown cooperative"),
+            None => p.push("cooperative", Message::UnknownCooperative),
         }
     }
     Ok(filter)
@@ -152,7 +153,7 @@ pub async fn list_listings(
             listings::list_public(conn, &filter, sort, cursor.as_deref(), limit, &media_base)
         })
         .await?;
-    Ok(cache::json(
+    Ok(etag::json(
         &req,
         &ListingPage {
             items: page.items,
@@ -183,7 +184,7 @@ pub async fn get_listing(
         .run(move |conn| listings::published_by_slug(conn, &slug, &media_base))
         .await?
         .ok_or_else(|| AppError::new(Code::ListingNotFound))?;
-    Ok(cache::json(&req, &listing))
+    Ok(etag::json(&req, &listing))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -200,7 +201,7 @@ pub async fn list_places(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let items = state.db.run(catalogue::place_tree).await?;
-    Ok(cache::json(&req, &PlaceList { items }))
+    Ok(etag::json(&req, &PlaceList { items }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -228,7 +229,7 @@ pub async fn list_categories(
             name: catalogue::category_name(c),
         })
         .collect();
-    Ok(cache::json(&req, &CategoryList { items }))
+    Ok(etag::json(&req, &CategoryList { items }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -272,7 +273,7 @@ pub async fn get_cooperative(
             })
         })
         .await?;
-    Ok(cache::json(&req, &page))
+    Ok(etag::json(&req, &page))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -364,5 +365,5 @@ pub async fn list_events(
             })
         })
         .await?;
-    Ok(cache::json(&req, &list))
+    Ok(etag::json(&req, &list))
 }

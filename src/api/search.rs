@@ -1,25 +1,24 @@
 //! `GET /api/v1/search`: ranked published listings with facet counts, from the search index.
 
-use super::cache;
 use super::params::Params;
 use super::public::{parse_filter, ListQuery};
 use crate::error::{AppError, Code};
-use crate::search::embedded::FACETS;
-use crate::search::{SearchFilters, SearchIndex, SearchQuery, SortOrder};
-use crate::startup::AppState;
-use crate::store::listings::{self, epoch_day, ListingFilter, ListingView};
+use crate::finder::find_listings;
+use crate::http::etag;
+use crate::search::limits::{FACETS, MAX_OFFSET};
+use crate::search::{SearchFilters, SearchQuery, SortOrder};
+use crate::state::AppState;
+use crate::store::listings::{epoch_day, ListingFilter, ListingView};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(search);
 }
 
 const MAX_QUERY_CHARS: usize = 500;
-const MAX_OFFSET: usize = 1000;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -163,59 +162,6 @@ fn to_search_filters(f: &ListingFilter) -> SearchFilters {
     }
 }
 
-fn observe_search(backend: &str, started: std::time::Instant) {
-    crate::metrics::with(|m| {
-        m.search
-            .with_label_values(&[backend])
-            .observe(started.elapsed().as_secs_f64());
-    });
-}
-
-/// Runs `query` and reads the hits from the database, in the index's order. The database has
-/// the last word: a listing unpublished a moment ago is not shown. Used by the API and the
-/// storefront's search page.
-pub async fn find_listings(
-    state: &AppState,
-    query: &SearchQuery,
-) -> Result<(crate::search::SearchResults, Vec<ListingView>), AppError> {
-    let unavailable = |e: crate::search::SearchError| {
-        AppError::unavailable(format!("search: {e}")).with_detail("search is unavailable right now")
-    };
-    if matches!(&*state.search, SearchIndex::Tantivy(_)) {
-        // The embedded index is searched on the same blocking thread that then loads the
-        // listings: one hand-off from the async workers instead of two.
-        let index = Arc::clone(&state.search);
-        let query = query.clone();
-        let media_base = state.media_base.clone();
-        return state
-            .db
-            .run(move |conn| {
-                let SearchIndex::Tantivy(tantivy) = &*index else {
-                    return Err(AppError::internal("search backend changed"));
-                };
-                let started = std::time::Instant::now();
-                let results = tantivy
-                    .search_understood_blocking(&query)
-                    .map_err(unavailable)?;
-                observe_search("tantivy", started);
-                let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-                let items = listings::views_by_ids(conn, &ids, true, &media_base)?;
-                Ok((results, items))
-            })
-            .await;
-    }
-    let started = std::time::Instant::now();
-    let results = state.search.search(query).await.map_err(unavailable)?;
-    observe_search(state.search.backend_name(), started);
-    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-    let media_base = state.media_base.clone();
-    let items = state
-        .db
-        .run(move |conn| listings::views_by_ids(conn, &ids, true, &media_base))
-        .await?;
-    Ok((results, items))
-}
-
 /// Ranked search over published listings, with facets.
 #[utoipa::path(
     tag = "listings",
@@ -326,7 +272,8 @@ pub async fn search(
             })?;
         query.offset = decoded.o;
     }
-    let (results, items) = find_listings(&state, &query).await?;
+    let (results, items) =
+        find_listings(&state.db, &state.search, state.media_base.clone(), &query).await?;
     let next_offset = query.offset + limit;
     let next = (results.hits.len() == limit
         && (next_offset as u64) < results.total
@@ -363,7 +310,7 @@ pub async fn search(
         did_you_mean: results.explain.did_you_mean.clone(),
         explain: explain.then_some(results.explain),
     };
-    Ok(cache::json(&req, &page))
+    Ok(etag::json(&req, &page))
 }
 
 #[cfg(test)]

@@ -125,7 +125,7 @@ pub fn load_synthetic(
                         place: communes[*commune].code.clone(),
                         phone: None,
                     },
-                    false,
+                    catalogue::OnExisting::Refuse,
                 )?;
                 report.cooperatives += 1;
             }

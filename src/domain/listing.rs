@@ -2,6 +2,7 @@
 
 use crate::domain::marketplace::{validate_url, Platform};
 use crate::error::FieldError;
+use crate::messages::Message;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -265,24 +266,18 @@ fn clean_text(
 ) -> Option<String> {
     let text: String = value.trim().nfc().collect();
     if text.is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
+        errors.push(FieldError::new(field, Message::NotEmpty));
         return None;
     }
     if text.chars().count() > max_chars {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {max_chars} characters"),
-        ));
+        errors.push(FieldError::new(field, Message::MaxChars(max_chars)));
         return None;
     }
     let bad_control = text
         .chars()
         .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
     if bad_control {
-        errors.push(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
+        errors.push(FieldError::new(field, Message::ControlCharacters));
         return None;
     }
     Some(text)
@@ -309,7 +304,7 @@ fn clean_localized(
     multiline: bool,
 ) -> Option<Localized> {
     let Some(value) = value else {
-        errors.push(FieldError::new(format!("{field}.vi"), "is required"));
+        errors.push(FieldError::new(format!("{field}.vi"), Message::Required));
         return None;
     };
     let vi = clean_text(
@@ -335,7 +330,7 @@ impl ListingInput {
         let mut errors = Vec::new();
         let kind = self.kind;
         if kind.is_none() {
-            errors.push(FieldError::new("kind", "is required"));
+            errors.push(FieldError::new("kind", Message::Required));
         }
         let slug = match &self.slug {
             Some(s) => {
@@ -346,10 +341,7 @@ impl ListingInput {
                     && !s.starts_with('-')
                     && !s.ends_with('-');
                 if !ok {
-                    errors.push(FieldError::new(
-                        "slug",
-                        "must be lower-case letters, digits and dashes",
-                    ));
+                    errors.push(FieldError::new("slug", Message::SlugFormat));
                 }
                 Some(s.clone())
             }
@@ -364,7 +356,7 @@ impl ListingInput {
         );
         if let Some(n) = &name {
             if crate::text::slugify(&n.vi).is_empty() && slug.is_none() {
-                errors.push(FieldError::new("name.vi", "must contain letters or digits"));
+                errors.push(FieldError::new("name.vi", Message::NeedsLettersOrDigits));
             }
         }
         let description = clean_localized(
@@ -377,7 +369,7 @@ impl ListingInput {
         let category = match &self.category {
             Some(c) if !c.trim().is_empty() => Some(c.trim().to_owned()),
             _ => {
-                errors.push(FieldError::new("category", "is required"));
+                errors.push(FieldError::new("category", Message::Required));
                 None
             }
         };
@@ -385,14 +377,11 @@ impl ListingInput {
         let price_vnd = self.price_vnd.flatten();
         if let Some(p) = price_vnd {
             if p <= 0 {
-                errors.push(FieldError::new(
-                    "price_vnd",
-                    "must be a positive number of đồng (leave it empty when free)",
-                ));
+                errors.push(FieldError::new("price_vnd", Message::PositivePrice));
             } else if p > MAX_PRICE_VND {
                 errors.push(FieldError::new(
                     "price_vnd",
-                    format!("must be at most {MAX_PRICE_VND} đồng"),
+                    Message::MaxPrice(MAX_PRICE_VND),
                 ));
             }
         }
@@ -416,7 +405,7 @@ impl ListingInput {
                 expires: self.ocop_expires.flatten(),
             }),
             Some(_) => {
-                errors.push(FieldError::new("ocop_stars", "must be 3, 4 or 5"));
+                errors.push(FieldError::new("ocop_stars", Message::OcopStars));
                 None
             }
             None => None,
@@ -437,7 +426,7 @@ impl ListingInput {
             if !(1..=12).contains(m) {
                 errors.push(FieldError::new(
                     format!("season_months[{i}]"),
-                    "must be a month from 1 to 12",
+                    Message::Month,
                 ));
             } else if !season_months.contains(m) {
                 season_months.push(*m);
@@ -473,19 +462,16 @@ impl ListingInput {
         }
         match (&event, kind) {
             (Some(e), _) if e.end < e.start => {
-                errors.push(FieldError::new("event.end", "must not be before the start"));
+                errors.push(FieldError::new("event.end", Message::EndBeforeStart));
             }
             (Some(e), _) if (e.end - e.start).num_days() > 366 => {
-                errors.push(FieldError::new(
-                    "event.end",
-                    "an event lasts at most a year",
-                ));
+                errors.push(FieldError::new("event.end", Message::EventTooLong));
             }
             (Some(_), Some(k)) if k != ListingKind::Event => {
-                errors.push(FieldError::new("event", "only events have dates"));
+                errors.push(FieldError::new("event", Message::DatesOnlyForEvents));
             }
             (None, Some(ListingKind::Event)) => {
-                errors.push(FieldError::new("event", "an event needs its dates"));
+                errors.push(FieldError::new("event", Message::EventNeedsDates));
             }
             _ => {}
         }
@@ -494,7 +480,7 @@ impl ListingInput {
         if raw_links.len() > MAX_LINKS {
             errors.push(FieldError::new(
                 "marketplace_links",
-                format!("at most {MAX_LINKS} links"),
+                Message::TooManyLinks(MAX_LINKS),
             ));
         }
         for (i, link) in raw_links.iter().enumerate().take(MAX_LINKS) {

@@ -1,5 +1,6 @@
 //! Marketplace links: which platforms we send shoppers to, and which URLs we accept for each.
 
+use crate::messages::Message;
 use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
@@ -81,27 +82,27 @@ impl Platform {
 
 /// Checks a marketplace URL: https, no credentials, no odd port, and a host that belongs to the platform.
 /// Returns the normalised URL or a message for the member.
-pub fn validate_url(platform: Platform, raw: &str) -> Result<String, &'static str> {
+pub fn validate_url(platform: Platform, raw: &str) -> Result<String, Message> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err("URL is required");
+        return Err(Message::UrlRequired);
     }
     if raw.len() > 2000 {
-        return Err("URL is too long (2000 characters at most)");
+        return Err(Message::UrlTooLong);
     }
-    let url = Url::parse(raw).map_err(|_| "not a valid URL")?;
+    let url = Url::parse(raw).map_err(|_| Message::UrlInvalid)?;
     if url.scheme() != "https" {
-        return Err("URL must start with https://");
+        return Err(Message::UrlNotHttps);
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("URL must not contain a user name or password");
+        return Err(Message::UrlHasCredentials);
     }
     if url.port().is_some() {
-        return Err("URL must not name a port");
+        return Err(Message::UrlHasPort);
     }
     let host = match url.host() {
         Some(Host::Domain(d)) => d.to_ascii_lowercase(),
-        _ => return Err("URL must name a host, not an IP address"),
+        _ => return Err(Message::UrlIpHost),
     };
     let host = host.trim_end_matches('.');
     match platform.domains() {
@@ -110,12 +111,12 @@ pub fn validate_url(platform: Platform, raw: &str) -> Result<String, &'static st
                 .iter()
                 .any(|d| host == *d || host.ends_with(&format!(".{d}")));
             if !belongs {
-                return Err("URL host does not belong to this platform");
+                return Err(Message::UrlWrongPlatform);
             }
         }
         None => {
             if !host.contains('.') || host == "localhost" || host.ends_with(".localhost") {
-                return Err("URL must be a public website");
+                return Err(Message::UrlNotPublic);
             }
         }
     }

@@ -1,4 +1,5 @@
-//! Why a photo was refused, as a stable code, an HTTP status and a message in English and Vietnamese.
+//! Why a photo was refused, with a message in English and Vietnamese (its code and status are
+//! rows of the error table in `crate::error`).
 
 use thiserror::Error;
 
@@ -6,8 +7,8 @@ use super::store::StoreError;
 
 /// Everything that can go wrong between receiving a member's upload and storing its variants.
 ///
-/// The HTTP layer answers with [`PhotoError::http_status`], puts [`PhotoError::code`] in the
-/// body for the app, and shows [`PhotoError::message_vi`] (or the English `Display`) to the member.
+/// Its code and HTTP status come from the one error table (`Code::from(&PhotoError)` in
+/// `crate::error`); the member reads [`PhotoError::message_vi`] (or the English `Display`).
 #[derive(Debug, Error)]
 pub enum PhotoError {
     #[error("The file is empty. Please choose a photo and try again.")]
@@ -51,34 +52,6 @@ pub enum PhotoError {
 }
 
 impl PhotoError {
-    /// Stable snake_case code for clients and logs; never changes once shipped.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::EmptyFile => "empty_file",
-            Self::FileTooLarge { .. } => "file_too_large",
-            Self::UnsupportedFormat => "unsupported_image_format",
-            Self::HeicNotSupported => "heic_not_supported",
-            Self::ImageTooLarge { .. } => "image_too_large",
-            Self::CorruptImage { .. } => "corrupt_image",
-            Self::ProcessingBusy => "processing_busy",
-            Self::ProcessingFailed { .. } => "processing_failed",
-            Self::StorageFailed(error) => error.code(),
-        }
-    }
-
-    /// HTTP status the API should answer with.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::EmptyFile => 400,
-            Self::FileTooLarge { .. } | Self::ImageTooLarge { .. } => 413,
-            Self::UnsupportedFormat | Self::HeicNotSupported => 415,
-            Self::CorruptImage { .. } => 422,
-            Self::ProcessingBusy => 503,
-            Self::StorageFailed(error) => error.http_status(),
-            Self::ProcessingFailed { .. } => 500,
-        }
-    }
-
     /// Message for the member in Vietnamese; the English one is the `Display` text.
     pub fn message_vi(&self) -> String {
         match self {

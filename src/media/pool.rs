@@ -121,6 +121,7 @@ impl Drop for Gauged {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::error::Code;
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -141,9 +142,12 @@ mod tests {
         // join! polls `first` before `second`, so the first job holds the only permit.
         let (first, second) = tokio::join!(first, second);
         assert!(first.is_ok());
-        let refused = second
-            .err()
-            .map(|error| (error.code(), error.http_status()));
+        let refused = second.err().map(|error| {
+            (
+                Code::from(&error).name(),
+                Code::from(&error).status().as_u16(),
+            )
+        });
         assert_eq!(refused, Some(("processing_busy", 503)));
 
         // Once the worker is free again, work is accepted.
@@ -172,7 +176,7 @@ mod tests {
             "the queued job must run once the worker is free"
         );
         assert_eq!(
-            third.err().map(|error| error.code()),
+            third.err().map(|error| Code::from(&error).name()),
             Some("processing_busy")
         );
     }
@@ -189,7 +193,10 @@ mod tests {
         let photo = pool.process(bytes, PhotoLimits::default()).await.unwrap();
         assert_eq!((photo.width, photo.height), (1200, 1800));
         let refused = pool.process(Vec::new(), PhotoLimits::default()).await;
-        assert_eq!(refused.err().map(|error| error.code()), Some("empty_file"));
+        assert_eq!(
+            refused.err().map(|error| Code::from(&error).name()),
+            Some("empty_file")
+        );
     }
 
     #[tokio::test]
@@ -197,7 +204,7 @@ mod tests {
         let pool = PhotoPool::new(1, 0);
         let outcome: Result<(), PhotoError> = pool.run(|| panic!("boom")).await;
         assert_eq!(
-            outcome.err().map(|error| error.code()),
+            outcome.err().map(|error| Code::from(&error).name()),
             Some("processing_failed")
         );
         assert!(

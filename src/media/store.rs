@@ -39,25 +39,6 @@ pub enum StoreError {
     Refused { key: String, detail: String },
 }
 
-impl StoreError {
-    /// Stable snake_case code, as for [`super::PhotoError::code`].
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidKey { .. } => "invalid_media_key",
-            Self::Io { .. } | Self::Refused { .. } => "storage_failed",
-            Self::Unavailable { .. } => "storage_unavailable",
-        }
-    }
-
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::InvalidKey { .. } => 400,
-            Self::Io { .. } | Self::Refused { .. } => 500,
-            Self::Unavailable { .. } => 503,
-        }
-    }
-}
-
 /// One stored object as served to a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredObject {

@@ -7,7 +7,7 @@
 //! replaced by their markers (`all`); exact hits come first, then the rest of the folded ones.
 
 use super::analyze::{self, DocText};
-use super::embedded::{MAX_LIMIT, MAX_OFFSET};
+use super::limits::{MAX_LIMIT, MAX_OFFSET};
 use super::{
     SearchDocument, SearchError, SearchFilters, SearchHit, SearchQuery, SearchResults, SortOrder,
 };

@@ -86,7 +86,7 @@ pub struct SearchQuery {
     pub limit: usize,
     /// Compute facet counts (kind, category, place, cooperative, ocop_stars, certifications, season_months).
     pub facets: bool,
-    /// With `facets`, only these facets (names from [`embedded::FACETS`]; unknown names are
+    /// With `facets`, only these facets (names from [`limits::FACETS`]; unknown names are
     /// ignored). `None`: all of them. Counting fewer facets is cheaper on large result sets.
     pub facet_fields: Option<Vec<String>>,
 }
@@ -118,6 +118,7 @@ pub enum SearchError {
 
 pub mod analyze;
 pub mod embedded;
+pub mod limits;
 pub mod meili;
 pub mod synthetic;
 pub mod understand;
@@ -148,14 +149,14 @@ impl SearchQuery {
         }
     }
 
-    /// The facets to count for this query, in [`embedded::FACETS`] order (empty without `facets`).
+    /// The facets to count for this query, in [`limits::FACETS`] order (empty without `facets`).
     pub fn facet_names(&self) -> Vec<&'static str> {
         if !self.facets {
             return Vec::new();
         }
         match &self.facet_fields {
-            None => embedded::FACETS.to_vec(),
-            Some(wanted) => embedded::FACETS
+            None => limits::FACETS.to_vec(),
+            Some(wanted) => limits::FACETS
                 .into_iter()
                 .filter(|name| wanted.iter().any(|w| w == name))
                 .collect(),

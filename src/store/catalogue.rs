@@ -2,8 +2,10 @@
 
 use super::schema::{categories, cooperatives, listings, places};
 use super::{now, outbox, Conn};
+use crate::domain::listing::ListingStatus;
 use crate::domain::listing::Localized;
 use crate::error::{AppError, Code};
+use crate::messages::Message;
 use crate::with_conn;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -181,7 +183,7 @@ pub fn upsert_place(conn: &mut Conn, new: &NewPlace) -> Result<(), AppError> {
     let path = match &new.parent {
         Some(parent) => {
             let parent = place(conn, parent)?
-                .ok_or_else(|| AppError::field("parent", "unknown place code"))?;
+                .ok_or_else(|| AppError::field("parent", Message::UnknownPlace))?;
             format!("{}{}/", parent.path, new.code)
         }
         None => format!("/{}/", new.code),
@@ -246,7 +248,7 @@ pub fn update_place(
             let ids: Vec<i64> = with_conn!(conn, |c| listings::table
                 .inner_join(places::table)
                 .filter(places::path.like(&prefix))
-                .filter(listings::status.eq("published"))
+                .filter(listings::status.eq(ListingStatus::Published.as_str()))
                 .select(listings::id)
                 .load(c))?;
             outbox::enqueue(conn, &ids)?;
@@ -323,14 +325,11 @@ fn check_cooperative(new: &NewCooperative) -> Vec<crate::error::FieldError> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !slug_ok {
-        errors.push(FieldError::new(
-            "slug",
-            "must be lower-case letters, digits and dashes",
-        ));
+        errors.push(FieldError::new("slug", Message::SlugFormat));
     }
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 150 || name.chars().any(char::is_control) {
-        errors.push(FieldError::new("name", "must be 1 to 150 characters"));
+        errors.push(FieldError::new("name", Message::CooperativeNameLength));
     }
     if let Some(phone) = &new.phone {
         let ok = phone.len() <= 20
@@ -338,17 +337,26 @@ fn check_cooperative(new: &NewCooperative) -> Vec<crate::error::FieldError> {
                 .chars()
                 .all(|c| c.is_ascii_digit() || c == ' ' || c == '+' || c == '.' || c == '-');
         if !ok {
-            errors.push(FieldError::new("phone", "must be a phone number"));
+            errors.push(FieldError::new("phone", Message::Phone));
         }
     }
     errors
 }
 
-/// Creates a cooperative, or (when `update` is set) updates the one with this slug.
+/// What saving a cooperative whose slug exists does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExisting {
+    /// Refuse: the slug is taken.
+    Refuse,
+    /// Update that cooperative.
+    Update,
+}
+
+/// Creates a cooperative, or (with [`OnExisting::Update`]) updates the one with this slug.
 pub fn save_cooperative(
     conn: &mut Conn,
     new: &NewCooperative,
-    update: bool,
+    on_existing: OnExisting,
 ) -> Result<Cooperative, AppError> {
     let errors = check_cooperative(new);
     if !errors.is_empty() {
@@ -357,11 +365,11 @@ pub fn save_cooperative(
     let new = new.clone();
     conn.transaction(move |conn| {
         if place(conn, &new.place)?.is_none() {
-            return Err(AppError::field("place", "unknown place code"));
+            return Err(AppError::field("place", Message::UnknownPlace));
         }
         let name = new.name.trim().to_owned();
         match cooperative_by_slug(conn, &new.slug)? {
-            Some(existing) if update => {
+            Some(existing) if on_existing == OnExisting::Update => {
                 with_conn!(conn, |c| diesel::update(
                     cooperatives::table.find(existing.id)
                 )
@@ -375,18 +383,13 @@ pub fn save_cooperative(
                     // Search documents show the cooperative's name.
                     let ids: Vec<i64> = with_conn!(conn, |c| listings::table
                         .filter(listings::cooperative_id.eq(existing.id))
-                        .filter(listings::status.eq("published"))
+                        .filter(listings::status.eq(ListingStatus::Published.as_str()))
                         .select(listings::id)
                         .load(c))?;
                     outbox::enqueue(conn, &ids)?;
                 }
             }
-            Some(_) => {
-                return Err(AppError::conflict(
-                    "slug",
-                    "a cooperative with this slug exists",
-                ))
-            }
+            Some(_) => return Err(AppError::conflict("slug", Message::CooperativeSlugTaken)),
             None => {
                 with_conn!(conn, |c| diesel::insert_into(cooperatives::table)
                     .values((

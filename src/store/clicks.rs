@@ -2,6 +2,7 @@
 
 use super::schema::{link_clicks, listings, marketplace_links};
 use super::Conn;
+use crate::domain::listing::ListingStatus;
 use crate::error::AppError;
 use crate::with_conn;
 use chrono::NaiveDate;
@@ -13,7 +14,7 @@ pub fn published_link_url(conn: &mut Conn, link_id: i64) -> Result<Option<String
     with_conn!(conn, |c| marketplace_links::table
         .inner_join(listings::table)
         .filter(marketplace_links::id.eq(link_id))
-        .filter(listings::status.eq("published"))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
         .select(marketplace_links::url)
         .first(c)
         .optional())

@@ -228,16 +228,28 @@ async fn save(db: &Db, job: ImportJob) -> Result<(), AppError> {
     .await
 }
 
+/// What the uploader chose for an import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportChoices {
+    /// Write the valid rows even when others are refused.
+    pub partial: bool,
+    /// Archive the cooperative's listings the file leaves out.
+    pub archive_missing: bool,
+}
+
 /// Starts an import in the background (the API and the upload pages alike): its job at once,
 /// progress and the report by id later, from any replica. `owner` limits the job to a member's
 /// cooperative `(id, slug)`.
 pub async fn launch(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     bytes: Vec<u8>,
-    partial: bool,
-    archive_missing: bool,
+    choices: ImportChoices,
     owner: Option<(i64, String)>,
 ) -> Result<ImportJob, AppError> {
+    let ImportChoices {
+        partial,
+        archive_missing,
+    } = choices;
     let owner_id = owner.as_ref().map(|c| c.0);
     let id = state
         .db
@@ -304,7 +316,7 @@ pub async fn launch(
 /// A job by id: this process's own view while it runs it, else its row. `owner` (a member's
 /// cooperative) hides other cooperatives' jobs.
 pub async fn get(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     id: u64,
     owner: Option<i64>,
 ) -> Result<Option<ImportJob>, AppError> {
@@ -329,8 +341,9 @@ pub async fn get(
 /// running job is: this process has just started and runs none yet.
 pub fn fail_abandoned(
     conn: &mut crate::store::Conn,
-    single_process: bool,
+    backend: crate::store::Backend,
 ) -> Result<usize, AppError> {
+    let single_process = backend == crate::store::Backend::Sqlite;
     let error = serde_json::to_string(&abandoned())
         .map_err(|e| AppError::internal(format!("job error: {e}")))?;
     let cutoff = if single_process {
@@ -343,13 +356,10 @@ pub fn fail_abandoned(
 
 /// A member's cooperative `(id, slug)`: what their imports and exports are limited to.
 pub async fn member_cooperative(
-    state: &crate::startup::AppState,
-    auth: &crate::api::extract::Auth,
+    state: &crate::state::AppState,
+    auth: &crate::accounts::Auth,
 ) -> Result<(i64, String), crate::error::AppError> {
-    let id = auth.user.cooperative_id.ok_or_else(|| {
-        crate::error::AppError::new(crate::error::Code::Forbidden)
-            .with_detail("this account does not belong to a cooperative")
-    })?;
+    let id = crate::workflow::member_cooperative(auth)?;
     let coop = state
         .db
         .run(move |conn| crate::store::catalogue::cooperative_by_id(conn, id))

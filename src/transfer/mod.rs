@@ -26,6 +26,7 @@ pub use write::{export, template};
 use crate::domain::listing::ListingStatus;
 use crate::error::AppError;
 use crate::media::{MediaStore, PhotoLimits};
+use crate::messages::Message;
 use crate::store::{listings, Conn, Db};
 use bundle::Bundle;
 use photos::StoredPhotos;
@@ -488,7 +489,7 @@ fn apply_batch(
             }
             Action::Add(row) => {
                 let coop = coops.get(&row.cooperative).ok_or_else(|| {
-                    AppError::field("cooperative", "unknown cooperative")
+                    AppError::field("cooperative", Message::UnknownCooperative)
                         .with_detail(format!("row {}", row.row))
                 })?;
                 let place = row.valid.place.clone().unwrap_or_default();

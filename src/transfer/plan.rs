@@ -6,6 +6,7 @@ use super::report::{Msg, RowProblem};
 use super::rows::{column_of_field, Headers, Record};
 use crate::domain::listing::{ListingStatus, ValidListing};
 use crate::error::AppError;
+use crate::messages::Message;
 use crate::store::catalogue::{self, Category, Cooperative};
 use crate::store::{listings, Conn};
 use std::collections::{HashMap, HashSet};
@@ -156,7 +157,7 @@ pub fn check(
                 row,
                 headers.name(Column::Cooperative),
                 "",
-                Msg::from_domain("is required"),
+                Msg::from_key(&Message::Required),
             ));
             None
         }
@@ -169,7 +170,7 @@ pub fn check(
                     row,
                     headers.name(Column::Cooperative),
                     c.clone(),
-                    Msg::from_domain("unknown cooperative"),
+                    Msg::from_key(&Message::UnknownCooperative),
                 ));
                 None
             }
@@ -183,7 +184,7 @@ pub fn check(
                 row,
                 headers.name(Column::Category),
                 raw,
-                Msg::from_domain("unknown category"),
+                Msg::from_key(&Message::UnknownCategory),
             )),
         }
     }
@@ -193,7 +194,7 @@ pub fn check(
                 row,
                 headers.name(Column::Place),
                 place.clone(),
-                Msg::from_domain("unknown place code"),
+                Msg::from_key(&Message::UnknownPlace),
             ));
         }
     }
@@ -207,7 +208,7 @@ pub fn check(
                 // A problem the reader already reported for this column is not repeated.
                 let name = headers.name(column);
                 if !problems.iter().any(|p| p.column == name) {
-                    problems.push(problem(row, name, value, Msg::from_domain(&e.message)));
+                    problems.push(problem(row, name, value, Msg::from_key(&e.key)));
                 }
             }
             None
@@ -289,7 +290,7 @@ pub fn classify(
         id_list.sort_unstable();
         id_list.dedup();
         let stored: HashMap<i64, crate::store::listings::ListingView> =
-            listings::views_by_ids(conn, &id_list, false, "")?
+            listings::views_by_ids(conn, &id_list, listings::Visibility::AnyStatus, "")?
                 .into_iter()
                 .map(|v| (v.id, v))
                 .collect();

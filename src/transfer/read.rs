@@ -189,7 +189,7 @@ fn detect(bytes: &[u8]) -> Detected {
 
 fn read_json(bytes: &[u8]) -> Result<CatalogueFile, AppError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    crate::api::extract::parse_json(bytes).map_err(|e| {
+    crate::domain::json::parse_json(bytes).map_err(|e| {
         let mut e = e;
         e.detail_vi = Some(format!(
             "Tệp JSON không đúng định dạng danh mục: {}",

@@ -2,6 +2,7 @@
 //! English), counts, and refusals of a whole file.
 
 use crate::error::{AppError, Code};
+use crate::messages::Message;
 use serde::{Deserialize, Serialize};
 
 /// A message in both languages.
@@ -19,9 +20,9 @@ impl Msg {
         }
     }
 
-    /// A domain validation message (English key) with its Vietnamese translation.
-    pub fn from_domain(en: &str) -> Msg {
-        Msg::new(en, crate::web::i18n::Lang::Vi.field_message(en))
+    /// A validation message by its key, in both languages.
+    pub fn from_key(key: &Message) -> Msg {
+        Msg::new(key.en(), key.vi())
     }
 
     /// The whole file is refused with this explanation.

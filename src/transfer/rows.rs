@@ -203,7 +203,7 @@ pub fn from_catalogue(file: &CatalogueFile) -> Vec<Record> {
                         row: i + 1,
                         column: f.field.clone(),
                         value: String::new(),
-                        message: Msg::from_domain(&f.message),
+                        message: Msg::from_key(&f.key),
                     });
                 }
                 ListingInput::default()

@@ -1,19 +1,22 @@
 //! Admin pages: the review queue, cooperatives and their accounts.
 
+use super::extract::{SignedForm, SignedIn, SignedInAdmin};
 use super::forms::{Errors, Form};
 use super::i18n::Lang;
-use super::member::{refused, row_of, session, Row, Session};
+use super::member::{row_of, Row};
+use super::refusal::refused;
 use super::shop::Choice;
 use super::view;
-use super::{csrf, html, see_other, Caching, Chrome};
+use super::{html, see_other, Caching, Chrome};
 use crate::accounts::{self, NewAccount};
-use crate::domain::listing::ListingStatus;
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::messages::Message;
+use crate::state::AppState;
 use crate::store::catalogue::{self, NewCooperative};
-use crate::store::listings;
 use crate::store::users::Role;
+use crate::store::{listings, Conn};
+use crate::workflow;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -25,31 +28,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cooperatives_page)
         .service(create_cooperative)
         .service(create_account);
-}
-
-/// An admin's session, or the page to show instead (sign in, or not found for members).
-async fn admin(state: &AppState, req: &HttpRequest) -> Result<Session, HttpResponse> {
-    let s = session(state, req).await?;
-    if !s.auth.is_admin() {
-        return Err(super::not_found(req));
-    }
-    Ok(s)
-}
-
-async fn admin_form(
-    state: &AppState,
-    req: &HttpRequest,
-    body: &[u8],
-) -> Result<(Session, Form), HttpResponse> {
-    let s = admin(state, req).await?;
-    let form = Form::parse(body);
-    if !csrf::check_session(req, form.get(csrf::FIELD)) {
-        let e = AppError::new(Code::Forbidden).with_detail("form expired");
-        let mut res = refused(req, s.nav, &e);
-        *res.status_mut() = StatusCode::FORBIDDEN;
-        return Err(res);
-    }
-    Ok((s, form))
 }
 
 pub struct ReviewItem {
@@ -73,7 +51,7 @@ struct ReviewPage {
 async fn render_review(
     state: &AppState,
     req: &HttpRequest,
-    s: Session,
+    s: SignedIn,
     error_for: Option<(i64, String)>,
     status: StatusCode,
 ) -> HttpResponse {
@@ -133,38 +111,32 @@ async fn render_review(
 }
 
 #[get("/quan-tri")]
-async fn review_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    match admin(&state, &req).await {
-        Ok(s) => render_review(&state, &req, s, None, StatusCode::OK).await,
-        Err(res) => res,
-    }
+async fn review_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SignedInAdmin(s): SignedInAdmin,
+) -> HttpResponse {
+    render_review(&state, &req, s, None, StatusCode::OK).await
 }
 
-/// Moves a pending listing on: the same rule as the admin API.
+/// Applies an admin's decision (a rule of `workflow`).
 async fn decide(
     state: &AppState,
     id: i64,
-    to: ListingStatus,
-    reason: Option<String>,
+    decision: impl FnOnce(&mut Conn, i64) -> Result<(), AppError> + Send + 'static,
 ) -> Result<(), AppError> {
-    state
-        .db
-        .run(move |conn| crate::workflow::decide(conn, id, to, reason))
-        .await
+    state.db.run(move |conn| decision(conn, id)).await
 }
 
 #[post("/quan-tri/duyet/{id}/dang")]
 async fn approve(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedForm<SignedInAdmin>,
     id: web::Path<i64>,
-    body: web::Bytes,
 ) -> HttpResponse {
-    let (s, _) = match admin_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
-    match decide(&state, id.into_inner(), ListingStatus::Published, None).await {
+    let SignedInAdmin(s) = signed.who;
+    match decide(&state, id.into_inner(), workflow::approve).await {
         Ok(()) => see_other("/quan-tri?ok=approved"),
         Err(e) => refused(&req, s.nav, &e),
     }
@@ -174,28 +146,38 @@ async fn approve(
 async fn reject(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedForm<SignedInAdmin>,
     id: web::Path<i64>,
-    body: web::Bytes,
 ) -> HttpResponse {
-    let (s, form) = match admin_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let SignedForm {
+        who: SignedInAdmin(s),
+        form,
+    } = signed;
     let id = id.into_inner();
-    let reason = form.get("reason").trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        let lang = Lang::of(&req);
-        let message = lang.field_message("give a reason of 1 to 1000 characters");
-        return render_review(
-            &state,
-            &req,
-            s,
-            Some((id, message)),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    match decide(&state, id, ListingStatus::Draft, Some(reason)).await {
+    let reason = match workflow::rejection_reason(form.get("reason")) {
+        Ok(reason) => reason,
+        Err(e) => {
+            let lang = Lang::of(&req);
+            let message = e
+                .errors
+                .first()
+                .map(|f| lang.field_message(&f.key))
+                .unwrap_or_default();
+            return render_review(
+                &state,
+                &req,
+                s,
+                Some((id, message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match decide(&state, id, move |conn, id| {
+        workflow::reject(conn, id, &reason)
+    })
+    .await
+    {
         Ok(()) => see_other("/quan-tri?ok=rejected"),
         Err(e) => refused(&req, s.nav, &e),
     }
@@ -237,7 +219,7 @@ struct AdminForms {
 async fn render_cooperatives(
     state: &AppState,
     req: &HttpRequest,
-    s: Session,
+    s: SignedIn,
     forms: AdminForms,
     status: StatusCode,
 ) -> HttpResponse {
@@ -310,23 +292,24 @@ async fn render_cooperatives(
 }
 
 #[get("/quan-tri/htx")]
-async fn cooperatives_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    match admin(&state, &req).await {
-        Ok(s) => render_cooperatives(&state, &req, s, AdminForms::default(), StatusCode::OK).await,
-        Err(res) => res,
-    }
+async fn cooperatives_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SignedInAdmin(s): SignedInAdmin,
+) -> HttpResponse {
+    render_cooperatives(&state, &req, s, AdminForms::default(), StatusCode::OK).await
 }
 
 #[post("/quan-tri/htx")]
 async fn create_cooperative(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    signed: SignedForm<SignedInAdmin>,
 ) -> HttpResponse {
-    let (s, form) = match admin_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let SignedForm {
+        who: SignedInAdmin(s),
+        form,
+    } = signed;
     let lang = Lang::of(&req);
     let phone = form.get("phone").trim().to_owned();
     let new = NewCooperative {
@@ -338,7 +321,7 @@ async fn create_cooperative(
     let values = [new.slug.clone(), new.name.clone(), new.place.clone(), phone];
     match state
         .db
-        .run(move |conn| catalogue::save_cooperative(conn, &new, false))
+        .run(move |conn| catalogue::save_cooperative(conn, &new, catalogue::OnExisting::Refuse))
         .await
     {
         Ok(_) => see_other("/quan-tri/htx?ok=created"),
@@ -358,12 +341,12 @@ async fn create_cooperative(
 async fn create_account(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    signed: SignedForm<SignedInAdmin>,
 ) -> HttpResponse {
-    let (s, form) = match admin_form(&state, &req, &body).await {
-        Ok(found) => found,
-        Err(res) => return res,
-    };
+    let SignedForm {
+        who: SignedInAdmin(s),
+        form,
+    } = signed;
     let lang = Lang::of(&req);
     let email = form.get("email").trim().to_owned();
     let password = form.get("password").to_owned();
@@ -393,7 +376,7 @@ async fn create_account(
         Err(e) if !e.errors.is_empty() || e.code == Code::Conflict => {
             let mut errors = Errors::from_fields(lang, &e.errors, str::to_owned);
             if e.code == Code::Conflict && e.errors.is_empty() {
-                errors.add("email", lang.field_message("already exists"));
+                errors.add("email", lang.field_message(&Message::AlreadyExists));
             }
             let forms = AdminForms {
                 email,

@@ -44,7 +44,7 @@ pub fn url(name: &str) -> String {
 #[get("/static/{name}")]
 async fn asset(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     match body_of(&name) {
-        Some((body, content_type)) => crate::api::cache::respond(
+        Some((body, content_type)) => crate::http::etag::respond(
             &req,
             body.as_bytes().to_vec(),
             content_type,
@@ -55,7 +55,7 @@ async fn asset(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
 }
 
 #[get("/robots.txt")]
-async fn robots(state: web::Data<crate::startup::AppState>) -> HttpResponse {
+async fn robots(state: web::Data<crate::state::AppState>) -> HttpResponse {
     let base = state.settings.public_url.trim_end_matches('/');
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")

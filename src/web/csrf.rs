@@ -4,8 +4,8 @@
 //! other site can read), so it is per session and needs no storage. Before signing in, the
 //! sign-in form uses a double-submit cookie. Both are compared in constant time.
 
-use crate::api::extract::presented_token;
-use crate::startup::AppState;
+use crate::http::credentials::presented_token;
+use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use base64::Engine;
@@ -28,7 +28,7 @@ pub fn token_for(session_secret: &str) -> String {
 
 /// The token for the session this request presents, if any.
 pub fn session_token(req: &HttpRequest) -> Option<String> {
-    presented_token(req).map(|(secret, _)| token_for(&secret))
+    presented_token(req).map(|p| token_for(p.secret()))
 }
 
 fn same(a: &str, b: &str) -> bool {

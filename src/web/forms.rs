@@ -52,7 +52,7 @@ impl Errors {
         let mut map = HashMap::new();
         for e in errors {
             map.entry(rename(&e.field))
-                .or_insert_with(|| lang.field_message(&e.message));
+                .or_insert_with(|| lang.field_message(&e.key));
         }
         Errors(map)
     }

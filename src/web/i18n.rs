@@ -2,6 +2,7 @@
 
 use crate::domain::listing::{Certification, ListingStatus};
 use crate::domain::marketplace::Platform;
+use crate::messages::Message;
 use actix_web::HttpRequest;
 
 pub const LANG_COOKIE: &str = "lang";
@@ -133,80 +134,12 @@ impl Lang {
         }
     }
 
-    /// A validation message from the domain (English) in this language.
-    pub fn field_message(self, message: &str) -> String {
-        if self == Lang::En {
-            return capitalise(message);
+    /// A validation message, by its key, in this language.
+    pub fn field_message(self, key: &Message) -> String {
+        match self {
+            Lang::Vi => key.vi(),
+            Lang::En => capitalise(&key.en()),
         }
-        if let Some(rest) = message.strip_prefix("must be at most ") {
-            let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            if rest.contains("characters") {
-                return format!("Tối đa {n} ký tự.");
-            }
-            if rest.contains("đồng") {
-                return format!("Giá tối đa {n} đồng.");
-            }
-        }
-        if message.starts_with("at most ") && message.ends_with("links") {
-            return "Quá nhiều đường dẫn.".to_owned();
-        }
-        let vi = match message {
-            "must not be empty" | "is required" => "Vui lòng điền ô này.",
-            "must not contain control characters" => "Có ký tự không hợp lệ.",
-            "must contain letters or digits" => "Tên cần có chữ hoặc số.",
-            "must be a positive number of đồng (leave it empty when free)" => {
-                "Giá phải là số đồng lớn hơn 0 (để trống nếu miễn phí)."
-            }
-            "must be a number" => "Hãy nhập một số, ví dụ 450000.",
-            "must be 3, 4 or 5" => "Chỉ 3, 4 hoặc 5 sao.",
-            "must be a month from 1 to 12" => "Tháng từ 1 đến 12.",
-            "must not be before the start" => "Ngày kết thúc không được trước ngày bắt đầu.",
-            "an event lasts at most a year" => "Một sự kiện kéo dài tối đa một năm.",
-            "only events have dates" => "Chỉ lễ hội, sự kiện mới có ngày.",
-            "an event needs its dates" => "Lễ hội, sự kiện cần có ngày bắt đầu và kết thúc.",
-            "must be a date" => "Ngày không hợp lệ.",
-            "URL is required" => "Vui lòng dán đường dẫn.",
-            "URL is too long (2000 characters at most)" => "Đường dẫn quá dài.",
-            "not a valid URL" => "Đường dẫn không hợp lệ.",
-            "URL must start with https://" => "Đường dẫn phải bắt đầu bằng https://",
-            "URL must not contain a user name or password" => {
-                "Đường dẫn không được chứa tên đăng nhập hay mật khẩu."
-            }
-            "URL must not name a port" => "Đường dẫn không hợp lệ.",
-            "URL must name a host, not an IP address" => "Đường dẫn phải là tên miền.",
-            "URL host does not belong to this platform" => "Đường dẫn này không thuộc sàn đã chọn.",
-            "URL must be a public website" => "Đường dẫn phải là một trang web công khai.",
-            "unknown category" => "Loại hàng không có trong danh sách.",
-            "unknown place code" => "Địa phương không có trong danh sách.",
-            "unknown platform" => "Hãy chọn một sàn.",
-            "another listing already uses this slug" | "too many listings with this name" => {
-                "Đã có sản phẩm trùng tên, hãy đặt tên khác."
-            }
-            "must be lower-case letters, digits and dashes" => {
-                "Chỉ chữ thường không dấu, số và dấu gạch ngang."
-            }
-            "must be 1 to 150 characters" => "Từ 1 đến 150 ký tự.",
-            "must be a phone number" => "Số điện thoại không hợp lệ.",
-            "a cooperative with this slug exists" => "Mã này đã được dùng.",
-            "must be an email address" => "Email không hợp lệ.",
-            "unknown cooperative" => "Hợp tác xã không có trong danh sách.",
-            "a member belongs to a cooperative" => "Thành viên phải thuộc một hợp tác xã.",
-            "an admin does not belong to a cooperative" => {
-                "Tài khoản quản trị không thuộc hợp tác xã."
-            }
-            "already exists" => "Đã tồn tại.",
-            "give a reason of 1 to 1000 characters" => "Hãy ghi lý do (tối đa 1000 ký tự).",
-            _ => {
-                if let Some(rest) = message.strip_prefix("must be ") {
-                    if rest.ends_with("to 200 characters") {
-                        let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                        return format!("Mật khẩu từ {n} đến 200 ký tự.");
-                    }
-                }
-                return format!("Giá trị không hợp lệ ({message}).");
-            }
-        };
-        vi.to_owned()
     }
 }
 
@@ -792,15 +725,15 @@ mod tests {
     #[test]
     fn domain_messages_are_translated() {
         assert_eq!(
-            Lang::Vi.field_message("must be at most 150 characters"),
+            Lang::Vi.field_message(&Message::MaxChars(150)),
             "Tối đa 150 ký tự."
         );
         assert_eq!(
-            Lang::Vi.field_message("URL host does not belong to this platform"),
+            Lang::Vi.field_message(&Message::UrlWrongPlatform),
             "Đường dẫn này không thuộc sàn đã chọn."
         );
         assert_eq!(
-            Lang::En.field_message("must not be empty"),
+            Lang::En.field_message(&Message::NotEmpty),
             "Must not be empty."
         );
     }

@@ -2,11 +2,12 @@
 //! form, then the job's page, which refreshes itself while the import runs and then shows the
 //! per-row report. The job has an id, so the page survives a reload.
 
+use super::extract::{SignedIn, SignedInAdmin, SignedUpload};
 use super::i18n::Lang;
-use super::member::{refused, session, Session};
-use super::{csrf, html, see_other, Caching, Chrome};
+use super::refusal::refused;
+use super::{html, see_other, Caching, Chrome};
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::transfer::{self, jobs};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -40,24 +41,12 @@ impl Importer {
     }
 }
 
-/// The signed-in admin (or the page to show instead: sign in, or not found for members).
-async fn as_admin(
-    state: &AppState,
-    req: &HttpRequest,
-) -> Result<(Session, Importer), HttpResponse> {
-    let s = session(state, req).await?;
-    if !s.auth.is_admin() {
-        return Err(super::not_found(req));
-    }
-    Ok((s, Importer::Admin))
-}
-
 /// The signed-in member and their cooperative (or why they cannot import).
 async fn as_member(
     state: &AppState,
     req: &HttpRequest,
-) -> Result<(Session, Importer), HttpResponse> {
-    let s = session(state, req).await?;
+    s: SignedIn,
+) -> Result<(SignedIn, Importer), HttpResponse> {
     match jobs::member_cooperative(state, &s.auth).await {
         Ok((id, slug)) => Ok((s, Importer::Member(id, slug))),
         Err(e) if e.code == Code::Forbidden => {
@@ -88,7 +77,7 @@ struct FormPage {
 
 fn render_form(
     req: &HttpRequest,
-    s: Session,
+    s: SignedIn,
     who: &Importer,
     error: &str,
     status: StatusCode,
@@ -126,16 +115,13 @@ fn render_form(
 }
 
 #[get("/quan-tri/nhap")]
-async fn admin_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    match as_admin(&state, &req).await {
-        Ok((s, who)) => render_form(&req, s, &who, "", StatusCode::OK),
-        Err(res) => res,
-    }
+async fn admin_form(req: HttpRequest, SignedInAdmin(s): SignedInAdmin) -> HttpResponse {
+    render_form(&req, s, &Importer::Admin, "", StatusCode::OK)
 }
 
 #[get("/tai-khoan/nhap")]
-async fn member_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    match as_member(&state, &req).await {
+async fn member_form(state: web::Data<AppState>, req: HttpRequest, s: SignedIn) -> HttpResponse {
+    match as_member(&state, &req, s).await {
         Ok((s, who)) => render_form(&req, s, &who, "", StatusCode::OK),
         Err(res) => res,
     }
@@ -187,24 +173,15 @@ async fn read_upload(mut payload: actix_multipart::Multipart) -> Result<Upload, 
     Ok(upload)
 }
 
-/// Checks the token in the action's query string before a byte of the upload is read, starts
-/// the job and sends the browser to its page.
+/// Starts the job and sends the browser to its page.
 async fn upload(
     state: &AppState,
     req: &HttpRequest,
-    s: Session,
+    s: SignedIn,
     who: Importer,
     payload: actix_multipart::Multipart,
 ) -> HttpResponse {
-    let sent = super::forms::Form::parse(req.query_string().as_bytes())
-        .get(csrf::FIELD)
-        .to_owned();
-    if !csrf::check_session(req, &sent) {
-        let e = AppError::new(Code::Forbidden).with_detail("form expired");
-        let mut res = refused(req, s.nav, &e);
-        *res.status_mut() = StatusCode::FORBIDDEN;
-        return res;
-    }
+    // The CSRF token was checked by `SignedUpload` before a byte of the upload was read.
     let lang = Lang::of(req);
     let form = match read_upload(payload).await {
         Ok(form) => form,
@@ -227,7 +204,11 @@ async fn upload(
         // Archiving what a file leaves out is an admin's choice.
         Importer::Member(id, slug) => (Some((id, slug)), false),
     };
-    match jobs::launch(state, form.bytes, form.partial, archive_missing, owner).await {
+    let choices = jobs::ImportChoices {
+        partial: form.partial,
+        archive_missing,
+    };
+    match jobs::launch(state, form.bytes, choices, owner).await {
         Ok(job) => see_other(&format!("{base}/{}", job.id)),
         Err(e) => refused(req, s.nav, &e),
     }
@@ -237,21 +218,21 @@ async fn upload(
 async fn admin_upload(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedUpload<SignedInAdmin>,
     payload: actix_multipart::Multipart,
 ) -> HttpResponse {
-    match as_admin(&state, &req).await {
-        Ok((s, who)) => upload(&state, &req, s, who, payload).await,
-        Err(res) => res,
-    }
+    let SignedInAdmin(s) = signed.who;
+    upload(&state, &req, s, Importer::Admin, payload).await
 }
 
 #[post("/tai-khoan/nhap")]
 async fn member_upload(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed: SignedUpload,
     payload: actix_multipart::Multipart,
 ) -> HttpResponse {
-    match as_member(&state, &req).await {
+    match as_member(&state, &req, signed.who).await {
         Ok((s, who)) => upload(&state, &req, s, who, payload).await,
         Err(res) => res,
     }
@@ -284,7 +265,7 @@ struct JobPage {
 async fn render_job(
     state: &AppState,
     req: &HttpRequest,
-    s: Session,
+    s: SignedIn,
     who: &Importer,
     id: u64,
 ) -> HttpResponse {
@@ -364,21 +345,20 @@ async fn render_job(
 async fn admin_job(
     state: web::Data<AppState>,
     req: HttpRequest,
+    SignedInAdmin(s): SignedInAdmin,
     id: web::Path<u64>,
 ) -> HttpResponse {
-    match as_admin(&state, &req).await {
-        Ok((s, who)) => render_job(&state, &req, s, &who, id.into_inner()).await,
-        Err(res) => res,
-    }
+    render_job(&state, &req, s, &Importer::Admin, id.into_inner()).await
 }
 
 #[get("/tai-khoan/nhap/{id}")]
 async fn member_job(
     state: web::Data<AppState>,
     req: HttpRequest,
+    s: SignedIn,
     id: web::Path<u64>,
 ) -> HttpResponse {
-    match as_member(&state, &req).await {
+    match as_member(&state, &req, s).await {
         Ok((s, who)) => render_job(&state, &req, s, &who, id.into_inner()).await,
         Err(res) => res,
     }

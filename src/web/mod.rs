@@ -3,15 +3,17 @@
 pub mod admin;
 pub mod assets;
 pub mod csrf;
+pub mod extract;
 pub mod forms;
 pub mod i18n;
 pub mod imports;
 pub mod member;
+pub mod refusal;
 pub mod shop;
 pub mod sitemap;
 pub mod view;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -156,7 +158,7 @@ pub fn html<T: Template>(
         }
     };
     let mut res = if status == StatusCode::OK && caching == Caching::Revalidate {
-        crate::api::cache::respond(
+        crate::http::etag::respond(
             req,
             body.into_bytes(),
             "text/html; charset=utf-8",

@@ -7,8 +7,9 @@ use super::{html, script_json, Caching, Chrome};
 use crate::domain::listing::ListingKind;
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
+use crate::search::limits::MAX_OFFSET;
 use crate::search::{SearchFilters, SearchQuery, SortOrder};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::catalogue::{self, PlaceRow};
 use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
 use crate::store::Conn;
@@ -219,7 +220,11 @@ impl SearchForm {
             price_min: text("price_min"),
             price_max: text("price_max"),
             sort: text("sort"),
-            page: f.get("page").parse().unwrap_or(1).clamp(1, 500),
+            page: f
+                .get("page")
+                .parse()
+                .unwrap_or(1)
+                .clamp(1, MAX_OFFSET / PAGE_SIZE + 1),
         }
     }
 
@@ -324,7 +329,9 @@ pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData,
             "place_path".to_owned(),
         ]),
     };
-    let (results, items) = crate::api::search::find_listings(state, &query).await?;
+    let (results, items) =
+        crate::finder::find_listings(&state.db, &state.search, state.media_base.clone(), &query)
+            .await?;
     // The page names facets by what they are, the index by the field it counts.
     let facets = results
         .facets
@@ -345,7 +352,7 @@ pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData,
         total,
         facets,
         did_you_mean: results.explain.did_you_mean,
-        next_page: (((start + PAGE_SIZE) as u64) < total && start + PAGE_SIZE <= 1000)
+        next_page: (((start + PAGE_SIZE) as u64) < total && start + PAGE_SIZE <= MAX_OFFSET)
             .then_some(form.page + 1),
     })
 }
@@ -617,11 +624,19 @@ fn tel_of(phone: &str) -> String {
     format!("tel:{digits}")
 }
 
+/// Which address a listing page was asked for: events live under `/le-hoi/`, the rest under
+/// `/san-pham/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListingRoute {
+    Product,
+    Event,
+}
+
 async fn listing_page(
     state: &AppState,
     req: &HttpRequest,
     slug: String,
-    event_route: bool,
+    route: ListingRoute,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(req);
     let media_base = state.media_base.clone();
@@ -633,7 +648,7 @@ async fn listing_page(
         return Ok(super::not_found(req));
     };
     let path = view::listing_path(l.kind, &l.slug);
-    if (l.kind == ListingKind::Event) != event_route {
+    if (l.kind == ListingKind::Event) != (route == ListingRoute::Event) {
         let to = match req.query_string() {
             "" => path,
             q => format!("{path}?{q}"),
@@ -767,7 +782,7 @@ async fn product_page(
     req: HttpRequest,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    listing_page(&state, &req, slug.into_inner(), false).await
+    listing_page(&state, &req, slug.into_inner(), ListingRoute::Product).await
 }
 
 #[get("/le-hoi/{slug}")]
@@ -776,7 +791,7 @@ async fn event_page(
     req: HttpRequest,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    listing_page(&state, &req, slug.into_inner(), true).await
+    listing_page(&state, &req, slug.into_inner(), ListingRoute::Event).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,52 +5,15 @@
 use super::view;
 use crate::domain::listing::ListingKind;
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{catalogue, listings};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
-/// The protocol's limit of URLs per sitemap file.
-pub const URLS_PER_FILE: usize = 50_000;
-/// How long a rendered file is served before it is rebuilt.
-const KEEP: Duration = Duration::from_secs(600);
+use crate::config::SITEMAP_URLS_PER_FILE;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(index).service(pages).service(listings_file);
-}
-
-/// Rendered sitemap files by path, each with the moment it was rendered.
-#[derive(Default)]
-pub struct SitemapCache {
-    files: Mutex<HashMap<String, (Instant, web::Bytes)>>,
-}
-
-impl SitemapCache {
-    /// The file under `path`, rendered by `render` unless a fresh copy is kept.
-    async fn get_or_render<F>(&self, path: &str, render: F) -> Result<web::Bytes, AppError>
-    where
-        F: std::future::Future<Output = Result<Option<String>, AppError>>,
-    {
-        if let Ok(files) = self.files.lock() {
-            if let Some((at, body)) = files.get(path) {
-                if at.elapsed() < KEEP {
-                    return Ok(body.clone());
-                }
-            }
-        }
-        let Some(body) = render.await? else {
-            return Err(AppError::new(Code::NotFound));
-        };
-        let body = web::Bytes::from(body);
-        if let Ok(mut files) = self.files.lock() {
-            files.retain(|_, (at, _)| at.elapsed() < KEEP);
-            files.insert(path.to_owned(), (Instant::now(), body.clone()));
-        }
-        Ok(body)
-    }
 }
 
 pub struct SitemapUrl {
@@ -75,11 +38,14 @@ fn base(state: &AppState) -> String {
 }
 
 fn per_file(state: &AppState) -> usize {
-    state.settings.sitemap_urls_per_file.clamp(1, URLS_PER_FILE)
+    state
+        .settings
+        .sitemap_urls_per_file
+        .clamp(1, SITEMAP_URLS_PER_FILE)
 }
 
 fn xml(req: &HttpRequest, body: web::Bytes) -> HttpResponse {
-    crate::api::cache::respond(
+    crate::http::etag::respond(
         req,
         body.to_vec(),
         "application/xml; charset=utf-8",
@@ -198,6 +164,6 @@ async fn listings_file(
 mod tests {
     #[test]
     fn files_hold_at_most_the_protocols_fifty_thousand_urls() {
-        assert_eq!(super::URLS_PER_FILE, 50_000);
+        assert_eq!(super::SITEMAP_URLS_PER_FILE, 50_000);
     }
 }

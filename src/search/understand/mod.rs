@@ -21,7 +21,7 @@ pub mod vocabulary;
 pub use vocabulary::Vocabulary;
 
 use super::analyze::{MAX_QUERY_WORDS, MAX_QUERY_WORD_CHARS};
-use super::embedded::MAX_LIMIT;
+use super::limits::MAX_LIMIT;
 use super::{SearchQuery, SearchResults};
 use crate::text::{fold, lower_exact};
 use serde::Serialize;

@@ -1,17 +1,15 @@
 //! Signing in and out, and API tokens: a session cookie for the web, bearer tokens for clients.
 
-use super::extract::{presented_token, Auth, JsonBody, SESSION_COOKIE};
+use super::extract::{Auth, JsonBody};
 use crate::accounts;
 use crate::error::{AppError, Code};
-use crate::startup::AppState;
+use crate::http::credentials::{client_address, presented_token, session_cookie, session_removal};
+use crate::sign_in::{self, verify_login};
+use crate::state::AppState;
 use crate::store::catalogue;
 use crate::store::users::{self, Role, TokenRow};
-use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(login)
@@ -20,62 +18,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(create_token)
         .service(list_tokens)
         .service(revoke_token);
-}
-
-/// Failed sign-ins per account and per address; past the limit, wait for the window to pass.
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-    window: Duration,
-}
-
-impl Default for LoginLimiter {
-    fn default() -> LoginLimiter {
-        LoginLimiter {
-            failures: Mutex::new(HashMap::new()),
-            window: Duration::from_secs(15 * 60),
-        }
-    }
-}
-
-const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
-const MAX_FAILURES_PER_ADDRESS: u32 = 20;
-
-impl LoginLimiter {
-    /// Seconds to wait if either key is over its limit.
-    pub fn blocked(&self, account: &str, address: &str) -> Option<u64> {
-        let mut map = self.failures.lock().ok()?;
-        let now = Instant::now();
-        map.retain(|_, (_, since)| now.duration_since(*since) < self.window);
-        [
-            (account, MAX_FAILURES_PER_ACCOUNT),
-            (address, MAX_FAILURES_PER_ADDRESS),
-        ]
-        .iter()
-        .filter_map(|(key, max)| {
-            map.get(*key).filter(|(n, _)| n >= max).map(|(_, since)| {
-                self.window
-                    .saturating_sub(now.duration_since(*since))
-                    .as_secs()
-                    .max(1)
-            })
-        })
-        .max()
-    }
-
-    pub fn failed(&self, account: &str, address: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            for key in [account, address] {
-                let entry = map.entry(key.to_owned()).or_insert((0, Instant::now()));
-                entry.0 += 1;
-            }
-        }
-    }
-
-    pub fn succeeded(&self, account: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(account);
-        }
-    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -123,50 +65,6 @@ async fn me_of(state: &AppState, user: users::UserRow) -> Result<Me, AppError> {
     })
 }
 
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| format!("ip:{}", a.ip()))
-        .unwrap_or_else(|| "ip:unknown".into())
-}
-
-/// Checks credentials under the rate limit; used by the API and the sign-in page.
-pub async fn verify_login(
-    state: &AppState,
-    req: &HttpRequest,
-    email: &str,
-    password: &str,
-) -> Result<users::UserRow, AppError> {
-    let account = format!("account:{}", email.trim().to_lowercase());
-    let address = client_address(req);
-    if let Some(wait) = state.login_limiter.blocked(&account, &address) {
-        return Err(AppError::new(Code::RateLimited).with_detail(format!(
-            "too many failed sign-ins; try again in {} minutes",
-            wait.div_ceil(60)
-        )));
-    }
-    let (email, password) = (email.to_owned(), password.to_owned());
-    let result = state
-        .db
-        .run(move |conn| accounts::check_password(conn, &email, &password))
-        .await;
-    match &result {
-        Ok(_) => state.login_limiter.succeeded(&account),
-        Err(e) if e.code == Code::Unauthorized => state.login_limiter.failed(&account, &address),
-        Err(_) => {}
-    }
-    result
-}
-
-pub fn session_cookie(state: &AppState, secret: String) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, secret)
-        .path("/")
-        .http_only(true)
-        .secure(state.settings.secure_cookies)
-        .same_site(SameSite::Lax)
-        .max_age(CookieDuration::days(accounts::SESSION_DAYS))
-        .finish()
-}
-
 /// Signs in with email and password and sets the session cookie (for the web).
 #[utoipa::path(
     tag = "auth",
@@ -183,15 +81,18 @@ pub async fn login(
     req: HttpRequest,
     body: JsonBody<Credentials>,
 ) -> Result<HttpResponse, AppError> {
-    let user = verify_login(&state, &req, &body.0.email, &body.0.password).await?;
-    let user_id = user.id;
-    let secret = state
-        .db
-        .run(move |conn| accounts::issue_session(conn, user_id))
-        .await?;
+    let user = verify_login(
+        &state.db,
+        &state.login_limiter,
+        &client_address(&req),
+        &body.0.email,
+        &body.0.password,
+    )
+    .await?;
+    let secret = sign_in::start_session(&state.db, user.id).await?;
     let account = me_of(&state, user).await?;
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&state, secret))
+        .cookie(session_cookie(&state.settings, secret))
         .json(account))
 }
 
@@ -202,16 +103,9 @@ pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    if let Some((token, _)) = presented_token(&req) {
-        let hash = crate::auth::token_hash(&token);
-        state
-            .db
-            .run(move |conn| users::revoke_by_hash(conn, &hash))
-            .await?;
-    }
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    gone.make_removal();
-    Ok(HttpResponse::NoContent().cookie(gone).finish())
+    let secret = presented_token(&req).map(|p| p.into_secret());
+    sign_in::sign_out(&state.db, secret).await?;
+    Ok(HttpResponse::NoContent().cookie(session_removal()).finish())
 }
 
 #[utoipa::path(tag = "auth", responses((status = 200, body = Me), (status = 401, body = crate::error::Problem)), security(("bearer" = [])))]
@@ -242,7 +136,14 @@ pub async fn create_token(
     req: HttpRequest,
     body: JsonBody<Credentials>,
 ) -> Result<HttpResponse, AppError> {
-    let user = verify_login(&state, &req, &body.0.email, &body.0.password).await?;
+    let user = verify_login(
+        &state.db,
+        &state.login_limiter,
+        &client_address(&req),
+        &body.0.email,
+        &body.0.password,
+    )
+    .await?;
     let label: Option<String> = body.0.label.map(|l| l.chars().take(80).collect());
     let (token, info) = state
         .db

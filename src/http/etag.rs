@@ -1,4 +1,4 @@
-//! Conditional GETs: a strong ETag over the exact body, and `304 Not Modified` when it matches.
+//! Conditional answers: a strong ETag over the exact body, and `304 Not Modified` when it matches.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};

@@ -1,0 +1,60 @@
+//! Searching, then loading: the search index ranks, the database has the last word (a listing
+//! unpublished a moment ago is not shown). Used by the API's search and the storefront's.
+
+use crate::error::AppError;
+use crate::search::{SearchError, SearchIndex, SearchQuery, SearchResults};
+use crate::store::listings::{self, ListingView, Visibility};
+use crate::store::Db;
+use std::sync::Arc;
+
+fn observe_search(backend: &str, started: std::time::Instant) {
+    crate::metrics::with(|m| {
+        m.search
+            .with_label_values(&[backend])
+            .observe(started.elapsed().as_secs_f64());
+    });
+}
+
+/// Runs `query` and reads the hits from the database, in the index's order. The database has
+/// the last word: a listing unpublished a moment ago is not shown. Used by the API and the
+/// storefront's search page.
+pub async fn find_listings(
+    db: &Db,
+    search: &Arc<SearchIndex>,
+    media_base: Arc<str>,
+    query: &SearchQuery,
+) -> Result<(SearchResults, Vec<ListingView>), AppError> {
+    let unavailable = |e: SearchError| {
+        AppError::unavailable(format!("search: {e}")).with_detail("search is unavailable right now")
+    };
+    if matches!(&**search, SearchIndex::Tantivy(_)) {
+        // The embedded index is searched on the same blocking thread that then loads the
+        // listings: one hand-off from the async workers instead of two.
+        let index = Arc::clone(search);
+        let query = query.clone();
+        return db
+            .run(move |conn| {
+                let SearchIndex::Tantivy(tantivy) = &*index else {
+                    return Err(AppError::internal("search backend changed"));
+                };
+                let started = std::time::Instant::now();
+                let results = tantivy
+                    .search_understood_blocking(&query)
+                    .map_err(unavailable)?;
+                observe_search("tantivy", started);
+                let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+                let items =
+                    listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, &media_base)?;
+                Ok((results, items))
+            })
+            .await;
+    }
+    let started = std::time::Instant::now();
+    let results = search.search(query).await.map_err(unavailable)?;
+    observe_search(search.backend_name(), started);
+    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+    let items = db
+        .run(move |conn| listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, &media_base))
+        .await?;
+    Ok((results, items))
+}

@@ -1,0 +1,9 @@
+//! HTTP plumbing both front ends share: conditional answers (ETag), who a request presents
+//! itself as (bearer token or session cookie), the response cache, rendered sitemaps and the
+//! middleware. No rules live here, and no front end is imported.
+
+pub mod credentials;
+pub mod etag;
+pub mod microcache;
+pub mod middleware;
+pub mod sitemap_cache;

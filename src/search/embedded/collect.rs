@@ -1,0 +1,430 @@
+//! Collecting in one pass: top-k by a sort key, the exact count and facet counts; and running a
+//! search on one generation.
+
+use super::*;
+
+pub(super) type Facets = BTreeMap<String, BTreeMap<String, u64>>;
+
+/// Compared lexicographically, larger first.
+pub(super) type SortKey = [i64; 4];
+
+#[derive(Clone, Copy)]
+pub(super) enum KeyMode {
+    /// Text relevance, then shorter name, then newest.
+    Relevance,
+    Newest,
+    PriceAsc,
+    PriceDesc,
+    Nearest(f64, f64),
+}
+
+pub(super) struct TopCollector {
+    /// False for browse/filter-only queries: every score is 0, so skip scoring.
+    pub(super) scoring: bool,
+    pub(super) mode: KeyMode,
+    pub(super) keep: usize,
+    /// Facets to count, in [`FACETS`] order.
+    pub(super) facets: Vec<&'static str>,
+}
+
+pub(super) struct FacetCounter {
+    pub(super) name: &'static str,
+    /// At most one value per document: read with `first`, cheaper than `values_for_doc`.
+    pub(super) single: bool,
+    pub(super) column: StrColumn,
+    pub(super) counts: Vec<u64>,
+}
+
+pub(super) struct TopSegment {
+    pub(super) mode: KeyMode,
+    pub(super) keep: usize,
+    /// Candidates; pruned to the best `keep` (quickselect) whenever it doubles.
+    pub(super) buffer: Vec<(SortKey, DocId)>,
+    /// The smallest key kept by the last prune: anything not above it cannot enter the top-k.
+    pub(super) threshold: Option<SortKey>,
+    pub(super) count: u64,
+    pub(super) id: Column<i64>,
+    pub(super) slug: Option<StrColumn>,
+    pub(super) price: Column<i64>,
+    pub(super) published: Column<i64>,
+    pub(super) name_len: Column<u64>,
+    pub(super) lat: Column<f64>,
+    pub(super) lng: Column<f64>,
+    pub(super) facets: Vec<FacetCounter>,
+    /// Scratch space for reading a block of single-valued ordinals at once.
+    pub(super) ords: Vec<Option<u64>>,
+}
+
+pub(super) struct SegmentFruit {
+    pub(super) hits: Vec<(SortKey, SearchHit)>,
+    pub(super) count: u64,
+    pub(super) facets: Vec<(&'static str, BTreeMap<String, u64>)>,
+}
+
+pub(super) fn quantize(score: Score) -> i64 {
+    (f64::from(score) * 16.0).round() as i64
+}
+
+/// Distance in metres (haversine).
+pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat1, lng1) = (a.0.to_radians(), a.1.to_radians());
+    let (lat2, lng2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lng2 - lng1) / 2.0).sin().powi(2);
+    2.0 * 6_371_000.0 * h.sqrt().min(1.0).asin()
+}
+
+impl TopSegment {
+    pub(super) fn prune(&mut self) {
+        if self.buffer.len() > self.keep && self.keep > 0 {
+            self.buffer
+                .select_nth_unstable_by(self.keep - 1, |a, b| b.0.cmp(&a.0));
+            self.buffer.truncate(self.keep);
+            self.threshold = self.buffer.iter().map(|e| e.0).min();
+        }
+    }
+
+    /// The first key component, cheap (from the score only) for every mode.
+    pub(super) fn head(&self, score: Score) -> i64 {
+        match self.mode {
+            KeyMode::Relevance => quantize(score),
+            _ => (f64::from(score) / f64::from(WORD_UNIT)).floor() as i64,
+        }
+    }
+
+    /// The full key; the last component is the negated doc id so ties are deterministic.
+    pub(super) fn key(&self, head: i64, doc: DocId, score: Score) -> SortKey {
+        let rel = quantize(score);
+        let tie = -i64::from(doc);
+        match self.mode {
+            KeyMode::Relevance => [
+                head,
+                -(self.name_len.first(doc).unwrap_or(0) as i64),
+                self.published.first(doc).unwrap_or(0),
+                tie,
+            ],
+            KeyMode::Newest => [head, self.published.first(doc).unwrap_or(0), rel, tie],
+            KeyMode::PriceAsc => [
+                head,
+                self.price.first(doc).map_or(i64::MIN, |p| -p),
+                rel,
+                tie,
+            ],
+            KeyMode::PriceDesc => [head, self.price.first(doc).unwrap_or(i64::MIN), rel, tie],
+            KeyMode::Nearest(lat, lng) => {
+                let d = match (self.lat.first(doc), self.lng.first(doc)) {
+                    (Some(a), Some(b)) => -(distance_m((lat, lng), (a, b)) as i64),
+                    _ => i64::MIN,
+                };
+                [head, d, rel, tie]
+            }
+        }
+    }
+}
+
+impl TopSegment {
+    pub(super) fn count_facets(&mut self, doc: DocId) {
+        for facet in &mut self.facets {
+            if facet.single {
+                if let Some(ord) = facet.column.ords().first(doc) {
+                    if let Some(c) = facet.counts.get_mut(ord as usize) {
+                        *c += 1;
+                    }
+                }
+            } else {
+                for ord in facet.column.ords().values_for_doc(doc) {
+                    if let Some(c) = facet.counts.get_mut(ord as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Offers one matching document to the top-k.
+    pub(super) fn consider(&mut self, doc: DocId, score: Score) {
+        if self.keep == 0 {
+            return;
+        }
+        let head = self.head(score);
+        if let Some(threshold) = &self.threshold {
+            // Cheap early-out on the first component, then on the whole key.
+            if head < threshold[0] {
+                return;
+            }
+        }
+        let key = self.key(head, doc, score);
+        if let Some(threshold) = &self.threshold {
+            if key <= *threshold {
+                return;
+            }
+        }
+        self.buffer.push((key, doc));
+        if self.buffer.len() >= 2 * self.keep + 16 {
+            self.prune();
+        }
+    }
+}
+
+impl SegmentCollector for TopSegment {
+    type Fruit = Result<SegmentFruit, String>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.count += 1;
+        self.count_facets(doc);
+        self.consider(doc, score);
+    }
+
+    /// Unscored queries (browse, filters only) hand over blocks of documents: single-valued
+    /// facet ordinals are then read a block at a time.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.count += docs.len() as u64;
+        if self.ords.len() < docs.len() {
+            self.ords.resize(docs.len(), None);
+        }
+        let ords = &mut self.ords[..docs.len()];
+        for facet in &mut self.facets {
+            if facet.single {
+                facet.column.ords().first_vals(docs, ords);
+                for ord in ords.iter().flatten() {
+                    if let Some(c) = facet.counts.get_mut(*ord as usize) {
+                        *c += 1;
+                    }
+                }
+            } else {
+                for &doc in docs {
+                    for ord in facet.column.ords().values_for_doc(doc) {
+                        if let Some(c) = facet.counts.get_mut(ord as usize) {
+                            *c += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for &doc in docs {
+            self.consider(doc, 0.0);
+        }
+    }
+
+    fn harvest(mut self) -> Self::Fruit {
+        self.prune();
+        let mut hits = Vec::with_capacity(self.buffer.len());
+        let mut buf = String::new();
+        for (key, doc) in std::mem::take(&mut self.buffer) {
+            let id = self.id.first(doc).unwrap_or(0);
+            let mut slug = String::new();
+            if let Some(col) = &self.slug {
+                if let Some(ord) = col.ords().first(doc) {
+                    buf.clear();
+                    if col.ord_to_str(ord, &mut buf).map_err(|e| e.to_string())? {
+                        slug = buf.clone();
+                    }
+                }
+            }
+            hits.push((key, SearchHit { id, slug }));
+        }
+        let mut facets = Vec::with_capacity(self.facets.len());
+        for facet in self.facets {
+            // One pass over the dictionary in ordinal order, not one lookup per value.
+            let counted: Vec<(u64, u64)> = facet
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(ord, c)| (ord as u64, *c))
+                .collect();
+            let mut map = BTreeMap::new();
+            let mut next = counted.iter();
+            facet
+                .column
+                .dictionary()
+                .sorted_ords_to_term_cb(counted.iter().map(|e| e.0), |bytes| {
+                    if let Some((_, count)) = next.next() {
+                        map.insert(String::from_utf8_lossy(bytes).into_owned(), *count);
+                    }
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
+            facets.push((facet.name, map));
+        }
+        Ok(SegmentFruit {
+            hits,
+            count: self.count,
+            facets,
+        })
+    }
+}
+
+pub(super) struct CollectedTop {
+    pub(super) hits: Vec<(SortKey, SearchHit)>,
+    pub(super) count: u64,
+    pub(super) facets: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl Collector for TopCollector {
+    type Fruit = CollectedTop;
+    type Child = TopSegment;
+
+    fn for_segment(&self, _ord: u32, seg: &SegmentReader) -> tantivy::Result<TopSegment> {
+        let ff = seg.fast_fields();
+        let mut facets = Vec::new();
+        for &name in &self.facets {
+            if let Some(column) = ff.str(name)? {
+                let counts = vec![0; column.num_terms()];
+                let single = !matches!(
+                    column.ords().get_cardinality(),
+                    tantivy::columnar::Cardinality::Multivalued
+                );
+                facets.push(FacetCounter {
+                    name,
+                    single,
+                    column,
+                    counts,
+                });
+            }
+        }
+        Ok(TopSegment {
+            mode: self.mode,
+            keep: self.keep,
+            buffer: Vec::with_capacity(2 * self.keep + 16),
+            threshold: None,
+            count: 0,
+            id: ff.i64("id")?,
+            slug: ff.str("slug")?,
+            price: ff.i64("price_vnd")?,
+            published: ff.i64("published_at")?,
+            name_len: ff.u64("name_len")?,
+            lat: ff.f64("lat")?,
+            lng: ff.f64("lng")?,
+            facets,
+            ords: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.scoring
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<Result<SegmentFruit, String>>,
+    ) -> tantivy::Result<CollectedTop> {
+        let mut hits = Vec::new();
+        let mut count = 0;
+        let mut facets: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for name in &self.facets {
+            facets.insert((*name).to_owned(), BTreeMap::new());
+        }
+        for fruit in fruits {
+            let fruit = fruit.map_err(tantivy::TantivyError::InternalError)?;
+            hits.extend(fruit.hits);
+            count += fruit.count;
+            for (name, map) in fruit.facets {
+                let into = facets.entry(name.to_owned()).or_default();
+                for (value, c) in map {
+                    *into.entry(value).or_default() += c;
+                }
+            }
+        }
+        hits.sort_by_key(|h| Reverse(h.0));
+        hits.truncate(self.keep);
+        Ok(CollectedTop {
+            hits,
+            count,
+            facets,
+        })
+    }
+}
+
+pub(super) fn search_generation(
+    generation: &Generation,
+    fields: &Fields,
+    q: &SearchQuery,
+) -> Result<SearchResults, SearchError> {
+    let words = analyze::query_words(&q.text);
+    let limit = q.limit.min(MAX_LIMIT);
+    let offset = q.offset.min(MAX_OFFSET);
+    let mode = match (q.sort, q.near) {
+        (SortOrder::Relevance, _) if words.is_empty() => KeyMode::Newest,
+        (SortOrder::Relevance, _) => KeyMode::Relevance,
+        (SortOrder::Newest, _) => KeyMode::Newest,
+        (SortOrder::PriceAsc, _) => KeyMode::PriceAsc,
+        (SortOrder::PriceDesc, _) => KeyMode::PriceDesc,
+        (SortOrder::Nearest, Some((lat, lng))) => KeyMode::Nearest(lat, lng),
+        (SortOrder::Nearest, None) if words.is_empty() => KeyMode::Newest,
+        (SortOrder::Nearest, None) => KeyMode::Relevance,
+    };
+    let keep = if limit == 0 { 0 } else { offset + limit };
+    let searcher = generation.reader.searcher();
+    let whole_index = words.is_empty() && filter_clauses(fields, q).is_empty();
+    let facet_names = q.facet_names();
+    let cached_facets = !facet_names.is_empty() && whole_index;
+    let collector = TopCollector {
+        scoring: !words.is_empty(),
+        mode,
+        keep,
+        facets: if cached_facets {
+            Vec::new()
+        } else {
+            facet_names.clone()
+        },
+    };
+    let run = |all_required: bool| {
+        let query = build_query(fields, q, &words, all_required);
+        searcher.search(&*query, &collector).map_err(backend)
+    };
+    // Like Meilisearch's `last` strategy: documents matching every word when there are enough
+    // of them; otherwise the last words are progressively optional (ranked below full matches).
+    let mut top = if words.len() > 1 {
+        let strict = run(true)?;
+        if strict.count as usize >= keep.max(1) {
+            strict
+        } else {
+            run(false)?
+        }
+    } else {
+        run(false)?
+    };
+    if cached_facets {
+        let mut all = whole_index_facets(generation, &searcher)?;
+        all.retain(|name, _| facet_names.contains(&name.as_str()));
+        top.facets = all;
+    }
+    Ok(SearchResults {
+        hits: top
+            .hits
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(_, hit)| hit)
+            .collect(),
+        total: top.count,
+        facets: top.facets,
+        explain: Default::default(),
+    })
+}
+
+pub(super) fn whole_index_facets(
+    generation: &Generation,
+    searcher: &tantivy::Searcher,
+) -> Result<Facets, SearchError> {
+    let id = searcher.generation().generation_id();
+    let lock_err = |_| SearchError::Backend("facet cache lock poisoned".into());
+    if let Some((cached_id, facets)) = &*generation.facet_cache.lock().map_err(lock_err)? {
+        if *cached_id == id {
+            return Ok(facets.clone());
+        }
+    }
+    let collector = TopCollector {
+        scoring: false,
+        mode: KeyMode::Newest,
+        keep: 0,
+        facets: FACETS.to_vec(),
+    };
+    let facets = searcher
+        .search(&AllQuery, &collector)
+        .map_err(backend)?
+        .facets;
+    *generation.facet_cache.lock().map_err(lock_err)? = Some((id, facets.clone()));
+    Ok(facets)
+}

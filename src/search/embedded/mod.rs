@@ -1,0 +1,338 @@
+//! Embedded tantivy backend: one folder, generations swapped atomically, one writer, no query parser.
+//!
+//! Layout: `<dir>/CURRENT` names the live generation (`gen-<n>`), each generation is a tantivy
+//! index in `<dir>/gen-<n>/`. A rebuild fills a new generation, then renames a temp pointer file
+//! over `CURRENT` and swaps the in-memory reader/writer; the old generation is removed after.
+//!
+//! Ranking (no BM25): each query word i of n is a disjunction of constant-score matches worth
+//! `128·2^(n-1-i)` plus a quality (exact accents > folded; name > place > other > description;
+//! exact word > prefix > typo). The first word is required, the others optional, so like
+//! Meilisearch's `last` matching strategy, documents matching all words come first, then those
+//! missing the last words. Ties go to the shorter name, then the newest listing.
+//!
+//! One file per job: `schema`, `generations`, `query`, `collect`; the index itself lives here.
+
+mod schema;
+use schema::*;
+mod generations;
+use generations::*;
+mod query;
+use query::*;
+mod collect;
+pub use collect::*;
+
+use super::analyze::{self, DocText, Word};
+use super::word_query::WordQuery;
+use super::{SearchDocument, SearchError, SearchHit, SearchQuery, SearchResults, SortOrder};
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::indexer::NoMergePolicy;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
+    INDEXED, STRING,
+};
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
+use tantivy::{
+    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument,
+    Term,
+};
+
+const POINTER_FILE: &str = "CURRENT";
+const TOKENIZER: &str = "vc_ws";
+/// Bump when the schema or the analysis changes: an index of another version is not reused.
+const SCHEMA_VERSION: &str = "vungcao-search-3";
+const VERSION_FILE: &str = "VUNGCAO_SCHEMA";
+const WRITER_BUDGET: usize = 48_000_000;
+const REBUILD_BUDGET: usize = 200_000_000;
+use super::limits::{FACETS, MAX_LIMIT, MAX_OFFSET};
+
+fn backend(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Backend(e.to_string())
+}
+
+fn join_error(e: tokio::task::JoinError) -> SearchError {
+    SearchError::Backend(format!("search task failed: {e}"))
+}
+
+/// The embedded tantivy index.
+pub struct TantivyIndex {
+    root: PathBuf,
+    schema: Schema,
+    fields: Fields,
+    live: RwLock<Arc<Generation>>,
+    /// Serialises writes and rebuilds (searches never take it).
+    write_gate: tokio::sync::Mutex<()>,
+    needs_rebuild: std::sync::atomic::AtomicBool,
+    /// The catalogue's words for the query understanding (kept by [`super::SearchIndex`]).
+    pub(crate) vocabulary: super::understand::SharedVocabulary,
+}
+
+fn gen_name(n: u64) -> String {
+    format!("gen-{n}")
+}
+
+fn parse_gen(name: &str) -> Option<u64> {
+    name.strip_prefix("gen-")?.parse().ok()
+}
+
+impl TantivyIndex {
+    /// Opens (or creates) the index living in `dir` (the caller passes `<data_dir>/search`).
+    ///
+    /// An index written by another schema version is not reused: a fresh empty generation is
+    /// started and [`TantivyIndex::needs_rebuild`] reports it.
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(dir).map_err(backend)?;
+        let (schema, fields) = build_schema();
+        let pointer = dir.join(POINTER_FILE);
+        let current = std::fs::read_to_string(&pointer)
+            .ok()
+            .and_then(|s| parse_gen(s.trim()));
+        let mut needs_rebuild = false;
+        let number = match current {
+            Some(n) if version_ok(&dir.join(gen_name(n))) => n,
+            other => {
+                let n = max_gen(dir).max(other.unwrap_or(0)) + 1;
+                needs_rebuild = other.is_some();
+                let path = dir.join(gen_name(n));
+                std::fs::create_dir_all(&path).map_err(backend)?;
+                std::fs::write(path.join(VERSION_FILE), SCHEMA_VERSION).map_err(backend)?;
+                write_pointer(dir, n)?;
+                n
+            }
+        };
+        let generation = Generation::open_or_create(&dir.join(gen_name(number)), number, &schema)?;
+        remove_other_generations(dir, number);
+        Ok(TantivyIndex {
+            root: dir.to_path_buf(),
+            schema,
+            fields,
+            live: RwLock::new(Arc::new(generation)),
+            write_gate: tokio::sync::Mutex::new(()),
+            needs_rebuild: std::sync::atomic::AtomicBool::new(needs_rebuild),
+            vocabulary: Default::default(),
+        })
+    }
+
+    /// True when the index on disk had an older schema and was started afresh: run a reindex.
+    pub fn needs_rebuild(&self) -> bool {
+        self.needs_rebuild
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn live(&self) -> Result<Arc<Generation>, SearchError> {
+        self.live
+            .read()
+            .map(|g| Arc::clone(&g))
+            .map_err(|_| SearchError::Backend("index state lock poisoned".into()))
+    }
+
+    /// Adds or replaces documents by id; visible to the next search once this returns.
+    pub async fn upsert(&self, docs: Vec<SearchDocument>) -> Result<(), SearchError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let _gate = self.write_gate.lock().await;
+        let generation = self.live()?;
+        let fields = self.fields;
+        tokio::task::spawn_blocking(move || {
+            generation.write(|w| {
+                for doc in &docs {
+                    w.delete_term(Term::from_field_i64(fields.id, doc.id));
+                    w.add_document(to_tantivy_doc(&fields, doc))
+                        .map_err(backend)?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    /// Deletes documents by id; unknown ids are ignored.
+    pub async fn delete(&self, ids: &[i64]) -> Result<(), SearchError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let _gate = self.write_gate.lock().await;
+        let generation = self.live()?;
+        let fields = self.fields;
+        let ids = ids.to_vec();
+        tokio::task::spawn_blocking(move || {
+            generation.write(|w| {
+                for id in &ids {
+                    w.delete_term(Term::from_field_i64(fields.id, *id));
+                }
+                Ok(())
+            })
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    /// Builds a fresh generation from `docs` and swaps it in atomically. Searches keep using the
+    /// previous generation until the swap; writes wait for the rebuild (so none is lost).
+    /// Returns the number of documents indexed.
+    pub async fn rebuild<I, F>(&self, docs: I, progress: F) -> Result<u64, SearchError>
+    where
+        I: IntoIterator<Item = SearchDocument> + Send + 'static,
+        I::IntoIter: Send,
+        F: FnMut(usize, usize) + Send + 'static,
+    {
+        self.rebuild_checked(docs, progress, || Ok(())).await
+    }
+
+    /// [`Self::rebuild`], but `complete` is asked, after the last document and before the swap,
+    /// whether the documents really were all there (a source that failed midway says no, and the
+    /// old index stays).
+    pub async fn rebuild_checked<I, F, C>(
+        &self,
+        docs: I,
+        progress: F,
+        complete: C,
+    ) -> Result<u64, SearchError>
+    where
+        I: IntoIterator<Item = SearchDocument> + Send + 'static,
+        I::IntoIter: Send,
+        F: FnMut(usize, usize) + Send + 'static,
+        C: FnOnce() -> Result<(), SearchError>,
+    {
+        let _gate = self.write_gate.lock().await;
+        let old = self.live()?;
+        let next = max_gen(&self.root).max(old.number) + 1;
+        let root = self.root.clone();
+        let schema = self.schema.clone();
+        let fields = self.fields;
+        let built = tokio::task::spawn_blocking(move || {
+            build_generation(&root, next, &schema, &fields, docs, progress)
+        })
+        .await
+        .map_err(join_error)??;
+        let (generation, count) = built;
+        complete()?;
+        // The pointer file is the commit point: written (temp + rename) before the in-memory swap.
+        write_pointer(&self.root, next)?;
+        {
+            let mut live = self
+                .live
+                .write()
+                .map_err(|_| SearchError::Backend("index state lock poisoned".into()))?;
+            *live = Arc::new(generation);
+        }
+        self.needs_rebuild
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            old.close_writer();
+            let path = root.join(gen_name(old.number));
+            drop(old);
+            // Searches still holding the old generation keep their mmaps (unlinked files stay
+            // readable on unix).
+            if let Err(e) = std::fs::remove_dir_all(&path) {
+                tracing::warn!(error = %e, path = %path.display(), "removing old search generation");
+            }
+        })
+        .await
+        .map_err(join_error)?;
+        Ok(count)
+    }
+
+    /// Every indexed listing id (for `vungcao check`).
+    pub async fn all_ids(&self) -> Result<Vec<i64>, SearchError> {
+        let generation = self.live()?;
+        tokio::task::spawn_blocking(move || {
+            let searcher = generation.reader.searcher();
+            let mut ids = Vec::with_capacity(searcher.num_docs() as usize);
+            for seg in searcher.segment_readers() {
+                let col: Column<i64> = seg.fast_fields().i64("id").map_err(backend)?;
+                for doc in seg.doc_ids_alive() {
+                    if let Some(id) = col.first(doc) {
+                        ids.push(id);
+                    }
+                }
+            }
+            ids.sort_unstable();
+            Ok(ids)
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    pub async fn doc_count(&self) -> Result<u64, SearchError> {
+        Ok(self.live()?.reader.searcher().num_docs())
+    }
+
+    /// Runs a search off the async runtime.
+    pub async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let generation = self.live()?;
+        let fields = self.fields;
+        let query = query.clone();
+        tokio::task::spawn_blocking(move || search_generation(&generation, &fields, &query))
+            .await
+            .map_err(join_error)?
+    }
+
+    /// Runs a search on the calling thread (benchmarks, or callers already off the runtime).
+    pub fn search_blocking(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let generation = self.live()?;
+        search_generation(&generation, &self.fields, query)
+    }
+
+    /// A shopper's search on the calling thread: the same understanding plan as
+    /// [`super::SearchIndex::search`], every step on this thread.
+    pub fn search_understood_blocking(
+        &self,
+        query: &SearchQuery,
+    ) -> Result<SearchResults, SearchError> {
+        let mut plan = {
+            let v = self
+                .vocabulary
+                .read()
+                .map_err(|_| SearchError::Backend("search vocabulary lock poisoned".into()))?;
+            super::understand::plan(query, &v)
+        };
+        let generation = self.live()?;
+        let mut answers = Vec::with_capacity(plan.steps.len());
+        for i in 0..plan.steps.len() {
+            let answer = if plan.ready(i, &answers, &self.vocabulary) {
+                Some(search_generation(
+                    &generation,
+                    &self.fields,
+                    &plan.steps[i].query,
+                )?)
+            } else {
+                None
+            };
+            answers.push(answer);
+        }
+        Ok(plan.merge(answers))
+    }
+}
+
+impl Drop for TantivyIndex {
+    fn drop(&mut self) {
+        if let Ok(live) = self.live.read() {
+            live.close_writer();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn haversine_is_sane() {
+        // Hồng Thái → Khau Mút, about 12 km.
+        let d = distance_m((22.4055, 105.4468), (22.392, 105.328));
+        assert!((11_000.0..13_500.0).contains(&d), "{d}");
+        assert_eq!(distance_m((1.0, 2.0), (1.0, 2.0)), 0.0);
+    }
+}

@@ -1,0 +1,156 @@
+//! Query building: each word of the understood query as scored clauses, plus the filters.
+
+use super::*;
+
+/// Score unit of one word position: word i of n is worth `WORD_UNIT · 2^(n-1-i)`.
+pub(super) const WORD_UNIT: f32 = 128.0;
+
+pub(super) fn term(field: Field, text: &str) -> Term {
+    Term::from_field_text(field, text)
+}
+
+pub(super) fn scored(q: Box<dyn Query>, score: f32) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(q, score))
+}
+
+pub(super) fn term_q(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term(field, text), IndexRecordOption::Basic))
+}
+
+/// The query for one word: the best of how well it matches (exact accents > folded; name >
+/// place > other > description; exact word > prefix > typo), as a [`WordQuery`] whose matcher
+/// is the word in `all_f` (every folded word of the document), as a prefix for the last word,
+/// with typos from 5 letters.
+pub(super) fn word_query(f: &Fields, w: &Word, weight: f32, last: bool) -> Box<dyn Query> {
+    let mut alts: Vec<(Box<dyn Query>, f32)> = Vec::with_capacity(10);
+    let fw = w.folded.as_str();
+    if w.accented() {
+        alts.push((term_q(f.head, &w.marker), weight + 6.5));
+        alts.push((term_q(f.name_x, &w.marker), weight + 6.0));
+        alts.push((term_q(f.rest_x, &w.marker), weight + 3.0));
+    }
+    alts.push((term_q(f.head, fw), weight + 5.5));
+    alts.push((term_q(f.name_f, fw), weight + 5.0));
+    alts.push((term_q(f.place_f, fw), weight + 4.0));
+    alts.push((term_q(f.other_f, fw), weight + 3.5));
+    alts.push((term_q(f.desc_f, fw), weight + 2.5));
+    let typos = analyze::typo_budget(fw);
+    let prefix =
+        || -> Box<dyn Query> { Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), 0, true)) };
+    let (matcher, fallback): (Box<dyn Query>, f32) = match (last, typos) {
+        // As-you-type: the last word also matches as a prefix (with typos from 5 letters).
+        (true, 0) => (prefix(), weight + 2.0),
+        (true, typos) => {
+            alts.push((prefix(), weight + 2.0));
+            (
+                Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), typos, true)),
+                weight + 1.0,
+            )
+        }
+        // Every field alternative is a subset of the word in `all_f`.
+        (false, 0) => (term_q(f.all_f, fw), weight + 2.5),
+        (false, typos) => (
+            Box::new(FuzzyTermQuery::new(term(f.all_f, fw), typos, true)),
+            weight + 1.5,
+        ),
+    };
+    Box::new(WordQuery::new(matcher, alts, fallback))
+}
+
+pub(super) fn text_query(f: &Fields, words: &[Word], all_required: bool) -> Option<Box<dyn Query>> {
+    let n = words.len();
+    if n == 0 {
+        return None;
+    }
+    let clauses = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let weight = WORD_UNIT * (1u32 << (n - 1 - i)) as f32;
+            let occur = if i == 0 || all_required {
+                Occur::Must
+            } else {
+                Occur::Should
+            };
+            (occur, word_query(f, w, weight, i + 1 == n))
+        })
+        .collect();
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+pub(super) fn i64_range(field: Field, lo: Option<i64>, hi: Option<i64>) -> Option<Box<dyn Query>> {
+    let lower = lo.map_or(Bound::Unbounded, |v| {
+        Bound::Included(Term::from_field_i64(field, v))
+    });
+    let upper = hi.map_or(Bound::Unbounded, |v| {
+        Bound::Included(Term::from_field_i64(field, v))
+    });
+    if lo.is_none() && hi.is_none() {
+        return None;
+    }
+    Some(Box::new(RangeQuery::new(lower, upper)))
+}
+
+pub(super) fn filter_clauses(f: &Fields, q: &SearchQuery) -> Vec<Box<dyn Query>> {
+    let filters = &q.filters;
+    let mut out: Vec<Box<dyn Query>> = Vec::new();
+    let mut keyword = |field: Field, value: &Option<String>| {
+        if let Some(v) = value {
+            out.push(term_q(field, v));
+        }
+    };
+    keyword(f.kind, &filters.kind);
+    keyword(f.category_code, &filters.category);
+    keyword(f.place_path, &filters.place);
+    keyword(f.cooperative_slug, &filters.cooperative);
+    keyword(f.certifications, &filters.certification);
+    keyword(
+        f.season_months,
+        &filters.in_season_month.map(|m| m.to_string()),
+    );
+    if !filters.season_any.is_empty() {
+        let months = filters
+            .season_any
+            .iter()
+            .map(|m| (Occur::Should, term_q(f.season_months, &m.to_string())))
+            .collect();
+        out.push(Box::new(BooleanQuery::new(months)));
+    }
+    if let Some(q) = i64_range(f.ocop_n, filters.min_ocop_stars.map(i64::from), None) {
+        out.push(q);
+    }
+    if let Some(q) = i64_range(f.price_vnd, filters.price_min, filters.price_max) {
+        out.push(q);
+    }
+    if let Some((a, b)) = filters.event_days {
+        let (a, b) = (a.min(b), a.max(b));
+        if let Some(q) = i64_range(f.event_days, Some(i64::from(a)), Some(i64::from(b))) {
+            out.push(q);
+        }
+    }
+    out
+}
+
+pub(super) fn build_query(
+    f: &Fields,
+    q: &SearchQuery,
+    words: &[Word],
+    all_required: bool,
+) -> Box<dyn Query> {
+    let filters = filter_clauses(f, q);
+    let text = text_query(f, words, all_required);
+    if filters.is_empty() {
+        return text.unwrap_or_else(|| Box::new(AllQuery));
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(filters.len() + 1);
+    clauses.push((
+        Occur::Must,
+        text.unwrap_or_else(|| scored(Box::new(AllQuery), 0.0)),
+    ));
+    for filter in filters {
+        clauses.push((Occur::Must, scored(filter, 0.0)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+// ---------------------------------------------------------------------------------------------

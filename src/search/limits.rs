@@ -1,0 +1,20 @@
+//! How much one search may ask for, the same for every backend and every front end: the facets
+//! there are, and the caps on paging.
+
+/// Facet fields, in the order results report them.
+pub const FACETS: [&str; 7] = [
+    "kind",
+    "category_code",
+    "place_path",
+    "cooperative_slug",
+    "ocop_stars",
+    "certifications",
+    "season_months",
+];
+
+/// Most hits one search returns, whatever the caller asks.
+pub const MAX_LIMIT: usize = 200;
+
+/// Deepest offset a search reaches, whatever the caller asks: the API's cursors and the
+/// storefront's pages stop here too.
+pub const MAX_OFFSET: usize = 1000;

@@ -1,0 +1,27 @@
+//! What every request handler may reach: settings, the database, search, media, the photo pool,
+//! the response cache, the sign-in limiter, rendered sitemaps and running imports.
+
+use crate::config::Settings;
+use crate::http::microcache::MicroCache;
+use crate::http::sitemap_cache::SitemapCache;
+use crate::media::{MediaStore, PhotoPool};
+use crate::search::SearchIndex;
+use crate::sign_in::LoginLimiter;
+use crate::store::Db;
+use std::sync::Arc;
+
+/// Everything a request handler may need.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub search: Arc<SearchIndex>,
+    pub media: MediaStore,
+    /// Base of photo URLs in pages and API answers: `/media`, or `VUNGCAO_MEDIA_PUBLIC_URL`.
+    pub media_base: Arc<str>,
+    pub photo_pool: PhotoPool,
+    pub login_limiter: LoginLimiter,
+    pub microcache: Arc<MicroCache>,
+    pub sitemaps: SitemapCache,
+    /// The bulk imports this process runs (their rows answer for them everywhere).
+    pub imports: Arc<crate::transfer::jobs::Registry>,
+}

@@ -1,0 +1,252 @@
+//! Public lists with keyset pagination, and the other lists (events, a cooperative's, the
+//! review queue).
+
+use super::*;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ListingFilter {
+    pub kind: Option<ListingKind>,
+    /// The place code as asked for (`place_codes` holds it and everything under it).
+    pub place: Option<String>,
+    /// The cooperative slug as asked for.
+    pub cooperative: Option<String>,
+    pub category: Option<String>,
+    /// The place and everything under it, resolved by the caller.
+    pub place_codes: Option<Vec<String>>,
+    pub cooperative_id: Option<i64>,
+    pub min_ocop_stars: Option<i16>,
+    pub certification: Option<Certification>,
+    pub in_season_month: Option<u8>,
+    pub price_min: Option<i64>,
+    pub price_max: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListSort {
+    #[default]
+    Newest,
+    PriceAsc,
+    PriceDesc,
+}
+
+/// Where the previous page stopped; bound to the query that made it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Cursor {
+    /// Fingerprint of filter + sort.
+    q: String,
+    /// The last row's sort key: micros since epoch (newest) or price.
+    k: i64,
+    i: i64,
+}
+
+pub(super) fn fingerprint(filter: &ListingFilter, sort: ListSort) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_string(&(filter, sort)).unwrap_or_default();
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+pub(super) fn encode_cursor(c: &Cursor) -> String {
+    let json = serde_json::to_vec(c).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+pub(super) fn decode_cursor(raw: &str, expected_q: &str) -> Result<Cursor, AppError> {
+    let bad = || AppError::new(Code::InvalidCursor);
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw.as_bytes())
+        .map_err(|_| bad())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if cursor.q != expected_q {
+        return Err(bad().with_detail("this cursor was made for a different query"));
+    }
+    Ok(cursor)
+}
+
+pub(super) fn micros_to_time(micros: i64) -> Option<NaiveDateTime> {
+    chrono::DateTime::from_timestamp_micros(micros).map(|d| d.naive_utc())
+}
+
+pub struct Page {
+    pub items: Vec<ListingView>,
+    pub next: Option<String>,
+}
+
+/// Published listings matching `filter`, one page, in a stable order.
+pub fn list_public(
+    conn: &mut Conn,
+    filter: &ListingFilter,
+    sort: ListSort,
+    cursor: Option<&str>,
+    limit: i64,
+    media_base: &str,
+) -> Result<Page, AppError> {
+    let q = fingerprint(filter, sort);
+    let after = cursor.map(|raw| decode_cursor(raw, &q)).transpose()?;
+    let after_time = match (&after, sort) {
+        (Some(c), ListSort::Newest) => {
+            Some(micros_to_time(c.k).ok_or_else(|| AppError::new(Code::InvalidCursor))?)
+        }
+        _ => None,
+    };
+    let rows: Vec<Joined> = with_conn!(conn, |c| {
+        let mut query = listings::table
+            .inner_join(cooperatives::table.on(cooperatives::id.eq(listings::cooperative_id)))
+            .inner_join(places::table.on(places::code.eq(listings::place_code)))
+            .inner_join(categories::table.on(categories::code.eq(listings::category_code)))
+            .filter(listings::status.eq(ListingStatus::Published.as_str()))
+            .select((
+                ListingRow::as_select(),
+                CoopBrief::as_select(),
+                PlaceRow::as_select(),
+                Category::as_select(),
+            ))
+            .into_boxed();
+        if let Some(kind) = filter.kind {
+            query = query.filter(listings::kind.eq(kind.as_str()));
+        }
+        if let Some(cat) = &filter.category {
+            query = query.filter(listings::category_code.eq(cat));
+        }
+        if let Some(codes) = &filter.place_codes {
+            query = query.filter(listings::place_code.eq_any(codes));
+        }
+        if let Some(coop) = filter.cooperative_id {
+            query = query.filter(listings::cooperative_id.eq(coop));
+        }
+        if let Some(stars) = filter.min_ocop_stars {
+            query = query.filter(listings::ocop_stars.ge(stars));
+        }
+        if let Some(cert) = filter.certification {
+            query = query.filter(
+                listings::id.eq_any(
+                    listing_certifications::table
+                        .filter(listing_certifications::code.eq(cert.code()))
+                        .select(listing_certifications::listing_id),
+                ),
+            );
+        }
+        if let Some(month) = filter.in_season_month {
+            // The month is a validated 1..=12, so formatting it into SQL is safe.
+            let bit = 1i32 << month.min(12);
+            query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                "(listings.season_mask & {bit}) <> 0"
+            )));
+        }
+        if let Some(min) = filter.price_min {
+            query = query.filter(listings::price_vnd.ge(min));
+        }
+        if let Some(max) = filter.price_max {
+            query = query.filter(listings::price_vnd.le(max));
+        }
+        match sort {
+            ListSort::Newest => {
+                if let (Some(t), Some(c)) = (after_time, &after) {
+                    query = query.filter(
+                        listings::published_at
+                            .lt(t)
+                            .or(listings::published_at.eq(t).and(listings::id.lt(c.i))),
+                    );
+                }
+                query = query.order((listings::published_at.desc(), listings::id.desc()));
+            }
+            ListSort::PriceAsc => {
+                query = query.filter(listings::price_vnd.is_not_null());
+                if let Some(c) = &after {
+                    query = query.filter(
+                        listings::price_vnd
+                            .gt(c.k)
+                            .or(listings::price_vnd.eq(c.k).and(listings::id.gt(c.i))),
+                    );
+                }
+                query = query.order((listings::price_vnd.asc(), listings::id.asc()));
+            }
+            ListSort::PriceDesc => {
+                query = query.filter(listings::price_vnd.is_not_null());
+                if let Some(c) = &after {
+                    query = query.filter(
+                        listings::price_vnd
+                            .lt(c.k)
+                            .or(listings::price_vnd.eq(c.k).and(listings::id.lt(c.i))),
+                    );
+                }
+                query = query.order((listings::price_vnd.desc(), listings::id.desc()));
+            }
+        }
+        query.limit(limit + 1).load(c)
+    })?;
+    let has_more = rows.len() as i64 > limit;
+    let rows: Vec<Joined> = rows.into_iter().take(limit.max(0) as usize).collect();
+    let next = if has_more {
+        rows.last().map(|(l, ..)| {
+            let k = match sort {
+                ListSort::Newest => l
+                    .published_at
+                    .map(|t| t.and_utc().timestamp_micros())
+                    .unwrap_or_default(),
+                ListSort::PriceAsc | ListSort::PriceDesc => l.price_vnd.unwrap_or_default(),
+            };
+            encode_cursor(&Cursor {
+                q: q.clone(),
+                k,
+                i: l.id,
+            })
+        })
+    } else {
+        None
+    };
+    Ok(Page {
+        items: views(conn, rows, media_base)?,
+        next,
+    })
+}
+
+/// Published events, with the dates the caller filters by occurrence.
+pub fn published_event_ids(
+    conn: &mut Conn,
+) -> Result<Vec<(i64, NaiveDate, NaiveDate, bool)>, AppError> {
+    let rows: Vec<(i64, Option<NaiveDate>, Option<NaiveDate>, bool)> =
+        with_conn!(conn, |c| listings::table
+            .filter(listings::status.eq(ListingStatus::Published.as_str()))
+            .filter(listings::kind.eq("event"))
+            .select((
+                listings::id,
+                listings::event_start,
+                listings::event_end,
+                listings::recurs_yearly,
+            ))
+            .load(c))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, s, e, r)| Some((id, s?, e?, r)))
+        .collect())
+}
+
+/// A cooperative's listings in every status, newest change first (the member's own list).
+pub fn for_cooperative(
+    conn: &mut Conn,
+    cooperative_id: i64,
+    media_base: &str,
+) -> Result<Vec<ListingView>, AppError> {
+    let ids: Vec<i64> = with_conn!(conn, |c| listings::table
+        .filter(listings::cooperative_id.eq(cooperative_id))
+        .order((listings::updated_at.desc(), listings::id.desc()))
+        .limit(500)
+        .select(listings::id)
+        .load(c))?;
+    views_by_ids(conn, &ids, Visibility::AnyStatus, media_base)
+}
+
+/// Listings waiting for review, oldest first.
+pub fn review_queue(conn: &mut Conn, media_base: &str) -> Result<Vec<ListingView>, AppError> {
+    let ids: Vec<i64> = with_conn!(conn, |c| listings::table
+        .filter(listings::status.eq(ListingStatus::Pending.as_str()))
+        .order((listings::updated_at.asc(), listings::id.asc()))
+        .limit(500)
+        .select(listings::id)
+        .load(c))?;
+    views_by_ids(conn, &ids, Visibility::AnyStatus, media_base)
+}
+
+// ---------------------------------------------------------------------------------------------

@@ -1,0 +1,27 @@
+//! Cooperative member pages: signing in and out, my listings and clicks, the listing form, and
+//! photos without JavaScript; one file per job.
+
+mod form;
+mod listings;
+mod photos;
+mod sign_in;
+
+pub use listings::{row_of, Row};
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(sign_in::login_page)
+        .service(sign_in::login)
+        .service(sign_in::logout)
+        .service(listings::my_listings)
+        .service(form::new_listing_page)
+        .service(form::create_listing)
+        .service(form::edit_listing_page)
+        .service(form::update_listing)
+        .service(form::submit_listing)
+        .service(form::archive_listing)
+        .service(photos::upload_photos)
+        .service(photos::move_photo_up)
+        .service(photos::delete_photo);
+}

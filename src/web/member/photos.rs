@@ -1,0 +1,97 @@
+//! A listing's photos without JavaScript: upload, move up, delete (with it, the page talks to
+//! the JSON API directly).
+
+use crate::error::{AppError, Code};
+use crate::state::AppState;
+use crate::store::listings;
+use crate::web::extract::{SignedForm, SignedUpload};
+use crate::web::refusal::refused;
+use crate::web::see_other;
+use crate::workflow::owned_listing;
+use actix_web::{post, web, HttpRequest, HttpResponse};
+
+/// The multipart form carries its CSRF token in the action's query string, so it is checked
+/// before a single byte of the upload is read.
+#[post("/tai-khoan/san-pham/{id}/anh")]
+pub(super) async fn upload_photos(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    upload: SignedUpload,
+    id: web::Path<i64>,
+    payload: actix_multipart::Multipart,
+) -> HttpResponse {
+    let s = upload.who;
+    let id = id.into_inner();
+    match crate::photos::upload(&state, &s.auth, id, payload).await {
+        Ok(_) => see_other(&format!("/tai-khoan/san-pham/{id}?ok=saved#anh")),
+        Err(e) if e.code == Code::ProcessingBusy => {
+            see_other(&format!("/tai-khoan/san-pham/{id}?err=photo-busy#anh"))
+        }
+        Err(e)
+            if (e.code.status().is_client_error() && e.code != Code::Forbidden)
+                || e.code.status().is_server_error() =>
+        {
+            let reason = match e.code {
+                Code::HeicNotSupported => "photo-heic",
+                Code::UnsupportedImageFormat | Code::EmptyFile => "photo-format",
+                Code::FileTooLarge | Code::ImageTooLarge => "photo-big",
+                Code::CorruptImage => "photo-corrupt",
+                Code::TooManyPhotos => "photo-many",
+                _ => "photo",
+            };
+            see_other(&format!("/tai-khoan/san-pham/{id}?err={reason}#anh"))
+        }
+        Err(e) => refused(&req, s.nav, &e),
+    }
+}
+
+#[post("/tai-khoan/san-pham/{id}/anh/{photo}/len")]
+pub(super) async fn move_photo_up(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed: SignedForm,
+    path: web::Path<(i64, i64)>,
+) -> HttpResponse {
+    let s = signed.who;
+    let (id, photo) = path.into_inner();
+    let auth = s.auth.clone();
+    let media_base = state.media_base.clone();
+    let current = state
+        .db
+        .run(move |conn| {
+            owned_listing(conn, &auth, id)?;
+            listings::view(conn, id, &media_base)?
+                .ok_or_else(|| AppError::new(Code::ListingNotFound))
+        })
+        .await;
+    let listing = match current {
+        Ok(l) => l,
+        Err(e) => return refused(&req, s.nav, &e),
+    };
+    let mut order: Vec<i64> = listing.photos.iter().map(|p| p.id).collect();
+    if let Some(i) = order.iter().position(|p| *p == photo) {
+        if i > 0 {
+            order.swap(i - 1, i);
+        }
+    }
+    let cover = order.first().copied();
+    match crate::photos::arrange(&state, &s.auth, id, Some(order), cover).await {
+        Ok(_) => see_other(&format!("/tai-khoan/san-pham/{id}#anh")),
+        Err(e) => refused(&req, s.nav, &e),
+    }
+}
+
+#[post("/tai-khoan/san-pham/{id}/anh/{photo}/xoa")]
+pub(super) async fn delete_photo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed: SignedForm,
+    path: web::Path<(i64, i64)>,
+) -> HttpResponse {
+    let s = signed.who;
+    let (id, photo) = path.into_inner();
+    match crate::photos::delete(&state, &s.auth, id, photo).await {
+        Ok(_) => see_other(&format!("/tai-khoan/san-pham/{id}#anh")),
+        Err(e) => refused(&req, s.nav, &e),
+    }
+}
