@@ -4,6 +4,7 @@
 
 use super::bundle::{Bundle, PhotoLookup};
 use super::columns::Column;
+use super::read::megabytes;
 use super::report::{Msg, RowProblem};
 use super::rows::{Headers, Record};
 use crate::error::AppError;
@@ -85,7 +86,7 @@ pub fn check_names(
                 format!("Tệp «{name}» không phải ảnh JPEG, PNG hoặc WebP."),
             ),
             PhotoLookup::TooLarge { size } => {
-                let (mb, max) = (size.div_ceil(1 << 20), max_photo_bytes / (1 << 20));
+                let (mb, max) = (megabytes(size), megabytes(max_photo_bytes));
                 Msg::new(
                     format!("«{name}» is {mb} MB; a photo may be at most {max} MB"),
                     format!("Ảnh «{name}» nặng {mb} MB; mỗi ảnh tối đa {max} MB."),

@@ -137,8 +137,13 @@ pub fn read(bytes: &[u8], max_bytes: u64) -> Result<Source, AppError> {
 }
 
 /// The refusal for a file over the cap, before reading it.
+/// Bytes as whole MB for messages, rounded up (a 1.2 MB file is "2 MB", never "1 MB").
+pub(super) fn megabytes(n: u64) -> u64 {
+    n.div_ceil(1024 * 1024)
+}
+
 pub fn too_large(len: u64, max_bytes: u64) -> AppError {
-    let mb = |n: u64| n.div_ceil(1024 * 1024);
+    let mb = megabytes;
     Msg::new(
         format!(
             "The file is {} MB; at most {} MB can be imported at once: split it into several files",

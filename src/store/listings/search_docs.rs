@@ -41,13 +41,7 @@ pub fn search_documents(conn: &mut Conn, ids: &[i64]) -> Result<Vec<SearchDocume
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
     let mut certs = certifications_by_listing(conn, &ids)?;
-    let mut codes: Vec<String> = rows.iter().flat_map(|r| r.2.path_codes()).collect();
-    codes.sort();
-    codes.dedup();
-    let chain: HashMap<String, PlaceRow> = catalogue::places_by_codes(conn, &codes)?
-        .into_iter()
-        .map(|p| (p.code.clone(), p))
-        .collect();
+    let chain = places_on_paths(conn, &rows)?;
     let today = chrono::Utc::now().date_naive();
     Ok(rows
         .into_iter()

@@ -123,13 +123,7 @@ pub(super) fn views(
             .or_default()
             .push(p.view(media_base));
     }
-    let mut ancestor_codes: Vec<String> = rows.iter().flat_map(|r| r.2.path_codes()).collect();
-    ancestor_codes.sort();
-    ancestor_codes.dedup();
-    let ancestors: HashMap<String, PlaceRow> = catalogue::places_by_codes(conn, &ancestor_codes)?
-        .into_iter()
-        .map(|p| (p.code.clone(), p))
-        .collect();
+    let ancestors = places_on_paths(conn, &rows)?;
     let today = chrono::Utc::now().date_naive();
     Ok(rows
         .into_iter()
@@ -224,6 +218,20 @@ pub(super) fn views(
                 external_id: l.external_id.clone(),
             }
         })
+        .collect())
+}
+
+/// Every place on the rows' place paths (each place and its ancestors), by code, in one query.
+pub(super) fn places_on_paths(
+    conn: &mut Conn,
+    rows: &[Joined],
+) -> Result<HashMap<String, PlaceRow>, AppError> {
+    let mut codes: Vec<String> = rows.iter().flat_map(|r| r.2.path_codes()).collect();
+    codes.sort();
+    codes.dedup();
+    Ok(catalogue::places_by_codes(conn, &codes)?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
         .collect())
 }
 
