@@ -65,9 +65,10 @@ while True:
             })
             lid = created["id"]
             log("ack", "create", lid, price)
-            call("POST", f"/api/v1/my/listings/{lid}/submit", member)
+            submitted = call("POST", f"/api/v1/my/listings/{lid}/submit", member)
             log("try", "publish", lid)
-            call("POST", f"/api/v1/admin/listings/{lid}/approve", admin)
+            # The admin names the version reviewed.
+            call("POST", f"/api/v1/admin/listings/{lid}/approve", admin, {"version": submitted["version"]})
             log("ack", "publish", lid)
             published.append(lid)
         elif action < 0.85:

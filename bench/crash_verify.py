@@ -58,7 +58,8 @@ for lid in sorted(created):
     price = (listing.get("price") or {}).get("vnd")
     if price not in price_ok.get(lid, set()):
         problems.append(f"listing {lid}: price {price}, acknowledged {sorted(price_ok.get(lid, []))}")
-    photos = listing.get("photos") or []
+    # Photos added to a published listing wait in its revision until an admin approves them.
+    photos = (listing.get("revision") or {}).get("photos") or listing.get("photos") or []
     if lid in photographed and not photos:
         problems.append(f"listing {lid}: acknowledged photo upload, no photo")
     for photo in photos:

@@ -77,6 +77,8 @@ make_error_codes! {
     InvalidMediaKey = "invalid_media_key", BAD_REQUEST, "Invalid media key", "Tên tệp ảnh không hợp lệ.";
     Conflict = "conflict", CONFLICT, "Conflicts with existing data", "Trùng với dữ liệu đã có.";
     InvalidTransition = "invalid_transition", CONFLICT, "Not possible in the listing's current status", "Không thể làm việc này ở trạng thái hiện tại của sản phẩm.";
+    VersionMismatch = "version_mismatch", PRECONDITION_FAILED, "The listing changed since you read it", "Sản phẩm vừa được thay đổi ở nơi khác; hãy xem lại bản mới nhất.";
+    VersionRequired = "version_required", PRECONDITION_REQUIRED, "Name the version you reviewed (If-Match or version)", "Thiếu phiên bản đã xem.";
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, "The upload is too large", "Tệp tải lên quá lớn.";
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported content type", "Kiểu dữ liệu không được hỗ trợ.";
     UnsupportedImageFormat = "unsupported_image_format", UNSUPPORTED_MEDIA_TYPE, "Not a supported photo format", "Định dạng ảnh không được hỗ trợ.";

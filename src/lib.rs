@@ -18,6 +18,7 @@ pub mod media_check;
 pub mod messages;
 pub mod metrics;
 pub mod photos;
+pub mod review;
 pub mod search;
 pub mod sign_in;
 pub mod startup;

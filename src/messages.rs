@@ -78,6 +78,8 @@ message_keys! {
     UrlNotPublic => "URL must be a public website", "Đường dẫn phải là một trang web công khai.";
     UnknownCategory => "unknown category", "Loại hàng không có trong danh sách.";
     UnknownPlace => "unknown place code", "Địa phương không có trong danh sách.";
+    ListingChangedElsewhere => "the listing was changed elsewhere after you opened this form; check it and save again", "Sản phẩm vừa được sửa ở nơi khác sau khi bạn mở trang này. Hãy kiểm tra lại rồi bấm Lưu lần nữa.";
+    PlaceOutsideProvince => "must be in the cooperative's own province", "Địa phương phải thuộc tỉnh của hợp tác xã.";
     UnknownPlatform => "unknown platform", "Hãy chọn một sàn.";
     SlugTaken => "another listing already uses this slug", "Đã có sản phẩm trùng tên, hãy đặt tên khác.";
     NameTaken => "too many listings with this name", "Đã có sản phẩm trùng tên, hãy đặt tên khác.";

@@ -7,7 +7,7 @@ use crate::error::{AppError, Code};
 use crate::media::{MediaStore, PhotoError, PhotoLimits, ProcessedPhoto};
 use crate::state::AppState;
 use crate::store::photos::{self, NewPhoto, PhotoRow, PhotoView, StoredVariant};
-use crate::store::{listings, Conn, Db};
+use crate::store::{Conn, Db};
 use crate::workflow::owned_listing;
 use actix_multipart::Multipart;
 use futures_util::StreamExt;
@@ -98,10 +98,9 @@ pub(crate) async fn forget_objects(db: &Db, media: &MediaStore, key_prefix: Stri
     }
 }
 
+/// The gallery as its member sees it (photos waiting for review included).
 fn gallery(conn: &mut Conn, listing_id: i64, media_base: &str) -> Result<Vec<PhotoView>, AppError> {
-    Ok(listings::view(conn, listing_id, media_base)?
-        .map(|v| v.photos)
-        .unwrap_or_default())
+    crate::review::member_gallery(conn, listing_id, media_base)
 }
 
 /// Adds the uploaded photos to the end of the listing's gallery; all or nothing.
@@ -144,6 +143,7 @@ pub async fn upload(
         state.media_base.clone(),
         processed,
         listing_id,
+        state.settings.review_required,
         client_gone,
     ));
     task.await
@@ -159,6 +159,7 @@ async fn store_and_record(
     media_base: Arc<str>,
     processed: Vec<ProcessedPhoto>,
     listing_id: i64,
+    review_required: bool,
     mut client_gone: tokio::sync::oneshot::Receiver<()>,
 ) -> Result<Vec<PhotoView>, AppError> {
     let mut stored: Vec<String> = Vec::new();
@@ -186,8 +187,9 @@ async fn store_and_record(
     let recorded = db
         .run(move |conn| {
             conn.transaction(|conn| {
+                let mut new_ids = Vec::with_capacity(rows.len());
                 for (key, width, height, placeholder, variants) in &rows {
-                    photos::insert(
+                    let inserted = photos::insert(
                         conn,
                         &NewPhoto {
                             listing_id,
@@ -198,11 +200,12 @@ async fn store_and_record(
                             variants,
                         },
                     )?;
+                    new_ids.push(inserted.id);
                 }
                 if photos::count_for(conn, listing_id)? > MAX_PHOTOS_PER_LISTING {
                     return Err(too_many());
                 }
-                listings::touch(conn, listing_id)?;
+                crate::review::photos_recorded(conn, listing_id, &new_ids, review_required)?;
                 if matches!(
                     client_gone.try_recv(),
                     Err(tokio::sync::oneshot::error::TryRecvError::Closed)
@@ -227,7 +230,8 @@ async fn store_and_record(
     }
 }
 
-/// Removes one photo from the listing (and its files when no other listing uses them).
+/// Removes one photo from the listing (and its files when no other listing uses them); on a
+/// published listing under review, a public photo leaves only when the revision is approved.
 pub async fn delete(
     state: &AppState,
     auth: &Auth,
@@ -236,24 +240,18 @@ pub async fn delete(
 ) -> Result<Vec<PhotoView>, AppError> {
     let owner = auth.clone();
     let media_base = state.media_base.clone();
-    let (removed, gallery): (PhotoRow, Vec<PhotoView>) = state
+    let review_required = state.settings.review_required;
+    let (removed, gallery): (Option<PhotoRow>, Vec<PhotoView>) = state
         .db
         .run(move |conn| {
-            owned_listing(conn, &owner, listing_id)?;
-            let removed = conn.transaction(|conn| {
-                let removed = photos::delete(conn, listing_id, photo_id)?
-                    .ok_or_else(|| AppError::new(Code::PhotoNotFound))?;
-                let row = listings::row(conn, listing_id)?;
-                if row.and_then(|r| r.cover_photo_id) == Some(photo_id) {
-                    listings::set_cover(conn, listing_id, None)?;
-                }
-                listings::touch(conn, listing_id)?;
-                Ok(removed)
-            })?;
+            let removed =
+                crate::review::remove_photo(conn, &owner, listing_id, photo_id, review_required)?;
             Ok((removed, gallery(conn, listing_id, &media_base)?))
         })
         .await?;
-    forget_objects(&state.db, &state.media, removed.content_key).await;
+    if let Some(removed) = removed {
+        forget_objects(&state.db, &state.media, removed.content_key).await;
+    }
     Ok(gallery)
 }
 
@@ -267,35 +265,11 @@ pub async fn arrange(
 ) -> Result<Vec<PhotoView>, AppError> {
     let owner = auth.clone();
     let media_base = state.media_base.clone();
+    let review_required = state.settings.review_required;
     state
         .db
         .run(move |conn| {
-            owned_listing(conn, &owner, listing_id)?;
-            conn.transaction(|conn| {
-                let existing: Vec<i64> = photos::for_listings(conn, &[listing_id])?
-                    .iter()
-                    .map(|p| p.id)
-                    .collect();
-                if let Some(order) = &order {
-                    if let Some(bad) = order.iter().find(|id| !existing.contains(id)) {
-                        return Err(AppError::field(
-                            "order",
-                            format!("photo {bad} is not in this listing"),
-                        ));
-                    }
-                    photos::reorder(conn, listing_id, order)?;
-                }
-                if let Some(cover) = cover {
-                    if !existing.contains(&cover) {
-                        return Err(AppError::field(
-                            "cover",
-                            "this photo is not in this listing",
-                        ));
-                    }
-                    listings::set_cover(conn, listing_id, Some(cover))?;
-                }
-                listings::touch(conn, listing_id)
-            })?;
+            crate::review::arrange_photos(conn, &owner, listing_id, order, cover, review_required)?;
             gallery(conn, listing_id, &media_base)
         })
         .await

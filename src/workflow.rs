@@ -15,6 +15,18 @@ use chrono::NaiveDate;
 /// 403 if they can see it (it is public) but it is not theirs.
 pub fn owned_listing(conn: &mut Conn, auth: &Auth, id: i64) -> Result<ListingRow, AppError> {
     let row = listings::row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
+    owned(auth, row)
+}
+
+/// [`owned_listing`], with the row locked until the transaction ends: what is checked on it
+/// still holds when the transaction writes. Call inside [`Conn::transaction`].
+pub fn owned_listing_locked(conn: &mut Conn, auth: &Auth, id: i64) -> Result<ListingRow, AppError> {
+    let row =
+        listings::locked_row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
+    owned(auth, row)
+}
+
+fn owned(auth: &Auth, row: ListingRow) -> Result<ListingRow, AppError> {
     if auth.is_admin() || Some(row.cooperative_id) == auth.user.cooperative_id {
         return Ok(row);
     }
@@ -26,6 +38,20 @@ pub fn owned_listing(conn: &mut Conn, auth: &Auth, id: i64) -> Result<ListingRow
     }
 }
 
+/// Refuses a change made on a copy older than the stored listing (`expected` is the version the
+/// client read: the API's `If-Match`, a form's hidden field); `None` asks for no check.
+pub fn check_version(row: &ListingRow, expected: Option<i64>) -> Result<(), AppError> {
+    match expected {
+        Some(v) if v != row.version => {
+            Err(AppError::new(Code::VersionMismatch).with_detail(format!(
+                "you read version {v}; the listing is now at version {}",
+                row.version
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The member's cooperative id, or `forbidden` for an account without one (an admin).
 pub fn member_cooperative(auth: &Auth) -> Result<i64, AppError> {
     auth.user.cooperative_id.ok_or_else(|| {
@@ -33,96 +59,129 @@ pub fn member_cooperative(auth: &Auth) -> Result<i64, AppError> {
     })
 }
 
+/// A listing's place must be one its cooperative may sell from (its own province).
+pub fn check_place(
+    conn: &mut Conn,
+    cooperative_id: i64,
+    place: Option<&str>,
+) -> Result<(), AppError> {
+    let Some(place) = place else {
+        return Ok(());
+    };
+    let coop = catalogue::cooperative_by_id(conn, cooperative_id)?
+        .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
+    if catalogue::place(conn, place)?.is_some()
+        && !catalogue::may_sell_from(conn, &coop.place_code, place)?
+    {
+        return Err(AppError::field("place", Message::PlaceOutsideProvince));
+    }
+    Ok(())
+}
+
 /// A new draft listing of the member's cooperative; returns its id.
 pub fn create_draft(conn: &mut Conn, auth: &Auth, valid: ValidListing) -> Result<i64, AppError> {
     let coop_id = member_cooperative(auth)?;
     let coop = catalogue::cooperative_by_id(conn, coop_id)?
         .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
+    check_place(conn, coop_id, valid.place.as_deref())?;
     listings::create(conn, &coop, valid, ListingStatus::Draft)
 }
 
-/// Changes a listing the account owns: `edit` turns the stored values into the checked new
-/// ones. An archived listing cannot be edited; a published one stays published.
+/// Whether changes to this cooperative's published listings wait for an admin: review is on and
+/// the cooperative's home commune does not skip it.
+pub fn review_needed(
+    conn: &mut Conn,
+    cooperative_id: i64,
+    review_required: bool,
+) -> Result<bool, AppError> {
+    Ok(review_required && !catalogue::cooperative_skips_review(conn, cooperative_id)?)
+}
+
+/// What became of an edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edited {
+    /// Saved; the public sees it (when the listing is published).
+    Saved,
+    /// Price, unit and season months saved; the rest waits for an admin as a revision, and the
+    /// public keeps seeing the approved version.
+    Proposed,
+}
+
+/// Changes a listing the account owns: `edit` turns the current values into the checked new
+/// ones. An archived listing cannot be edited; a published one stays published, and where
+/// review is needed what shoppers rely on waits as a revision (see [`crate::review`]).
+/// Everything is read and checked inside one transaction with the row locked.
 pub fn update(
     conn: &mut Conn,
     auth: &Auth,
     id: i64,
+    expected: Option<i64>,
+    review_required: bool,
     edit: impl FnOnce(ListingInput) -> Result<ValidListing, AppError>,
-) -> Result<(), AppError> {
-    let row = owned_listing(conn, auth, id)?;
-    if row.status() == ListingStatus::Archived {
-        return Err(AppError::new(Code::InvalidTransition)
-            .with_detail("an archived listing cannot be edited"));
-    }
-    let stored = listings::as_input(conn, &row)?;
-    let valid = edit(stored)?;
-    listings::update(conn, id, valid)
+) -> Result<Edited, AppError> {
+    conn.transaction(|conn| {
+        let row = owned_listing_locked(conn, auth, id)?;
+        check_version(&row, expected)?;
+        if row.status() == ListingStatus::Archived {
+            return Err(AppError::new(Code::InvalidTransition)
+                .with_detail("an archived listing cannot be edited"));
+        }
+        if row.status() == ListingStatus::Published
+            && review_needed(conn, row.cooperative_id, review_required)?
+        {
+            return crate::review::propose(conn, &row, edit).map(|()| Edited::Proposed);
+        }
+        let stored = listings::as_input(conn, &row)?;
+        let valid = edit(stored)?;
+        check_place(conn, row.cooperative_id, valid.place.as_deref())?;
+        listings::update(conn, id, valid)?;
+        Ok(Edited::Saved)
+    })
 }
 
-/// Archives a listing the account owns: it leaves the storefront and search for good.
-pub fn archive(conn: &mut Conn, auth: &Auth, id: i64) -> Result<(), AppError> {
-    owned_listing(conn, auth, id)?;
-    listings::set_status(conn, id, ListingStatus::Archived, None)
+/// Archives a listing the account owns: it leaves the storefront and search for good, and a
+/// revision waiting for review goes with it.
+pub fn archive(
+    conn: &mut Conn,
+    auth: &Auth,
+    id: i64,
+    expected: Option<i64>,
+) -> Result<(), AppError> {
+    conn.transaction(|conn| {
+        let row = owned_listing_locked(conn, auth, id)?;
+        check_version(&row, expected)?;
+        if row.status() == ListingStatus::Archived {
+            return Ok(());
+        }
+        crate::review::drop_revision(conn, id)?;
+        listings::set_status(conn, id, ListingStatus::Archived, None)
+    })
 }
 
 /// Sends the member's draft for review, or publishes it at once where review is not required
-/// (switched off, or skipped by its commune). Returns the new status.
+/// (switched off, or skipped by the cooperative's home commune). Returns the new status.
 pub fn submit(
     conn: &mut Conn,
     auth: &Auth,
     id: i64,
+    expected: Option<i64>,
     review_required: bool,
 ) -> Result<ListingStatus, AppError> {
-    let row = owned_listing(conn, auth, id)?;
-    if row.status() != ListingStatus::Draft {
-        return Err(AppError::new(Code::InvalidTransition)
-            .with_detail(format!("a {} listing cannot be submitted", row.status)));
-    }
-    let skip = !review_required || catalogue::skips_review(conn, &row.place_code)?;
-    let to = if skip {
-        ListingStatus::Published
-    } else {
-        ListingStatus::Pending
-    };
-    listings::set_status(conn, id, to, None)?;
-    Ok(to)
-}
-
-/// The reason a rejected listing's member reads: 1 to 1000 characters, trimmed.
-pub fn rejection_reason(raw: &str) -> Result<String, AppError> {
-    let reason = raw.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(AppError::field("reason", Message::RejectionReason));
-    }
-    Ok(reason.to_owned())
-}
-
-/// An admin publishes a pending listing.
-pub fn approve(conn: &mut Conn, id: i64) -> Result<(), AppError> {
-    decide(conn, id, ListingStatus::Published, None)
-}
-
-/// An admin sends a pending listing back to draft, with a reason for its member.
-pub fn reject(conn: &mut Conn, id: i64, raw_reason: &str) -> Result<(), AppError> {
-    let reason = rejection_reason(raw_reason)?;
-    decide(conn, id, ListingStatus::Draft, Some(reason))
-}
-
-/// An admin's decision on a pending listing: publish it, or send it back to draft with a reason.
-fn decide(
-    conn: &mut Conn,
-    id: i64,
-    to: ListingStatus,
-    reason: Option<String>,
-) -> Result<(), AppError> {
-    let row = listings::row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
-    if row.status() != ListingStatus::Pending {
-        return Err(AppError::new(Code::InvalidTransition).with_detail(format!(
-            "only pending listings are reviewed; this one is {}",
-            row.status
-        )));
-    }
-    listings::set_status(conn, id, to, reason)
+    conn.transaction(|conn| {
+        let row = owned_listing_locked(conn, auth, id)?;
+        check_version(&row, expected)?;
+        if row.status() != ListingStatus::Draft {
+            return Err(AppError::new(Code::InvalidTransition)
+                .with_detail(format!("a {} listing cannot be submitted", row.status)));
+        }
+        let to = if review_needed(conn, row.cooperative_id, review_required)? {
+            ListingStatus::Pending
+        } else {
+            ListingStatus::Published
+        };
+        listings::set_status(conn, id, to, None)?;
+        Ok(to)
+    })
 }
 
 /// One occurrence of a published event.

@@ -602,24 +602,22 @@ fn a_backup_taken_while_serving_restores_listings_photos_and_clicks() {
     request.extend_from_slice(&multipart);
     let uploaded = http(port, &request);
     assert!(uploaded.starts_with("HTTP/1.0 201"), "{uploaded}");
-    assert_eq!(
-        api(
-            port,
-            "POST",
-            &format!("/api/v1/my/listings/{id}/submit"),
-            member,
-            ""
-        )
-        .0,
-        200
+    let (status, submitted) = api(
+        port,
+        "POST",
+        &format!("/api/v1/my/listings/{id}/submit"),
+        member,
+        "",
     );
+    assert_eq!(status, 200, "{submitted}");
+    let version = submitted["version"].as_i64().unwrap();
     assert_eq!(
         api(
             port,
             "POST",
             &format!("/api/v1/admin/listings/{id}/approve"),
             admin,
-            ""
+            &format!(r#"{{"version":{version}}}"#)
         )
         .0,
         200

@@ -5,13 +5,14 @@ use super::extract::{Admin, JsonBody};
 use super::member::MyListings;
 use crate::accounts::{self, NewAccount};
 use crate::error::{AppError, Code};
+use crate::http::etag::if_match_version;
+use crate::review;
 use crate::state::AppState;
 use crate::store::catalogue::{self, Cooperative, NewCooperative, NewPlace};
 use crate::store::listings::{self, ListingView};
 use crate::store::users::Role;
 use crate::store::Conn;
-use crate::workflow;
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,7 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reindex);
 }
 
-/// Listings waiting for review, oldest first.
+/// Listings waiting for review, oldest first: new listings (`status: pending`), then published
+/// listings whose edit waits (`revision.changes`: each reviewed field before and after). Decide
+/// on the `version` shown.
 #[utoipa::path(tag = "admin", responses((status = 200, body = MyListings), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 #[get("/api/v1/admin/review")]
 pub async fn review_queue(
@@ -36,42 +39,81 @@ pub async fn review_queue(
     let media_base = state.media_base.clone();
     let items = state
         .db
-        .run(move |conn| listings::review_queue(conn, &media_base))
+        .run(move |conn| review::queue(conn, &media_base))
         .await?;
     Ok(HttpResponse::Ok().json(MyListings { items }))
 }
 
-/// Applies an admin's decision (a rule of `workflow`) and answers with the listing.
+/// The version an admin reviewed: `If-Match` (the ETag) or the body's `version`; one is needed,
+/// and where both are given they must agree.
+fn reviewed_version(req: &HttpRequest, body: Option<i64>) -> Result<i64, AppError> {
+    match (if_match_version(req)?, body) {
+        (Some(a), Some(b)) if a != b => Err(AppError::new(Code::VersionMismatch)
+            .with_detail("If-Match and version name different versions")),
+        (Some(v), _) | (None, Some(v)) => Ok(v),
+        (None, None) => Err(AppError::new(Code::VersionRequired)),
+    }
+}
+
+/// Applies an admin's decision (a rule of `review`), deletes the media of photos it left
+/// without a row, and answers with the listing.
 async fn decide(
     state: &AppState,
     id: i64,
-    decision: impl FnOnce(&mut Conn, i64) -> Result<(), AppError> + Send + 'static,
+    decision: impl FnOnce(&mut Conn, i64) -> Result<review::Forgotten, AppError> + Send + 'static,
 ) -> Result<ListingView, AppError> {
     let media_base = state.media_base.clone();
-    state
+    let (view, forgotten) = state
         .db
         .run(move |conn| {
-            decision(conn, id)?;
-            listings::view(conn, id, &media_base)?
-                .ok_or_else(|| AppError::new(Code::ListingNotFound))
+            let forgotten = decision(conn, id)?;
+            let mut view = [listings::view(conn, id, &media_base)?
+                .ok_or_else(|| AppError::new(Code::ListingNotFound))?];
+            review::attach_revisions(conn, &mut view, &media_base)?;
+            let [view] = view;
+            Ok((view, forgotten))
         })
-        .await
+        .await?;
+    for key in forgotten {
+        crate::photos::forget_objects(&state.db, &state.media, key).await;
+    }
+    Ok(view)
 }
 
-/// Publishes a pending listing.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// The version reviewed (or send it as `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// Publishes a pending listing, or a published listing's pending revision, as it was at the
+/// version reviewed.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = i64, Path)),
-    responses((status = 200, body = ListingView), (status = 409, description = "invalid_transition", body = crate::error::Problem)),
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "the ETag reviewed, e.g. \"v3\"")),
+    request_body(content = Option<Approval>, description = "`{\"version\": 3}` unless If-Match is sent"),
+    responses(
+        (status = 200, body = ListingView),
+        (status = 409, description = "invalid_transition", body = crate::error::Problem),
+        (status = 412, description = "version_mismatch: it changed after you reviewed it", body = crate::error::Problem),
+        (status = 428, description = "version_required", body = crate::error::Problem)
+    ),
     security(("bearer" = []))
 )]
 #[post("/api/v1/admin/listings/{id}/approve")]
 pub async fn approve(
     state: web::Data<AppState>,
+    req: HttpRequest,
     _admin: Admin,
     id: web::Path<i64>,
+    body: Option<JsonBody<Approval>>,
 ) -> Result<HttpResponse, AppError> {
-    let view = decide(&state, id.into_inner(), workflow::approve).await?;
+    let version = reviewed_version(&req, body.and_then(|b| b.0.version))?;
+    let view = decide(&state, id.into_inner(), move |conn, id| {
+        review::approve(conn, id, version)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -80,26 +122,38 @@ pub async fn approve(
 pub struct Rejection {
     /// Shown to the member, e.g. "Ảnh bị mờ, vui lòng chụp lại".
     pub reason: String,
+    /// The version reviewed (or send it as `If-Match`).
+    pub version: Option<i64>,
 }
 
-/// Sends a pending listing back to draft with a reason the member sees.
+/// Sends a pending listing back to draft, or turns down a published listing's revision (the
+/// approved version stays public), with a reason the member sees.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "the ETag reviewed")),
     request_body = Rejection,
-    responses((status = 200, body = ListingView), (status = 422, body = crate::error::Problem)),
+    responses(
+        (status = 200, body = ListingView),
+        (status = 409, description = "invalid_transition", body = crate::error::Problem),
+        (status = 412, description = "version_mismatch", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+        (status = 428, description = "version_required", body = crate::error::Problem)
+    ),
     security(("bearer" = []))
 )]
 #[post("/api/v1/admin/listings/{id}/reject")]
 pub async fn reject(
     state: web::Data<AppState>,
+    req: HttpRequest,
     _admin: Admin,
     id: web::Path<i64>,
     body: JsonBody<Rejection>,
 ) -> Result<HttpResponse, AppError> {
-    let reason = workflow::rejection_reason(&body.0.reason)?;
+    let Rejection { reason, version } = body.0;
+    review::rejection_reason(&reason)?;
+    let version = reviewed_version(&req, version)?;
     let view = decide(&state, id.into_inner(), move |conn, id| {
-        workflow::reject(conn, id, &reason)
+        review::reject(conn, id, version, &reason)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))

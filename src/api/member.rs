@@ -3,11 +3,13 @@
 use super::extract::{Auth, JsonBody};
 use crate::domain::listing::ListingInput;
 use crate::error::{AppError, Code};
+use crate::http::etag::{if_match_version, version_tag};
 use crate::state::AppState;
 use crate::store::listings::{self, ListingView};
 use crate::store::{clicks, Conn};
 use crate::workflow::{self, member_cooperative, owned_listing};
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,8 +22,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(my_clicks);
 }
 
+/// The listing as its member sees it: the public version plus any revision waiting for review.
 fn load_view(conn: &mut Conn, id: i64, media_base: &str) -> Result<ListingView, AppError> {
-    listings::view(conn, id, media_base)?.ok_or_else(|| AppError::new(Code::ListingNotFound))
+    let view = listings::view(conn, id, media_base)?
+        .ok_or_else(|| AppError::new(Code::ListingNotFound))?;
+    let mut views = [view];
+    crate::review::attach_revisions(conn, &mut views, media_base)?;
+    let [view] = views;
+    Ok(view)
+}
+
+/// 200 with the listing and its version as the ETag.
+fn versioned(view: &ListingView) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, version_tag(view.version)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view)
 }
 
 /// Creates a draft listing for the member's cooperative.
@@ -96,19 +112,24 @@ pub async fn get_my_listing(
             load_view(conn, id, &media_base)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(versioned(&view))
 }
 
-/// Changes some fields; `null` clears an optional one. A published listing stays published and
-/// its search entry is refreshed.
+/// Changes some fields; `null` clears an optional one. A draft changes at once. A published
+/// listing stays published: price, unit and season months change at once, and where review is
+/// needed the rest waits as a revision (`revision` in the answer) while shoppers keep seeing
+/// the approved version. Send `If-Match` with the ETag you read to refuse overwriting a newer
+/// change (412).
 #[utoipa::path(
     tag = "member",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "the ETag read, e.g. \"v3\"")),
     request_body = ListingInput,
     responses(
         (status = 200, body = ListingView),
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),
+        (status = 409, description = "invalid_transition (archived)", body = crate::error::Problem),
+        (status = 412, description = "version_mismatch", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem)
     ),
     security(("bearer" = []))
@@ -116,48 +137,53 @@ pub async fn get_my_listing(
 #[patch("/api/v1/my/listings/{id}")]
 pub async fn update_listing(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: Auth,
     id: web::Path<i64>,
     body: JsonBody<ListingInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let expected = if_match_version(&req)?;
     let patch = body.0;
     let media_base = state.media_base.clone();
+    let review_required = state.settings.review_required;
     let view = state
         .db
         .run(move |conn| {
-            workflow::update(conn, &auth, id, |stored| {
+            workflow::update(conn, &auth, id, expected, review_required, |stored| {
                 stored.merge(patch).validate().map_err(AppError::validation)
             })?;
             load_view(conn, id, &media_base)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(versioned(&view))
 }
 
 /// Archives the listing: it leaves the storefront and search, and can no longer be edited.
 #[utoipa::path(
     tag = "member",
     params(("id" = i64, Path)),
-    responses((status = 200, body = ListingView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    responses((status = 200, body = ListingView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 412, description = "version_mismatch", body = crate::error::Problem)),
     security(("bearer" = []))
 )]
 #[delete("/api/v1/my/listings/{id}")]
 pub async fn archive_listing(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: Auth,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let expected = if_match_version(&req)?;
     let media_base = state.media_base.clone();
     let view = state
         .db
         .run(move |conn| {
-            workflow::archive(conn, &auth, id)?;
+            workflow::archive(conn, &auth, id, expected)?;
             load_view(conn, id, &media_base)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(versioned(&view))
 }
 
 /// Sends a draft for review; it is published at once where review is not required.
@@ -166,27 +192,30 @@ pub async fn archive_listing(
     params(("id" = i64, Path)),
     responses(
         (status = 200, body = ListingView),
-        (status = 409, description = "invalid_transition", body = crate::error::Problem)
+        (status = 409, description = "invalid_transition", body = crate::error::Problem),
+        (status = 412, description = "version_mismatch", body = crate::error::Problem)
     ),
     security(("bearer" = []))
 )]
 #[post("/api/v1/my/listings/{id}/submit")]
 pub async fn submit_listing(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: Auth,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let expected = if_match_version(&req)?;
     let review_required = state.settings.review_required;
     let media_base = state.media_base.clone();
     let view = state
         .db
         .run(move |conn| {
-            workflow::submit(conn, &auth, id, review_required)?;
+            workflow::submit(conn, &auth, id, expected, review_required)?;
             load_view(conn, id, &media_base)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(versioned(&view))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -169,7 +169,7 @@ where
 
 /// A listing as a member sends it. For a create every required field must be there; for a
 /// PATCH only the fields to change (`null` clears an optional one).
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListingInput {
     pub kind: Option<ListingKind>,
@@ -228,6 +228,42 @@ impl ListingInput {
             marketplace_links
         );
         self
+    }
+}
+
+impl From<&ValidListing> for ListingInput {
+    /// A checked listing as a whole input (every field present), e.g. to keep it as a revision.
+    fn from(v: &ValidListing) -> ListingInput {
+        ListingInput {
+            kind: Some(v.kind),
+            slug: v.slug.clone(),
+            name: Some(v.name.clone()),
+            description: Some(v.description.clone()),
+            category: Some(v.category.clone()),
+            place: v.place.clone(),
+            price_vnd: Some(v.price_vnd),
+            unit: Some(v.unit.clone()),
+            ocop_stars: Some(v.ocop.as_ref().map(|o| o.stars)),
+            ocop_certificate: Some(v.ocop.as_ref().and_then(|o| o.certificate.clone())),
+            ocop_expires: Some(v.ocop.as_ref().and_then(|o| o.expires)),
+            certifications: Some(
+                v.certifications
+                    .iter()
+                    .map(|c| c.code().to_owned())
+                    .collect(),
+            ),
+            season_months: Some(v.season_months.clone()),
+            event: Some(v.event.clone()),
+            marketplace_links: Some(
+                v.links
+                    .iter()
+                    .map(|(platform, url)| LinkInput {
+                        platform: *platform,
+                        url: url.clone(),
+                    })
+                    .collect(),
+            ),
+        }
     }
 }
 

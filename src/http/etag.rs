@@ -50,3 +50,55 @@ pub fn respond(
         builder.content_type(content_type).body(body)
     }
 }
+
+/// The ETag of a listing version (`"v12"`): what a member's client sends back as `If-Match`.
+pub fn version_tag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The listing version an `If-Match` header names: `None` when absent or `*`; a tag that is not
+/// one of [`version_tag`]'s can never match, so it is a 412.
+pub fn if_match_version(req: &HttpRequest) -> Result<Option<i64>, crate::error::AppError> {
+    let Some(raw) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let raw = raw.to_str().unwrap_or_default().trim();
+    if raw == "*" {
+        return Ok(None);
+    }
+    raw.trim_matches('"')
+        .strip_prefix('v')
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|_| raw.starts_with('"') && raw.ends_with('"') && raw.len() > 2)
+        .map(Some)
+        .ok_or_else(|| {
+            crate::error::AppError::new(crate::error::Code::VersionMismatch)
+                .with_detail("If-Match must be the listing's ETag, e.g. \"v3\"")
+        })
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn if_match_reads_the_version_tag_and_refuses_anything_else() {
+        let read = |v: &str| {
+            if_match_version(
+                &TestRequest::default()
+                    .insert_header((header::IF_MATCH, v))
+                    .to_http_request(),
+            )
+        };
+        assert_eq!(read(&version_tag(7)).ok(), Some(Some(7)));
+        assert_eq!(read("*").ok(), Some(None));
+        assert!(read("v7").is_err());
+        assert!(read("\"abc\"").is_err());
+        assert!(read("W/\"v7\"").is_err());
+        assert_eq!(
+            if_match_version(&TestRequest::default().to_http_request()).ok(),
+            Some(None)
+        );
+    }
+}

@@ -266,6 +266,32 @@ pub fn skips_review(conn: &mut Conn, place_code: &str) -> Result<bool, AppError>
     Ok(chain.iter().any(|p| p.skip_review))
 }
 
+/// Whether the cooperative's listings skip review: the setting of its home commune (or of a
+/// place above it), never of the place a member picks for a listing.
+pub fn cooperative_skips_review(conn: &mut Conn, cooperative_id: i64) -> Result<bool, AppError> {
+    let home: Option<String> = with_conn!(conn, |c| cooperatives::table
+        .find(cooperative_id)
+        .select(cooperatives::place_code)
+        .first(c)
+        .optional())?;
+    match home {
+        Some(home) => skips_review(conn, &home),
+        None => Ok(false),
+    }
+}
+
+/// Whether a listing of a cooperative at `home` may name `place`: a place in the same province
+/// (its path starts at the same top place), which keeps out the rest of the country.
+pub fn may_sell_from(conn: &mut Conn, home: &str, place: &str) -> Result<bool, AppError> {
+    if home == place {
+        return Ok(true);
+    }
+    let province = |row: Option<PlaceRow>| row.and_then(|r| r.path_codes().into_iter().next());
+    let home_top = province(self::place(conn, home)?);
+    let place_top = province(self::place(conn, place)?);
+    Ok(home_top.is_some() && home_top == place_top)
+}
+
 /// All place codes at or under `code` (a commune, a former district or a province).
 pub fn place_and_descendants(conn: &mut Conn, code: &str) -> Result<Vec<String>, AppError> {
     let row = place(conn, code)?.ok_or_else(|| {

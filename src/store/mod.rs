@@ -9,6 +9,7 @@ pub mod import_jobs;
 pub mod listings;
 pub mod outbox;
 pub mod photos;
+pub mod revisions;
 pub mod schema;
 pub mod users;
 

@@ -7,6 +7,10 @@ use crate::with_conn;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub const REVIEW_LIVE: &str = "live";
+pub const REVIEW_ADDED: &str = "added";
+pub const REVIEW_REMOVED: &str = "removed";
+
 /// One stored rendition of a photo, as the `variants` column keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredVariant {
@@ -39,6 +43,8 @@ pub struct PhotoRow {
     pub height: i32,
     pub placeholder: String,
     pub variants: String,
+    /// `live`; `added` (waiting in a revision, not public); `removed` (public until approved).
+    pub review_state: String,
 }
 
 /// A photo as clients see it: variants ready for `srcset` and an inline placeholder.
@@ -54,6 +60,16 @@ pub struct PhotoView {
 }
 
 impl PhotoRow {
+    /// Shown to shoppers: everything but a photo added in a revision not yet approved.
+    pub fn is_public(&self) -> bool {
+        self.review_state != REVIEW_ADDED
+    }
+
+    /// In the member's own gallery: everything but a photo they removed pending review.
+    pub fn is_proposed(&self) -> bool {
+        self.review_state != REVIEW_REMOVED
+    }
+
     pub fn view(&self, media_base: &str) -> PhotoView {
         let stored: Vec<StoredVariant> = serde_json::from_str(&self.variants).unwrap_or_default();
         let variants = stored
@@ -120,9 +136,11 @@ pub fn page_after(conn: &mut Conn, after: i64, limit: i64) -> Result<Vec<PhotoRo
     .map_err(AppError::from)
 }
 
+/// The photos a listing has or will have once its revision is approved (not those removed).
 pub fn count_for(conn: &mut Conn, listing_id: i64) -> Result<i64, AppError> {
     with_conn!(conn, |c| photos::table
         .filter(photos::listing_id.eq(listing_id))
+        .filter(photos::review_state.ne(REVIEW_REMOVED))
         .count()
         .get_result(c))
     .map_err(AppError::from)
@@ -202,6 +220,13 @@ pub fn reorder(conn: &mut Conn, listing_id: i64, ordered_ids: &[i64]) -> Result<
             .set(photos::position.eq(position))
             .execute(c))?;
     }
+    Ok(())
+}
+
+pub fn set_review_state(conn: &mut Conn, photo_id: i64, state: &str) -> Result<(), AppError> {
+    with_conn!(conn, |c| diesel::update(photos::table.find(photo_id))
+        .set(photos::review_state.eq(state))
+        .execute(c))?;
     Ok(())
 }
 

@@ -86,6 +86,18 @@ diesel::table! {
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
         external_id -> Nullable<Text>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    listing_revisions (listing_id) {
+        listing_id -> BigInt,
+        proposal -> Text,
+        status -> Text,
+        rejection_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -117,6 +129,7 @@ diesel::table! {
         placeholder -> Text,
         variants -> Text,
         created_at -> Timestamp,
+        review_state -> Text,
     }
 }
 
@@ -163,6 +176,7 @@ diesel::table! {
 diesel::joinable!(listing_certifications -> listings (listing_id));
 diesel::joinable!(marketplace_links -> listings (listing_id));
 diesel::joinable!(photos -> listings (listing_id));
+diesel::joinable!(listing_revisions -> listings (listing_id));
 diesel::joinable!(link_clicks -> marketplace_links (link_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -172,6 +186,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     tokens,
     listings,
+    listing_revisions,
     listing_certifications,
     marketplace_links,
     photos,

@@ -411,7 +411,7 @@ fn apply(
                     conn,
                     batch,
                     &coops,
-                    options.review_required,
+                    options,
                     &mut statuses,
                     stored,
                     report,
@@ -459,17 +459,26 @@ fn apply_batch(
     conn: &mut Conn,
     batch: Vec<Action>,
     coops: &HashMap<String, crate::store::catalogue::Cooperative>,
-    review_required: bool,
+    options: &ImportOptions,
     statuses: &mut HashMap<String, ListingStatus>,
     stored: &StoredPhotos,
     report: &mut ImportReport,
 ) -> Result<(), AppError> {
+    let review_required = options.review_required;
+    // A member's import changes published listings the way their edits would.
+    let member = options.cooperative.is_some();
     let mut new_rows = Vec::new();
     let mut new_photos = Vec::new();
     for action in batch {
         match action {
             Action::Unchanged { id, row, photos } => {
-                if photos::attach(conn, id, row, &photos, stored)? {
+                let reviewed = member && crate::review::import_reviewed(conn, id, review_required)?;
+                let before = crate::review::photo_ids(conn, id, reviewed)?;
+                let changed = photos::attach(conn, id, row, &photos, stored)?;
+                if let Some(before) = before {
+                    crate::review::imported_photos(conn, id, &before)?;
+                }
+                if changed {
                     report.updated += 1;
                 } else {
                     report.unchanged += 1;
@@ -480,11 +489,22 @@ fn apply_batch(
                 row,
                 external_id,
             } => {
-                listings::update(conn, id, row.valid)?;
+                // A member's import changes a published listing the way their edit would: what
+                // shoppers rely on waits for review.
+                let reviewed = member && crate::review::import_reviewed(conn, id, review_required)?;
+                if reviewed {
+                    crate::review::import_edit(conn, id, row.valid)?;
+                } else {
+                    listings::update(conn, id, row.valid)?;
+                }
                 if let Some(external) = external_id {
                     listings::set_external_id(conn, id, &external)?;
                 }
+                let before = crate::review::photo_ids(conn, id, reviewed)?;
                 photos::attach(conn, id, row.row, &row.photos, stored)?;
+                if let Some(before) = before {
+                    crate::review::imported_photos(conn, id, &before)?;
+                }
                 report.updated += 1;
             }
             Action::Add(row) => {
@@ -492,8 +512,9 @@ fn apply_batch(
                     AppError::field("cooperative", Message::UnknownCooperative)
                         .with_detail(format!("row {}", row.row))
                 })?;
-                let place = row.valid.place.clone().unwrap_or_default();
-                let status = plan::status_for_new(conn, &place, review_required, statuses)?;
+                // Review is skipped by the cooperative's home commune, never the row's place.
+                let status =
+                    plan::status_for_new(conn, &coop.place_code, review_required, statuses)?;
                 new_photos.push((row.row, row.photos));
                 new_rows.push(listings::NewListing {
                     cooperative_id: coop.id,

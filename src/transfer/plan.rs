@@ -405,8 +405,9 @@ pub fn classify(
     Ok(actions)
 }
 
-/// Whether a new listing at `place` is published at once (review off, or skipped by its
-/// commune) or waits for an admin, as a member's submission would.
+/// Whether a new listing of a cooperative at `place` (its home commune) is published at once
+/// (review off, or skipped by that commune) or waits for an admin, as a member's submission
+/// would.
 pub fn status_for_new(
     conn: &mut Conn,
     place: &str,

@@ -12,11 +12,11 @@ use crate::accounts::{self, NewAccount};
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
 use crate::messages::Message;
+use crate::review::{self, REVIEWED_FIELDS};
 use crate::state::AppState;
 use crate::store::catalogue::{self, NewCooperative};
 use crate::store::users::Role;
-use crate::store::{listings, Conn};
-use crate::workflow;
+use crate::store::Conn;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -32,11 +32,64 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 pub struct ReviewItem {
     pub row: Row,
+    /// The version shown: a decision names it, so a newer edit is never published unseen.
+    pub version: i64,
     pub cooperative: String,
     pub category: String,
     pub description: String,
     pub links: Vec<String>,
+    /// For a published listing's revision: each changed field, public now and proposed.
+    pub changes: Vec<ChangeRow>,
+    pub is_revision: bool,
+    pub photos_changed: bool,
+    pub proposed_photos: Vec<String>,
     pub error: String,
+}
+
+pub struct ChangeRow {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A field's value as an admin reads it in the diff.
+fn shown(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "—".to_owned(),
+        Value::String(s) if s.is_empty() => "—".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) if items.is_empty() => "—".to_owned(),
+        Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join("\n"),
+        Value::Object(map) => {
+            let text = |k: &str| map.get(k).map(shown);
+            if let (Some(platform), Some(url)) = (map.get("platform"), text("url")) {
+                let name = platform
+                    .as_str()
+                    .and_then(Platform::parse)
+                    .map_or_else(|| shown(platform), |p| p.display_name().to_owned());
+                format!("{name}: {url}")
+            } else if let Some(vi) = text("vi") {
+                match map.get("en").filter(|e| !e.is_null()) {
+                    Some(en) => format!("{vi}\n({})", shown(en)),
+                    None => vi,
+                }
+            } else if let (Some(start), Some(end)) = (text("start"), text("end")) {
+                let yearly = map
+                    .get("recurs_yearly")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false);
+                format!("{start} → {end}{}", if yearly { " ↻" } else { "" })
+            } else {
+                map.iter()
+                    .map(|(k, v)| format!("{k}: {}", shown(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        }
+    }
 }
 
 #[derive(Template)]
@@ -59,7 +112,7 @@ async fn render_review(
     let media_base = state.media_base.clone();
     let queue = match state
         .db
-        .run(move |conn| listings::review_queue(conn, &media_base))
+        .run(move |conn| review::queue(conn, &media_base))
         .await
     {
         Ok(q) => q,
@@ -74,10 +127,39 @@ async fn render_review(
     let csrf = s.nav.csrf.clone();
     let mut c = Chrome::new(req, "").private(s.nav);
     c.title = format!("{} · Vùng Cao", c.t.review_queue);
+    let texts = lang.t().revisions;
     let items = queue
         .iter()
         .map(|l| ReviewItem {
             row: row_of(lang, l),
+            version: l.version,
+            changes: l
+                .revision
+                .iter()
+                .flat_map(|r| r.changes.iter())
+                .map(|ch| ChangeRow {
+                    field: REVIEWED_FIELDS
+                        .iter()
+                        .position(|f| *f == ch.field)
+                        .and_then(|i| texts.fields.get(i))
+                        .map_or_else(|| ch.field.clone(), |s| (*s).to_owned()),
+                    before: shown(&ch.before),
+                    after: shown(&ch.after),
+                })
+                .collect(),
+            is_revision: l.revision.is_some(),
+            photos_changed: l.revision.as_ref().is_some_and(|r| r.photos_changed),
+            proposed_photos: l
+                .revision
+                .iter()
+                .flat_map(|r| r.photos.iter())
+                .filter_map(|p| {
+                    p.variants
+                        .iter()
+                        .min_by_key(|v| v.width)
+                        .map(|v| v.url.clone())
+                })
+                .collect(),
             cooperative: l.cooperative.name.clone(),
             category: view::localized(lang, &l.category.name),
             description: l.description.vi.clone(),
@@ -119,13 +201,41 @@ async fn review_page(
     render_review(&state, &req, s, None, StatusCode::OK).await
 }
 
-/// Applies an admin's decision (a rule of `workflow`).
+/// Applies an admin's decision (a rule of `review`) and deletes the media it left unused.
 async fn decide(
     state: &AppState,
     id: i64,
-    decision: impl FnOnce(&mut Conn, i64) -> Result<(), AppError> + Send + 'static,
+    decision: impl FnOnce(&mut Conn, i64) -> Result<review::Forgotten, AppError> + Send + 'static,
 ) -> Result<(), AppError> {
-    state.db.run(move |conn| decision(conn, id)).await
+    let forgotten = state.db.run(move |conn| decision(conn, id)).await?;
+    for key in forgotten {
+        crate::photos::forget_objects(&state.db, &state.media, key).await;
+    }
+    Ok(())
+}
+
+/// The version the admin saw, from the form's hidden field.
+fn form_version(form: &Form) -> Result<i64, AppError> {
+    form.get("version")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::new(Code::VersionRequired))
+}
+
+/// A refused decision: a stale version shows the queue again with the newest version and a
+/// note on that listing (409); anything else is refused as usual.
+async fn decision_refused(
+    state: &AppState,
+    req: &HttpRequest,
+    s: SignedIn,
+    id: i64,
+    e: AppError,
+) -> HttpResponse {
+    if matches!(e.code, Code::VersionMismatch | Code::VersionRequired) {
+        let message = Lang::of(req).t().revisions.stale.to_owned();
+        return render_review(state, req, s, Some((id, message)), StatusCode::CONFLICT).await;
+    }
+    refused(req, s.nav, &e)
 }
 
 #[post("/quan-tri/duyet/{id}/dang")]
@@ -135,10 +245,23 @@ async fn approve(
     signed: SignedForm<SignedInAdmin>,
     id: web::Path<i64>,
 ) -> HttpResponse {
-    let SignedInAdmin(s) = signed.who;
-    match decide(&state, id.into_inner(), workflow::approve).await {
+    let SignedForm {
+        who: SignedInAdmin(s),
+        form,
+    } = signed;
+    let id = id.into_inner();
+    let result = match form_version(&form) {
+        Ok(version) => {
+            decide(&state, id, move |conn, id| {
+                review::approve(conn, id, version)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => see_other("/quan-tri?ok=approved"),
-        Err(e) => refused(&req, s.nav, &e),
+        Err(e) => decision_refused(&state, &req, s, id, e).await,
     }
 }
 
@@ -154,7 +277,7 @@ async fn reject(
         form,
     } = signed;
     let id = id.into_inner();
-    let reason = match workflow::rejection_reason(form.get("reason")) {
+    let reason = match review::rejection_reason(form.get("reason")) {
         Ok(reason) => reason,
         Err(e) => {
             let lang = Lang::of(&req);
@@ -173,13 +296,18 @@ async fn reject(
             .await;
         }
     };
-    match decide(&state, id, move |conn, id| {
-        workflow::reject(conn, id, &reason)
-    })
-    .await
-    {
+    let result = match form_version(&form) {
+        Ok(version) => {
+            decide(&state, id, move |conn, id| {
+                review::reject(conn, id, version, &reason)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => see_other("/quan-tri?ok=rejected"),
-        Err(e) => refused(&req, s.nav, &e),
+        Err(e) => decision_refused(&state, &req, s, id, e).await,
     }
 }
 

@@ -297,6 +297,8 @@ pub struct Texts {
     pub review_queue: &'static str,
     /// The bulk import pages.
     pub imports: &'static ImportTexts,
+    /// Revisions of published listings: the review diff and the member's notice.
+    pub revisions: &'static RevisionTexts,
     pub queue_empty: &'static str,
     pub approve: &'static str,
     pub reject: &'static str,
@@ -439,6 +441,7 @@ pub static VI: Texts = Texts {
     admin: "Quản trị",
     review_queue: "Chờ duyệt",
     imports: &IMPORTS_VI,
+    revisions: &REVISIONS_VI,
     queue_empty: "Không có sản phẩm nào chờ duyệt.",
     approve: "Duyệt và đăng bán",
     reject: "Từ chối",
@@ -581,6 +584,7 @@ pub static EN: Texts = Texts {
     admin: "Admin",
     review_queue: "Waiting for review",
     imports: &IMPORTS_EN,
+    revisions: &REVISIONS_EN,
     queue_empty: "Nothing is waiting for review.",
     approve: "Approve and publish",
     reject: "Reject",
@@ -600,6 +604,78 @@ pub static EN: Texts = Texts {
     role_member: "Cooperative member",
     role_admin: "Admin",
     none: "None",
+};
+
+/// What the review queue and a member's edit page say of a published listing's revision.
+pub struct RevisionTexts {
+    pub heading: &'static str,
+    pub field: &'static str,
+    pub now: &'static str,
+    pub proposed: &'static str,
+    pub photos: &'static str,
+    pub photos_changed: &'static str,
+    pub stale: &'static str,
+    pub waiting: &'static str,
+    pub rejected: &'static str,
+    pub at_once: &'static str,
+    /// Names of the reviewed fields, in `review::REVIEWED_FIELDS` order.
+    pub fields: [&'static str; 12],
+}
+
+pub static REVISIONS_VI: RevisionTexts = RevisionTexts {
+    heading: "Sửa đổi sản phẩm đang bán",
+    field: "Mục",
+    now: "Đang hiển thị",
+    proposed: "Đề nghị sửa",
+    photos: "Ảnh",
+    photos_changed: "Ảnh đã thay đổi (thêm, bớt hoặc đổi thứ tự). Ảnh mới:",
+    stale:
+        "Sản phẩm vừa được sửa sau khi bạn xem. Hãy xem lại bản mới nhất bên dưới rồi quyết định.",
+    waiting: "Các thay đổi của bạn đang chờ duyệt. Khách vẫn thấy bản đã duyệt trước đó.",
+    rejected: "Thay đổi gần nhất bị từ chối. Lý do:",
+    at_once: "Giá, đơn vị và mùa vụ được cập nhật ngay; các mục khác cần được duyệt lại.",
+    fields: [
+        "Tên",
+        "Mô tả",
+        "Loại",
+        "Danh mục",
+        "Địa phương",
+        "Đường dẫn",
+        "Nơi bán",
+        "Sao OCOP",
+        "Số chứng nhận OCOP",
+        "OCOP hết hạn",
+        "Chứng nhận",
+        "Ngày lễ hội",
+    ],
+};
+
+pub static REVISIONS_EN: RevisionTexts = RevisionTexts {
+    heading: "Changes to a listing on sale",
+    field: "Field",
+    now: "Shown now",
+    proposed: "Proposed",
+    photos: "Photos",
+    photos_changed: "Photos changed (added, removed or reordered). New photos:",
+    stale:
+        "The listing changed after you looked at it. Check the newest version below, then decide.",
+    waiting: "Your changes are waiting for review. Shoppers still see the approved version.",
+    rejected: "Your last changes were turned down. Reason:",
+    at_once: "Price, unit and season change at once; other changes are reviewed first.",
+    fields: [
+        "Name",
+        "Description",
+        "Kind",
+        "Category",
+        "Place",
+        "Web address",
+        "Where to buy",
+        "OCOP stars",
+        "OCOP certificate",
+        "OCOP expires",
+        "Certifications",
+        "Event dates",
+    ],
 };
 
 /// The bulk import pages' strings: the upload form, the job's progress and its report.

@@ -492,6 +492,28 @@ impl TestApp {
     }
 
     /// Runs blocking code against the app's database.
+    /// The listing's current version (what an admin reviewing it now would name).
+    pub async fn version_of(&self, id: i64) -> i64 {
+        self.with_db(move |conn| {
+            vungcao::store::listings::row(conn, id)
+                .unwrap()
+                .expect("listing")
+                .version
+        })
+        .await
+    }
+
+    /// The admin approves the listing as it is now (naming its current version).
+    pub async fn approve(&self, id: i64) -> (u16, Value) {
+        let version = self.version_of(id).await;
+        self.post(
+            &format!("/api/v1/admin/listings/{id}/approve"),
+            &self.admin_token,
+            serde_json::json!({ "version": version }),
+        )
+        .await
+    }
+
     pub async fn with_db<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut vungcao::store::Conn) -> T + Send + 'static,

@@ -20,7 +20,7 @@ async fn get(address: &str, path: &str, token: &str) -> (u16, Value) {
 }
 
 /// Uploads a file as `token` and waits for its job; answers the job's path.
-async fn import(app: &TestApp, path: &str, token: &str, file: String) -> String {
+pub(crate) async fn import(app: &TestApp, path: &str, token: &str, file: String) -> String {
     let res = app
         .client
         .post(app.url(path))

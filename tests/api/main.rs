@@ -12,6 +12,7 @@ mod members;
 mod photos;
 mod public;
 mod review;
+mod revisions;
 mod search;
 mod transfer;
 mod transfer_ids;

@@ -51,6 +51,8 @@ fn key_of(url: &str, base: &str) -> String {
 
 async fn check_finds_and_repairs_orphans_and_photos_with_missing_files(app: TestApp) {
     let gallery = upload(&app, 1, vec![tiny_png(80, 60), tiny_png(90, 60)]).await;
+    // Listing 1 is published: its new photos show once an admin approves them.
+    assert_eq!(app.approve(1).await.0, 200);
     let kept = gallery["items"][0]["id"].as_i64().unwrap();
     let broken = gallery["items"][1]["id"].as_i64().unwrap();
     let clean = media_check::check(&app.db, &app.media).await.unwrap();
@@ -132,6 +134,7 @@ async fn photos_link_to_the_public_media_url(media: Media) {
         return;
     };
     let gallery = upload(&app, 1, vec![tiny_png(120, 80)]).await;
+    assert_eq!(app.approve(1).await.0, 200);
     for variant in gallery["items"][0]["variants"].as_array().unwrap() {
         let key = key_of(variant["url"].as_str().unwrap(), base);
         assert!(app.media.head(&key).await.unwrap().is_some(), "{key}");

@@ -108,6 +108,10 @@ async fn patch_changes_only_what_is_sent(app: TestApp) {
         .await;
     assert_eq!(status, 200, "{edited}");
     assert_eq!(edited["status"], "published");
+    // The name and OCOP wait for review; approved, the listing shows them.
+    assert_eq!(edited["revision"]["status"], "pending");
+    let (status, edited) = app.approve(1).await;
+    assert_eq!(status, 200, "{edited}");
     assert_eq!(
         edited["slug"], "che-shan-tuyet-co-thu-hong-thai",
         "a published slug stays stable"
@@ -263,6 +267,8 @@ async fn link_ids_survive_edits(app: TestApp) {
             ]}),
         )
         .await;
+    assert_eq!(status, 200, "{after}");
+    let (status, after) = app.approve(1).await;
     assert_eq!(status, 200, "{after}");
     assert_eq!(after["marketplace_links"][0]["platform"], "zalo");
     assert_eq!(

@@ -18,7 +18,7 @@ every_backend!(
     an_upload_cut_off_mid_body_leaves_nothing,
 );
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     listing: i64,
@@ -129,6 +129,8 @@ async fn phone_photo_becomes_stripped_responsive_variants(app: TestApp) {
             .unwrap();
         assert_eq!(again.status(), 304);
     }
+    // Listing 1 is published: the new photo shows once an admin approves it.
+    assert_eq!(app.approve(1).await.0, 200);
     let (_, public) = app
         .get_json("/api/v1/listings/che-shan-tuyet-co-thu-hong-thai")
         .await;

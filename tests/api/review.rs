@@ -43,13 +43,7 @@ async fn admin_approves_and_rejects(app: TestApp) {
         .collect();
     assert_eq!(ids, vec![good, blurry]);
 
-    let (status, approved) = app
-        .post(
-            &format!("/api/v1/admin/listings/{good}/approve"),
-            &app.admin_token,
-            Value::Null,
-        )
-        .await;
+    let (status, approved) = app.approve(good).await;
     assert_eq!(
         (status, approved["status"].as_str()),
         (200, Some("published"))
@@ -76,7 +70,7 @@ async fn admin_approves_and_rejects(app: TestApp) {
         .post(
             &format!("/api/v1/admin/listings/{blurry}/reject"),
             &app.admin_token,
-            json!({"reason": "Ảnh bị mờ, vui lòng chụp lại"}),
+            json!({"reason": "Ảnh bị mờ, vui lòng chụp lại", "version": app.version_of(blurry).await}),
         )
         .await;
     assert_eq!((status, rejected["status"].as_str()), (200, Some("draft")));
@@ -89,13 +83,7 @@ async fn admin_approves_and_rejects(app: TestApp) {
         )
         .await;
     assert_eq!(mine["rejection_reason"], "Ảnh bị mờ, vui lòng chụp lại");
-    let (status, problem) = app
-        .post(
-            &format!("/api/v1/admin/listings/{good}/approve"),
-            &app.admin_token,
-            Value::Null,
-        )
-        .await;
+    let (status, problem) = app.approve(good).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (409, Some("invalid_transition"))

@@ -189,12 +189,7 @@ async fn publish_search_archive_round_trip(app: TestApp) {
         !names(&hidden).contains(&"Chè móc câu Khau Mút".to_owned()),
         "pending is not searchable"
     );
-    app.post(
-        &format!("/api/v1/admin/listings/{id}/approve"),
-        &app.admin_token,
-        Value::Null,
-    )
-    .await;
+    app.approve(id).await;
     app.indexed().await;
     let (_, found) = app.get_json("/api/v1/search?q=moc%20cau").await;
     assert_eq!(

@@ -70,6 +70,16 @@ pub fn csrf(html: &str) -> String {
     html[start..].split('"').next().unwrap().to_owned()
 }
 
+/// The value of the first hidden input `name` on a page (or part of one).
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
 async fn post_form(
     client: &reqwest::Client,
     app: &TestApp,
@@ -637,11 +647,15 @@ async fn member_manages_a_listing_without_javascript(app: TestApp) {
     let (_, queue) = page(&admin, &app, "/quan-tri").await;
     assert!(queue.contains("&#60;script&#62;alert(1)&#60;/script&#62; Chè mới"));
     let admin_token = csrf(&queue);
+    let version = hidden(
+        &queue[queue.find(&format!("id=\"l{id}\"")).unwrap()..],
+        "version",
+    );
     let (status, location, _) = post_form(
         &admin,
         &app,
         &format!("/quan-tri/duyet/{id}/dang"),
-        &[("csrf", &admin_token)],
+        &[("csrf", &admin_token), ("version", &version)],
     )
     .await;
     assert_eq!((status, location.as_str()), (303, "/quan-tri?ok=approved"));
@@ -852,7 +866,17 @@ async fn admin_reviews_and_creates_cooperatives(app: TestApp) {
         &admin,
         &app,
         &format!("/quan-tri/duyet/{id}/tu-choi"),
-        &[("csrf", &token), ("reason", "Ảnh bị mờ, vui lòng chụp lại")],
+        &[
+            ("csrf", &token),
+            ("reason", "Ảnh bị mờ, vui lòng chụp lại"),
+            (
+                "version",
+                &hidden(
+                    &queue[queue.find(&format!("id=\"l{id}\"")).unwrap()..],
+                    "version",
+                ),
+            ),
+        ],
     )
     .await;
     assert_eq!(status, 303);

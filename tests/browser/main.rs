@@ -371,12 +371,7 @@ async fn script_in_a_name_is_only_text(c: &Client, app: &TestApp) {
         json!({}),
     )
     .await;
-    app.post(
-        &format!("/api/v1/admin/listings/{id}/approve"),
-        &app.admin_token,
-        json!({}),
-    )
-    .await;
+    app.approve(id).await;
     let slug = created["slug"].as_str().unwrap().to_owned();
     c.goto(&app.url(&format!("/san-pham/{slug}")))
         .await

@@ -65,6 +65,8 @@ pub struct ListingRow {
     pub published_at: Option<NaiveDateTime>,
     /// The cooperative's own id for the listing (bulk import matches rows by it).
     pub external_id: Option<String>,
+    /// Bumped by every change: the ETag, and the version a form or a decision was made on.
+    pub version: i64,
 }
 
 impl ListingRow {

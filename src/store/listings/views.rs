@@ -90,6 +90,11 @@ pub struct ListingView {
     /// The cooperative's own id for the listing ("Mã riêng" in its spreadsheet).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// Moves on with every change: send it back as `If-Match` (or a decision's `version`).
+    pub version: i64,
+    /// A change of a published listing waiting for review (its member's and the admins' views).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<crate::review::RevisionView>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -117,7 +122,10 @@ pub(super) fn views(
     let mut links = links_by_listing(conn, &ids)?;
     let mut certs = certifications_by_listing(conn, &ids)?;
     let mut photo_map: HashMap<i64, Vec<PhotoView>> = HashMap::new();
-    for p in photos::for_listings(conn, &ids)? {
+    for p in photos::for_listings(conn, &ids)?
+        .into_iter()
+        .filter(photos::PhotoRow::is_public)
+    {
         photo_map
             .entry(p.listing_id)
             .or_default()
@@ -216,6 +224,8 @@ pub(super) fn views(
                 updated_at: l.updated_at.and_utc(),
                 published_at: l.published_at.map(|t| t.and_utc()),
                 external_id: l.external_id.clone(),
+                version: l.version,
+                revision: None,
             }
         })
         .collect())
@@ -357,3 +367,19 @@ pub fn published_by_slug(
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/// The listing's row, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's
+/// `BEGIN IMMEDIATE` already holds the one write lock), so a check made on it still holds when
+/// the transaction writes. Call inside [`Conn::transaction`].
+pub fn locked_row(conn: &mut Conn, id: i64) -> Result<Option<ListingRow>, AppError> {
+    match conn {
+        Conn::Postgres(c) => listings::table
+            .find(id)
+            .select(ListingRow::as_select())
+            .for_update()
+            .first(&mut **c)
+            .optional()
+            .map_err(AppError::from),
+        Conn::Sqlite(_) => row(conn, id),
+    }
+}

@@ -53,6 +53,22 @@ pub fn as_input(conn: &mut Conn, l: &ListingRow) -> Result<ListingInput, AppErro
     })
 }
 
+/// Moves the listing's version on (a change its member made that shoppers do not see yet).
+pub fn bump_version(conn: &mut Conn, id: i64) -> Result<(), AppError> {
+    with_conn!(conn, |c| diesel::update(listings::table.find(id))
+        .set((
+            listings::updated_at.eq(now()),
+            listings::version.eq(listings::version + 1)
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// What only the database can check of a listing: its category and place exist.
+pub fn check_content(conn: &mut Conn, v: &ValidListing, place: &str) -> Result<(), AppError> {
+    check_references(conn, v, place)
+}
+
 /// Checks what only the database knows: the category and place exist.
 pub(super) fn check_references(
     conn: &mut Conn,
@@ -279,6 +295,7 @@ pub fn update(conn: &mut Conn, id: i64, v: ValidListing) -> Result<(), AppError>
                 Content::of(&v, &place),
                 listings::slug.eq(&slug),
                 listings::updated_at.eq(now()),
+                listings::version.eq(listings::version + 1),
             ))
             .execute(c))?;
         write_children(conn, id, &v)?;
@@ -316,6 +333,7 @@ pub fn set_status(
                 listings::rejection_reason.eq(&reason),
                 listings::updated_at.eq(at),
                 listings::published_at.eq(published_at),
+                listings::version.eq(listings::version + 1),
             ))
             .execute(c))?;
         if from == ListingStatus::Published || to == ListingStatus::Published {
@@ -331,7 +349,8 @@ pub fn set_cover(conn: &mut Conn, id: i64, photo_id: Option<i64>) -> Result<(), 
         with_conn!(conn, |c| diesel::update(listings::table.find(id))
             .set((
                 listings::cover_photo_id.eq(photo_id),
-                listings::updated_at.eq(now())
+                listings::updated_at.eq(now()),
+                listings::version.eq(listings::version + 1),
             ))
             .execute(c))?;
         if current.status() == ListingStatus::Published {
@@ -345,7 +364,10 @@ pub fn set_cover(conn: &mut Conn, id: i64, photo_id: Option<i64>) -> Result<(), 
 pub fn touch(conn: &mut Conn, id: i64) -> Result<(), AppError> {
     let current = row(conn, id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
     with_conn!(conn, |c| diesel::update(listings::table.find(id))
-        .set(listings::updated_at.eq(now()))
+        .set((
+            listings::updated_at.eq(now()),
+            listings::version.eq(listings::version + 1)
+        ))
         .execute(c))?;
     if current.status() == ListingStatus::Published {
         outbox::enqueue(conn, &[id])?;

@@ -6,11 +6,13 @@ use crate::domain::listing::{
     EventDatesInput, LinkInput, ListingInput, ListingKind, ListingStatus, Localized,
 };
 use crate::domain::marketplace::Platform;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, Code, FieldError};
 use crate::messages::Message;
+use crate::review;
 use crate::state::AppState;
 use crate::store::catalogue;
 use crate::store::listings::{self, ListingView};
+use crate::store::revisions::RevisionStatus;
 use crate::web::extract::{SignedForm, SignedIn};
 use crate::web::forms::{listing_field, Errors, Form};
 use crate::web::i18n::Lang;
@@ -23,6 +25,11 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
+
+/// The version a form was filled from (its hidden field); absent or unreadable asks no check.
+fn form_version(form: &Form) -> Option<i64> {
+    form.get("version").trim().parse().ok()
+}
 
 #[derive(Debug, Clone, Default)]
 struct FormValues {
@@ -218,6 +225,10 @@ struct ListingFormPage {
     status: String,
     status_class: &'static str,
     rejection: String,
+    /// The listing version the form was filled from: a save made on an older one is refused.
+    version: i64,
+    /// A published listing's revision: waiting for review, or turned down with a reason.
+    revision_note: String,
     public_url: String,
     can_submit: bool,
     editable: bool,
@@ -257,7 +268,10 @@ async fn form_context(
             let listing = match id {
                 Some(id) => {
                     owned_listing(conn, &auth, id)?;
-                    listings::view(conn, id, &media_base)?
+                    let mut found: Vec<ListingView> =
+                        listings::view(conn, id, &media_base)?.into_iter().collect();
+                    review::attach_revisions(conn, &mut found, &media_base)?;
+                    found.pop()
                 }
                 None => None,
             };
@@ -280,6 +294,22 @@ async fn reshow_or_refuse(
     lang: Lang,
     e: AppError,
 ) -> HttpResponse {
+    if e.code == Code::VersionMismatch {
+        // Someone (another phone, another member) saved first: show the member's input again
+        // over the newest version, with a clear note, and let them save once more.
+        let note = FieldError::new("version", Message::ListingChangedElsewhere);
+        return match form_context(state, &s.auth, listing).await {
+            Ok(ctx) => render_form(
+                req,
+                s.nav,
+                &ctx,
+                fields,
+                form_errors(lang, &[note]),
+                StatusCode::CONFLICT,
+            ),
+            Err(e) => refused(req, s.nav, &e),
+        };
+    }
     if e.errors.is_empty() {
         return refused(req, s.nav, &e);
     }
@@ -363,6 +393,18 @@ fn render_form(
         rejection: l
             .and_then(|l| l.rejection_reason.clone())
             .unwrap_or_default(),
+        version: l.map_or(0, |l| l.version),
+        revision_note: l
+            .and_then(|l| l.revision.as_ref())
+            .map(|r| match r.status {
+                RevisionStatus::Pending => t.revisions.waiting.to_owned(),
+                RevisionStatus::Rejected => format!(
+                    "{} {}",
+                    t.revisions.rejected,
+                    r.rejection_reason.clone().unwrap_or_default()
+                ),
+            })
+            .unwrap_or_default(),
         public_url: l
             .filter(|l| l.status == ListingStatus::Published)
             .map(|l| view::listing_path(l.kind, &l.slug))
@@ -419,7 +461,9 @@ fn render_form(
         errors,
         photos: l
             .map(|l| {
-                l.photos
+                l.revision
+                    .as_ref()
+                    .map_or(&l.photos, |r| &r.photos)
                     .iter()
                     .enumerate()
                     .map(|(i, p)| PhotoItem {
@@ -517,7 +561,7 @@ pub(super) async fn edit_listing_page(
             .db
             .run(move |conn| {
                 let row = owned_listing(conn, &auth, id)?;
-                listings::as_input(conn, &row)
+                review::member_input(conn, &row)
             })
             .await?;
         Ok::<_, AppError>((ctx, input))
@@ -549,10 +593,12 @@ pub(super) async fn update_listing(
     let fields = FormValues::from_form(&form);
     let auth = s.auth.clone();
     let changes = fields.clone();
+    let expected = form_version(&form);
+    let review_required = state.settings.review_required;
     let result = state
         .db
         .run(move |conn| {
-            workflow::update(conn, &auth, id, |stored| {
+            workflow::update(conn, &auth, id, expected, review_required, |stored| {
                 let (input, mut errors) = changes.to_input(Some(stored));
                 match input.validate() {
                     Ok(valid) if errors.is_empty() => Ok(valid),
@@ -566,7 +612,10 @@ pub(super) async fn update_listing(
         })
         .await;
     match result {
-        Ok(()) => see_other(&format!("/tai-khoan/san-pham/{id}?ok=saved")),
+        Ok(workflow::Edited::Saved) => see_other(&format!("/tai-khoan/san-pham/{id}?ok=saved")),
+        Ok(workflow::Edited::Proposed) => {
+            see_other(&format!("/tai-khoan/san-pham/{id}?ok=proposed"))
+        }
         Err(e) => reshow_or_refuse(&state, &req, s, Some(id), &fields, lang, e).await,
     }
 }
@@ -578,13 +627,14 @@ pub(super) async fn submit_listing(
     signed: SignedForm,
     id: web::Path<i64>,
 ) -> HttpResponse {
-    let s = signed.who;
+    let SignedForm { who: s, form } = signed;
     let id = id.into_inner();
     let auth = s.auth.clone();
+    let expected = form_version(&form);
     let review_required = state.settings.review_required;
     let result = state
         .db
-        .run(move |conn| workflow::submit(conn, &auth, id, review_required))
+        .run(move |conn| workflow::submit(conn, &auth, id, expected, review_required))
         .await;
     match result {
         Ok(ListingStatus::Published) => see_other("/tai-khoan?ok=published"),
@@ -600,12 +650,13 @@ pub(super) async fn archive_listing(
     signed: SignedForm,
     id: web::Path<i64>,
 ) -> HttpResponse {
-    let s = signed.who;
+    let SignedForm { who: s, form } = signed;
     let id = id.into_inner();
     let auth = s.auth.clone();
+    let expected = form_version(&form);
     let result = state
         .db
-        .run(move |conn| workflow::archive(conn, &auth, id))
+        .run(move |conn| workflow::archive(conn, &auth, id, expected))
         .await;
     match result {
         Ok(()) => see_other("/tai-khoan?ok=archived"),

@@ -47,6 +47,7 @@ pub(super) fn flash(lang: Lang, req: &HttpRequest) -> String {
     let t = lang.t();
     match Form::parse(req.query_string().as_bytes()).get("ok") {
         "saved" => t.saved,
+        "proposed" => t.revisions.waiting,
         "submitted" => t.submitted,
         "published" => t.published_now,
         "archived" => t.archived_done,

@@ -1,9 +1,8 @@
 //! A listing's photos without JavaScript: upload, move up, delete (with it, the page talks to
 //! the JSON API directly).
 
-use crate::error::{AppError, Code};
+use crate::error::Code;
 use crate::state::AppState;
-use crate::store::listings;
 use crate::web::extract::{SignedForm, SignedUpload};
 use crate::web::refusal::refused;
 use crate::web::see_other;
@@ -60,15 +59,14 @@ pub(super) async fn move_photo_up(
         .db
         .run(move |conn| {
             owned_listing(conn, &auth, id)?;
-            listings::view(conn, id, &media_base)?
-                .ok_or_else(|| AppError::new(Code::ListingNotFound))
+            crate::review::member_gallery(conn, id, &media_base)
         })
         .await;
     let listing = match current {
         Ok(l) => l,
         Err(e) => return refused(&req, s.nav, &e),
     };
-    let mut order: Vec<i64> = listing.photos.iter().map(|p| p.id).collect();
+    let mut order: Vec<i64> = listing.iter().map(|p| p.id).collect();
     if let Some(i) = order.iter().position(|p| *p == photo) {
         if i > 0 {
             order.swap(i - 1, i);
