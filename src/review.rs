@@ -35,9 +35,7 @@ pub const REVIEWED_FIELDS: [&str; 12] = [
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change {
     pub field: String,
-    #[schema(value_type = Object)]
     pub before: Value,
-    #[schema(value_type = Object)]
     pub after: Value,
 }
 
