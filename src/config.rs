@@ -79,6 +79,10 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// `VUNGCAO_SECURE_COOKIES`: mark session cookies Secure (set when served behind TLS).
     pub secure_cookies: bool,
+    /// `VUNGCAO_TOKEN_DAYS_DEFAULT`: how long a new API token lasts when its creator names no term.
+    pub token_days_default: u32,
+    /// `VUNGCAO_TOKEN_DAYS_MAX`: the longest term an API token may be given.
+    pub token_days_max: u32,
     /// `VUNGCAO_LOG_FORMAT`: `pretty` or `json`.
     pub log_format: String,
     /// `VUNGCAO_INDEXER`: run the outbox indexer in this process.
@@ -126,6 +130,8 @@ impl Default for Settings {
             photo_queue: cores * 4,
             db_pool_size: 16,
             secure_cookies: false,
+            token_days_default: 90,
+            token_days_max: 365,
             log_format: "pretty".into(),
             indexer: true,
             response_cache_seconds: 30,
@@ -159,6 +165,7 @@ impl Settings {
             None => Settings::default(),
         };
         settings.apply_env(|key| std::env::var(key).ok())?;
+        settings.check()?;
         Ok(settings)
     }
 
@@ -250,6 +257,12 @@ impl Settings {
         if let Some(v) = non_empty("VUNGCAO_SECURE_COOKIES") {
             self.secure_cookies = flag("VUNGCAO_SECURE_COOKIES", v)?;
         }
+        if let Some(v) = non_empty("VUNGCAO_TOKEN_DAYS_DEFAULT") {
+            self.token_days_default = parse("VUNGCAO_TOKEN_DAYS_DEFAULT", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_TOKEN_DAYS_MAX") {
+            self.token_days_max = parse("VUNGCAO_TOKEN_DAYS_MAX", v)?;
+        }
         if let Some(v) = non_empty("VUNGCAO_LOG_FORMAT") {
             self.log_format = v;
         }
@@ -270,6 +283,23 @@ impl Settings {
         }
         if let Some(v) = non_empty("VUNGCAO_SHUTDOWN_SECONDS") {
             self.shutdown_seconds = parse("VUNGCAO_SHUTDOWN_SECONDS", v)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses settings that contradict each other.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.token_days_max == 0 || self.token_days_default == 0 {
+            anyhow::bail!(
+                "VUNGCAO_TOKEN_DAYS_DEFAULT and VUNGCAO_TOKEN_DAYS_MAX must be at least 1"
+            );
+        }
+        if self.token_days_default > self.token_days_max {
+            anyhow::bail!(
+                "VUNGCAO_TOKEN_DAYS_DEFAULT ({}) is over VUNGCAO_TOKEN_DAYS_MAX ({})",
+                self.token_days_default,
+                self.token_days_max
+            );
         }
         Ok(())
     }
@@ -350,6 +380,22 @@ mod tests {
         assert_eq!(s.s3_region, "us-east-1");
         assert_eq!(s.media_base(), "https://cdn.example.vn/anh");
         assert_eq!(Settings::default().media_base(), "/media");
+    }
+
+    #[test]
+    fn token_terms_are_checked() {
+        let mut s = Settings::default();
+        assert_eq!((s.token_days_default, s.token_days_max), (90, 365));
+        assert!(s.check().is_ok());
+        s.apply_env(|k| match k {
+            "VUNGCAO_TOKEN_DAYS_DEFAULT" => Some("400".into()),
+            _ => None,
+        })
+        .unwrap_or_default();
+        let err = s.check().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("VUNGCAO_TOKEN_DAYS_DEFAULT (400)"), "{err}");
+        s.token_days_default = 0;
+        assert!(s.check().is_err());
     }
 
     #[test]
