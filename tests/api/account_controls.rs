@@ -1,0 +1,559 @@
+//! Accounts an admin controls: disabling (every session and token ends, sign-in refused),
+//! changing one's own password, resets by an admin, and token terms, in the API.
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+use crate::web::browser;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+both_backends!(
+    disabling_an_account_ends_its_sessions_and_refuses_sign_in,
+    a_member_changes_their_password_and_other_sessions_end,
+    an_admin_resets_a_password,
+    expired_sessions_are_refused_like_expired_tokens,
+    the_openapi_document_describes_the_account_routes_as_they_answer,
+);
+
+both_backends!(@settings |s| { s.token_days_default = 30; s.token_days_max = 60; };
+    api_tokens_expire_within_the_configured_terms,
+);
+
+const PASSWORD: &str = "mat-khau-an-toan";
+
+/// A client that keeps the session cookie, as a script on the pages would.
+async fn cookie_session(app: &TestApp, email: &str, password: &str) -> (u16, reqwest::Client) {
+    let client = browser();
+    let res = client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), client)
+}
+
+/// A cookie-signed API request (writes carry X-Requested-With, as the API demands).
+async fn by_cookie(
+    client: &reqwest::Client,
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = client
+        .request(method, app.url(path))
+        .header("X-Requested-With", "fetch");
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> (u16, Value) {
+    app.post(
+        "/api/v1/auth/login",
+        "",
+        json!({"email": email, "password": password}),
+    )
+    .await
+}
+
+async fn me(app: &TestApp, token: &str) -> u16 {
+    app.send(Method::GET, "/api/v1/auth/me", token, None)
+        .await
+        .0
+}
+
+async fn user_id(app: &TestApp, email: &str) -> i64 {
+    let (status, list) = app
+        .send(Method::GET, "/api/v1/admin/users", &app.admin_token, None)
+        .await;
+    assert_eq!(status, 200, "{list}");
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == email)
+        .and_then(|a| a["id"].as_i64())
+        .unwrap_or_else(|| panic!("{email} is listed: {list}"))
+}
+
+async fn disabling_an_account_ends_its_sessions_and_refuses_sign_in(app: TestApp) {
+    let (status, tea_browser) = cookie_session(&app, "tea@htx.vn", PASSWORD).await;
+    assert_eq!(status, 200);
+    let (status, _) = by_cookie(&tea_browser, &app, Method::GET, "/api/v1/auth/me", None).await;
+    assert_eq!(status, 200);
+
+    // Members neither see nor change accounts.
+    let (status, _) = app
+        .send(Method::GET, "/api/v1/admin/users", &app.tea_token, None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, list) = app
+        .send(Method::GET, "/api/v1/admin/users", &app.admin_token, None)
+        .await;
+    assert_eq!(status, 200);
+    let emails: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        emails,
+        ["admin@tuyenquang.gov.vn", "orange@htx.vn", "tea@htx.vn"]
+    );
+    let tea = list["items"][2].clone();
+    assert_eq!(tea["cooperative"], "htx-che-shan-tuyet-hong-thai");
+    assert_eq!(tea["role"], "member");
+    assert!(tea["disabled_at"].is_null());
+    let id = tea["id"].as_i64().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/admin/users/{id}/disable"),
+            &app.orange_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let (status, disabled) = app
+        .post(
+            &format!("/api/v1/admin/users/{id}/disable"),
+            &app.admin_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{disabled}");
+    assert!(disabled["disabled_at"].as_str().unwrap().ends_with('Z'));
+
+    // At once: the bearer token and the browser's session are both refused.
+    let (status, problem) = app
+        .send(Method::GET, "/api/v1/my/listings", &app.tea_token, None)
+        .await;
+    assert_eq!(
+        (status, problem["detail"].as_str()),
+        (401, Some("the token was revoked"))
+    );
+    let (status, _) = by_cookie(&tea_browser, &app, Method::GET, "/api/v1/auth/me", None).await;
+    assert_eq!(status, 401);
+    // The right password is told the account is disabled; a wrong one learns nothing more
+    // than about an account that does not exist.
+    let (status, problem) = login(&app, "tea@htx.vn", PASSWORD).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("account_disabled")),
+        "{problem}"
+    );
+    assert_eq!(
+        problem["detail"],
+        "this account is disabled; ask the admins to enable it"
+    );
+    let (status, wrong) = login(&app, "tea@htx.vn", "doan-bua-mat-khau").await;
+    let (_, nobody) = login(&app, "nobody@htx.vn", "doan-bua-mat-khau").await;
+    assert_eq!(status, 401);
+    assert_eq!(wrong, nobody);
+    let (status, problem) = app
+        .post(
+            "/api/v1/auth/tokens",
+            "",
+            json!({"email": "tea@htx.vn", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("account_disabled"))
+    );
+    // A token issued in the same instant as the disabling (past the rules) is refused too.
+    let racing = app
+        .with_db(move |c| {
+            let expiry = vungcao::store::now() + chrono::Duration::days(1);
+            vungcao::accounts::issue_api_token(c, id, None, expiry)
+                .unwrap()
+                .0
+        })
+        .await;
+    let (status, problem) = app
+        .send(Method::GET, "/api/v1/auth/me", &racing, None)
+        .await;
+    assert_eq!(
+        (status, problem["detail"].as_str()),
+        (401, Some("the account is disabled"))
+    );
+
+    // Disabling twice keeps the first date; the list shows the state.
+    let (status, again) = app
+        .post(
+            &format!("/api/v1/admin/users/{id}/disable"),
+            &app.admin_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, &again["disabled_at"]),
+        (200, &disabled["disabled_at"])
+    );
+    let (_, list) = app
+        .send(Method::GET, "/api/v1/admin/users", &app.admin_token, None)
+        .await;
+    assert_eq!(list["items"][2]["disabled_at"], disabled["disabled_at"]);
+
+    // An admin cannot lock themselves out; unknown accounts are named.
+    let admin_id = user_id(&app, "admin@tuyenquang.gov.vn").await;
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/admin/users/{admin_id}/disable"),
+            &app.admin_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, problem["code"].as_str()), (409, Some("conflict")));
+    assert_eq!(me(&app, &app.admin_token).await, 200);
+    for action in ["disable", "enable"] {
+        let (status, problem) = app
+            .post(
+                &format!("/api/v1/admin/users/999999/{action}"),
+                &app.admin_token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (404, Some("user_not_found"))
+        );
+    }
+
+    let (status, enabled) = app
+        .post(
+            &format!("/api/v1/admin/users/{id}/enable"),
+            &app.admin_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(enabled["disabled_at"].is_null());
+    let (status, _) = login(&app, "tea@htx.vn", PASSWORD).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        me(&app, &app.tea_token).await,
+        401,
+        "old tokens stay revoked"
+    );
+}
+
+async fn a_member_changes_their_password_and_other_sessions_end(app: TestApp) {
+    let (_, here) = cookie_session(&app, "tea@htx.vn", PASSWORD).await;
+    let (_, elsewhere) = cookie_session(&app, "tea@htx.vn", PASSWORD).await;
+    let (_, orange) = cookie_session(&app, "orange@htx.vn", PASSWORD).await;
+
+    let (status, problem) = app
+        .post(
+            "/api/v1/me/password",
+            &app.tea_token,
+            json!({"current_password": "khong-phai", "new_password": "ngan"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["current_password", "new_password"]);
+    assert_eq!(
+        problem["errors"][0]["message"],
+        "is not your current password"
+    );
+    assert_eq!(
+        me(&app, &app.tea_token).await,
+        200,
+        "a refused change ends nothing"
+    );
+    let (status, _) = app
+        .post(
+            "/api/v1/me/password",
+            "",
+            json!({"current_password": PASSWORD, "new_password": "mat-khau-moi-dai"}),
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    let (status, changed) = by_cookie(
+        &here,
+        &app,
+        Method::POST,
+        "/api/v1/me/password",
+        Some(json!({"current_password": PASSWORD, "new_password": "mat-khau-moi-dai"})),
+    )
+    .await;
+    assert_eq!((status, &changed), (200, &json!({"revoked": 2})));
+    let (status, _) = by_cookie(&here, &app, Method::GET, "/api/v1/auth/me", None).await;
+    assert_eq!(status, 200, "the session that changed it stays");
+    let (status, _) = by_cookie(&elsewhere, &app, Method::GET, "/api/v1/auth/me", None).await;
+    assert_eq!(status, 401);
+    assert_eq!(me(&app, &app.tea_token).await, 401);
+    let (status, _) = by_cookie(&orange, &app, Method::GET, "/api/v1/auth/me", None).await;
+    assert_eq!(status, 200, "another account is untouched");
+    assert_eq!(login(&app, "tea@htx.vn", PASSWORD).await.0, 401);
+    assert_eq!(login(&app, "tea@htx.vn", "mat-khau-moi-dai").await.0, 200);
+
+    // By bearer token, the token used stays.
+    let (status, changed) = app
+        .post(
+            "/api/v1/me/password",
+            &app.orange_token,
+            json!({"current_password": PASSWORD, "new_password": "cam-sanh-ham-yen"}),
+        )
+        .await;
+    assert_eq!((status, &changed), (200, &json!({"revoked": 1})));
+    assert_eq!(me(&app, &app.orange_token).await, 200);
+    let (status, _) = by_cookie(&orange, &app, Method::GET, "/api/v1/auth/me", None).await;
+    assert_eq!(status, 401);
+}
+
+async fn an_admin_resets_a_password(app: TestApp) {
+    let id = user_id(&app, "tea@htx.vn").await;
+    let path = format!("/api/v1/admin/users/{id}/password");
+    let (_, browser_session) = cookie_session(&app, "tea@htx.vn", PASSWORD).await;
+    let (status, _) = app
+        .post(
+            &path,
+            &app.tea_token,
+            json!({"new_password": "tu-dat-lai-1"}),
+        )
+        .await;
+    assert_eq!(status, 403, "members cannot reset passwords");
+    let (status, problem) = app
+        .post(&path, &app.admin_token, json!({"new_password": "ngan"}))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"][0]["field"], "new_password");
+    assert_eq!(
+        problem["errors"][0]["message"],
+        "must be 8 to 200 characters"
+    );
+    assert_eq!(me(&app, &app.tea_token).await, 200);
+    let (status, problem) = app
+        .post(
+            "/api/v1/admin/users/999999/password",
+            &app.admin_token,
+            json!({"new_password": "mat-khau-moi-dai"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (404, Some("user_not_found"))
+    );
+
+    let (status, reset) = app
+        .post(
+            &path,
+            &app.admin_token,
+            json!({"new_password": "mat-khau-moi-dai"}),
+        )
+        .await;
+    assert_eq!((status, &reset), (200, &json!({"revoked": 2})));
+    assert_eq!(me(&app, &app.tea_token).await, 401);
+    let (status, _) = by_cookie(&browser_session, &app, Method::GET, "/api/v1/auth/me", None).await;
+    assert_eq!(status, 401);
+    assert_eq!(login(&app, "tea@htx.vn", PASSWORD).await.0, 401);
+    assert_eq!(login(&app, "tea@htx.vn", "mat-khau-moi-dai").await.0, 200);
+}
+
+async fn api_tokens_expire_within_the_configured_terms(app: TestApp) {
+    let create = |days: Value| {
+        let mut body =
+            json!({"email": "tea@htx.vn", "password": PASSWORD, "label": "máy bán hàng"});
+        if !days.is_null() {
+            body["expires_in_days"] = days;
+        }
+        app.post("/api/v1/auth/tokens", "", body)
+    };
+    let days_from_now = |issued: &Value| {
+        let at =
+            chrono::DateTime::parse_from_rfc3339(issued["info"]["expires_at"].as_str().unwrap())
+                .unwrap();
+        (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours() as f64 / 24.0
+    };
+    let (status, issued) = create(Value::Null).await;
+    assert_eq!(status, 201, "{issued}");
+    assert!(
+        (days_from_now(&issued) - 30.0).abs() < 0.1,
+        "the default term: {issued}"
+    );
+    let (status, longest) = create(json!(60)).await;
+    assert_eq!(status, 201);
+    assert!((days_from_now(&longest) - 60.0).abs() < 0.1);
+    for days in [json!(61), json!(0), json!(-3)] {
+        let (status, problem) = create(days.clone()).await;
+        assert_eq!(status, 422, "{days}");
+        assert_eq!(problem["errors"][0]["field"], "expires_in_days");
+        assert_eq!(
+            problem["errors"][0]["message"],
+            "must be a whole number of days from 1 to 60"
+        );
+    }
+    let (status, _) = create(json!("90")).await;
+    assert_eq!(status, 422, "a number, not a string");
+
+    // The list shows each token's term and when it was last used.
+    let token = issued["token"].as_str().unwrap();
+    let id = issued["info"]["id"].as_i64().unwrap();
+    let (_, list) = app
+        .send(Method::GET, "/api/v1/auth/tokens", token, None)
+        .await;
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(listed["expires_at"], issued["info"]["expires_at"]);
+    assert!(listed["created_at"].is_string());
+    assert!(listed["last_used_at"].is_string(), "used to list: {listed}");
+    let (_, list) = app
+        .send(Method::GET, "/api/v1/auth/tokens", token, None)
+        .await;
+    let unused = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == longest["info"]["id"])
+        .unwrap()
+        .clone();
+    assert!(unused["last_used_at"].is_null());
+}
+
+async fn expired_sessions_are_refused_like_expired_tokens(app: TestApp) {
+    let secret = app
+        .with_db(|c| {
+            let user = vungcao::store::users::by_email(c, "tea@htx.vn")
+                .unwrap()
+                .unwrap();
+            let past = vungcao::store::now() - chrono::Duration::minutes(1);
+            vungcao::accounts::issue_token(c, user.id, "session", None, Some(past))
+                .unwrap()
+                .0
+        })
+        .await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .header("Cookie", format!("vungcao_session={secret}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = app
+        .client
+        .get(app.url("/tai-khoan"))
+        .header("Cookie", format!("vungcao_session={secret}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/dang-nhap?next=%2Ftai-khoan");
+}
+
+/// The keys of a schema's properties in the OpenAPI document.
+fn schema_keys(doc: &Value, name: &str) -> Vec<String> {
+    let mut keys: Vec<String> = doc["components"]["schemas"][name]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("schema {name}"))
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn keys_of(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+async fn the_openapi_document_describes_the_account_routes_as_they_answer(app: TestApp) {
+    let (_, doc) = app.get_json("/api/openapi.json").await;
+    for (path, method, statuses) in [
+        ("/api/v1/admin/users", "get", vec!["200", "401", "403"]),
+        (
+            "/api/v1/admin/users/{id}/disable",
+            "post",
+            vec!["200", "401", "403", "404", "409"],
+        ),
+        (
+            "/api/v1/admin/users/{id}/enable",
+            "post",
+            vec!["200", "401", "403", "404"],
+        ),
+        (
+            "/api/v1/admin/users/{id}/password",
+            "post",
+            vec!["200", "400", "401", "403", "404", "415", "422"],
+        ),
+        (
+            "/api/v1/me/password",
+            "post",
+            vec!["200", "400", "401", "403", "415", "422"],
+        ),
+        (
+            "/api/v1/auth/tokens",
+            "post",
+            vec!["201", "400", "401", "403", "415", "422", "429"],
+        ),
+        ("/api/v1/auth/tokens", "get", vec!["200", "401"]),
+    ] {
+        let responses = &doc["paths"][path][method]["responses"];
+        let mut documented: Vec<&str> = responses
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} is documented"))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        documented.sort_unstable();
+        assert_eq!(documented, statuses, "{method} {path}");
+    }
+    let body = &doc["paths"]["/api/v1/auth/tokens"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"]["$ref"];
+    assert_eq!(body, "#/components/schemas/TokenRequest");
+    assert!(schema_keys(&doc, "TokenRequest").contains(&"expires_in_days".to_owned()));
+
+    // The documented shapes are the answered ones.
+    let (_, list) = app
+        .send(Method::GET, "/api/v1/admin/users", &app.admin_token, None)
+        .await;
+    assert_eq!(keys_of(&list), schema_keys(&doc, "AccountList"));
+    assert_eq!(keys_of(&list["items"][0]), schema_keys(&doc, "Account"));
+    let (_, issued) = app
+        .post(
+            "/api/v1/auth/tokens",
+            "",
+            json!({"email": "tea@htx.vn", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(keys_of(&issued), schema_keys(&doc, "NewToken"));
+    assert_eq!(keys_of(&issued["info"]), schema_keys(&doc, "TokenRow"));
+    let (_, changed) = app
+        .post(
+            "/api/v1/me/password",
+            &app.orange_token,
+            json!({"current_password": PASSWORD, "new_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(keys_of(&changed), schema_keys(&doc, "PasswordChanged"));
+    let id = user_id(&app, "orange@htx.vn").await;
+    let (_, reset) = app
+        .post(
+            &format!("/api/v1/admin/users/{id}/password"),
+            &app.admin_token,
+            json!({"new_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(keys_of(&reset), schema_keys(&doc, "PasswordWasReset"));
+}
