@@ -1,9 +1,10 @@
 //! Accounts an admin controls: disabling (every session and token ends, sign-in refused),
-//! changing one's own password, resets by an admin, and token terms, in the API.
+//! changing one's own password, resets by an admin, and token terms — in the API and on
+//! the pages.
 
 use crate::both_backends;
 use crate::helpers::TestApp;
-use crate::web::browser;
+use crate::web::{browser, csrf, page, sign_in};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -12,6 +13,8 @@ both_backends!(
     a_member_changes_their_password_and_other_sessions_end,
     an_admin_resets_a_password,
     expired_sessions_are_refused_like_expired_tokens,
+    members_revoke_tokens_and_change_their_password_on_the_pages,
+    admins_disable_enable_and_reset_on_the_pages,
     the_openapi_document_describes_the_account_routes_as_they_answer,
 );
 
@@ -458,6 +461,246 @@ async fn expired_sessions_are_refused_like_expired_tokens(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/dang-nhap?next=%2Ftai-khoan");
+}
+
+async fn post_form(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let res = client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location, res.text().await.unwrap())
+}
+
+async fn members_revoke_tokens_and_change_their_password_on_the_pages(app: TestApp) {
+    let (_, issued) = app
+        .post(
+            "/api/v1/auth/tokens",
+            "",
+            json!({"email": "tea@htx.vn", "password": PASSWORD, "label": "máy tính bảng"}),
+        )
+        .await;
+    let token = issued["token"].as_str().unwrap().to_owned();
+    let id = issued["info"]["id"].as_i64().unwrap();
+    let member = sign_in(&app, "tea@htx.vn").await;
+    let elsewhere = sign_in(&app, "tea@htx.vn").await;
+    let (status, html) = page(&member, &app, "/tai-khoan/bao-mat").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("máy tính bảng"), "the token is listed");
+    assert!(html.contains("Hết hạn: "), "with its expiry");
+    assert!(html.contains("Dùng lần cuối: Chưa dùng"));
+    let form = csrf(&html);
+    let revoke = format!("/tai-khoan/the-api/{id}/thu-hoi");
+
+    let (status, _, _) = post_form(&member, &app, &revoke, &[("csrf", "forged")]).await;
+    assert_eq!(status, 403);
+    assert_eq!(me(&app, &token).await, 200, "a forged form revokes nothing");
+    let (status, _, _) = post_form(&app.client, &app, &revoke, &[("csrf", &form)]).await;
+    assert_eq!(status, 303, "strangers are sent to sign in");
+    assert_eq!(me(&app, &token).await, 200);
+    let orange = sign_in(&app, "orange@htx.vn").await;
+    let (_, orange_page) = page(&orange, &app, "/tai-khoan/bao-mat").await;
+    assert!(!orange_page.contains("máy tính bảng"));
+    let (status, _, _) = post_form(&orange, &app, &revoke, &[("csrf", &csrf(&orange_page))]).await;
+    assert_eq!(
+        status, 404,
+        "another member's token is not theirs to revoke"
+    );
+    assert_eq!(me(&app, &token).await, 200);
+
+    let (status, location, _) = post_form(&member, &app, &revoke, &[("csrf", &form)]).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/tai-khoan/bao-mat?ok=revoked")
+    );
+    assert_eq!(me(&app, &token).await, 401);
+    let (_, html) = page(&member, &app, "/tai-khoan/bao-mat?ok=revoked").await;
+    assert!(html.contains("Đã thu hồi mã."));
+    assert!(!html.contains("máy tính bảng"));
+
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        let form = form.clone();
+        let member = member.clone();
+        let app = &app;
+        async move {
+            post_form(
+                &member,
+                app,
+                "/tai-khoan/mat-khau",
+                &[
+                    ("csrf", &form),
+                    ("current_password", current),
+                    ("new_password", new),
+                    ("new_password_again", again),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, _, html) = change(PASSWORD, "mat-khau-moi-dai", "mat-khau-moi-dai-2").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Hai lần nhập mật khẩu mới không khớp."));
+    let (status, _, html) = change("khong-phai", "mat-khau-moi-dai", "mat-khau-moi-dai").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Mật khẩu hiện tại không đúng."));
+    let (status, _, html) = change(PASSWORD, "ngan", "ngan").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Mật khẩu từ 8 đến 200 ký tự."));
+    let (status, _) = page(&elsewhere, &app, "/tai-khoan").await;
+    assert_eq!(status, 200, "refused changes end nothing");
+
+    let (status, location, _) = change(PASSWORD, "mat-khau-moi-dai", "mat-khau-moi-dai").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/tai-khoan/bao-mat?ok=password")
+    );
+    let (status, html) = page(&member, &app, "/tai-khoan/bao-mat?ok=password").await;
+    assert_eq!(status, 200, "this browser stays signed in");
+    assert!(html.contains("Đã đổi mật khẩu."));
+    let (status, _) = page(&elsewhere, &app, "/tai-khoan").await;
+    assert_eq!(status, 303, "the other browser is signed out");
+    assert_eq!(me(&app, &app.tea_token).await, 401);
+    assert_eq!(login(&app, "tea@htx.vn", "mat-khau-moi-dai").await.0, 200);
+}
+
+async fn admins_disable_enable_and_reset_on_the_pages(app: TestApp) {
+    let tea_id = user_id(&app, "tea@htx.vn").await;
+    let admin_id = user_id(&app, "admin@tuyenquang.gov.vn").await;
+    let member = sign_in(&app, "tea@htx.vn").await;
+    let (status, _) = page(&member, &app, "/quan-tri/tai-khoan").await;
+    assert_eq!(status, 404, "members do not see the account list");
+    let admin = sign_in(&app, "admin@tuyenquang.gov.vn").await;
+    let (status, html) = page(&admin, &app, "/quan-tri/tai-khoan").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("tea@htx.vn") && html.contains("orange@htx.vn"));
+    assert!(
+        html.contains("HTX Chè Shan tuyết Hồng Thái"),
+        "with the cooperative"
+    );
+    assert!(html.contains("Đang hoạt động"));
+    let form = csrf(&html);
+
+    let (status, _, _) = post_form(
+        &member,
+        &app,
+        &format!("/quan-tri/tai-khoan/{admin_id}/khoa"),
+        &[("csrf", &csrf(&page(&member, &app, "/tai-khoan").await.1))],
+    )
+    .await;
+    assert_eq!(status, 404, "a member cannot disable anyone");
+    assert_eq!(me(&app, &app.admin_token).await, 200);
+
+    let (status, location, _) = post_form(
+        &admin,
+        &app,
+        &format!("/quan-tri/tai-khoan/{tea_id}/khoa"),
+        &[("csrf", &form)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(location.starts_with("/quan-tri/tai-khoan?ok=disabled"));
+    let (status, _) = page(&member, &app, "/tai-khoan").await;
+    assert_eq!(status, 303, "the member's browser is signed out at once");
+    let (_, html) = page(&admin, &app, "/quan-tri/tai-khoan?ok=disabled").await;
+    assert!(html.contains("Đã khóa tài khoản"));
+    assert!(html.contains("Đã khóa từ"));
+
+    // The sign-in form says why, once the password is right.
+    let visitor = browser();
+    let (_, login_page) = page(&visitor, &app, "/dang-nhap").await;
+    let (status, _, html) = post_form(
+        &visitor,
+        &app,
+        "/dang-nhap",
+        &[
+            ("csrf", &csrf(&login_page)),
+            ("email", "tea@htx.vn"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(html.contains("Tài khoản này đã bị khóa."));
+    let (status, _, html) = post_form(
+        &visitor,
+        &app,
+        "/dang-nhap",
+        &[
+            ("csrf", &csrf(&login_page)),
+            ("email", "tea@htx.vn"),
+            ("password", "doan-sai-roi"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(html.contains("Sai email hoặc mật khẩu.") && !html.contains("bị khóa"));
+
+    // Not oneself.
+    let (status, _, html) = post_form(
+        &admin,
+        &app,
+        &format!("/quan-tri/tai-khoan/{admin_id}/khoa"),
+        &[("csrf", &form)],
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(html.contains("Không thể tự khóa tài khoản của chính mình."));
+
+    let (status, _, _) = post_form(
+        &admin,
+        &app,
+        &format!("/quan-tri/tai-khoan/{tea_id}/mo-khoa"),
+        &[("csrf", &form)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let member = sign_in(&app, "tea@htx.vn").await;
+
+    let reset = format!("/quan-tri/tai-khoan/{tea_id}/mat-khau");
+    let (status, _, html) = post_form(
+        &admin,
+        &app,
+        &reset,
+        &[("csrf", &form), ("new_password", "ngan")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Mật khẩu từ 8 đến 200 ký tự."));
+    let (status, _) = page(&member, &app, "/tai-khoan").await;
+    assert_eq!(status, 200);
+    let (status, location, _) = post_form(
+        &admin,
+        &app,
+        &reset,
+        &[("csrf", &form), ("new_password", "mat-khau-moi-dai")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(location.starts_with("/quan-tri/tai-khoan?ok=password"));
+    let (status, _) = page(&member, &app, "/tai-khoan").await;
+    assert_eq!(status, 303, "a reset signs the account out everywhere");
+    assert_eq!(login(&app, "tea@htx.vn", "mat-khau-moi-dai").await.0, 200);
+    let (status, _, _) = post_form(
+        &admin,
+        &app,
+        &format!("/quan-tri/tai-khoan/{tea_id}/khoa"),
+        &[("csrf", "forged")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(login(&app, "tea@htx.vn", "mat-khau-moi-dai").await.0, 200);
 }
 
 /// The keys of a schema's properties in the OpenAPI document.
