@@ -1,6 +1,6 @@
 //! Accounts an admin controls: disabling (every session and token ends, sign-in refused),
-//! changing one's own password, resets by an admin, and token terms — in the API and on
-//! the pages.
+//! changing one's own password, resets by an admin, token terms, and Secure cookies — in the
+//! API and on the pages.
 
 use crate::both_backends;
 use crate::helpers::TestApp;
@@ -15,11 +15,23 @@ both_backends!(
     expired_sessions_are_refused_like_expired_tokens,
     members_revoke_tokens_and_change_their_password_on_the_pages,
     admins_disable_enable_and_reset_on_the_pages,
+    cookies_are_not_secure_over_plain_http,
     the_openapi_document_describes_the_account_routes_as_they_answer,
 );
 
 both_backends!(@settings |s| { s.token_days_default = 30; s.token_days_max = 60; };
     api_tokens_expire_within_the_configured_terms,
+);
+
+both_backends!(@settings |s| s.public_url = "https://vungcao.tuyenquang.gov.vn".into();
+    cookies_are_secure_when_the_public_url_is_https,
+);
+
+both_backends!(@settings |s| {
+        s.public_url = "https://vungcao.tuyenquang.gov.vn".into();
+        s.secure_cookies = Some(false);
+    };
+    an_explicit_setting_turns_secure_cookies_off,
 );
 
 const PASSWORD: &str = "mat-khau-an-toan";
@@ -701,6 +713,56 @@ async fn admins_disable_enable_and_reset_on_the_pages(app: TestApp) {
     .await;
     assert_eq!(status, 403);
     assert_eq!(login(&app, "tea@htx.vn", "mat-khau-moi-dai").await.0, 200);
+}
+
+/// The `Set-Cookie` headers of the API sign-in and of the sign-in page.
+async fn cookies_set(app: &TestApp) -> Vec<String> {
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "tea@htx.vn", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let res = app.client.get(app.url("/dang-nhap")).send().await.unwrap();
+    cookies.extend(
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned()),
+    );
+    assert!(cookies.iter().any(|c| c.starts_with("vungcao_session=")));
+    assert!(cookies.iter().any(|c| c.starts_with("vungcao_csrf=")));
+    cookies
+}
+
+fn is_secure(cookie: &str) -> bool {
+    cookie.split(';').any(|part| part.trim() == "Secure")
+}
+
+async fn cookies_are_secure_when_the_public_url_is_https(app: TestApp) {
+    for cookie in cookies_set(&app).await {
+        assert!(is_secure(&cookie), "{cookie}");
+    }
+}
+
+async fn cookies_are_not_secure_over_plain_http(app: TestApp) {
+    for cookie in cookies_set(&app).await {
+        assert!(!is_secure(&cookie), "{cookie}");
+    }
+}
+
+async fn an_explicit_setting_turns_secure_cookies_off(app: TestApp) {
+    for cookie in cookies_set(&app).await {
+        assert!(!is_secure(&cookie), "{cookie}");
+    }
 }
 
 /// The keys of a schema's properties in the OpenAPI document.
