@@ -862,3 +862,109 @@ async fn the_openapi_document_describes_the_account_routes_as_they_answer(app: T
         .await;
     assert_eq!(keys_of(&reset), schema_keys(&doc, "PasswordWasReset"));
 }
+
+/// Migration 000004 gives API tokens issued before expiry existed 90 days from the upgrade, and
+/// leaves sessions and tokens that had a term alone.
+mod upgrade {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+
+    #[derive(diesel::QueryableByName)]
+    struct Term {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        label: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+        expires_at: Option<chrono::NaiveDateTime>,
+    }
+
+    /// Migrates `$conn` up to (not including) 000004, adds tokens, then runs the rest; the terms.
+    /// (A macro: diesel's loading traits are awkward to state over both connections.)
+    macro_rules! upgrade {
+        ($conn:expr, $folder:literal) => {{
+            let conn = $conn;
+            let source = FileBasedMigrations::from_path(format!(
+                "{}/migrations/{}",
+                env!("CARGO_MANIFEST_DIR"),
+                $folder
+            ))
+            .unwrap();
+            for migration in conn.pending_migrations(source.clone()).unwrap() {
+                if migration.name().to_string().as_str() >= "2026-12-02-000004" {
+                    break;
+                }
+                conn.run_migration(&*migration).unwrap();
+            }
+            conn.batch_execute(
+                "INSERT INTO users (id, email, password_hash, role, created_at)
+                 VALUES (1, 'cu@htx.vn', 'x', 'admin', '2026-01-01 00:00:00');
+                 INSERT INTO tokens (user_id, kind, token_hash, label, created_at, expires_at) VALUES
+                   (1, 'api', 'h1', 'old-api', '2026-01-01 00:00:00', NULL),
+                   (1, 'api', 'h2', 'api-with-term', '2026-01-01 00:00:00', '2026-03-01 00:00:00'),
+                   (1, 'session', 'h3', 'session', '2026-01-01 00:00:00', NULL);",
+            )
+            .unwrap();
+            conn.run_pending_migrations(source).unwrap();
+            let terms: Vec<Term> =
+                diesel::sql_query("SELECT label, expires_at FROM tokens ORDER BY id")
+                    .load(conn)
+                    .unwrap();
+            terms
+        }};
+    }
+
+    fn check(terms: &[Term]) {
+        let labels: Vec<&str> = terms.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["old-api", "api-with-term", "session"]);
+        let days = (terms[0].expires_at.unwrap() - chrono::Utc::now().naive_utc()).num_hours()
+            as f64
+            / 24.0;
+        assert!((days - 90.0).abs() < 0.1, "{days} days");
+        assert_eq!(
+            terms[1].expires_at,
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 1).and_then(|d| d.and_hms_opt(0, 0, 0))
+        );
+        assert_eq!(terms[2].expires_at, None);
+    }
+
+    #[test]
+    fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        check(&upgrade!(&mut conn, "sqlite"));
+    }
+
+    #[test]
+    fn postgres() {
+        let admin = std::env::var("VUNGCAO_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let required =
+            std::env::var("VUNGCAO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true");
+        let mut server = match PgConnection::establish(&admin) {
+            Ok(c) => c,
+            Err(e) if !required => {
+                eprintln!("SKIPPED: PostgreSQL upgrade test ({e})");
+                return;
+            }
+            Err(e) => panic!("PostgreSQL is required but unavailable: {e}"),
+        };
+        let name = format!("vungcao_upgrade_{}", std::process::id());
+        server
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .unwrap();
+        server
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap();
+        let mut url = url::Url::parse(&admin).unwrap();
+        url.set_path(&format!("/{name}"));
+        let terms = {
+            let mut conn = PgConnection::establish(url.as_str()).unwrap();
+            upgrade!(&mut conn, "postgres")
+        };
+        server
+            .batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+            .unwrap();
+        check(&terms);
+    }
+}
