@@ -1,13 +1,15 @@
-//! Accounts: creating members and admins, checking passwords, issuing and ending tokens, and
-//! who a presented token stands for. Used by both front ends and the CLI alike; blocking (argon2
-//! is slow on purpose), so call it off the async workers.
+//! Accounts: creating members and admins, checking and changing passwords, disabling accounts,
+//! issuing and ending tokens, and who a presented token stands for. Used by both front ends and
+//! the CLI alike; blocking (argon2 is slow on purpose), so call it off the async workers.
 
 use crate::auth;
+use crate::config::Settings;
 use crate::error::{AppError, Code, FieldError};
 use crate::messages::Message;
 use crate::store::users::{self, Role, TokenRow, UserRow};
-use crate::store::{catalogue, Conn};
+use crate::store::{catalogue, now, Conn};
 use chrono::{Duration, NaiveDateTime};
+use serde::Serialize;
 
 pub const SESSION_DAYS: i64 = 30;
 
@@ -43,11 +45,22 @@ pub fn authenticate(conn: &mut Conn, secret: &str) -> Result<Auth, AppError> {
     if token.revoked_at.is_some() {
         return Err(AppError::new(Code::Unauthorized).with_detail("the token was revoked"));
     }
-    if token
-        .expires_at
-        .is_some_and(|at| at <= chrono::Utc::now().naive_utc())
-    {
+    let at = now();
+    if token.expires_at.is_some_and(|expiry| expiry <= at) {
         return Err(AppError::new(Code::Unauthorized).with_detail("the token has expired"));
+    }
+    // Disabling revokes every token; this also covers one issued in the same instant.
+    if user.is_disabled() {
+        return Err(AppError::new(Code::Unauthorized).with_detail("the account is disabled"));
+    }
+    let noted_lately = token
+        .last_used_at
+        .is_some_and(|last| last > at - Duration::hours(1));
+    if token.kind == "api" && !noted_lately {
+        // Only for the token list: a failed note must not refuse the request.
+        if let Err(e) = users::note_use(conn, token.id, at) {
+            tracing::warn!(error = %e, token_id = token.id, "could not note a token's use");
+        }
     }
     Ok(Auth {
         user,
@@ -87,13 +100,7 @@ pub fn create(conn: &mut Conn, new: &NewAccount<'_>) -> Result<UserRow, AppError
     if !check_email(new.email) {
         errors.push(FieldError::new("email", Message::Email));
     }
-    let chars = new.password.chars().count();
-    if !(auth::MIN_PASSWORD_CHARS..=200).contains(&chars) {
-        errors.push(FieldError::new(
-            "password",
-            Message::PasswordLength(auth::MIN_PASSWORD_CHARS),
-        ));
-    }
+    errors.extend(password_problem("password", new.password));
     let coop_id = match (new.role, new.cooperative_slug) {
         (Role::Member, Some(slug)) => match catalogue::cooperative_by_slug(conn, slug)? {
             Some(c) => Some(c.id),
@@ -138,10 +145,173 @@ pub fn check_password(conn: &mut Conn, email: &str, password: &str) -> Result<Us
         .map_or(dummy.as_str(), |u| u.password_hash.as_str());
     if auth::verify_password(password, hash) {
         if let Some(user) = user {
+            // Named only to whoever knows the password: to anyone else a disabled account
+            // answers like a wrong password.
+            if user.is_disabled() {
+                return Err(AppError::new(Code::AccountDisabled)
+                    .with_detail("this account is disabled; ask the admins to enable it"));
+            }
             return Ok(user);
         }
     }
     Err(AppError::new(Code::Unauthorized).with_detail("wrong email or password"))
+}
+
+/// The one password rule (account creation, changes and resets alike).
+fn password_problem(field: &str, password: &str) -> Option<FieldError> {
+    let chars = password.chars().count();
+    (!(auth::MIN_PASSWORD_CHARS..=200).contains(&chars))
+        .then(|| FieldError::new(field, Message::PasswordLength(auth::MIN_PASSWORD_CHARS)))
+}
+
+fn hash(password: &str) -> Result<String, AppError> {
+    auth::hash_password(password).map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// A member changes their own password: the current one must be given, and every other
+/// session and token of theirs stops working (the one in use stays). Returns how many ended.
+pub fn change_own_password(
+    conn: &mut Conn,
+    who: &Auth,
+    current_password: &str,
+    new_password: &str,
+) -> Result<usize, AppError> {
+    let user = users::by_id(conn, who.user.id)?.ok_or_else(|| AppError::new(Code::UserNotFound))?;
+    let mut errors = Vec::new();
+    if !auth::verify_password(current_password, &user.password_hash) {
+        errors.push(FieldError::new(
+            "current_password",
+            Message::CurrentPasswordWrong,
+        ));
+    }
+    errors.extend(password_problem("new_password", new_password));
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let hash = hash(new_password)?;
+    conn.transaction(|conn| {
+        users::set_password(conn, user.id, &hash)?;
+        users::revoke_all(conn, user.id, Some(who.token_id))
+    })
+}
+
+/// An admin (or an operator) sets a new password: every session and token of the account stops
+/// working. Returns how many ended.
+pub fn reset_password(
+    conn: &mut Conn,
+    user_id: i64,
+    new_password: &str,
+) -> Result<usize, AppError> {
+    if let Some(problem) = password_problem("new_password", new_password) {
+        return Err(AppError::validation(vec![problem]));
+    }
+    users::by_id(conn, user_id)?.ok_or_else(|| AppError::new(Code::UserNotFound))?;
+    let hash = hash(new_password)?;
+    conn.transaction(|conn| {
+        users::set_password(conn, user_id, &hash)?;
+        users::revoke_all(conn, user_id, None)
+    })
+}
+
+/// An account as admins see it in the list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    /// The member's cooperative (its slug); `null` for admins.
+    pub cooperative: Option<String>,
+    #[serde(skip)]
+    pub cooperative_name: Option<String>,
+    #[serde(serialize_with = "crate::store::utc")]
+    pub created_at: NaiveDateTime,
+    /// Since when the account is disabled; `null` while it may sign in.
+    #[serde(serialize_with = "crate::store::utc_opt")]
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+fn account_of(user: UserRow, coops: &[catalogue::Cooperative]) -> Account {
+    let coop = user
+        .cooperative_id
+        .and_then(|id| coops.iter().find(|c| c.id == id));
+    Account {
+        id: user.id,
+        role: user.role(),
+        email: user.email,
+        cooperative: coop.map(|c| c.slug.clone()),
+        cooperative_name: coop.map(|c| c.name.clone()),
+        created_at: user.created_at,
+        disabled_at: user.disabled_at,
+    }
+}
+
+/// Every account, by email.
+pub fn list(conn: &mut Conn) -> Result<Vec<Account>, AppError> {
+    let coops = catalogue::all_cooperatives(conn)?;
+    Ok(users::all(conn)?
+        .into_iter()
+        .map(|u| account_of(u, &coops))
+        .collect())
+}
+
+fn account(conn: &mut Conn, user_id: i64) -> Result<Account, AppError> {
+    let user = users::by_id(conn, user_id)?.ok_or_else(|| AppError::new(Code::UserNotFound))?;
+    let coops = catalogue::all_cooperatives(conn)?;
+    Ok(account_of(user, &coops))
+}
+
+/// Disables an account: sign-in is refused and every session and token ends at once. `actor`
+/// is the admin doing it, who may not disable themselves (and so lock the admins out).
+/// Disabling a disabled account changes nothing.
+pub fn disable(conn: &mut Conn, user_id: i64, actor: Option<i64>) -> Result<Account, AppError> {
+    if actor == Some(user_id) {
+        return Err(AppError::conflict("id", Message::OwnAccount));
+    }
+    let user = users::by_id(conn, user_id)?.ok_or_else(|| AppError::new(Code::UserNotFound))?;
+    conn.transaction(|conn| {
+        if !user.is_disabled() {
+            users::set_disabled(conn, user_id, Some(now()))?;
+        }
+        users::revoke_all(conn, user_id, None)
+    })?;
+    account(conn, user_id)
+}
+
+/// Lets a disabled account sign in again (its old sessions and tokens stay revoked).
+pub fn enable(conn: &mut Conn, user_id: i64) -> Result<Account, AppError> {
+    if !users::set_disabled(conn, user_id, None)? {
+        return Err(AppError::new(Code::UserNotFound));
+    }
+    account(conn, user_id)
+}
+
+/// How long API tokens last: a default, and a longest term a creator may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenTerms {
+    pub default_days: u32,
+    pub max_days: u32,
+}
+
+impl TokenTerms {
+    pub fn of(settings: &Settings) -> TokenTerms {
+        TokenTerms {
+            default_days: settings.token_days_default,
+            max_days: settings.token_days_max,
+        }
+    }
+
+    /// When a token issued now for `requested` days (the default when `None`) expires; a term
+    /// outside 1 to `max_days` is refused, naming `expires_in_days`.
+    pub fn expiry(&self, requested: Option<i64>) -> Result<NaiveDateTime, AppError> {
+        let days = requested.unwrap_or(i64::from(self.default_days));
+        if !(1..=i64::from(self.max_days)).contains(&days) {
+            return Err(AppError::field(
+                "expires_in_days",
+                Message::TokenDays(self.max_days),
+            ));
+        }
+        Ok(now() + Duration::days(days))
+    }
 }
 
 /// Issues a token; returns the secret (shown once) and its row.
@@ -164,7 +334,19 @@ pub fn issue_token(
     Ok((secret, row))
 }
 
+/// Issues an API token (a bearer token for clients) that expires at `expires_at`.
+pub fn issue_api_token(
+    conn: &mut Conn,
+    user_id: i64,
+    label: Option<&str>,
+    expires_at: NaiveDateTime,
+) -> Result<(String, TokenRow), AppError> {
+    let label: Option<String> = label.map(|l| l.trim().chars().take(80).collect());
+    let label = label.filter(|l| !l.is_empty());
+    issue_token(conn, user_id, "api", label.as_deref(), Some(expires_at))
+}
+
 pub fn issue_session(conn: &mut Conn, user_id: i64) -> Result<String, AppError> {
-    let expires = crate::store::now() + Duration::days(SESSION_DAYS);
+    let expires = now() + Duration::days(SESSION_DAYS);
     issue_token(conn, user_id, "session", None, Some(expires)).map(|(secret, _)| secret)
 }

@@ -173,6 +173,25 @@ pub enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Set a new password (read from standard input, first line; never from the command line).
+    /// Every session and API token of the account stops working.
+    Passwd {
+        /// The account's email.
+        email: String,
+        /// Read the password from standard input (the default; accepted for scripts that say so).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: sign-in is refused and every session and API token stops working.
+    Disable {
+        /// The account's email.
+        email: String,
+    },
+    /// Let a disabled account sign in again (its old sessions and tokens stay revoked).
+    Enable {
+        /// The account's email.
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +202,9 @@ pub enum TokenCommand {
         email: String,
         #[arg(long)]
         label: Option<String>,
+        /// Days the token lasts (default VUNGCAO_TOKEN_DAYS_DEFAULT, at most VUNGCAO_TOKEN_DAYS_MAX).
+        #[arg(long, value_name = "N")]
+        days: Option<i64>,
     },
 }
 
@@ -507,19 +529,14 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
                     admin,
                 },
         } => {
-            let mut password = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut password)
-                .context("cannot read the password from standard input")?;
-            let password = password.trim_end_matches(['\n', '\r']);
+            let password = read_password()?;
             let db = open_db(&settings)?;
             let mut conn = db.get()?;
             let user = accounts::create(
                 &mut conn,
                 &NewAccount {
                     email: &email,
-                    password,
+                    password: &password,
                     role: if admin { Role::Admin } else { Role::Member },
                     cooperative_slug: coop.as_deref(),
                 },
@@ -528,16 +545,66 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
             eprintln!("account {} created ({})", user.email, user.role().as_str());
             Ok(())
         }
-        Command::Token {
-            command: TokenCommand::Create { email, label },
+        Command::User {
+            command: UserCommand::Passwd { email, .. },
+        } => {
+            if std::io::stdin().is_terminal() {
+                eprint!("New password for {email} (shown as you type; pipe it in to hide it): ");
+            }
+            let password = read_password()?;
+            let db = open_db(&settings)?;
+            let mut conn = db.get()?;
+            let user = account_by_email(&mut conn, &email)?;
+            let revoked = accounts::reset_password(&mut conn, user.id, &password)
+                .map_err(|e| anyhow!("{}", describe(&e)))?;
+            eprintln!(
+                "password of {} changed; {revoked} sessions and tokens revoked",
+                user.email
+            );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Disable { email },
         } => {
             let db = open_db(&settings)?;
             let mut conn = db.get()?;
-            let user = users::by_email(&mut conn, &email)
-                .map_err(|e| anyhow!("{e}"))?
-                .ok_or_else(|| anyhow!("no account with email {email}"))?;
+            let user = account_by_email(&mut conn, &email)?;
+            accounts::disable(&mut conn, user.id, None).map_err(|e| anyhow!("{}", describe(&e)))?;
+            eprintln!(
+                "account {} disabled; its sessions and tokens are revoked",
+                user.email
+            );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Enable { email },
+        } => {
+            let db = open_db(&settings)?;
+            let mut conn = db.get()?;
+            let user = account_by_email(&mut conn, &email)?;
+            accounts::enable(&mut conn, user.id).map_err(|e| anyhow!("{}", describe(&e)))?;
+            eprintln!("account {} enabled", user.email);
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, label, days },
+        } => {
+            let terms = accounts::TokenTerms::of(&settings);
+            let expires_at = terms.expiry(days).map_err(|_| {
+                anyhow!("--days must be a whole number from 1 to {}", terms.max_days)
+            })?;
+            let db = open_db(&settings)?;
+            let mut conn = db.get()?;
+            let user = account_by_email(&mut conn, &email)?;
+            if user.is_disabled() {
+                bail!(
+                    "the account {} is disabled (vungcao user enable {})",
+                    user.email,
+                    user.email
+                );
+            }
             let (token, _) =
-                accounts::issue_token(&mut conn, user.id, "api", label.as_deref(), None)
+                accounts::issue_api_token(&mut conn, user.id, label.as_deref(), expires_at)
                     .map_err(|e| anyhow!("{e}"))?;
             println!("{token}");
             Ok(())
@@ -606,6 +673,22 @@ fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<()> {
         report.rows as f64 / secs.max(1e-9)
     );
     Ok(())
+}
+
+/// The first line of standard input, without its line ending (never echoed, never logged).
+fn read_password() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    Ok(password.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+fn account_by_email(conn: &mut crate::store::Conn, email: &str) -> anyhow::Result<users::UserRow> {
+    users::by_email(conn, email)
+        .map_err(|e| anyhow!("{e}"))?
+        .ok_or_else(|| anyhow!("no account with email {email}"))
 }
 
 /// An error as an operator reads it: what went wrong, then each field and why.

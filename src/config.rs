@@ -77,8 +77,13 @@ pub struct Settings {
     pub photo_queue: usize,
     /// `VUNGCAO_DB_POOL_SIZE`.
     pub db_pool_size: u32,
-    /// `VUNGCAO_SECURE_COOKIES`: mark session cookies Secure (set when served behind TLS).
-    pub secure_cookies: bool,
+    /// `VUNGCAO_SECURE_COOKIES`: mark cookies Secure. Unset: on exactly when `public_url` is
+    /// `https://` (read it through [`Settings::secure_cookies`]).
+    pub secure_cookies: Option<bool>,
+    /// `VUNGCAO_TOKEN_DAYS_DEFAULT`: how long a new API token lasts when its creator names no term.
+    pub token_days_default: u32,
+    /// `VUNGCAO_TOKEN_DAYS_MAX`: the longest term an API token may be given.
+    pub token_days_max: u32,
     /// `VUNGCAO_LOG_FORMAT`: `pretty` or `json`.
     pub log_format: String,
     /// `VUNGCAO_INDEXER`: run the outbox indexer in this process.
@@ -125,7 +130,9 @@ impl Default for Settings {
             photo_workers: cores,
             photo_queue: cores * 4,
             db_pool_size: 16,
-            secure_cookies: false,
+            secure_cookies: None,
+            token_days_default: 90,
+            token_days_max: 365,
             log_format: "pretty".into(),
             indexer: true,
             response_cache_seconds: 30,
@@ -159,6 +166,7 @@ impl Settings {
             None => Settings::default(),
         };
         settings.apply_env(|key| std::env::var(key).ok())?;
+        settings.check()?;
         Ok(settings)
     }
 
@@ -248,7 +256,13 @@ impl Settings {
             self.db_pool_size = parse("VUNGCAO_DB_POOL_SIZE", v)?;
         }
         if let Some(v) = non_empty("VUNGCAO_SECURE_COOKIES") {
-            self.secure_cookies = flag("VUNGCAO_SECURE_COOKIES", v)?;
+            self.secure_cookies = Some(flag("VUNGCAO_SECURE_COOKIES", v)?);
+        }
+        if let Some(v) = non_empty("VUNGCAO_TOKEN_DAYS_DEFAULT") {
+            self.token_days_default = parse("VUNGCAO_TOKEN_DAYS_DEFAULT", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_TOKEN_DAYS_MAX") {
+            self.token_days_max = parse("VUNGCAO_TOKEN_DAYS_MAX", v)?;
         }
         if let Some(v) = non_empty("VUNGCAO_LOG_FORMAT") {
             self.log_format = v;
@@ -272,6 +286,32 @@ impl Settings {
             self.shutdown_seconds = parse("VUNGCAO_SHUTDOWN_SECONDS", v)?;
         }
         Ok(())
+    }
+
+    /// Refuses settings that contradict each other.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.token_days_max == 0 || self.token_days_default == 0 {
+            anyhow::bail!(
+                "VUNGCAO_TOKEN_DAYS_DEFAULT and VUNGCAO_TOKEN_DAYS_MAX must be at least 1"
+            );
+        }
+        if self.token_days_default > self.token_days_max {
+            anyhow::bail!(
+                "VUNGCAO_TOKEN_DAYS_DEFAULT ({}) is over VUNGCAO_TOKEN_DAYS_MAX ({})",
+                self.token_days_default,
+                self.token_days_max
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether cookies are marked Secure: as set, else whenever the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            self.public_url
+                .get(..8)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        })
     }
 
     /// The database URL in force: the configured one, or `<data_dir>/vungcao.db`.
@@ -350,6 +390,69 @@ mod tests {
         assert_eq!(s.s3_region, "us-east-1");
         assert_eq!(s.media_base(), "https://cdn.example.vn/anh");
         assert_eq!(Settings::default().media_base(), "/media");
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_exactly_when_the_public_url_is_https() {
+        let with = |vars: &[(&str, &str)]| {
+            let mut s = Settings::default();
+            s.apply_env(|k| {
+                vars.iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+            .map(|()| s.secure_cookies())
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(with(&[]), Ok(false), "the default public URL is http");
+        assert_eq!(
+            with(&[("VUNGCAO_PUBLIC_URL", "https://vungcao.tuyenquang.gov.vn")]),
+            Ok(true)
+        );
+        assert_eq!(
+            with(&[("VUNGCAO_PUBLIC_URL", "HTTPS://vungcao.vn/")]),
+            Ok(true)
+        );
+        assert_eq!(
+            with(&[("VUNGCAO_PUBLIC_URL", "http://vungcao.vn")]),
+            Ok(false)
+        );
+        assert_eq!(
+            with(&[
+                ("VUNGCAO_PUBLIC_URL", "https://vungcao.vn"),
+                ("VUNGCAO_SECURE_COOKIES", "false"),
+            ]),
+            Ok(false),
+            "an explicit false still turns it off"
+        );
+        assert_eq!(
+            with(&[
+                ("VUNGCAO_PUBLIC_URL", "http://10.0.0.5:8080"),
+                ("VUNGCAO_SECURE_COOKIES", "true"),
+            ]),
+            Ok(true),
+            "TLS ended in front of a plain-http public URL"
+        );
+        let file: Settings =
+            toml::from_str("public_url = \"https://vungcao.vn\"\nsecure_cookies = false")
+                .unwrap_or_default();
+        assert!(!file.secure_cookies());
+    }
+
+    #[test]
+    fn token_terms_are_checked() {
+        let mut s = Settings::default();
+        assert_eq!((s.token_days_default, s.token_days_max), (90, 365));
+        assert!(s.check().is_ok());
+        s.apply_env(|k| match k {
+            "VUNGCAO_TOKEN_DAYS_DEFAULT" => Some("400".into()),
+            _ => None,
+        })
+        .unwrap_or_default();
+        let err = s.check().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("VUNGCAO_TOKEN_DAYS_DEFAULT (400)"), "{err}");
+        s.token_days_default = 0;
+        assert!(s.check().is_err());
     }
 
     #[test]

@@ -66,6 +66,7 @@ make_error_codes! {
     InvalidCursor = "invalid_cursor", BAD_REQUEST, "The cursor does not belong to this query", "Trang kết quả không còn hợp lệ.";
     Unauthorized = "unauthorized", UNAUTHORIZED, "Sign in first", "Vui lòng đăng nhập trước.";
     Forbidden = "forbidden", FORBIDDEN, "You may not do this", "Bạn không có quyền làm việc này.";
+    AccountDisabled = "account_disabled", FORBIDDEN, "This account is disabled", "Tài khoản này đã bị khóa. Vui lòng liên hệ ban quản trị.";
     NotFound = "not_found", NOT_FOUND, "Not found", "Không tìm thấy.";
     ListingNotFound = "listing_not_found", NOT_FOUND, "Listing not found", "Không tìm thấy sản phẩm.";
     CooperativeNotFound = "cooperative_not_found", NOT_FOUND, "Cooperative not found", "Không tìm thấy hợp tác xã.";

@@ -17,6 +17,8 @@ macro_rules! message_keys {
             TooManyLinks(usize),
             /// A password outside this many to 200 characters.
             PasswordLength(usize),
+            /// A token's term outside 1 to this many days.
+            TokenDays(u32),
             /// A message no key stands for (serde's, an admin-only or API-only check): shown as
             /// written, inside a generic Vietnamese sentence.
             Other(String),
@@ -34,6 +36,7 @@ macro_rules! message_keys {
                     Message::MaxPrice(n) => format!("must be at most {n} đồng"),
                     Message::TooManyLinks(n) => format!("at most {n} links"),
                     Message::PasswordLength(n) => format!("must be {n} to 200 characters"),
+                    Message::TokenDays(n) => format!("must be a whole number of days from 1 to {n}"),
                     Message::Other(text) => text.clone(),
                 }
             }
@@ -46,6 +49,7 @@ macro_rules! message_keys {
                     Message::MaxPrice(n) => format!("Giá tối đa {n} đồng."),
                     Message::TooManyLinks(_) => "Quá nhiều đường dẫn.".to_owned(),
                     Message::PasswordLength(n) => format!("Mật khẩu từ {n} đến 200 ký tự."),
+                    Message::TokenDays(n) => format!("Thời hạn từ 1 đến {n} ngày."),
                     Message::Other(text) => format!("Giá trị không hợp lệ ({text})."),
                 }
             }
@@ -93,6 +97,9 @@ message_keys! {
     AdminHasNoCooperative => "an admin does not belong to a cooperative", "Tài khoản quản trị không thuộc hợp tác xã.";
     AlreadyExists => "already exists", "Đã tồn tại.";
     RejectionReason => "give a reason of 1 to 1000 characters", "Hãy ghi lý do (tối đa 1000 ký tự).";
+    CurrentPasswordWrong => "is not your current password", "Mật khẩu hiện tại không đúng.";
+    PasswordsDiffer => "the two new passwords differ", "Hai lần nhập mật khẩu mới không khớp.";
+    OwnAccount => "an admin cannot disable their own account", "Không thể tự khóa tài khoản của chính mình.";
 }
 
 impl From<String> for Message {
@@ -126,6 +133,7 @@ mod tests {
             Message::MaxPrice(1_000_000),
             Message::TooManyLinks(10),
             Message::PasswordLength(12),
+            Message::TokenDays(365),
         ];
         for key in Message::FIXED.iter().chain(numbered.iter()) {
             let vi = key.vi();

@@ -6,20 +6,34 @@ use std::process::{Command, Output, Stdio};
 
 struct Cli {
     dir: tempfile::TempDir,
+    /// A PostgreSQL database instead of the embedded SQLite file.
+    database_url: Option<String>,
 }
 
 impl Cli {
     fn new() -> Cli {
         Cli {
             dir: tempfile::tempdir().unwrap(),
+            database_url: None,
         }
+    }
+
+    /// The database URL the commands use.
+    fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            self.dir
+                .path()
+                .join("data/vungcao.db")
+                .to_string_lossy()
+                .into_owned()
+        })
     }
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vungcao"))
             .args(args)
             .current_dir(self.dir.path())
-            .env_remove("VUNGCAO_DATABASE_URL")
+            .env("VUNGCAO_DATABASE_URL", self.database_url())
             .env_remove("VUNGCAO_MEILI_URL")
             .env("VUNGCAO_DATA_DIR", self.dir.path().join("data"))
             .env("VUNGCAO_MEDIA_URL", self.dir.path().join("media"))
@@ -65,6 +79,9 @@ fn every_command_has_help() {
         vec!["demo", "--help"],
         vec!["coop", "add", "--help"],
         vec!["user", "add", "--help"],
+        vec!["user", "passwd", "--help"],
+        vec!["user", "disable", "--help"],
+        vec!["user", "enable", "--help"],
         vec!["token", "create", "--help"],
         vec!["import", "--help"],
         vec!["export", "--help"],
@@ -675,4 +692,190 @@ fn a_backup_taken_while_serving_restores_listings_photos_and_clicks() {
     assert_eq!(clicks["items"][0]["clicks"], 1, "{clicks}");
     let (_, found) = api(port, "GET", "/api/v1/search?q=mien+dong+sao+luu", "", "");
     assert_eq!(found["items"][0]["slug"], "mien-dong-sao-luu", "{found}");
+}
+
+/// A PostgreSQL database of its own, dropped with it; `None` (SKIPPED) when no server answers
+/// and none is required.
+struct PgDatabase {
+    admin: String,
+    name: String,
+}
+
+impl PgDatabase {
+    fn create() -> Option<(PgDatabase, String)> {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let admin = std::env::var("VUNGCAO_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let required =
+            std::env::var("VUNGCAO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true");
+        let mut conn = match diesel::PgConnection::establish(&admin) {
+            Ok(conn) => conn,
+            Err(e) if !required => {
+                eprintln!("SKIPPED: PostgreSQL CLI test ({e})");
+                return None;
+            }
+            Err(e) => panic!("PostgreSQL is required but unavailable: {e}"),
+        };
+        let name = format!(
+            "vungcao_cli_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap();
+        let mut url = url::Url::parse(&admin).unwrap();
+        url.set_path(&format!("/{name}"));
+        Some((PgDatabase { admin, name }, url.to_string()))
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        if let Ok(mut c) = diesel::PgConnection::establish(&self.admin) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// What the server would answer for this token: `Ok` while it is valid, else why not.
+fn token_state(cli: &Cli, token: &str) -> Result<(), String> {
+    let db = vungcao::store::Db::connect(&cli.database_url(), 1).unwrap();
+    let mut conn = db.get().unwrap();
+    vungcao::accounts::authenticate(&mut conn, token)
+        .map(drop)
+        .map_err(|e| e.detail.unwrap_or_default())
+}
+
+/// What signing in with this password answers: `Ok` or the error's code.
+fn sign_in(cli: &Cli, email: &str, password: &str) -> Result<(), String> {
+    let db = vungcao::store::Db::connect(&cli.database_url(), 1).unwrap();
+    let mut conn = db.get().unwrap();
+    vungcao::accounts::check_password(&mut conn, email, password)
+        .map(drop)
+        .map_err(|e| e.code.as_str())
+}
+
+fn stderr_of(out: &Output) -> String {
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `user disable|enable|passwd` and `token create --days`, as an operator runs them.
+fn operator_controls_accounts(cli: &Cli) {
+    cli.ok(&["migrate"], None);
+    let add = [
+        "user",
+        "add",
+        "--email",
+        "can-bo@xa.vn",
+        "--password-stdin",
+        "--admin",
+    ];
+    cli.ok(&add, Some("mat-khau-ban-dau\n"));
+    let (token, _) = cli.ok(&["token", "create", "--email", "can-bo@xa.vn"], None);
+    let token = token.trim().to_owned();
+    assert_eq!(token_state(cli, &token), Ok(()));
+
+    // Token terms: the default (90 days) or --days up to the maximum (365).
+    let (short, _) = cli.ok(
+        &["token", "create", "--email", "can-bo@xa.vn", "--days", "7"],
+        None,
+    );
+    assert_eq!(token_state(cli, short.trim()), Ok(()));
+    let over = cli.run(
+        &[
+            "token",
+            "create",
+            "--email",
+            "can-bo@xa.vn",
+            "--days",
+            "366",
+        ],
+        None,
+    );
+    assert!(
+        stderr_of(&over).contains("--days must be a whole number from 1 to 365"),
+        "{}",
+        stderr_of(&over)
+    );
+
+    let (_, said) = cli.ok(&["user", "disable", "can-bo@xa.vn"], None);
+    assert!(said.contains("account can-bo@xa.vn disabled"), "{said}");
+    assert_eq!(
+        token_state(cli, &token),
+        Err("the token was revoked".into())
+    );
+    assert_eq!(
+        token_state(cli, short.trim()),
+        Err("the token was revoked".into())
+    );
+    assert_eq!(
+        sign_in(cli, "can-bo@xa.vn", "mat-khau-ban-dau"),
+        Err("account_disabled".into())
+    );
+    let refused = cli.run(&["token", "create", "--email", "can-bo@xa.vn"], None);
+    assert!(stderr_of(&refused).contains("is disabled"));
+    cli.ok(&["user", "enable", "can-bo@xa.vn"], None);
+    assert_eq!(sign_in(cli, "can-bo@xa.vn", "mat-khau-ban-dau"), Ok(()));
+
+    let (fresh, _) = cli.ok(&["token", "create", "--email", "can-bo@xa.vn"], None);
+    let short_password = cli.run(&["user", "passwd", "can-bo@xa.vn"], Some("ngan\n"));
+    assert!(stderr_of(&short_password).contains("new_password: must be 8 to 200 characters"));
+    assert_eq!(
+        token_state(cli, fresh.trim()),
+        Ok(()),
+        "a refused reset ends nothing"
+    );
+    let (_, said) = cli.ok(
+        &["user", "passwd", "can-bo@xa.vn", "--password-stdin"],
+        Some("mat-khau-moi-rat-dai\n"),
+    );
+    assert!(said.contains("1 sessions and tokens revoked"), "{said}");
+    assert!(
+        !said.contains("mat-khau-moi-rat-dai"),
+        "the password is never printed"
+    );
+    assert_eq!(
+        token_state(cli, fresh.trim()),
+        Err("the token was revoked".into())
+    );
+    assert_eq!(
+        sign_in(cli, "can-bo@xa.vn", "mat-khau-ban-dau"),
+        Err("unauthorized".into())
+    );
+    assert_eq!(sign_in(cli, "can-bo@xa.vn", "mat-khau-moi-rat-dai"), Ok(()));
+
+    for command in ["disable", "enable", "passwd"] {
+        let unknown = cli.run(
+            &["user", command, "ai-do@xa.vn"],
+            Some("mat-khau-moi-rat-dai\n"),
+        );
+        assert!(stderr_of(&unknown).contains("no account with email ai-do@xa.vn"));
+    }
+}
+
+#[test]
+fn an_operator_disables_enables_and_resets_an_account_sqlite() {
+    operator_controls_accounts(&Cli::new());
+}
+
+#[test]
+fn an_operator_disables_enables_and_resets_an_account_postgres() {
+    let Some((_db, url)) = PgDatabase::create() else {
+        return;
+    };
+    let cli = Cli {
+        dir: tempfile::tempdir().unwrap(),
+        database_url: Some(url),
+    };
+    operator_controls_accounts(&cli);
 }

@@ -1,4 +1,5 @@
-//! Signing in and out, and API tokens: a session cookie for the web, bearer tokens for clients.
+//! Signing in and out, changing one's password, and API tokens: a session cookie for the web,
+//! bearer tokens for clients.
 
 use super::extract::{Auth, JsonBody};
 use crate::accounts;
@@ -17,7 +18,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(current_user)
         .service(create_token)
         .service(list_tokens)
-        .service(revoke_token);
+        .service(revoke_token)
+        .service(change_password);
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -25,9 +27,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Credentials {
     pub email: String,
     pub password: String,
-    /// For `POST /api/v1/auth/tokens`: a name to recognise the token by.
+    /// Ignored: name a token in `POST /api/v1/auth/tokens`.
     #[serde(default)]
     pub label: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub email: String,
+    pub password: String,
+    /// A name to recognise the token by (80 characters are kept).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// How many days the token lasts: 1 to `VUNGCAO_TOKEN_DAYS_MAX` (365 unless configured);
+    /// omitted, `VUNGCAO_TOKEN_DAYS_DEFAULT` (90).
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -72,6 +88,7 @@ async fn me_of(state: &AppState, user: users::UserRow) -> Result<Me, AppError> {
     responses(
         (status = 200, body = Me),
         (status = 401, body = crate::error::Problem),
+        (status = 403, description = "account_disabled (only after the right password)", body = crate::error::Problem),
         (status = 429, description = "rate_limited", body = crate::error::Problem)
     )
 )]
@@ -124,18 +141,27 @@ pub struct NewToken {
     pub info: TokenRow,
 }
 
-/// Issues an API bearer token for these credentials.
+/// Issues an API bearer token for these credentials. It expires after `expires_in_days`.
 #[utoipa::path(
     tag = "auth",
-    request_body = Credentials,
-    responses((status = 201, body = NewToken), (status = 401, body = crate::error::Problem))
+    request_body = TokenRequest,
+    responses(
+        (status = 201, body = NewToken),
+        (status = 400, description = "malformed_json", body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, description = "account_disabled", body = crate::error::Problem),
+        (status = 415, description = "unsupported_media_type", body = crate::error::Problem),
+        (status = 422, description = "validation_failed: `expires_in_days` outside 1 to the maximum", body = crate::error::Problem),
+        (status = 429, description = "rate_limited", body = crate::error::Problem)
+    )
 )]
 #[post("/api/v1/auth/tokens")]
 pub async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: JsonBody<Credentials>,
+    body: JsonBody<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let expires_at = accounts::TokenTerms::of(&state.settings).expiry(body.0.expires_in_days)?;
     let user = verify_login(
         &state.db,
         &state.login_limiter,
@@ -144,10 +170,10 @@ pub async fn create_token(
         &body.0.password,
     )
     .await?;
-    let label: Option<String> = body.0.label.map(|l| l.chars().take(80).collect());
+    let label = body.0.label;
     let (token, info) = state
         .db
-        .run(move |conn| accounts::issue_token(conn, user.id, "api", label.as_deref(), None))
+        .run(move |conn| accounts::issue_api_token(conn, user.id, label.as_deref(), expires_at))
         .await?;
     Ok(HttpResponse::Created().json(NewToken { token, info }))
 }
@@ -157,7 +183,8 @@ pub struct TokenList {
     pub items: Vec<TokenRow>,
 }
 
-#[utoipa::path(tag = "auth", responses((status = 200, body = TokenList)), security(("bearer" = [])))]
+/// Your API tokens, oldest first, revoked and expired ones included.
+#[utoipa::path(tag = "auth", responses((status = 200, body = TokenList), (status = 401, body = crate::error::Problem)), security(("bearer" = [])))]
 #[get("/api/v1/auth/tokens")]
 pub async fn list_tokens(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
     let user_id = auth.user.id;
@@ -172,7 +199,7 @@ pub async fn list_tokens(state: web::Data<AppState>, auth: Auth) -> Result<HttpR
 #[utoipa::path(
     tag = "auth",
     params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = crate::error::Problem)),
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
     security(("bearer" = []))
 )]
 #[delete("/api/v1/auth/tokens/{id}")]
@@ -191,4 +218,54 @@ pub async fn revoke_token(
     } else {
         Err(AppError::new(Code::NotFound).with_detail("no such token"))
     }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 8 to 200 characters.
+    pub new_password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PasswordChanged {
+    /// How many of your other sessions and tokens stopped working.
+    pub revoked: usize,
+}
+
+/// Changes your password. Every other session and token of yours stops working; the session or
+/// token sending this request stays signed in.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordChange,
+    responses(
+        (status = 200, body = PasswordChanged),
+        (status = 400, description = "malformed_json", body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, description = "a cookie-signed request without X-Requested-With", body = crate::error::Problem),
+        (status = 415, description = "unsupported_media_type", body = crate::error::Problem),
+        (status = 422, description = "validation_failed: `current_password` is wrong or `new_password` breaks the rule", body = crate::error::Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<PasswordChange>,
+) -> Result<HttpResponse, AppError> {
+    let change = body.0;
+    let revoked = state
+        .db
+        .run(move |conn| {
+            accounts::change_own_password(
+                conn,
+                &auth,
+                &change.current_password,
+                &change.new_password,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PasswordChanged { revoked }))
 }

@@ -1,9 +1,9 @@
 //! The admin API: the commune/province digital team reviews listings and manages
-//! cooperatives, accounts and places.
+//! cooperatives, accounts (disabling, enabling, resetting passwords) and places.
 
 use super::extract::{Admin, JsonBody};
 use super::member::MyListings;
-use crate::accounts::{self, NewAccount};
+use crate::accounts::{self, Account, NewAccount};
 use crate::error::{AppError, Code};
 use crate::http::etag::if_match_version;
 use crate::review;
@@ -22,6 +22,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(create_cooperative)
         .service(update_cooperative)
         .service(create_user)
+        .service(list_users)
+        .service(disable_user)
+        .service(enable_user)
+        .service(reset_password)
         .service(create_place)
         .service(update_place)
         .service(reindex);
@@ -270,6 +274,121 @@ pub async fn create_user(
         role: user.role(),
         email: user.email,
     }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AccountList {
+    pub items: Vec<Account>,
+}
+
+/// Every account with its state (`disabled_at`), by email.
+#[utoipa::path(
+    tag = "admin",
+    responses((status = 200, body = AccountList), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/admin/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    _admin: Admin,
+) -> Result<HttpResponse, AppError> {
+    let items = state.db.run(accounts::list).await?;
+    Ok(HttpResponse::Ok().json(AccountList { items }))
+}
+
+/// Disables an account: sign-in is refused and every session and token of it stops working at
+/// once. Disabling a disabled account changes nothing; an admin cannot disable themselves.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = Account),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "user_not_found", body = crate::error::Problem),
+        (status = 409, description = "conflict: your own account", body = crate::error::Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/users/{id}/disable")]
+pub async fn disable_user(
+    state: web::Data<AppState>,
+    Admin(admin): Admin,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (id, actor) = (id.into_inner(), admin.user.id);
+    let account = state
+        .db
+        .run(move |conn| accounts::disable(conn, id, Some(actor)))
+        .await?;
+    Ok(HttpResponse::Ok().json(account))
+}
+
+/// Lets a disabled account sign in again (its old sessions and tokens stay revoked).
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = Account),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "user_not_found", body = crate::error::Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/users/{id}/enable")]
+pub async fn enable_user(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let account = state.db.run(move |conn| accounts::enable(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(account))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// 8 to 200 characters.
+    pub new_password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PasswordWasReset {
+    /// How many sessions and tokens of the account stopped working.
+    pub revoked: usize,
+}
+
+/// Sets a new password for an account; every session and token of it stops working.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path)),
+    request_body = PasswordReset,
+    responses(
+        (status = 200, body = PasswordWasReset),
+        (status = 400, description = "malformed_json", body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "user_not_found", body = crate::error::Problem),
+        (status = 415, description = "unsupported_media_type", body = crate::error::Problem),
+        (status = 422, description = "validation_failed: `new_password` breaks the rule", body = crate::error::Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/users/{id}/password")]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<i64>,
+    body: JsonBody<PasswordReset>,
+) -> Result<HttpResponse, AppError> {
+    let (id, new_password) = (id.into_inner(), body.0.new_password);
+    let revoked = state
+        .db
+        .run(move |conn| accounts::reset_password(conn, id, &new_password))
+        .await?;
+    Ok(HttpResponse::Ok().json(PasswordWasReset { revoked }))
 }
 
 #[utoipa::path(

@@ -66,7 +66,7 @@ pub fn session_cookie(settings: &Settings, secret: String) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, secret)
         .path("/")
         .http_only(true)
-        .secure(settings.secure_cookies)
+        .secure(settings.secure_cookies())
         .same_site(SameSite::Lax)
         .max_age(CookieDuration::days(accounts::SESSION_DAYS))
         .finish()

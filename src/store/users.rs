@@ -33,9 +33,15 @@ pub struct UserRow {
     pub role: String,
     pub cooperative_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// Set while an admin has the account disabled: no sign-in, no session, no token.
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 impl UserRow {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
+
     pub fn role(&self) -> Role {
         if self.role == "admin" {
             Role::Admin
@@ -61,6 +67,9 @@ pub struct TokenRow {
     pub expires_at: Option<NaiveDateTime>,
     #[serde(serialize_with = "crate::store::utc_opt")]
     pub revoked_at: Option<NaiveDateTime>,
+    /// When the token was last presented (to the hour); `null` when never.
+    #[serde(serialize_with = "crate::store::utc_opt")]
+    pub last_used_at: Option<NaiveDateTime>,
 }
 
 pub fn by_email(conn: &mut Conn, email: &str) -> Result<Option<UserRow>, AppError> {
@@ -80,6 +89,27 @@ pub fn by_id(conn: &mut Conn, id: i64) -> Result<Option<UserRow>, AppError> {
         .first(c)
         .optional())
     .map_err(AppError::from)
+}
+
+/// Every account, by email.
+pub fn all(conn: &mut Conn) -> Result<Vec<UserRow>, AppError> {
+    with_conn!(conn, |c| users::table
+        .order(users::email.asc())
+        .select(UserRow::as_select())
+        .load(c))
+    .map_err(AppError::from)
+}
+
+/// Disables (`Some(since)`) or enables (`None`) an account; false when there is no such account.
+pub fn set_disabled(
+    conn: &mut Conn,
+    user_id: i64,
+    since: Option<NaiveDateTime>,
+) -> Result<bool, AppError> {
+    let n = with_conn!(conn, |c| diesel::update(users::table.find(user_id))
+        .set(users::disabled_at.eq(since))
+        .execute(c))?;
+    Ok(n > 0)
 }
 
 pub fn members_of(conn: &mut Conn, cooperative_id: i64) -> Result<Vec<UserRow>, AppError> {
@@ -184,6 +214,36 @@ pub fn revoke(conn: &mut Conn, user_id: i64, token_id: i64) -> Result<bool, AppE
     .set(tokens::revoked_at.eq(now()))
     .execute(c))?;
     Ok(n > 0)
+}
+
+/// Revokes every live session and token of this user but `keep` (the one in use); how many.
+pub fn revoke_all(conn: &mut Conn, user_id: i64, keep: Option<i64>) -> Result<usize, AppError> {
+    let keep = keep.unwrap_or(-1);
+    with_conn!(conn, |c| diesel::update(
+        tokens::table
+            .filter(tokens::user_id.eq(user_id))
+            .filter(tokens::revoked_at.is_null())
+            .filter(tokens::id.ne(keep))
+    )
+    .set(tokens::revoked_at.eq(now()))
+    .execute(c))
+    .map_err(AppError::from)
+}
+
+/// Notes that a token was presented at `at`, unless it was noted less than an hour before (so
+/// a busy client costs one write an hour, not one per request).
+pub fn note_use(conn: &mut Conn, token_id: i64, at: NaiveDateTime) -> Result<(), AppError> {
+    let hour_ago = at - chrono::Duration::hours(1);
+    with_conn!(conn, |c| diesel::update(
+        tokens::table.filter(tokens::id.eq(token_id)).filter(
+            tokens::last_used_at
+                .is_null()
+                .or(tokens::last_used_at.lt(hour_ago))
+        )
+    )
+    .set(tokens::last_used_at.eq(at))
+    .execute(c))?;
+    Ok(())
 }
 
 pub fn revoke_by_hash(conn: &mut Conn, token_hash: &str) -> Result<(), AppError> {

@@ -407,15 +407,7 @@ fn apply(
             let batch: Vec<Action> = actions.by_ref().take(BATCH_ROWS).collect();
             let n = batch.len();
             let write_batch = |conn: &mut Conn| {
-                apply_batch(
-                    conn,
-                    batch,
-                    &coops,
-                    options,
-                    &mut statuses,
-                    stored,
-                    report,
-                )
+                apply_batch(conn, batch, &coops, options, &mut statuses, stored, report)
             };
             if options.partial {
                 // One transaction per batch: what is written stays written.

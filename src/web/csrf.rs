@@ -59,7 +59,7 @@ pub fn pre_session(req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
 fn pre_session_cookie(req: &HttpRequest, value: String) -> Cookie<'static> {
     let secure = req
         .app_data::<actix_web::web::Data<AppState>>()
-        .is_some_and(|s| s.settings.secure_cookies);
+        .is_some_and(|s| s.settings.secure_cookies());
     Cookie::build(PRE_SESSION_COOKIE, value)
         .path("/")
         .http_only(true)

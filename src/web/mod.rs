@@ -1,6 +1,7 @@
 //! The server-rendered storefront and cooperative pages: HTML that works without JavaScript.
 
 pub mod admin;
+pub mod admin_accounts;
 pub mod assets;
 pub mod csrf;
 pub mod extract;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(sitemap::configure)
         .configure(member::configure)
         .configure(admin::configure)
+        .configure(admin_accounts::configure)
         .configure(imports::configure);
 }
 

@@ -35,7 +35,7 @@ pub fn refused(req: &HttpRequest, nav: AccountNav, e: &AppError) -> HttpResponse
     let lang = Lang::of(req);
     let mut c = Chrome::new(req, "").private(nav);
     let message = match e.code {
-        Code::ListingNotFound | Code::NotFound | Code::PhotoNotFound => {
+        Code::ListingNotFound | Code::NotFound | Code::PhotoNotFound | Code::UserNotFound => {
             c.t.not_found_title.to_owned()
         }
         Code::Forbidden | Code::InvalidTransition => match lang {

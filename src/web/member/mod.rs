@@ -1,12 +1,14 @@
-//! Cooperative member pages: signing in and out, my listings and clicks, the listing form, and
-//! photos without JavaScript; one file per job.
+//! Cooperative member pages: signing in and out, my listings and clicks, the listing form,
+//! photos without JavaScript, and one's password and API tokens; one file per job.
 
 mod form;
 mod listings;
 mod photos;
+mod security;
 mod sign_in;
 
 pub use listings::{row_of, Row};
+pub use security::local_day;
 
 use actix_web::web;
 
@@ -23,5 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(form::archive_listing)
         .service(photos::upload_photos)
         .service(photos::move_photo_up)
-        .service(photos::delete_photo);
+        .service(photos::delete_photo)
+        .service(security::security_page)
+        .service(security::change_password)
+        .service(security::revoke_token);
 }

@@ -105,6 +105,15 @@ pub(super) async fn login(
                 StatusCode::UNAUTHORIZED,
             ))
         }
+        Err(e) if e.code == Code::AccountDisabled => {
+            return Ok(login_response(
+                &req,
+                email,
+                next,
+                lang.t().accounts.account_disabled.into(),
+                StatusCode::FORBIDDEN,
+            ))
+        }
         Err(e) if e.code == Code::RateLimited => {
             let minutes: u64 = e
                 .detail
