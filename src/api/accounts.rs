@@ -128,7 +128,11 @@ pub struct NewToken {
 #[utoipa::path(
     tag = "auth",
     request_body = Credentials,
-    responses((status = 201, body = NewToken), (status = 401, body = crate::error::Problem))
+    responses(
+        (status = 201, body = NewToken),
+        (status = 401, body = crate::error::Problem),
+        (status = 429, description = "rate_limited", body = crate::error::Problem)
+    )
 )]
 #[post("/api/v1/auth/tokens")]
 pub async fn create_token(

@@ -87,7 +87,7 @@ pub struct Rejection {
     tag = "admin",
     params(("id" = i64, Path)),
     request_body = Rejection,
-    responses((status = 200, body = ListingView), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = ListingView), (status = 409, description = "invalid_transition", body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = []))
 )]
 #[post("/api/v1/admin/listings/{id}/reject")]
@@ -221,7 +221,7 @@ pub async fn create_user(
 #[utoipa::path(
     tag = "admin",
     request_body = NewPlace,
-    responses((status = 201), (status = 422, body = crate::error::Problem)),
+    responses((status = 201), (status = 409, description = "conflict: this place exists", body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = []))
 )]
 #[post("/api/v1/admin/places")]

@@ -109,6 +109,7 @@ pub async fn get_my_listing(
         (status = 200, body = ListingView),
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),
+        (status = 409, description = "invalid_transition: an archived listing cannot be edited", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem)
     ),
     security(("bearer" = []))

@@ -134,6 +134,22 @@ pub fn query_error(
     e.into()
 }
 
+/// For `web::PathConfig`: a path segment of the JSON API that is not the documented type (`-1`
+/// or `abc` for a numeric id) names nothing, so it is a `not_found` problem like any other; pages
+/// keep the framework's answer.
+pub fn path_error(
+    err: actix_web::error::PathError,
+    req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        AppError::new(Code::NotFound)
+            .with_detail("nothing has this address")
+            .into()
+    } else {
+        err.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
