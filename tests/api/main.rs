@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access_matrix;
 mod accounts;
 mod bad_input;
 mod http;
