@@ -6,6 +6,7 @@ mod helpers;
 mod access_matrix;
 mod accounts;
 mod bad_input;
+mod filter_properties;
 mod http;
 mod import_jobs;
 mod media;
