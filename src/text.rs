@@ -79,4 +79,73 @@ mod tests {
     fn exact_lowercase_keeps_marks() {
         assert_eq!(lower_exact("LỄ HỘI"), "lễ hội");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Vietnamese letters with every tone and vowel mark, upper and lower case, and the
+        /// letter each folds to.
+        const MARKED: &[(&str, char)] = &[
+            ("aàáảãạăằắẳẵặâầấẩẫậAÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ", 'a'),
+            ("eèéẻẽẹêềếểễệEÈÉẺẼẸÊỀẾỂỄỆ", 'e'),
+            ("iìíỉĩịIÌÍỈĨỊ", 'i'),
+            ("oòóỏõọôồốổỗộơờớởỡợOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ", 'o'),
+            ("uùúủũụưừứửữựUÙÚỦŨỤƯỪỨỬỮỰ", 'u'),
+            ("yỳýỷỹỵYỲÝỶỸỴ", 'y'),
+            ("dđDĐ", 'd'),
+        ];
+
+        fn marked_letter() -> impl Strategy<Value = (char, char)> {
+            let all: Vec<(char, char)> = MARKED
+                .iter()
+                .flat_map(|(letters, base)| letters.chars().map(move |c| (c, *base)))
+                .collect();
+            proptest::sample::select(all)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn slugs_are_lowercase_ascii_words_joined_by_single_dashes(text in any::<String>()) {
+                let slug = slugify(&text);
+                prop_assert!(
+                    slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    "{slug:?}"
+                );
+                prop_assert!(!slug.starts_with('-') && !slug.ends_with('-'), "{slug:?}");
+                prop_assert!(!slug.contains("--"), "{slug:?}");
+            }
+
+            #[test]
+            fn slugging_a_slug_changes_nothing(text in any::<String>()) {
+                let slug = slugify(&text);
+                prop_assert_eq!(slugify(&slug), slug.clone());
+            }
+
+            #[test]
+            fn vietnamese_words_fold_to_their_base_letters(
+                words in proptest::collection::vec(proptest::collection::vec(marked_letter(), 1..8), 1..6),
+                gap in "[ \t,.!?/()-]{1,3}",
+            ) {
+                let text: Vec<String> = words.iter().map(|w| w.iter().map(|(c, _)| *c).collect()).collect();
+                let folded: Vec<String> = words.iter().map(|w| w.iter().map(|(_, b)| *b).collect()).collect();
+                prop_assert_eq!(slugify(&text.join(&gap)), folded.join("-"));
+            }
+
+            #[test]
+            fn decomposed_and_composed_text_slug_alike(text in "[a-zA-ZàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđĐ ]{0,40}") {
+                let decomposed: String = text.nfd().collect();
+                prop_assert_eq!(slugify(&decomposed), slugify(&text));
+            }
+        }
+
+        #[test]
+        fn named_examples() {
+            assert_eq!(slugify("Chè Shan tuyết"), "che-shan-tuyet");
+            assert_eq!(slugify("Đường phên đỏ"), "duong-phen-do");
+            assert_eq!(slugify("--Mật ong  bạc hà--"), "mat-ong-bac-ha");
+        }
+    }
 }

@@ -281,3 +281,47 @@ pub fn event_occurrences(
         .collect();
     Ok(CalendarPage { items, next })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike;
+    use proptest::prelude::*;
+
+    fn any_date() -> impl Strategy<Value = NaiveDate> {
+        let (min, max) = (
+            NaiveDate::MIN.num_days_from_ce(),
+            NaiveDate::MAX.num_days_from_ce(),
+        );
+        (min..=max).prop_filter_map("a day chrono knows", NaiveDate::from_num_days_from_ce_opt)
+    }
+
+    fn calendar_cursor() -> impl Strategy<Value = CalendarCursor> {
+        (any_date(), any_date(), any::<i64>()).prop_map(|(start, end, id)| CalendarCursor {
+            start,
+            end,
+            id,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_text_is_a_calendar_cursor_or_invalid_cursor(raw in prop_oneof![
+            any::<String>(),
+            "[0-9+-]{1,8}-[0-9]{1,2}-[0-9]{1,2}\\.[0-9+-]{1,8}-[0-9]{1,2}-[0-9]{1,2}\\.[0-9+-]{0,22}",
+        ]) {
+            match CalendarCursor::parse(&raw) {
+                Ok(c) => prop_assert_eq!(CalendarCursor::parse(&c.encode()).ok(), Some(c)),
+                Err(e) => prop_assert_eq!(e.code, Code::InvalidCursor),
+            }
+        }
+
+        #[test]
+        fn an_encoded_calendar_cursor_reads_back(cursor in calendar_cursor()) {
+            let raw = cursor.encode();
+            prop_assert_eq!(CalendarCursor::parse(&raw).ok(), Some(cursor), "{}", raw);
+        }
+    }
+}

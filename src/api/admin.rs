@@ -394,7 +394,7 @@ pub async fn reset_password(
 #[utoipa::path(
     tag = "admin",
     request_body = NewPlace,
-    responses((status = 201), (status = 422, body = crate::error::Problem)),
+    responses((status = 201), (status = 409, description = "conflict: this place exists", body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = []))
 )]
 #[post("/api/v1/admin/places")]

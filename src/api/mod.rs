@@ -18,6 +18,7 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(params::query_error))
+        .app_data(web::PathConfig::default().error_handler(params::path_error))
         .configure(public::configure)
         .configure(search::configure)
         .configure(accounts::configure)

@@ -92,10 +92,114 @@ Errors are `application/problem+json` with a stable `code`."
 )]
 pub struct ApiDoc;
 
+/// The document as served: the handlers' annotations, plus the answers every operation of a kind
+/// gives whatever its handler does (its extractors answer before the handler runs), and problems
+/// under their real content type.
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        add_common_answers(&mut doc);
+        doc
+    })
+}
+
+const PROBLEM_REF: &str = "#/components/schemas/Problem";
+
+fn problem(description: &str) -> serde_json::Value {
+    serde_json::json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}}
+    })
+}
+
+fn add_common_answers(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for op in item.values_mut() {
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            let has_param = |place: &str| {
+                op.get("parameters")
+                    .and_then(|p| p.as_array())
+                    .is_some_and(|ps| ps.iter().any(|p| p["in"] == place))
+            };
+            let mut add: Vec<(&str, &str)> = Vec::new();
+            if op
+                .get("security")
+                .and_then(|s| s.as_array())
+                .is_some_and(|s| !s.is_empty())
+            {
+                add.push((
+                    "401",
+                    "unauthorized: no token or session, or a revoked or expired one",
+                ));
+                add.push((
+                    "403",
+                    "forbidden: admins only, an account without a cooperative, or a cookie-signed write without X-Requested-With",
+                ));
+            }
+            if op
+                .get("requestBody")
+                .and_then(|b| b.pointer("/content/application~1json"))
+                .is_some()
+            {
+                add.push(("400", "malformed_json"));
+                add.push(("413", "payload_too_large"));
+                add.push((
+                    "415",
+                    "unsupported_media_type: the body must be application/json",
+                ));
+                add.push(("422", "validation_failed, naming the field"));
+            }
+            if has_param("query") {
+                add.push((
+                    "400",
+                    "invalid_query: a bad or unknown parameter, naming it",
+                ));
+            }
+            if has_param("path") {
+                add.push(("404", "not_found: nothing has this address"));
+            }
+            let responses = op
+                .entry("responses")
+                .or_insert_with(|| serde_json::json!({}));
+            let Some(responses) = responses.as_object_mut() else {
+                continue;
+            };
+            // Problems are sent as application/problem+json.
+            for answer in responses.values_mut() {
+                let Some(content) = answer.get_mut("content").and_then(|c| c.as_object_mut())
+                else {
+                    continue;
+                };
+                let is_problem = content
+                    .get("application/json")
+                    .is_some_and(|c| c.pointer("/schema/$ref") == Some(&PROBLEM_REF.into()));
+                if is_problem {
+                    if let Some(schema) = content.remove("application/json") {
+                        content.insert("application/problem+json".into(), schema);
+                    }
+                }
+            }
+            for (status, description) in add {
+                responses
+                    .entry(status)
+                    .or_insert_with(|| problem(description));
+            }
+        }
+    }
+}
+
 #[get("/api/openapi.json")]
 pub async fn openapi_json(req: actix_web::HttpRequest) -> HttpResponse {
-    let doc = ApiDoc::openapi();
-    crate::http::etag::json(&req, &doc)
+    crate::http::etag::json(&req, document())
 }
 
 fn escape(text: &str) -> String {
@@ -108,7 +212,7 @@ fn escape(text: &str) -> String {
 /// A plain HTML reference built from the same document: no scripts, no CDN.
 #[get("/api/docs")]
 pub async fn docs_page() -> HttpResponse {
-    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let doc = document();
     let mut html = String::from(concat!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",

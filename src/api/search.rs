@@ -88,6 +88,25 @@ struct Cursor {
     o: usize,
 }
 
+fn encode_cursor(q: String, o: usize) -> String {
+    let json = serde_json::to_vec(&Cursor { q, o }).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+/// The offset a cursor of this search (`print`) stands for; anything else is `invalid_cursor`.
+fn decode_cursor(raw: &str, print: &str) -> Result<usize, AppError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw.as_bytes())
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Cursor>(&b).ok())
+        .filter(|c| c.q == print && c.o <= MAX_OFFSET)
+        .map(|c| c.o)
+        .ok_or_else(|| {
+            AppError::new(Code::InvalidCursor)
+                .with_detail("this cursor was made for a different search")
+        })
+}
+
 fn fingerprint(query: &SearchQuery) -> String {
     use sha2::{Digest, Sha256};
     let text = format!(
@@ -261,16 +280,7 @@ pub async fn search(
     };
     let print = fingerprint(&query);
     if let Some(raw) = cursor {
-        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(raw.as_bytes())
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Cursor>(&b).ok())
-            .filter(|c| c.q == print && c.o <= MAX_OFFSET)
-            .ok_or_else(|| {
-                AppError::new(Code::InvalidCursor)
-                    .with_detail("this cursor was made for a different search")
-            })?;
-        query.offset = decoded.o;
+        query.offset = decode_cursor(&raw, &print)?;
     }
     let (results, items) =
         find_listings(&state.db, &state.search, state.media_base.clone(), &query).await?;
@@ -278,14 +288,7 @@ pub async fn search(
     let next = (results.hits.len() == limit
         && (next_offset as u64) < results.total
         && next_offset <= MAX_OFFSET)
-        .then(|| {
-            let json = serde_json::to_vec(&Cursor {
-                q: print,
-                o: next_offset,
-            })
-            .unwrap_or_default();
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
-        });
+        .then(|| encode_cursor(print, next_offset));
     let applied = serde_json::json!({
         "kind": filter.kind,
         "category": filter.category,
@@ -328,5 +331,101 @@ mod tests {
         );
         assert_eq!(parse_facets("kind,price"), None);
         assert_eq!(parse_facets(","), None);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn facet_list() -> impl Strategy<Value = String> {
+            proptest::collection::vec(
+                prop_oneof![
+                    proptest::sample::select(FACETS.to_vec()).prop_map(str::to_owned),
+                    "[a-z_ ]{0,12}",
+                ],
+                0..6,
+            )
+            .prop_map(|names| names.join(","))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn any_facets_value_is_refused_or_reads_back_the_same(
+                raw in prop_oneof![any::<String>(), facet_list()]
+            ) {
+                if let Some((on, names)) = parse_facets(&raw) {
+                    match names {
+                        None => prop_assert!(["true", "1", "false", "0"].contains(&raw.as_str())),
+                        Some(names) => {
+                            prop_assert!(on);
+                            prop_assert!(!names.is_empty());
+                            prop_assert!(names.iter().all(|n| FACETS.contains(&n.as_str())));
+                            let mut unique = names.clone();
+                            unique.sort();
+                            unique.dedup();
+                            prop_assert_eq!(unique.len(), names.len());
+                            prop_assert_eq!(parse_facets(&names.join(",")), Some((true, Some(names))));
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn any_near_value_is_refused_or_a_point_on_earth_that_reads_back(
+                raw in prop_oneof![
+                    any::<String>(),
+                    "[ +-]?[0-9]{1,3}(\\.[0-9]{0,6})?[ ]?,[ +-]?[0-9]{1,3}(\\.[0-9]{0,6})?",
+                    "(NaN|inf|-inf|1e400|-0),(NaN|inf|0|1e-400)",
+                ]
+            ) {
+                let mut p = Params::default();
+                let raw = Some(raw);
+                match parse_near(&mut p, raw.as_ref()) {
+                    Some((lat, lng)) => {
+                        prop_assert!((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng));
+                        prop_assert!(p.finish().is_ok());
+                        let again = Some(format!("{lat},{lng}"));
+                        prop_assert_eq!(parse_near(&mut Params::default(), again.as_ref()), Some((lat, lng)));
+                    }
+                    None => {
+                        let blank = raw.as_deref().is_some_and(|r| r.trim().is_empty());
+                        prop_assert_eq!(p.finish().is_ok(), blank);
+                    }
+                }
+            }
+
+            #[test]
+            fn any_text_is_a_search_cursor_or_invalid_cursor(
+                raw in prop_oneof![
+                    any::<String>(),
+                    any::<Vec<u8>>().prop_map(|b| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)),
+                    (any::<u64>(), any::<bool>()).prop_map(|(o, neg)| {
+                        let o = if neg { -(o as i128) } else { o as i128 };
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD
+                            .encode(format!("{{\"q\":\"0123456789abcdef\",\"o\":{o}}}"))
+                    }),
+                ]
+            ) {
+                match decode_cursor(&raw, "0123456789abcdef") {
+                    Ok(o) => prop_assert!(o <= MAX_OFFSET),
+                    Err(e) => prop_assert_eq!(e.code, Code::InvalidCursor),
+                }
+            }
+
+            #[test]
+            fn a_search_cursor_reads_back_for_its_own_search_only(
+                print in "[0-9a-f]{16}",
+                other in "[0-9a-f]{16}",
+                o in 0..=MAX_OFFSET,
+            ) {
+                let raw = encode_cursor(print.clone(), o);
+                prop_assert_eq!(decode_cursor(&raw, &print).ok(), Some(o));
+                if other != print {
+                    prop_assert_eq!(decode_cursor(&raw, &other).err().map(|e| e.code), Some(Code::InvalidCursor));
+                }
+            }
+        }
     }
 }

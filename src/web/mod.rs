@@ -229,8 +229,9 @@ pub fn same_origin_path(candidate: &str) -> Option<String> {
         return None;
     }
     if let Some(query) = resolved.query() {
+        // The URL parser keeps a backslash in a query as it is; nothing that leaves here holds one.
         path.push('?');
-        path.push_str(query);
+        path.push_str(&query.replace('\\', "%5C"));
     }
     Some(path)
 }
@@ -242,4 +243,111 @@ pub fn script_json(value: &serde_json::Value) -> String {
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Where a browser on `https://example.org/` goes when a page sends it to `path`.
+    fn browser_goes(path: &str) -> Option<url::Url> {
+        url::Url::parse("https://example.org/")
+            .ok()?
+            .join(path)
+            .ok()
+    }
+
+    /// Strings made of the pieces open redirects are built from.
+    fn tricky_path() -> impl Strategy<Value = String> {
+        let piece = proptest::sample::select(vec![
+            "/",
+            "//",
+            "\\",
+            "\\\\",
+            "\t",
+            "\n",
+            "\r",
+            " ",
+            "%09",
+            "%0a",
+            "%2f",
+            "%5c",
+            "%2e",
+            ".",
+            "..",
+            "./",
+            "../",
+            "?",
+            "#",
+            "@",
+            ":",
+            "evil.example",
+            "https:",
+            "javascript:",
+            "tai-khoan",
+            "%",
+            "%%",
+            "\u{0}",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{ff0f}",
+            "ｅｖｉｌ",
+        ]);
+        proptest::collection::vec(piece, 0..8).prop_map(|pieces| format!("/{}", pieces.concat()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn a_kept_next_never_leaves_the_origin(
+            candidate in prop_oneof![any::<String>(), tricky_path(), "/[ -~\\t\\n]{0,30}"]
+        ) {
+            if let Some(path) = same_origin_path(&candidate) {
+                prop_assert!(path.starts_with('/') && !path.starts_with("//"), "{candidate:?} → {path:?}");
+                prop_assert!(!path.contains(['\t', '\n', '\r', '\\']), "{candidate:?} → {path:?}");
+                let to = browser_goes(&path).ok_or_else(|| TestCaseError::fail("unparsable"))?;
+                prop_assert_eq!(to.origin(), browser_goes("/").ok_or_else(|| TestCaseError::fail("base"))?.origin(), "{:?} → {:?}", candidate, path);
+                // What was checked is what is used: checking it again keeps it as it is.
+                prop_assert_eq!(same_origin_path(&path), Some(path.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn known_open_redirects_are_refused_or_kept_local() {
+        for candidate in [
+            "/%09/evil.example",
+            "//evil",
+            "/\\evil",
+            "/\t/evil",
+            "/\n/evil.example",
+            "/\\/evil.example",
+            "/%5c/evil.example",
+            "/.//evil.example",
+            "/..//evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+        ] {
+            if let Some(path) = same_origin_path(candidate) {
+                let to = browser_goes(&path);
+                assert_eq!(
+                    to.as_ref().and_then(|u| u.host_str()),
+                    Some("example.org"),
+                    "{candidate:?} → {path:?}"
+                );
+                assert!(!path.starts_with("//"), "{candidate:?} → {path:?}");
+            }
+        }
+        assert_eq!(same_origin_path("//evil"), None);
+        assert_eq!(same_origin_path("/\\evil"), None);
+        assert_eq!(
+            same_origin_path("/tai-khoan?x=1").as_deref(),
+            Some("/tai-khoan?x=1")
+        );
+        // Found by the property above: a backslash in the query came back as it was.
+        assert_eq!(same_origin_path("/?\\").as_deref(), Some("/?%5C"));
+    }
 }

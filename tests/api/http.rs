@@ -78,6 +78,29 @@ async fn openapi_document_and_docs_page(app: TestApp) {
     assert!(search_params.iter().any(|p| p["name"] == "explain"));
     let search_page = &doc["components"]["schemas"]["SearchPage"]["properties"];
     assert!(search_page["did_you_mean"].is_object() && search_page["explain"].is_object());
+    // The document says what the extractors answer before any handler runs, and problems come
+    // as application/problem+json (found by bench/fuzz-api.sh).
+    let submit = &doc["paths"]["/api/v1/my/listings/{id}/submit"]["post"]["responses"];
+    for status in ["401", "403", "404"] {
+        assert!(
+            submit[status]["content"]["application/problem+json"].is_object(),
+            "{status}: {submit}"
+        );
+    }
+    let create = &doc["paths"]["/api/v1/my/listings"]["post"]["responses"];
+    for status in ["400", "413", "415", "422"] {
+        assert!(create[status].is_object(), "{status}: {create}");
+    }
+    assert!(doc["paths"]["/api/v1/listings"]["get"]["responses"]["400"].is_object());
+    let res = app
+        .client
+        .get(app.url("/api/v1/my/listings/not-a-number"))
+        .bearer_auth(&app.tea_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
     let page = app.get("/api/docs").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();

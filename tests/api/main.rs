@@ -3,9 +3,11 @@
 
 mod helpers;
 
+mod access_matrix;
 mod account_controls;
 mod accounts;
 mod bad_input;
+mod filter_properties;
 mod http;
 mod import_jobs;
 mod media;

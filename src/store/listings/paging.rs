@@ -250,3 +250,74 @@ pub fn review_queue(conn: &mut Conn, media_base: &str) -> Result<Vec<ListingView
 }
 
 // ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_text_is_a_cursor_or_invalid_cursor(raw in any::<String>(), q in "[0-9a-f]{16}") {
+            match decode_cursor(&raw, &q) {
+                Ok(c) => prop_assert_eq!(c.q, q),
+                Err(e) => prop_assert_eq!(e.code, Code::InvalidCursor),
+            }
+        }
+
+        #[test]
+        fn any_base64_payload_is_a_cursor_or_invalid_cursor(
+            payload in prop_oneof![
+                any::<Vec<u8>>(),
+                (any::<String>(), any::<i64>(), any::<i64>())
+                    .prop_map(|(q, k, i)| serde_json::to_vec(&serde_json::json!({"q": q, "k": k, "i": i})).unwrap_or_default()),
+                any::<(String, f64, String)>()
+                    .prop_map(|(q, k, i)| serde_json::to_vec(&serde_json::json!({"q": q, "k": k, "i": i})).unwrap_or_default()),
+            ],
+            q in "[0-9a-f]{16}",
+        ) {
+            match decode_cursor(&b64(&payload), &q) {
+                Ok(c) => prop_assert_eq!(c.q, q),
+                Err(e) => prop_assert_eq!(e.code, Code::InvalidCursor),
+            }
+        }
+
+        #[test]
+        fn an_encoded_cursor_reads_back_for_its_own_query_only(
+            q in "[0-9a-f]{16}",
+            other in "[0-9a-f]{16}",
+            k in any::<i64>(),
+            i in any::<i64>(),
+        ) {
+            let raw = encode_cursor(&Cursor { q: q.clone(), k, i });
+            prop_assert!(raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'), "{raw}");
+            let back = decode_cursor(&raw, &q).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            prop_assert_eq!((back.q, back.k, back.i), (q.clone(), k, i));
+            if other != q {
+                let refused = decode_cursor(&raw, &other).err().map(|e| e.code);
+                prop_assert_eq!(refused, Some(Code::InvalidCursor));
+            }
+        }
+
+        #[test]
+        fn any_sort_key_is_a_time_or_nothing(micros in any::<i64>()) {
+            if let Some(t) = micros_to_time(micros) {
+                prop_assert_eq!(t.and_utc().timestamp_micros(), micros);
+            }
+        }
+
+        #[test]
+        fn the_fingerprint_tells_filters_apart(a in 0i64..1_000_000, b in 0i64..1_000_000) {
+            let with = |min| ListingFilter { price_min: Some(min), ..ListingFilter::default() };
+            let (fa, fb) = (fingerprint(&with(a), ListSort::Newest), fingerprint(&with(b), ListSort::Newest));
+            prop_assert_eq!(fa.len(), 16);
+            prop_assert_eq!(fa == fb, a == b);
+        }
+    }
+}

@@ -26,8 +26,11 @@ pub(super) async fn upload_photos(
         Err(e) if e.code == Code::ProcessingBusy => {
             see_other(&format!("/tai-khoan/san-pham/{id}?err=photo-busy#anh"))
         }
+        // Another cooperative's listing is refused like every other page refuses it, not sent
+        // back to its edit page as a failed photo.
         Err(e)
-            if (e.code.status().is_client_error() && e.code != Code::Forbidden)
+            if (e.code.status().is_client_error()
+                && !matches!(e.code, Code::Forbidden | Code::ListingNotFound))
                 || e.code.status().is_server_error() =>
         {
             let reason = match e.code {
