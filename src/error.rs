@@ -87,6 +87,7 @@ make_error_codes! {
     EmptyFile = "empty_file", BAD_REQUEST, "The file is empty", "Tệp trống.";
     TooManyPhotos = "too_many_photos", UNPROCESSABLE_ENTITY, "Too many photos", "Quá nhiều ảnh.";
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, "Too many attempts", "Thử quá nhiều lần.";
+    SignInBusy = "sign_in_busy", SERVICE_UNAVAILABLE, "Too many sign-ins are being checked", "Máy chủ đang bận kiểm tra đăng nhập.";
     ProcessingBusy = "processing_busy", SERVICE_UNAVAILABLE, "Too many photos are being processed", "Máy chủ đang bận xử lý ảnh.";
     ProcessingFailed = "processing_failed", INTERNAL_SERVER_ERROR, "The photo could not be processed", "Xử lý ảnh bị lỗi.";
     StorageFailed = "storage_failed", INTERNAL_SERVER_ERROR, "The photo could not be saved", "Không lưu được ảnh.";
@@ -148,6 +149,8 @@ pub struct AppError {
     pub detail: Option<String>,
     pub detail_vi: Option<String>,
     pub errors: Vec<FieldError>,
+    /// Seconds the client should wait before trying again (`Retry-After`), when known.
+    pub retry_after: Option<u64>,
     /// Logged, never sent.
     cause: Option<String>,
 }
@@ -159,8 +162,15 @@ impl AppError {
             detail: None,
             detail_vi: None,
             errors: Vec::new(),
+            retry_after: None,
             cause: None,
         }
+    }
+
+    /// Asks the client to wait `seconds` (at least 1) before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> AppError {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> AppError {
@@ -315,7 +325,9 @@ impl ResponseError for AppError {
         if self.code == Code::Unauthorized {
             builder.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        if self.code.status() == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = self.retry_after {
+            builder.insert_header(("Retry-After", seconds.to_string()));
+        } else if self.code.status() == StatusCode::SERVICE_UNAVAILABLE {
             builder.insert_header(("Retry-After", RETRY_AFTER_SECONDS));
         }
         builder.json(self.problem())

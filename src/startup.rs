@@ -28,6 +28,7 @@ pub struct Application {
     /// `/metrics` on its own address (`VUNGCAO_METRICS_LISTEN`) and its port, stopped with the
     /// main server.
     metrics_server: Option<(actix_web::dev::ServerHandle, u16)>,
+    login_verifications: crate::sign_in::VerificationCount,
 }
 
 /// Where photos live: a local folder, or an S3-compatible bucket (`VUNGCAO_MEDIA_URL=s3://…`).
@@ -149,6 +150,8 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let settings_shutdown = Duration::from_secs(settings.shutdown_seconds);
+        let login_limiter = LoginLimiter::default();
+        let login_verifications = login_limiter.checker.count();
         let state = web::Data::new(AppState {
             media_base: settings.media_base().into(),
             settings: Arc::new(settings),
@@ -156,7 +159,7 @@ impl Application {
             search: search.clone(),
             media,
             photo_pool,
-            login_limiter: LoginLimiter::default(),
+            login_limiter,
             microcache,
             sitemaps: Default::default(),
             imports: Default::default(),
@@ -213,6 +216,7 @@ impl Application {
         };
         Ok(Application {
             port,
+            login_verifications,
             metrics_server,
             server,
             search,
@@ -228,6 +232,11 @@ impl Application {
     /// The port of `/metrics` when `VUNGCAO_METRICS_LISTEN` is set.
     pub fn metrics_port(&self) -> Option<u16> {
         self.metrics_server.as_ref().map(|(_, port)| *port)
+    }
+
+    /// How many passwords this app has checked (argon2 runs; refused guesses never count).
+    pub fn login_verifications(&self) -> crate::sign_in::VerificationCount {
+        self.login_verifications.clone()
     }
 
     /// Stops the server and the indexer (tests stop an app before dropping its database).

@@ -13,6 +13,7 @@ mod photos;
 mod public;
 mod review;
 mod search;
+mod sign_in_limits;
 mod transfer;
 mod transfer_ids;
 mod transfer_zip;
