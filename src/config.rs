@@ -103,6 +103,11 @@ pub struct Settings {
     /// limits. Unset (the default): the connection's own address counts, and the header is
     /// ignored (anyone can send it). Set it only when every request comes through that proxy.
     pub trusted_proxy_header: Option<String>,
+    /// `VUNGCAO_UPLOAD_BYTES_IN_FLIGHT`: upload bytes (photos and imports) all requests together
+    /// may hold in memory; an upload that does not fit is refused (503) before it is read.
+    pub upload_bytes_in_flight: u64,
+    /// `VUNGCAO_UPLOADS_PER_ACCOUNT`: uploads one account may send at once (more: 429).
+    pub uploads_per_account: usize,
 }
 
 impl Default for Settings {
@@ -140,6 +145,8 @@ impl Default for Settings {
             metrics_token: None,
             sitemap_urls_per_file: SITEMAP_URLS_PER_FILE,
             trusted_proxy_header: None,
+            upload_bytes_in_flight: 256 * 1024 * 1024,
+            uploads_per_account: 2,
         }
     }
 }
@@ -286,6 +293,12 @@ impl Settings {
                 anyhow::bail!("VUNGCAO_TRUSTED_PROXY_HEADER is not a header name: {v:?}");
             }
             self.trusted_proxy_header = (!name.is_empty()).then(|| name.to_owned());
+        }
+        if let Some(v) = non_empty("VUNGCAO_UPLOAD_BYTES_IN_FLIGHT") {
+            self.upload_bytes_in_flight = parse("VUNGCAO_UPLOAD_BYTES_IN_FLIGHT", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_UPLOADS_PER_ACCOUNT") {
+            self.uploads_per_account = parse("VUNGCAO_UPLOADS_PER_ACCOUNT", v)?;
         }
         Ok(())
     }

@@ -88,6 +88,9 @@ make_error_codes! {
     TooManyPhotos = "too_many_photos", UNPROCESSABLE_ENTITY, "Too many photos", "Quá nhiều ảnh.";
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, "Too many attempts", "Thử quá nhiều lần.";
     SignInBusy = "sign_in_busy", SERVICE_UNAVAILABLE, "Too many sign-ins are being checked", "Máy chủ đang bận kiểm tra đăng nhập.";
+    TooManyUploads = "too_many_uploads", TOO_MANY_REQUESTS, "This account is already uploading", "Tài khoản đang tải lên quá nhiều tệp cùng lúc.";
+    UploadsBusy = "uploads_busy", SERVICE_UNAVAILABLE, "Too many uploads are being received", "Máy chủ đang nhận quá nhiều tệp tải lên.";
+    FieldTooLarge = "field_too_large", PAYLOAD_TOO_LARGE, "A form field is too large or there are too many parts", "Biểu mẫu gửi lên quá lớn.";
     ProcessingBusy = "processing_busy", SERVICE_UNAVAILABLE, "Too many photos are being processed", "Máy chủ đang bận xử lý ảnh.";
     ProcessingFailed = "processing_failed", INTERNAL_SERVER_ERROR, "The photo could not be processed", "Xử lý ảnh bị lỗi.";
     StorageFailed = "storage_failed", INTERNAL_SERVER_ERROR, "The photo could not be saved", "Không lưu được ảnh.";

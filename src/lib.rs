@@ -26,5 +26,6 @@ pub mod store;
 pub mod telemetry;
 pub mod text;
 pub mod transfer;
+pub mod uploads;
 pub mod web;
 pub mod workflow;

@@ -29,6 +29,7 @@ pub struct Application {
     /// main server.
     metrics_server: Option<(actix_web::dev::ServerHandle, u16)>,
     login_verifications: crate::sign_in::VerificationCount,
+    uploads: crate::uploads::UploadGate,
 }
 
 /// Where photos live: a local folder, or an S3-compatible bucket (`VUNGCAO_MEDIA_URL=s3://…`).
@@ -152,6 +153,10 @@ impl Application {
         let settings_shutdown = Duration::from_secs(settings.shutdown_seconds);
         let login_limiter = LoginLimiter::default();
         let login_verifications = login_limiter.checker.count();
+        let uploads = crate::uploads::UploadGate::new(
+            settings.upload_bytes_in_flight,
+            settings.uploads_per_account,
+        );
         let state = web::Data::new(AppState {
             media_base: settings.media_base().into(),
             settings: Arc::new(settings),
@@ -160,6 +165,7 @@ impl Application {
             media,
             photo_pool,
             login_limiter,
+            uploads: uploads.clone(),
             microcache,
             sitemaps: Default::default(),
             imports: Default::default(),
@@ -217,6 +223,7 @@ impl Application {
         Ok(Application {
             port,
             login_verifications,
+            uploads,
             metrics_server,
             server,
             search,
@@ -237,6 +244,11 @@ impl Application {
     /// How many passwords this app has checked (argon2 runs; refused guesses never count).
     pub fn login_verifications(&self) -> crate::sign_in::VerificationCount {
         self.login_verifications.clone()
+    }
+
+    /// The upload budget this app admits uploads under.
+    pub fn uploads(&self) -> crate::uploads::UploadGate {
+        self.uploads.clone()
     }
 
     /// Stops the server and the indexer (tests stop an app before dropping its database).

@@ -50,6 +50,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// Passwords the app has checked with argon2.
     pub login_verifications: vungcao::sign_in::VerificationCount,
+    /// The app's upload budget (what it has admitted).
+    pub uploads: vungcao::uploads::UploadGate,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -261,6 +263,7 @@ pub async fn spawn_app_on(
     let search = app.search();
     let stopper = app.stopper();
     let login_verifications = app.login_verifications();
+    let uploads = app.uploads();
     tokio::spawn(app.run_until_stopped());
     let db = Db::connect(&settings.database_url(), 4).expect("db");
     let (admin_token, tea_token, orange_token) = {
@@ -320,6 +323,7 @@ pub async fn spawn_app_on(
         media,
         settings,
         login_verifications,
+        uploads,
         _dir: dir,
         _pg: pg,
     };

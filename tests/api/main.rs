@@ -17,5 +17,6 @@ mod sign_in_limits;
 mod transfer;
 mod transfer_ids;
 mod transfer_zip;
+mod upload_limits;
 mod web;
 mod web_imports;
