@@ -59,13 +59,16 @@ pub async fn verify_login(
         .attempts
         .reserve(&account, address)
         .map_err(rate_limited)?;
+    // A place on the checking pool before the database is touched: a refused guess costs
+    // neither a read nor a check.
+    let permit = limiter.checker.admit().map_err(|_| busy())?;
     let lookup = email.to_owned();
     let user = db.run(move |conn| users::by_email(conn, &lookup)).await?;
     // An unknown account is checked too, so timing does not tell which emails have accounts.
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let matches = limiter
         .checker
-        .check(attempt, password.to_owned(), hash)
+        .check(permit, attempt, password.to_owned(), hash)
         .await
         .map_err(|_| busy())?;
     match user {

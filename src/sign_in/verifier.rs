@@ -1,10 +1,15 @@
-//! Checks passwords (argon2, ~19 MiB and tens of milliseconds each) on a small pool of their
-//! own: a few at once, a short queue, and a refusal beyond it, never holding a database slot.
+//! Checks passwords (argon2, ~19 MiB and tens of milliseconds each) on a small pool of threads
+//! of their own: a few at once, a short queue, a refusal beyond it, and no database slot held.
+//!
+//! Dedicated threads, not tokio's blocking pool: each thread that runs argon2 keeps its 19 MiB
+//! in its allocator arena, so a burst spread over dozens of blocking threads would keep dozens
+//! of those; here it is one per worker.
 
 use super::limiter::Attempt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 /// How many passwords were checked: the verifications a flood of guesses actually bought.
 #[derive(Clone, Default)]
@@ -25,9 +30,11 @@ impl VerificationCount {
 #[derive(Debug)]
 pub struct Busy;
 
+type Job = Box<dyn FnOnce() + Send>;
+
 pub struct PasswordChecker {
-    running: Arc<Semaphore>,
     admitted: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     count: VerificationCount,
 }
 
@@ -41,11 +48,32 @@ impl Default for PasswordChecker {
 }
 
 impl PasswordChecker {
+    /// `workers` threads (at least one); they end when the checker is dropped.
     pub fn new(workers: usize, queue: usize) -> PasswordChecker {
         let workers = workers.max(1);
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        let inbox = Arc::new(Mutex::new(inbox));
+        for n in 0..workers {
+            let inbox = inbox.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-check-{n}"))
+                .spawn(move || loop {
+                    let next = inbox
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .recv();
+                    match next {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password-checking thread");
+            }
+        }
         PasswordChecker {
-            running: Arc::new(Semaphore::new(workers)),
             admitted: Arc::new(Semaphore::new(workers + queue)),
+            jobs,
             count: VerificationCount::default(),
         }
     }
@@ -54,26 +82,29 @@ impl PasswordChecker {
         self.count.clone()
     }
 
+    /// A place in the pool (running or queued), taken before the user row is read so that a
+    /// refused guess costs neither a database read nor a check.
+    pub fn admit(&self) -> Result<CheckPermit, Busy> {
+        Arc::clone(&self.admitted)
+            .try_acquire_owned()
+            .map(|place| CheckPermit { _place: place })
+            .map_err(|_| Busy)
+    }
+
     /// Checks `password` against `hash` (none: an unknown account, checked against a stand-in so
-    /// that it takes as long) and settles `attempt` with the outcome, even if the
-    /// caller stops waiting. `Err(Busy)` when the pool and its queue are full (the attempt is
-    /// withdrawn: nothing was checked).
+    /// that it takes as long) and settles `attempt` with the outcome, even if the caller stops
+    /// waiting.
     pub async fn check(
         &self,
+        permit: CheckPermit,
         attempt: Attempt,
         password: String,
         hash: Option<String>,
     ) -> Result<bool, Busy> {
-        let admission = Arc::clone(&self.admitted)
-            .try_acquire_owned()
-            .map_err(|_| Busy)?;
-        let worker = Arc::clone(&self.running)
-            .acquire_owned()
-            .await
-            .map_err(|_| Busy)?;
+        let (answer, answered) = oneshot::channel();
         let count = self.count.clone();
-        tokio::task::spawn_blocking(move || {
-            let _held = (admission, worker);
+        let job: Job = Box::new(move || {
+            let _permit = permit;
             count.add_one();
             let hash = hash.unwrap_or_else(crate::accounts::unknown_account_hash);
             let matches = crate::auth::verify_password(&password, &hash);
@@ -82,9 +113,42 @@ impl PasswordChecker {
             } else {
                 attempt.failed();
             }
-            matches
-        })
-        .await
-        .map_err(|_| Busy)
+            let _ = answer.send(matches);
+        });
+        self.jobs.send(job).map_err(|_| Busy)?;
+        answered.await.map_err(|_| Busy)
+    }
+}
+
+/// Held from admission until the password has been checked (dropping it gives the place back).
+pub struct CheckPermit {
+    _place: OwnedSemaphorePermit,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::sign_in::AttemptBook;
+
+    #[tokio::test]
+    async fn beyond_the_workers_and_the_queue_a_check_is_refused_at_once() {
+        let checker = PasswordChecker::new(1, 1);
+        let first = checker.admit().unwrap();
+        let _second = checker.admit().unwrap();
+        assert!(checker.admit().is_err());
+        let book = AttemptBook::default();
+        let attempt = book.reserve("tea@htx.vn", "ip:10.0.0.1").unwrap();
+        let hash = crate::auth::hash_password("mat-khau-an-toan").unwrap();
+        let matches = checker
+            .check(first, attempt, "mat-khau-an-toan".into(), Some(hash))
+            .await
+            .unwrap();
+        assert!(matches);
+        assert_eq!(checker.count().get(), 1);
+        assert!(
+            checker.admit().is_ok(),
+            "the finished check gave its place back"
+        );
     }
 }
