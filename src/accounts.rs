@@ -132,18 +132,25 @@ pub fn create(conn: &mut Conn, new: &NewAccount<'_>) -> Result<UserRow, AppError
     users::insert(conn, new.email, &hash, new.role, coop_id)
 }
 
+/// A real argon2 hash no password matches well enough to matter: checked for unknown accounts
+/// so that a wrong email costs as long as a wrong password.
+pub fn unknown_account_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| auth::hash_password("no such account").unwrap_or_default())
+        .clone()
+}
+
 /// The account for these credentials, or `unauthorized` (the same answer for a wrong email
 /// and a wrong password, so accounts cannot be discovered).
 pub fn check_password(conn: &mut Conn, email: &str, password: &str) -> Result<UserRow, AppError> {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let user = users::by_email(conn, email)?;
     // An unknown account is checked against a real hash too, so timing does not tell which
     // emails have accounts.
-    let dummy = DUMMY.get_or_init(|| auth::hash_password("no such account").unwrap_or_default());
     let hash = user
         .as_ref()
-        .map_or(dummy.as_str(), |u| u.password_hash.as_str());
-    if auth::verify_password(password, hash) {
+        .map_or_else(unknown_account_hash, |u| u.password_hash.clone());
+    if auth::verify_password(password, &hash) {
         if let Some(user) = user {
             // Named only to whoever knows the password: to anyone else a disabled account
             // answers like a wrong password.

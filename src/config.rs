@@ -103,6 +103,16 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// URLs per sitemap file: the protocol's 50 000 (lower only to test the split).
     pub sitemap_urls_per_file: usize,
+    /// `VUNGCAO_TRUSTED_PROXY_HEADER`: behind a reverse proxy, the header it appends the client's
+    /// address to (e.g. `X-Forwarded-For`); the right-most address in it counts for the sign-in
+    /// limits. Unset (the default): the connection's own address counts, and the header is
+    /// ignored (anyone can send it). Set it only when every request comes through that proxy.
+    pub trusted_proxy_header: Option<String>,
+    /// `VUNGCAO_UPLOAD_BYTES_IN_FLIGHT`: upload bytes (photos and imports) all requests together
+    /// may hold in memory; an upload that does not fit is refused (503) before it is read.
+    pub upload_bytes_in_flight: u64,
+    /// `VUNGCAO_UPLOADS_PER_ACCOUNT`: uploads one account may send at once (more: 429).
+    pub uploads_per_account: usize,
 }
 
 impl Default for Settings {
@@ -141,6 +151,9 @@ impl Default for Settings {
             metrics_listen: None,
             metrics_token: None,
             sitemap_urls_per_file: SITEMAP_URLS_PER_FILE,
+            trusted_proxy_header: None,
+            upload_bytes_in_flight: 256 * 1024 * 1024,
+            uploads_per_account: 2,
         }
     }
 }
@@ -284,6 +297,22 @@ impl Settings {
         }
         if let Some(v) = non_empty("VUNGCAO_SHUTDOWN_SECONDS") {
             self.shutdown_seconds = parse("VUNGCAO_SHUTDOWN_SECONDS", v)?;
+        }
+        if let Some(v) = get("VUNGCAO_TRUSTED_PROXY_HEADER") {
+            let name = v.trim();
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                anyhow::bail!("VUNGCAO_TRUSTED_PROXY_HEADER is not a header name: {v:?}");
+            }
+            self.trusted_proxy_header = (!name.is_empty()).then(|| name.to_owned());
+        }
+        if let Some(v) = non_empty("VUNGCAO_UPLOAD_BYTES_IN_FLIGHT") {
+            self.upload_bytes_in_flight = parse("VUNGCAO_UPLOAD_BYTES_IN_FLIGHT", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_UPLOADS_PER_ACCOUNT") {
+            self.uploads_per_account = parse("VUNGCAO_UPLOADS_PER_ACCOUNT", v)?;
         }
         Ok(())
     }

@@ -90,6 +90,10 @@ make_error_codes! {
     EmptyFile = "empty_file", BAD_REQUEST, "The file is empty", "Tệp trống.";
     TooManyPhotos = "too_many_photos", UNPROCESSABLE_ENTITY, "Too many photos", "Quá nhiều ảnh.";
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, "Too many attempts", "Thử quá nhiều lần.";
+    SignInBusy = "sign_in_busy", SERVICE_UNAVAILABLE, "Too many sign-ins are being checked", "Máy chủ đang bận kiểm tra đăng nhập.";
+    TooManyUploads = "too_many_uploads", TOO_MANY_REQUESTS, "This account is already uploading", "Tài khoản đang tải lên quá nhiều tệp cùng lúc.";
+    UploadsBusy = "uploads_busy", SERVICE_UNAVAILABLE, "Too many uploads are being received", "Máy chủ đang nhận quá nhiều tệp tải lên.";
+    FieldTooLarge = "field_too_large", PAYLOAD_TOO_LARGE, "A form field is too large or there are too many parts", "Biểu mẫu gửi lên quá lớn.";
     ProcessingBusy = "processing_busy", SERVICE_UNAVAILABLE, "Too many photos are being processed", "Máy chủ đang bận xử lý ảnh.";
     ProcessingFailed = "processing_failed", INTERNAL_SERVER_ERROR, "The photo could not be processed", "Xử lý ảnh bị lỗi.";
     StorageFailed = "storage_failed", INTERNAL_SERVER_ERROR, "The photo could not be saved", "Không lưu được ảnh.";
@@ -151,6 +155,8 @@ pub struct AppError {
     pub detail: Option<String>,
     pub detail_vi: Option<String>,
     pub errors: Vec<FieldError>,
+    /// Seconds the client should wait before trying again (`Retry-After`), when known.
+    pub retry_after: Option<u64>,
     /// Logged, never sent.
     cause: Option<String>,
 }
@@ -162,8 +168,15 @@ impl AppError {
             detail: None,
             detail_vi: None,
             errors: Vec::new(),
+            retry_after: None,
             cause: None,
         }
+    }
+
+    /// Asks the client to wait `seconds` (at least 1) before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> AppError {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> AppError {
@@ -318,7 +331,9 @@ impl ResponseError for AppError {
         if self.code == Code::Unauthorized {
             builder.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        if self.code.status() == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = self.retry_after {
+            builder.insert_header(("Retry-After", seconds.to_string()));
+        } else if self.code.status() == StatusCode::SERVICE_UNAVAILABLE {
             builder.insert_header(("Retry-After", RETRY_AFTER_SECONDS));
         }
         builder.json(self.problem())

@@ -27,5 +27,6 @@ pub mod store;
 pub mod telemetry;
 pub mod text;
 pub mod transfer;
+pub mod uploads;
 pub mod web;
 pub mod workflow;

@@ -30,6 +30,8 @@ pub struct Metrics {
     /// Age of the oldest outbox row: how far search is behind the database.
     pub indexer_lag_seconds: prometheus::Gauge,
     pub link_clicks: IntCounter,
+    /// Passwords checked with argon2 (what sign-in guesses cost; refused guesses never count).
+    pub login_verifications: IntCounter,
     /// Listings the query understanding's vocabulary knows (0 while it loads at start-up).
     pub search_vocabulary_listings: IntGauge,
 }
@@ -75,6 +77,10 @@ impl Metrics {
                 "Age of the oldest outbox row (0 when search is up to date).",
             )?,
             link_clicks: IntCounter::new("link_clicks_total", "Marketplace link-outs counted.")?,
+            login_verifications: IntCounter::new(
+                "login_verifications_total",
+                "Passwords checked (argon2) for sign-ins.",
+            )?,
             search_vocabulary_listings: IntGauge::new(
                 "search_vocabulary_listings",
                 "Listings known to the query understanding (0 while it loads).",
@@ -91,6 +97,7 @@ impl Metrics {
         r.register(Box::new(metrics.outbox_pending.clone()))?;
         r.register(Box::new(metrics.indexer_lag_seconds.clone()))?;
         r.register(Box::new(metrics.link_clicks.clone()))?;
+        r.register(Box::new(metrics.login_verifications.clone()))?;
         r.register(Box::new(metrics.search_vocabulary_listings.clone()))?;
         Ok(metrics)
     }
@@ -158,6 +165,7 @@ mod tests {
             "vungcao_outbox_pending",
             "vungcao_indexer_lag_seconds",
             "vungcao_link_clicks_total",
+            "vungcao_login_verifications_total",
         ] {
             assert!(text.contains(family), "{family} missing from:\n{text}");
         }

@@ -1,6 +1,6 @@
-//! A listing's photos: upload (streamed with a size limit, processed on the bounded pool,
-//! stored by content key, recorded in the database), delete and arrange. Used by the API and
-//! the member pages alike.
+//! A listing's photos: upload (admitted under the upload budget, streamed with size limits,
+//! each photo processed on the bounded pool as it arrives, stored by content key, recorded in
+//! the database), delete and arrange. Used by the API and the member pages alike.
 
 use crate::accounts::Auth;
 use crate::error::{AppError, Code};
@@ -8,6 +8,7 @@ use crate::media::{MediaStore, PhotoError, PhotoLimits, ProcessedPhoto};
 use crate::state::AppState;
 use crate::store::photos::{self, NewPhoto, PhotoRow, PhotoView, StoredVariant};
 use crate::store::{Conn, Db};
+use crate::uploads::UploadPass;
 use crate::workflow::owned_listing;
 use actix_multipart::Multipart;
 use futures_util::StreamExt;
@@ -15,50 +16,91 @@ use std::sync::Arc;
 
 pub const MAX_PHOTOS_PER_LISTING: i64 = 10;
 
-/// Reads every file part of the form, enforcing `max_bytes` per file while streaming.
-async fn read_files(mut payload: Multipart, max_bytes: usize) -> Result<Vec<Vec<u8>>, AppError> {
-    let mut files = Vec::new();
+/// Parts a photo form may have: the photos, and a few small fields beside them.
+const MAX_PARTS: usize = MAX_PHOTOS_PER_LISTING as usize + 8;
+/// Largest non-file field (a CSRF token, a caption): anything bigger is not ours.
+const MAX_FIELD_BYTES: usize = 4 * 1024;
+/// Room for the multipart boundaries and part headers around the photos themselves.
+const MULTIPART_OVERHEAD_BYTES: u64 = 64 * 1024;
+
+fn cut_off(e: impl std::fmt::Display) -> AppError {
+    AppError::new(Code::CorruptImage).with_detail(format!("the upload was cut off: {e}"))
+}
+
+fn form_too_large(detail: String) -> AppError {
+    AppError::new(Code::FieldTooLarge)
+        .with_detail(detail)
+        .with_detail_vi(format!(
+            "Biểu mẫu gửi lên quá lớn: mỗi ô chữ tối đa {} KB, tối đa {MAX_PARTS} phần.",
+            MAX_FIELD_BYTES / 1024
+        ))
+}
+
+/// Reads the form part by part, counting every byte against `pass`, and processes each photo
+/// as soon as it has arrived: one request holds one original at a time, not all of them.
+/// At most `room` photos, each at most `limits.max_file_bytes`.
+async fn receive_photos(
+    state: &AppState,
+    mut payload: Multipart,
+    pass: &mut UploadPass,
+    limits: PhotoLimits,
+    room: usize,
+) -> Result<Vec<ProcessedPhoto>, AppError> {
+    let max_bytes = limits.max_file_bytes;
+    let mut processed = Vec::new();
+    let mut parts = 0;
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| {
-            AppError::new(Code::CorruptImage).with_detail(format!("the upload was cut off: {e}"))
-        })?;
+        let mut field = field.map_err(cut_off)?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(form_too_large(format!(
+                "a photo form has at most {MAX_PARTS} parts"
+            )));
+        }
         let is_file = field
             .content_disposition()
             .and_then(|cd| cd.get_filename())
             .is_some()
             || field.name() == Some("photo");
-        if !is_file {
-            // Drain small non-file fields (e.g. a CSRF token read elsewhere).
-            while let Some(chunk) = field.next().await {
-                chunk.map_err(|_| AppError::new(Code::MalformedJson))?;
-            }
-            continue;
-        }
-        let mut bytes = Vec::new();
+        let cap = if is_file { max_bytes } else { MAX_FIELD_BYTES };
+        let mut bytes: Vec<u8> = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| {
-                AppError::new(Code::CorruptImage)
-                    .with_detail(format!("the upload was cut off: {e}"))
-            })?;
-            if bytes.len() + chunk.len() > max_bytes {
-                return Err(AppError::from(PhotoError::FileTooLarge {
-                    size_bytes: bytes.len() + chunk.len(),
-                    max_bytes,
-                }));
+            let chunk = chunk.map_err(cut_off)?;
+            pass.read(chunk.len())?;
+            let size = bytes.len() + chunk.len();
+            if size > cap {
+                return Err(if is_file {
+                    AppError::from(PhotoError::FileTooLarge {
+                        size_bytes: size,
+                        max_bytes,
+                    })
+                } else {
+                    form_too_large(format!(
+                        "the field {:?} is larger than {MAX_FIELD_BYTES} bytes",
+                        field.name().unwrap_or_default()
+                    ))
+                });
+            }
+            // Grow by at most a quarter at a time: doubling would hold up to twice the photo.
+            if bytes.capacity() < size {
+                bytes.reserve_exact(chunk.len().max(bytes.len() / 4).max(64 * 1024));
             }
             bytes.extend_from_slice(&chunk);
         }
-        files.push(bytes);
-        if files.len() as i64 > MAX_PHOTOS_PER_LISTING {
+        if !is_file {
+            continue;
+        }
+        if processed.len() >= room {
             return Err(too_many());
         }
+        processed.push(state.photo_pool.process(bytes, limits).await?);
     }
-    if files.is_empty() {
+    if processed.is_empty() {
         return Err(AppError::new(Code::EmptyFile)
             .with_detail("send one or more photos in the multipart field `photo`")
             .with_detail_vi("Hãy chọn ít nhất một ảnh."));
     }
-    Ok(files)
+    Ok(processed)
 }
 
 fn too_many() -> AppError {
@@ -103,11 +145,14 @@ fn gallery(conn: &mut Conn, listing_id: i64, media_base: &str) -> Result<Vec<Pho
     crate::review::member_gallery(conn, listing_id, media_base)
 }
 
-/// Adds the uploaded photos to the end of the listing's gallery; all or nothing.
+/// Adds the uploaded photos to the end of the listing's gallery; all or nothing. The upload is
+/// admitted (the account's share, the server's byte budget, by `content_length`) before a
+/// byte of the body is read.
 pub async fn upload(
     state: &AppState,
     auth: &Auth,
     listing_id: i64,
+    content_length: Option<u64>,
     payload: Multipart,
 ) -> Result<Vec<PhotoView>, AppError> {
     // Who may upload is settled before a byte of the body is read.
@@ -122,18 +167,17 @@ pub async fn upload(
     if existing >= MAX_PHOTOS_PER_LISTING {
         return Err(too_many());
     }
-    let files = read_files(payload, state.settings.upload_max_bytes).await?;
-    if existing + files.len() as i64 > MAX_PHOTOS_PER_LISTING {
-        return Err(too_many());
-    }
+    let room = (MAX_PHOTOS_PER_LISTING - existing) as usize;
+    let max_file_bytes = state.settings.upload_max_bytes;
+    let max_body = room as u64 * max_file_bytes as u64 + MULTIPART_OVERHEAD_BYTES;
+    let mut pass = state
+        .uploads
+        .admit(auth.user.id, content_length, max_body)?;
     let limits = PhotoLimits {
-        max_file_bytes: state.settings.upload_max_bytes,
+        max_file_bytes,
         ..PhotoLimits::default()
     };
-    let mut processed = Vec::with_capacity(files.len());
-    for bytes in files {
-        processed.push(state.photo_pool.process(bytes, limits).await?);
-    }
+    let processed = receive_photos(state, payload, &mut pass, limits, room).await?;
     // Storing and recording run as a task of their own, so a client that hangs up cannot stop
     // them half-way; the task notices it and records nothing (see `store_and_record`).
     let (_client_waits, client_gone) = tokio::sync::oneshot::channel::<()>();

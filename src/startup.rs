@@ -28,6 +28,8 @@ pub struct Application {
     /// `/metrics` on its own address (`VUNGCAO_METRICS_LISTEN`) and its port, stopped with the
     /// main server.
     metrics_server: Option<(actix_web::dev::ServerHandle, u16)>,
+    login_verifications: crate::sign_in::VerificationCount,
+    uploads: crate::uploads::UploadGate,
 }
 
 /// Where photos live: a local folder, or an S3-compatible bucket (`VUNGCAO_MEDIA_URL=s3://…`).
@@ -149,6 +151,12 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let settings_shutdown = Duration::from_secs(settings.shutdown_seconds);
+        let login_limiter = LoginLimiter::default();
+        let login_verifications = login_limiter.checker.count();
+        let uploads = crate::uploads::UploadGate::new(
+            settings.upload_bytes_in_flight,
+            settings.uploads_per_account,
+        );
         let state = web::Data::new(AppState {
             media_base: settings.media_base().into(),
             settings: Arc::new(settings),
@@ -156,7 +164,8 @@ impl Application {
             search: search.clone(),
             media,
             photo_pool,
-            login_limiter: LoginLimiter::default(),
+            login_limiter,
+            uploads: uploads.clone(),
             microcache,
             sitemaps: Default::default(),
             imports: Default::default(),
@@ -213,6 +222,8 @@ impl Application {
         };
         Ok(Application {
             port,
+            login_verifications,
+            uploads,
             metrics_server,
             server,
             search,
@@ -228,6 +239,16 @@ impl Application {
     /// The port of `/metrics` when `VUNGCAO_METRICS_LISTEN` is set.
     pub fn metrics_port(&self) -> Option<u16> {
         self.metrics_server.as_ref().map(|(_, port)| *port)
+    }
+
+    /// How many passwords this app has checked (argon2 runs; refused guesses never count).
+    pub fn login_verifications(&self) -> crate::sign_in::VerificationCount {
+        self.login_verifications.clone()
+    }
+
+    /// The upload budget this app admits uploads under.
+    pub fn uploads(&self) -> crate::uploads::UploadGate {
+        self.uploads.clone()
     }
 
     /// Stops the server and the indexer (tests stop an app before dropping its database).

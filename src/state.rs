@@ -1,5 +1,5 @@
 //! What every request handler may reach: settings, the database, search, media, the photo pool,
-//! the response cache, the sign-in limiter, rendered sitemaps and running imports.
+//! the response cache, the sign-in limiter, the upload budget, rendered sitemaps and running imports.
 
 use crate::config::Settings;
 use crate::http::microcache::MicroCache;
@@ -20,6 +20,8 @@ pub struct AppState {
     pub media_base: Arc<str>,
     pub photo_pool: PhotoPool,
     pub login_limiter: LoginLimiter,
+    /// Upload bytes in flight and uploads per account, admitted before a body is read.
+    pub uploads: crate::uploads::UploadGate,
     pub microcache: Arc<MicroCache>,
     pub sitemaps: SitemapCache,
     /// The bulk imports this process runs (their rows answer for them everywhere).

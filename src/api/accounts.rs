@@ -101,7 +101,7 @@ pub async fn login(
     let user = verify_login(
         &state.db,
         &state.login_limiter,
-        &client_address(&req),
+        &client_address(&req, state.settings.trusted_proxy_header.as_deref()),
         &body.0.email,
         &body.0.password,
     )
@@ -165,7 +165,7 @@ pub async fn create_token(
     let user = verify_login(
         &state.db,
         &state.login_limiter,
-        &client_address(&req),
+        &client_address(&req, state.settings.trusted_proxy_header.as_deref()),
         &body.0.email,
         &body.0.password,
     )

@@ -4,9 +4,10 @@
 
 use super::extract::{Admin, Auth};
 use crate::error::{AppError, Code};
+use crate::http::body::content_length;
 use crate::state::AppState;
 use crate::transfer::{self, jobs, Format};
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -36,8 +37,21 @@ pub struct ExportQuery {
     pub format: Option<String>,
 }
 
-/// The upload, read while streaming and cut off at the size cap.
-async fn read_body(mut body: web::Payload) -> Result<Vec<u8>, AppError> {
+/// The upload, admitted under the upload budget before it is read (by its `Content-Length`),
+/// then read while streaming and cut off at the size cap.
+async fn read_body(
+    state: &AppState,
+    req: &HttpRequest,
+    account: i64,
+    mut body: web::Payload,
+) -> Result<Vec<u8>, AppError> {
+    let length = content_length(req);
+    if let Some(len) = length.filter(|len| *len > transfer::DEFAULT_MAX_BYTES) {
+        return Err(transfer::too_large(len, transfer::DEFAULT_MAX_BYTES));
+    }
+    let mut pass = state
+        .uploads
+        .admit(account, length, transfer::DEFAULT_MAX_BYTES)?;
     let mut bytes = Vec::new();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|_| {
@@ -49,6 +63,7 @@ async fn read_body(mut body: web::Payload) -> Result<Vec<u8>, AppError> {
                 transfer::DEFAULT_MAX_BYTES,
             ));
         }
+        pass.read(chunk.len())?;
         bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
@@ -86,17 +101,18 @@ async fn start_job(
     tag = "admin",
     params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 202, body = jobs::ImportJob), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem)),
+    responses((status = 202, body = jobs::ImportJob), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 429, description = "too_many_uploads (with Retry-After)", body = crate::error::Problem), (status = 503, description = "uploads_busy (with Retry-After)", body = crate::error::Problem)),
     security(("bearer" = []))
 )]
 #[post("/api/v1/admin/imports")]
 pub async fn admin_import(
     state: web::Data<AppState>,
-    _admin: Admin,
+    req: HttpRequest,
+    admin: Admin,
     query: web::Query<ImportQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let bytes = read_body(body).await?;
+    let bytes = read_body(&state, &req, admin.0.user.id, body).await?;
     start_job(&state, bytes, &query, None).await
 }
 
@@ -105,18 +121,19 @@ pub async fn admin_import(
     tag = "member",
     params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 202, body = jobs::ImportJob), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem)),
+    responses((status = 202, body = jobs::ImportJob), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 429, description = "too_many_uploads (with Retry-After)", body = crate::error::Problem), (status = 503, description = "uploads_busy (with Retry-After)", body = crate::error::Problem)),
     security(("bearer" = []))
 )]
 #[post("/api/v1/my/imports")]
 pub async fn member_import(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: Auth,
     query: web::Query<ImportQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let coop = jobs::member_cooperative(&state, &auth).await?;
-    let bytes = read_body(body).await?;
+    let bytes = read_body(&state, &req, auth.user.id, body).await?;
     start_job(&state, bytes, &query, Some(coop)).await
 }
 

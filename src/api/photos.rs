@@ -2,11 +2,12 @@
 
 use super::extract::{Auth, JsonBody};
 use crate::error::AppError;
+use crate::http::body::content_length;
 use crate::photos;
 use crate::state::AppState;
 use crate::store::photos::PhotoView;
 use actix_multipart::Multipart;
-use actix_web::{delete, patch, post, web, HttpResponse};
+use actix_web::{delete, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,21 +29,24 @@ pub struct Gallery {
     responses(
         (status = 201, body = Gallery),
         (status = 400, description = "empty_file", body = crate::error::Problem),
-        (status = 413, description = "file_too_large / image_too_large", body = crate::error::Problem),
+        (status = 413, description = "file_too_large / image_too_large / payload_too_large / field_too_large", body = crate::error::Problem),
         (status = 415, description = "unsupported_image_format / heic_not_supported", body = crate::error::Problem),
         (status = 422, description = "corrupt_image / too_many_photos", body = crate::error::Problem),
-        (status = 503, description = "processing_busy / storage_unavailable (with Retry-After)", body = crate::error::Problem)
+        (status = 429, description = "too_many_uploads: this account is already sending its share (with Retry-After)", body = crate::error::Problem),
+        (status = 503, description = "processing_busy / uploads_busy / storage_unavailable (with Retry-After)", body = crate::error::Problem)
     ),
     security(("bearer" = []))
 )]
 #[post("/api/v1/my/listings/{id}/photos")]
 pub async fn upload(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: Auth,
     id: web::Path<i64>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let items = photos::upload(&state, &auth, id.into_inner(), payload).await?;
+    let length = content_length(&req);
+    let items = photos::upload(&state, &auth, id.into_inner(), length, payload).await?;
     Ok(HttpResponse::Created().json(Gallery { items }))
 }
 

@@ -3,9 +3,11 @@
 use crate::accounts::{self, Auth};
 use crate::config::Settings;
 use crate::error::{AppError, Code};
+use crate::sign_in::limiter::address_key;
 use crate::store::Db;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::HttpRequest;
+use std::net::IpAddr;
 
 pub const SESSION_COOKIE: &str = "vungcao_session";
 
@@ -79,9 +81,58 @@ pub fn session_removal() -> Cookie<'static> {
     gone
 }
 
-/// The client's address as the sign-in limiter counts it.
-pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| format!("ip:{}", a.ip()))
-        .unwrap_or_else(|| "ip:unknown".into())
+/// The client's address as the sign-in limits count it. With `trusted_header` (the reverse
+/// proxy's, e.g. `X-Forwarded-For`) the right-most address in it counts: the one the proxy
+/// itself appended, which the client cannot forge (addresses to its left can be anything).
+/// Without it, or when the header is missing or unreadable, the connection's address counts.
+pub fn client_address(req: &HttpRequest, trusted_header: Option<&str>) -> String {
+    let forwarded = trusted_header.and_then(|name| {
+        let last_value = req.headers().get_all(name).last()?.to_str().ok()?;
+        let last = last_value.rsplit(',').next()?.trim();
+        parse_forwarded_ip(last)
+    });
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .map_or_else(|| "ip:unknown".into(), address_key)
+}
+
+/// `192.0.2.1`, `2001:db8::1`, and the forms with a port (`192.0.2.1:4711`, `[2001:db8::1]:4711`).
+fn parse_forwarded_ip(text: &str) -> Option<IpAddr> {
+    text.parse::<IpAddr>()
+        .ok()
+        .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn the_trusted_header_counts_only_when_configured_and_only_its_right_most_address() {
+        let req = TestRequest::default()
+            .peer_addr("127.0.0.1:5000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "203.0.113.9, 198.51.100.4"))
+            .to_http_request();
+        assert_eq!(client_address(&req, None), "ip:127.0.0.1");
+        assert_eq!(
+            client_address(&req, Some("X-Forwarded-For")),
+            "ip:198.51.100.4"
+        );
+        let garbled = TestRequest::default()
+            .insert_header(("X-Forwarded-For", "not-an-address"))
+            .to_http_request();
+        assert_eq!(
+            client_address(&garbled, Some("x-forwarded-for")),
+            "ip:unknown"
+        );
+        let with_port = TestRequest::default()
+            .insert_header(("X-Real-Ip", "[2001:db8::1]:4711"))
+            .to_http_request();
+        assert_eq!(
+            client_address(&with_port, Some("X-Real-Ip")),
+            "ip:2001:db8:0:0::/64"
+        );
+    }
 }

@@ -167,7 +167,9 @@ impl MicroCache {
                     content_type,
                     etag,
                     cache_control,
-                    body: body.clone(),
+                    // A copy of exactly the body's length: the answer's own buffer may be a
+                    // grown Vec up to twice as large, which the weigher would not see.
+                    body: Bytes::copy_from_slice(&body),
                 },
             );
         }

@@ -1,7 +1,8 @@
-//! HTTP plumbing both front ends share: conditional answers (ETag), who a request presents
+//! HTTP plumbing both front ends share: a body's announced length, conditional answers (ETag), who a request presents
 //! itself as (bearer token or session cookie), the response cache, rendered sitemaps and the
 //! middleware. No rules live here, and no front end is imported.
 
+pub mod body;
 pub mod credentials;
 pub mod etag;
 pub mod microcache;

@@ -27,8 +27,9 @@ pub enum PhotoError {
     HeicNotSupported,
 
     #[error(
-        "The photo is too large ({width}×{height} pixels); the limit is {max_width}×{max_height} \
-         pixels and {max_alloc_mib} MiB once decoded."
+        "The photo is too large to process ({width}×{height} pixels); the limit is \
+         {max_width}×{max_height} pixels and {max_alloc_mib} MiB of working memory. Please send \
+         a smaller photo."
     )]
     ImageTooLarge {
         width: u32,
@@ -73,9 +74,9 @@ impl PhotoError {
                 height,
                 max_width,
                 max_height,
-                ..
+                max_alloc_mib,
             } => format!(
-                "Ảnh quá lớn ({width}×{height} điểm ảnh); giới hạn là {max_width}×{max_height} điểm ảnh."
+                "Ảnh quá lớn để xử lý ({width}×{height} điểm ảnh); giới hạn là {max_width}×{max_height} điểm ảnh và {max_alloc_mib} MiB bộ nhớ. Vui lòng gửi ảnh nhỏ hơn."
             ),
             Self::CorruptImage { .. } => {
                 "Ảnh bị hỏng hoặc chưa tải lên hết (có thể do mạng bị ngắt). Vui lòng gửi lại."

@@ -5,7 +5,7 @@ use std::io::Cursor;
 use base64::Engine as _;
 use fast_image_resize::FilterType;
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
+use image::{ColorType, DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -33,7 +33,8 @@ const KEY_HASH_HEX_CHARS: usize = 32;
 pub struct PhotoLimits {
     pub max_width: u32,
     pub max_height: u32,
-    /// Largest decoded image, in bytes, before anything is allocated for it.
+    /// Most memory one job may hold at its peak (see [`working_bytes`]), checked from the
+    /// header before anything is allocated for the image.
     pub max_decoded_bytes: u64,
     /// Largest upload accepted, in bytes.
     pub max_file_bytes: usize,
@@ -277,7 +278,13 @@ fn decode(bytes: &[u8], format: ImageFormat, limits: &PhotoLimits) -> Result<Dec
     };
     if width > limits.max_width
         || height > limits.max_height
-        || decoder.total_bytes() > limits.max_decoded_bytes
+        || working_bytes(
+            width,
+            height,
+            decoder.color_type(),
+            decoder.total_bytes(),
+            limits.encode_threads,
+        ) > limits.max_decoded_bytes
     {
         return Err(too_large());
     }
@@ -309,6 +316,44 @@ fn decode(bytes: &[u8], format: ImageFormat, limits: &PhotoLimits) -> Result<Dec
         orientation,
         icc_profile,
     })
+}
+
+/// The most memory one job holds at once for an image of this size and native layout, from its
+/// header alone. The pipeline runs in phases, each freeing what the next does not need:
+/// decoding (the image in its native layout, then its 8-bit RGB or RGBA copy unless it already
+/// is one: a 144 MB greyscale image becomes 432 MB more), shrinking to the master (the source,
+/// the resizer's intermediate rows at full height, the master), and encoding (the master, a
+/// rotated copy of it, and per encoding thread a flattened copy and the encoder's own buffers).
+pub(crate) fn working_bytes(
+    width: u32,
+    height: u32,
+    native: ColorType,
+    native_bytes: u64,
+    encode_threads: usize,
+) -> u64 {
+    let (w, h) = (u64::from(width), u64::from(height));
+    let channels: u64 = if native.has_alpha() { 4 } else { 3 };
+    let converted = if matches!(native, ColorType::Rgb8 | ColorType::Rgba8) {
+        0
+    } else {
+        w * h * channels
+    };
+    let source = if converted > 0 {
+        converted
+    } else {
+        native_bytes
+    };
+    let (master_width, master_height) = fit_within(width, height, MASTER_MAX_SIDE);
+    let (mw, mh) = (u64::from(master_width), u64::from(master_height));
+    let master = mw * mh * channels;
+    // A two-pass resampler keeps one pass's output: the master's width at the source's height
+    // (or the other way round); count the larger.
+    let intermediate = mw.max(mh) * w.max(h) * channels;
+    let decoding = native_bytes + converted;
+    let shrinking = source + intermediate + master;
+    let threads = encode_threads.max(1) as u64;
+    let encoding = master * (2 + 2 * threads);
+    decoding.max(shrinking).max(encoding)
 }
 
 fn corrupt_or_unsupported(error: ImageError) -> PhotoError {

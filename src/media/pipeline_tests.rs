@@ -554,3 +554,42 @@ fn motion_photo_with_a_video_trailer_is_accepted() {
     let photo = process(&motion_photo);
     assert_eq!((photo.width, photo.height), (1800, 1200));
 }
+
+#[test]
+fn the_memory_estimate_counts_the_rgb_copy_of_a_greyscale_image() {
+    let budget = PhotoLimits::default().max_decoded_bytes;
+    // 144 MB of grey pixels become 432 MB of RGB while the grey ones are still held.
+    let grey = working_bytes(12_000, 12_000, ColorType::L8, 144_000_000, 2);
+    assert!(grey >= 576_000_000, "{grey}");
+    assert!(grey > budget);
+    // A 12 MP phone photo and a 48 MP one (decoded straight to RGB) fit.
+    assert!(working_bytes(4000, 3000, ColorType::Rgb8, 36_000_000, 2) < budget / 2);
+    assert!(working_bytes(8000, 6000, ColorType::Rgb8, 144_000_000, 2) < budget);
+}
+
+#[test]
+fn a_small_greyscale_png_of_12000_by_12000_pixels_is_refused_before_decoding() {
+    use image::ImageEncoder as _;
+    let mut png = Vec::new();
+    let grey = image::GrayImage::new(12_000, 12_000);
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut png,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::NoFilter,
+    )
+    .write_image(grey.as_raw(), 12_000, 12_000, image::ExtendedColorType::L8)
+    .unwrap();
+    drop(grey);
+    assert!(png.len() < 2 * 1024 * 1024, "{} bytes", png.len());
+    let started = Instant::now();
+    let error = process_photo(&png, &PhotoLimits::default()).unwrap_err();
+    assert_eq!(
+        (
+            Code::from(&error).name(),
+            Code::from(&error).status().as_u16()
+        ),
+        ("image_too_large", 413)
+    );
+    assert!(error.message_vi().contains("Ảnh quá lớn để xử lý"));
+    assert!(started.elapsed() < Duration::from_secs(2));
+}

@@ -93,12 +93,23 @@ impl Lang {
         }
     }
 
-    pub fn wait_minutes(self, minutes: u64) -> String {
-        match self {
-            Lang::Vi => {
+    /// Why a sign-in was refused after too many failures, and for how long (rounded up to
+    /// whole minutes past the first).
+    pub fn wait_before_signing_in(self, seconds: u64) -> String {
+        let minutes = seconds.div_ceil(60);
+        match (self, seconds) {
+            (Lang::Vi, 0..=59) => {
+                format!("Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {seconds} giây.")
+            }
+            (Lang::Vi, _) => {
                 format!("Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
             }
-            Lang::En => format!("Too many failed sign-ins. Please try again in {minutes} minutes."),
+            (Lang::En, 0..=59) => {
+                format!("Too many failed sign-ins. Please try again in {seconds} seconds.")
+            }
+            (Lang::En, _) => {
+                format!("Too many failed sign-ins. Please try again in {minutes} minutes.")
+            }
         }
     }
 
@@ -237,6 +248,7 @@ pub struct Texts {
     pub email: &'static str,
     pub password: &'static str,
     pub wrong_login: &'static str,
+    pub sign_in_busy: &'static str,
     pub form_expired: &'static str,
     pub my_listings: &'static str,
     pub add_listing: &'static str,
@@ -384,6 +396,7 @@ pub static VI: Texts = Texts {
     email: "Email",
     password: "Mật khẩu",
     wrong_login: "Sai email hoặc mật khẩu.",
+    sign_in_busy: "Máy chủ đang bận kiểm tra đăng nhập. Vui lòng thử lại sau vài giây.",
     form_expired: "Biểu mẫu đã hết hạn. Vui lòng thử lại.",
     my_listings: "Sản phẩm của tôi",
     add_listing: "Thêm sản phẩm",
@@ -528,6 +541,7 @@ pub static EN: Texts = Texts {
     email: "Email",
     password: "Password",
     wrong_login: "Wrong email or password.",
+    sign_in_busy: "The server is busy checking sign-ins. Please try again in a few seconds.",
     form_expired: "The form expired. Please try again.",
     my_listings: "My listings",
     add_listing: "Add a listing",

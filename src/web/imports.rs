@@ -7,8 +7,10 @@ use super::i18n::Lang;
 use super::refusal::refused;
 use super::{html, see_other, Caching, Chrome};
 use crate::error::{AppError, Code};
+use crate::http::body::content_length;
 use crate::state::AppState;
 use crate::transfer::{self, jobs};
+use crate::uploads::UploadPass;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -135,16 +137,29 @@ struct Upload {
     archive_missing: bool,
 }
 
-async fn read_upload(mut payload: actix_multipart::Multipart) -> Result<Upload, AppError> {
+/// Parts the import form has: the file and two choices (a few more are tolerated).
+const MAX_PARTS: usize = 8;
+
+async fn read_upload(
+    mut payload: actix_multipart::Multipart,
+    pass: &mut UploadPass,
+) -> Result<Upload, AppError> {
     let mut upload = Upload {
         bytes: Vec::new(),
         partial: false,
         archive_missing: false,
     };
+    let mut parts = 0;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| {
             AppError::new(Code::MalformedJson).with_detail(format!("the upload was cut off: {e}"))
         })?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(AppError::new(Code::FieldTooLarge)
+                .with_detail(format!("the import form has at most {MAX_PARTS} parts"))
+                .with_detail_vi(format!("Biểu mẫu nhập có tối đa {MAX_PARTS} phần.")));
+        }
         let name = field.name().unwrap_or_default().to_owned();
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
@@ -161,6 +176,7 @@ async fn read_upload(mut payload: actix_multipart::Multipart) -> Result<Upload, 
             if len > cap {
                 return Err(transfer::too_large(len, cap));
             }
+            pass.read(chunk.len())?;
             bytes.extend_from_slice(&chunk);
         }
         match name.as_str() {
@@ -183,7 +199,17 @@ async fn upload(
 ) -> HttpResponse {
     // The CSRF token was checked by `SignedUpload` before a byte of the upload was read.
     let lang = Lang::of(req);
-    let form = match read_upload(payload).await {
+    // The whole form (file and fields) may be the import cap and a little more.
+    let admitted = state.uploads.admit(
+        s.auth.user.id,
+        content_length(req),
+        transfer::DEFAULT_MAX_BYTES + 64 * 1024,
+    );
+    let form = match admitted {
+        Ok(mut pass) => read_upload(payload, &mut pass).await,
+        Err(e) => Err(e),
+    };
+    let form = match form {
         Ok(form) => form,
         Err(e) => {
             let message = match lang {
@@ -191,7 +217,12 @@ async fn upload(
                 Lang::En => e.detail.clone(),
             }
             .unwrap_or_default();
-            return render_form(req, s, &who, &message, e.code.status());
+            let mut page = render_form(req, s, &who, &message, e.code.status());
+            if let Some(value) = e.retry_after.and_then(|w| w.to_string().parse().ok()) {
+                page.headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, value);
+            }
+            return page;
         }
     };
     if form.bytes.iter().all(u8::is_ascii_whitespace) {

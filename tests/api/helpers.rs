@@ -48,6 +48,10 @@ pub struct TestApp {
     pub media: vungcao::media::MediaStore,
     /// The settings the app was built with.
     pub settings: Settings,
+    /// Passwords the app has checked with argon2.
+    pub login_verifications: vungcao::sign_in::VerificationCount,
+    /// The app's upload budget (what it has admitted).
+    pub uploads: vungcao::uploads::UploadGate,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -258,6 +262,8 @@ pub async fn spawn_app_on(
     let metrics_port = app.metrics_port();
     let search = app.search();
     let stopper = app.stopper();
+    let login_verifications = app.login_verifications();
+    let uploads = app.uploads();
     tokio::spawn(app.run_until_stopped());
     let db = Db::connect(&settings.database_url(), 4).expect("db");
     let (admin_token, tea_token, orange_token) = {
@@ -316,6 +322,8 @@ pub async fn spawn_app_on(
         metrics_port,
         media,
         settings,
+        login_verifications,
+        uploads,
         _dir: dir,
         _pg: pg,
     };

@@ -825,7 +825,7 @@ async fn sign_in_is_rate_limited(app: TestApp) {
     )
     .await;
     assert_eq!(status, 429);
-    assert!(body.contains("Vui lòng thử lại sau 15 phút."));
+    assert!(body.contains("Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau"));
 }
 
 async fn admin_reviews_and_creates_cooperatives(app: TestApp) {

@@ -2,6 +2,7 @@
 //! the JSON API directly).
 
 use crate::error::Code;
+use crate::http::body::content_length;
 use crate::state::AppState;
 use crate::web::extract::{SignedForm, SignedUpload};
 use crate::web::refusal::refused;
@@ -21,9 +22,15 @@ pub(super) async fn upload_photos(
 ) -> HttpResponse {
     let s = upload.who;
     let id = id.into_inner();
-    match crate::photos::upload(&state, &s.auth, id, payload).await {
+    let length = content_length(&req);
+    match crate::photos::upload(&state, &s.auth, id, length, payload).await {
         Ok(_) => see_other(&format!("/tai-khoan/san-pham/{id}?ok=saved#anh")),
-        Err(e) if e.code == Code::ProcessingBusy => {
+        Err(e)
+            if matches!(
+                e.code,
+                Code::ProcessingBusy | Code::UploadsBusy | Code::TooManyUploads
+            ) =>
+        {
             see_other(&format!("/tai-khoan/san-pham/{id}?err=photo-busy#anh"))
         }
         // Another cooperative's listing is refused like every other page refuses it, not sent
@@ -36,7 +43,10 @@ pub(super) async fn upload_photos(
             let reason = match e.code {
                 Code::HeicNotSupported => "photo-heic",
                 Code::UnsupportedImageFormat | Code::EmptyFile => "photo-format",
-                Code::FileTooLarge | Code::ImageTooLarge => "photo-big",
+                Code::FileTooLarge
+                | Code::ImageTooLarge
+                | Code::PayloadTooLarge
+                | Code::FieldTooLarge => "photo-big",
                 Code::CorruptImage => "photo-corrupt",
                 Code::TooManyPhotos => "photo-many",
                 _ => "photo",

@@ -12,6 +12,7 @@ use crate::web::forms::Form;
 use crate::web::i18n::Lang;
 use crate::web::{csrf, html, see_other, Caching, Chrome};
 use actix_web::cookie::Cookie;
+use actix_web::http::header::RETRY_AFTER;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -89,7 +90,7 @@ pub(super) async fn login(
     let user = match verify_login(
         &state.db,
         &state.login_limiter,
-        &client_address(&req),
+        &client_address(&req, state.settings.trusted_proxy_header.as_deref()),
         &email,
         form.get("password"),
     )
@@ -114,22 +115,18 @@ pub(super) async fn login(
                 StatusCode::FORBIDDEN,
             ))
         }
-        Err(e) if e.code == Code::RateLimited => {
-            let minutes: u64 = e
-                .detail
-                .unwrap_or_default()
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect::<String>()
-                .parse()
-                .unwrap_or(15);
-            return Ok(login_response(
-                &req,
-                email,
-                next,
-                lang.wait_minutes(minutes),
-                StatusCode::TOO_MANY_REQUESTS,
-            ));
+        Err(e) if matches!(e.code, Code::RateLimited | Code::SignInBusy) => {
+            let wait = e.retry_after.unwrap_or(1);
+            let message = if e.code == Code::RateLimited {
+                lang.wait_before_signing_in(wait)
+            } else {
+                lang.t().sign_in_busy.into()
+            };
+            let mut res = login_response(&req, email, next, message, e.code.status());
+            if let Ok(value) = wait.to_string().parse() {
+                res.headers_mut().insert(RETRY_AFTER, value);
+            }
+            return Ok(res);
         }
         Err(e) => return Err(e),
     };
