@@ -104,7 +104,6 @@ impl PasswordChecker {
         let (answer, answered) = oneshot::channel();
         let count = self.count.clone();
         let job: Job = Box::new(move || {
-            let _permit = permit;
             count.add_one();
             let hash = hash.unwrap_or_else(crate::accounts::unknown_account_hash);
             let matches = crate::auth::verify_password(&password, &hash);
@@ -113,6 +112,8 @@ impl PasswordChecker {
             } else {
                 attempt.failed();
             }
+            // The place goes back before the answer, so whoever hears it finds the pool free.
+            drop(permit);
             let _ = answer.send(matches);
         });
         self.jobs.send(job).map_err(|_| Busy)?;
