@@ -12,7 +12,7 @@
 #   3. 20 000 distinct cacheable URLs with VUNGCAO_RESPONSE_CACHE_BYTES=32 MiB: RSS growth.
 # Prints a markdown table against the targets; exits non-zero when a measurement failed.
 #
-#   VUNGCAO_BIN=target/release/vungcao bench/abuse.sh
+#   VUNGCAO_BIN=target/release/vungcao bench/abuse.sh     (BENCH_ONLY=signin,uploads,cache picks scenarios)
 #
 # Without VUNGCAO_BIN it builds the release binary first (slow on a cold target). A debug
 # binary checks the script, not the figures: RSS and latency mean something only in release.
