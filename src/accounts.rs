@@ -150,18 +150,22 @@ pub fn check_password(conn: &mut Conn, email: &str, password: &str) -> Result<Us
     let hash = user
         .as_ref()
         .map_or_else(unknown_account_hash, |u| u.password_hash.clone());
-    if auth::verify_password(password, &hash) {
-        if let Some(user) = user {
-            // Named only to whoever knows the password: to anyone else a disabled account
-            // answers like a wrong password.
-            if user.is_disabled() {
-                return Err(AppError::new(Code::AccountDisabled)
-                    .with_detail("this account is disabled; ask the admins to enable it"));
-            }
-            return Ok(user);
+    sign_in_outcome(user, auth::verify_password(password, &hash))
+}
+
+/// What a password check means for signing in: the account, `account_disabled` (named only to
+/// whoever knew the password: to anyone else a disabled account answers like a wrong password),
+/// or `unauthorized`. Both sign-in paths (this module's `check_password`, `sign_in::verify_login`)
+/// answer through it.
+pub fn sign_in_outcome(user: Option<UserRow>, password_matches: bool) -> Result<UserRow, AppError> {
+    match user {
+        Some(user) if password_matches && user.is_disabled() => {
+            Err(AppError::new(Code::AccountDisabled)
+                .with_detail("this account is disabled; ask the admins to enable it"))
         }
+        Some(user) if password_matches => Ok(user),
+        _ => Err(AppError::new(Code::Unauthorized).with_detail("wrong email or password")),
     }
-    Err(AppError::new(Code::Unauthorized).with_detail("wrong email or password"))
 }
 
 /// The one password rule (account creation, changes and resets alike).

@@ -149,19 +149,30 @@ pub fn member_gallery(
     let row =
         listings::row(conn, listing_id)?.ok_or_else(|| AppError::new(Code::ListingNotFound))?;
     let proposal = revisions::get(conn, listing_id)?.map(|r| r.proposal());
-    let rows: Vec<PhotoRow> = photos::for_listings(conn, &[listing_id])?
-        .into_iter()
-        .filter(PhotoRow::is_proposed)
-        .collect();
-    let cover = proposal
-        .as_ref()
-        .and_then(|p| p.cover)
-        .or(row.cover_photo_id);
-    let order = proposal.as_ref().and_then(|p| p.photo_order.clone());
-    Ok(ordered(rows, cover, order.as_deref())
+    let rows = photos::for_listings(conn, &[listing_id])?;
+    Ok(proposed_gallery(
+        rows,
+        row.cover_photo_id,
+        proposal.as_ref(),
+        media_base,
+    ))
+}
+
+/// The photos of `rows` as a revision would show them: removed ones left out, its order and
+/// cover (else the live cover) applied.
+fn proposed_gallery(
+    rows: Vec<PhotoRow>,
+    live_cover: Option<i64>,
+    proposal: Option<&Proposal>,
+    media_base: &str,
+) -> Vec<PhotoView> {
+    let rows: Vec<PhotoRow> = rows.into_iter().filter(PhotoRow::is_proposed).collect();
+    let cover = proposal.and_then(|p| p.cover).or(live_cover);
+    let order = proposal.and_then(|p| p.photo_order.as_deref());
+    ordered(rows, cover, order)
         .iter()
         .map(|p| p.view(media_base))
-        .collect())
+        .collect()
 }
 
 /// Keeps `proposal` as the listing's pending revision, or drops it when nothing in it differs
@@ -469,7 +480,7 @@ pub fn attach_revisions(
             rejection_reason: rev.rejection_reason.clone(),
             changes: changes(&live, &proposed, &row.slug),
             photos_changed: photos_differ(&rows, row.cover_photo_id, &proposal),
-            photos: member_gallery(conn, row.id, media_base)?,
+            photos: proposed_gallery(rows, row.cover_photo_id, Some(&proposal), media_base),
             updated_at: rev.updated_at,
         });
     }

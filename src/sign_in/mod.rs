@@ -71,14 +71,7 @@ pub async fn verify_login(
         .check(permit, attempt, password.to_owned(), hash)
         .await
         .map_err(|_| busy())?;
-    match user {
-        // Named only to whoever knows the password: to anyone else a disabled account answers
-        // like a wrong password.
-        Some(user) if matches && user.is_disabled() => Err(AppError::new(Code::AccountDisabled)
-            .with_detail("this account is disabled; ask the admins to enable it")),
-        Some(user) if matches => Ok(user),
-        _ => Err(AppError::new(Code::Unauthorized).with_detail("wrong email or password")),
-    }
+    accounts::sign_in_outcome(user, matches)
 }
 
 /// Signs `user_id` in: a new session secret for the cookie.
