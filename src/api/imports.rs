@@ -7,6 +7,7 @@ use crate::error::{AppError, Code};
 use crate::http::body::content_length;
 use crate::state::AppState;
 use crate::transfer::{self, jobs, Format};
+use crate::uploads::UploadPass;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -44,7 +45,7 @@ async fn read_body(
     req: &HttpRequest,
     account: i64,
     mut body: web::Payload,
-) -> Result<Vec<u8>, AppError> {
+) -> Result<(Vec<u8>, UploadPass), AppError> {
     let length = content_length(req);
     if let Some(len) = length.filter(|len| *len > transfer::DEFAULT_MAX_BYTES) {
         return Err(transfer::too_large(len, transfer::DEFAULT_MAX_BYTES));
@@ -66,18 +67,19 @@ async fn read_body(
         pass.read(chunk.len())?;
         bytes.extend_from_slice(&chunk);
     }
-    Ok(bytes)
+    Ok((bytes, pass))
 }
 
 async fn start_job(
     state: &AppState,
-    bytes: Vec<u8>,
+    (bytes, admission): (Vec<u8>, UploadPass),
     query: &ImportQuery,
     cooperative: Option<(i64, String)>,
 ) -> Result<HttpResponse, AppError> {
     let job = jobs::launch(
         state,
         bytes,
+        admission,
         jobs::ImportChoices {
             partial: query.partial,
             archive_missing: query.archive_missing,
@@ -112,8 +114,8 @@ pub async fn admin_import(
     query: web::Query<ImportQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let bytes = read_body(&state, &req, admin.0.user.id, body).await?;
-    start_job(&state, bytes, &query, None).await
+    let upload = read_body(&state, &req, admin.0.user.id, body).await?;
+    start_job(&state, upload, &query, None).await
 }
 
 /// The member's import, limited to their own cooperative (rows may leave `cooperative` empty).
@@ -133,8 +135,8 @@ pub async fn member_import(
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let coop = jobs::member_cooperative(&state, &auth).await?;
-    let bytes = read_body(&state, &req, auth.user.id, body).await?;
-    start_job(&state, bytes, &query, Some(coop)).await
+    let upload = read_body(&state, &req, auth.user.id, body).await?;
+    start_job(&state, upload, &query, Some(coop)).await
 }
 
 async fn job_answer(

@@ -239,10 +239,12 @@ pub struct ImportChoices {
 
 /// Starts an import in the background (the API and the upload pages alike): its job at once,
 /// progress and the report by id later, from any replica. `owner` limits the job to a member's
-/// cooperative `(id, slug)`.
+/// cooperative `(id, slug)`. `admission` is the upload's place in the server's upload budget:
+/// the job holds it until it ends, since the file's bytes stay in memory until then.
 pub async fn launch(
     state: &crate::state::AppState,
     bytes: Vec<u8>,
+    admission: crate::uploads::UploadPass,
     choices: ImportChoices,
     owner: Option<(i64, String)>,
 ) -> Result<ImportJob, AppError> {
@@ -271,6 +273,7 @@ pub async fn launch(
     let media = state.media.clone();
     let microcache = state.microcache.clone();
     actix_web::rt::spawn(async move {
+        let _admission = admission;
         let reporter = registry.clone();
         let import = super::run(&db, &media, bytes, options, move |stage, done, total| {
             reporter.progress(id, stage, done, total)

@@ -206,11 +206,13 @@ async fn upload(
         transfer::DEFAULT_MAX_BYTES + 64 * 1024,
     );
     let form = match admitted {
-        Ok(mut pass) => read_upload(payload, &mut pass).await,
+        Ok(mut pass) => read_upload(payload, &mut pass)
+            .await
+            .map(|form| (form, pass)),
         Err(e) => Err(e),
     };
-    let form = match form {
-        Ok(form) => form,
+    let (form, admission) = match form {
+        Ok(read) => read,
         Err(e) => {
             let message = match lang {
                 Lang::Vi => e.detail_vi.clone().or(e.detail.clone()),
@@ -239,7 +241,7 @@ async fn upload(
         partial: form.partial,
         archive_missing,
     };
-    match jobs::launch(state, form.bytes, choices, owner).await {
+    match jobs::launch(state, form.bytes, admission, choices, owner).await {
         Ok(job) => see_other(&format!("{base}/{}", job.id)),
         Err(e) => refused(req, s.nav, &e),
     }

@@ -42,6 +42,12 @@ pub fn refused(req: &HttpRequest, nav: AccountNav, e: &AppError) -> HttpResponse
             Lang::Vi => e.code.message_vi().to_owned(),
             Lang::En => format!("{}.", e.code.title()),
         },
+        // Too many attempts or a busy server: say how long to wait.
+        _ if e.retry_after.is_some() => match lang {
+            Lang::Vi => e.detail_vi.clone(),
+            Lang::En => e.detail.clone(),
+        }
+        .unwrap_or_else(|| e.code.message_vi().to_owned()),
         _ => match lang {
             Lang::Vi => "Đã có lỗi, vui lòng thử lại sau.".to_owned(),
             Lang::En => "Something went wrong. Please try again later.".to_owned(),
@@ -54,5 +60,15 @@ pub fn refused(req: &HttpRequest, nav: AccountNav, e: &AppError) -> HttpResponse
         back: "/tai-khoan".into(),
         c,
     };
-    html(req, &page, status, Caching::NoStore)
+    let mut res = html(req, &page, status, Caching::NoStore);
+    with_retry_after(&mut res, e);
+    res
+}
+
+/// `Retry-After` from the refusal, when it says how long to wait.
+pub fn with_retry_after(res: &mut HttpResponse, e: &AppError) {
+    if let Some(value) = e.retry_after.and_then(|w| w.to_string().parse().ok()) {
+        res.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, value);
+    }
 }

@@ -16,6 +16,7 @@ both_backends!(
     an_oversize_form_field_or_too_many_parts_are_refused,
     a_body_larger_than_the_gallery_can_take_is_refused_unread,
     a_huge_greyscale_png_is_refused_from_its_header,
+    an_import_holds_its_bytes_in_the_budget_until_its_job_ends,
 );
 both_backends!(@settings |s| s.upload_bytes_in_flight = 30 * 1024 * 1024;
     uploads_beyond_the_servers_byte_budget_get_503_before_they_are_read);
@@ -322,6 +323,39 @@ async fn uploads_beyond_the_servers_byte_budget_get_503_before_they_are_read(app
         .as_str()
         .unwrap()
         .contains("Vui lòng thử lại"));
+    // The member form says the same through its page: back to the form with "try again"
+    // and the wait, the photos unread.
+    let member = crate::web::sign_in(&app, "orange@htx.vn").await;
+    let (status, form_page) =
+        crate::web::page(&member, &app, &format!("/tai-khoan/san-pham/{orange}")).await;
+    assert_eq!(status, 200);
+    let token = crate::web::csrf(&form_page);
+    let mut photos = Form::new();
+    for (n, name) in ["phone-12mp.jpg", "phone-gps.jpg", "phone-12mp.jpg"]
+        .iter()
+        .enumerate()
+    {
+        photos = photos.part(
+            "photo",
+            Part::bytes(fixture(name))
+                .file_name(format!("cam-{n}.jpg"))
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    }
+    let res = member
+        .post(app.url(&format!("/tai-khoan/san-pham/{orange}/anh?csrf={token}")))
+        .multipart(photos)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/tai-khoan/san-pham/{orange}?err=photo-busy#anh").as_str()
+    );
+    assert_eq!(res.headers()["retry-after"], "10");
+    assert_eq!(photo_count(&app).await, photos_before);
     // The stalled upload is abandoned: its bytes come back and nothing of it is kept.
     drop(stalled);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -373,4 +407,75 @@ async fn a_huge_greyscale_png_is_refused_from_its_header(app: TestApp) {
         .unwrap()
         .contains("Ảnh quá lớn để xử lý"));
     assert!(app.media_keys().await.is_empty());
+}
+
+/// A zip of a sheet and `photos` copies of the 12 MP phone photo, for the tea cooperative.
+fn photo_zip(photos: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut sheet = String::from("kind,name_vi,description_vi,category,price_vnd,photos\n");
+    for n in 0..photos {
+        sheet.push_str(&format!(
+            "product,Chè ảnh {n},Chè của xã.,tea,120000,photos/che-{n}.jpg\n"
+        ));
+    }
+    writer.start_file("ds.csv", options).unwrap();
+    writer.write_all(sheet.as_bytes()).unwrap();
+    let photo = fixture("phone-12mp.jpg");
+    for n in 0..photos {
+        writer
+            .start_file(format!("photos/che-{n}.jpg"), options)
+            .unwrap();
+        writer.write_all(&photo).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// The file's bytes stay in memory while its job runs, so they stay in the upload budget
+/// until the job ends, not only while the request is read.
+async fn an_import_holds_its_bytes_in_the_budget_until_its_job_ends(app: TestApp) {
+    let bundle = photo_zip(2);
+    let size = bundle.len() as u64;
+    let res = app
+        .client
+        .post(app.url("/api/v1/my/imports"))
+        .bearer_auth(&app.tea_token)
+        .body(bundle)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let mut seen_running = false;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let held = app.uploads.bytes_in_flight();
+        let (_, job) = app
+            .send(reqwest::Method::GET, &location, &app.tea_token, None)
+            .await;
+        if job["state"] != "running" {
+            assert_eq!(job["state"], "done", "{job}");
+            break;
+        }
+        // Running after `held` was read, so it was running then too.
+        assert!(
+            held >= size,
+            "{held} bytes held while a {size}-byte import runs"
+        );
+        seen_running = true;
+        assert!(Instant::now() < deadline, "the import did not finish");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(seen_running, "the job ended before it could be observed");
+    // The job is over: its bytes are back.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.uploads.bytes_in_flight() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the finished import's bytes never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

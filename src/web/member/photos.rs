@@ -5,7 +5,7 @@ use crate::error::Code;
 use crate::http::body::content_length;
 use crate::state::AppState;
 use crate::web::extract::{SignedForm, SignedUpload};
-use crate::web::refusal::refused;
+use crate::web::refusal::{refused, with_retry_after};
 use crate::web::see_other;
 use crate::workflow::owned_listing;
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -31,7 +31,11 @@ pub(super) async fn upload_photos(
                 Code::ProcessingBusy | Code::UploadsBusy | Code::TooManyUploads
             ) =>
         {
-            see_other(&format!("/tai-khoan/san-pham/{id}?err=photo-busy#anh"))
+            // Back to the form, which says to try again; the wait goes along for clients that
+            // read it.
+            let mut res = see_other(&format!("/tai-khoan/san-pham/{id}?err=photo-busy#anh"));
+            with_retry_after(&mut res, &e);
+            res
         }
         // Another cooperative's listing is refused like every other page refuses it, not sent
         // back to its edit page as a failed photo.
