@@ -179,17 +179,17 @@ fn hash(password: &str) -> Result<String, AppError> {
     auth::hash_password(password).map_err(|e| AppError::internal(e.to_string()))
 }
 
-/// A member changes their own password: the current one must be given, and every other
+/// A member changes their own password, once the current one was checked
+/// (`current_matches`, by `sign_in::change_own_password` under the sign-in limits): every other
 /// session and token of theirs stops working (the one in use stays). Returns how many ended.
 pub fn change_own_password(
     conn: &mut Conn,
     who: &Auth,
-    current_password: &str,
+    current_matches: bool,
     new_password: &str,
 ) -> Result<usize, AppError> {
-    let user = users::by_id(conn, who.user.id)?.ok_or_else(|| AppError::new(Code::UserNotFound))?;
     let mut errors = Vec::new();
-    if !auth::verify_password(current_password, &user.password_hash) {
+    if !current_matches {
         errors.push(FieldError::new(
             "current_password",
             Message::CurrentPasswordWrong,
@@ -199,6 +199,7 @@ pub fn change_own_password(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
+    let user = users::by_id(conn, who.user.id)?.ok_or_else(|| AppError::new(Code::UserNotFound))?;
     let hash = hash(new_password)?;
     conn.transaction(|conn| {
         users::set_password(conn, user.id, &hash)?;

@@ -245,27 +245,28 @@ pub struct PasswordChanged {
         (status = 401, body = crate::error::Problem),
         (status = 403, description = "a cookie-signed request without X-Requested-With", body = crate::error::Problem),
         (status = 415, description = "unsupported_media_type", body = crate::error::Problem),
-        (status = 422, description = "validation_failed: `current_password` is wrong or `new_password` breaks the rule", body = crate::error::Problem)
+        (status = 422, description = "validation_failed: `current_password` is wrong or `new_password` breaks the rule", body = crate::error::Problem),
+        (status = 429, description = "rate_limited: too many wrong passwords for this account from this address (with Retry-After)", body = crate::error::Problem),
+        (status = 503, description = "sign_in_busy: the password-checking pool is full (with Retry-After)", body = crate::error::Problem)
     ),
     security(("bearer" = []))
 )]
 #[post("/api/v1/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: Auth,
     body: JsonBody<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
     let change = body.0;
-    let revoked = state
-        .db
-        .run(move |conn| {
-            accounts::change_own_password(
-                conn,
-                &auth,
-                &change.current_password,
-                &change.new_password,
-            )
-        })
-        .await?;
+    let revoked = sign_in::change_own_password(
+        &state.db,
+        &state.login_limiter,
+        &client_address(&req, state.settings.trusted_proxy_header.as_deref()),
+        auth,
+        change.current_password,
+        change.new_password,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(PasswordChanged { revoked }))
 }

@@ -37,6 +37,19 @@ pub fn rate_limited(wait: Duration) -> AppError {
         .with_retry_after(seconds)
 }
 
+/// A refused password change: too many wrong current passwords, wait `wait`.
+fn too_many_wrong_passwords(wait: Duration) -> AppError {
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    AppError::new(Code::RateLimited)
+        .with_detail(format!(
+            "too many wrong passwords; try again in {seconds} seconds"
+        ))
+        .with_detail_vi(format!(
+            "Bạn đã nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau {seconds} giây."
+        ))
+        .with_retry_after(seconds)
+}
+
 fn busy() -> AppError {
     AppError::new(Code::SignInBusy)
         .with_detail("too many sign-ins are being checked; try again in a moment")
@@ -72,6 +85,32 @@ pub async fn verify_login(
         .await
         .map_err(|_| busy())?;
     accounts::sign_in_outcome(user, matches)
+}
+
+/// The signed-in member changes their own password. The current password is a guess like any
+/// sign-in: it takes an attempt for the account and `address` first and is checked on the
+/// bounded pool, never inside a database slot. Returns how many other sessions and tokens ended.
+pub async fn change_own_password(
+    db: &Db,
+    limiter: &LoginLimiter,
+    address: &str,
+    who: accounts::Auth,
+    current: String,
+    new: String,
+) -> Result<usize, AppError> {
+    let attempt = limiter
+        .attempts
+        .reserve(&who.user.email.trim().to_lowercase(), address)
+        .map_err(too_many_wrong_passwords)?;
+    let permit = limiter.checker.admit().map_err(|_| busy())?;
+    let hash = Some(who.user.password_hash.clone());
+    let matches = limiter
+        .checker
+        .check(permit, attempt, current, hash)
+        .await
+        .map_err(|_| busy())?;
+    db.run(move |conn| accounts::change_own_password(conn, &who, matches, &new))
+        .await
 }
 
 /// Signs `user_id` in: a new session secret for the cookie.

@@ -6,7 +6,10 @@ use crate::helpers::TestApp;
 use crate::web::{browser, csrf, page};
 use serde_json::{json, Value};
 
-both_backends!(parallel_wrong_guesses_reach_the_password_check_at_most_the_limit);
+both_backends!(
+    parallel_wrong_guesses_reach_the_password_check_at_most_the_limit,
+    wrong_current_passwords_are_limited_like_sign_ins,
+);
 both_backends!(@settings |s| s.trusted_proxy_header = Some("X-Forwarded-For".into());
     the_owner_signs_in_from_another_address_while_an_attacker_waits,
     the_sign_in_page_says_how_long_to_wait);
@@ -179,4 +182,66 @@ async fn the_sign_in_page_says_how_long_to_wait(app: TestApp) {
     // The owner's own phone, elsewhere, is let in.
     let res = post("mat-khau-an-toan", "198.51.100.4").await.unwrap();
     assert_eq!(res.status().as_u16(), 303);
+}
+
+/// A stolen session cannot guess the password through "change my password" any faster than
+/// through the sign-in form: the current password takes an attempt under the same limits and is
+/// checked on the same pool.
+async fn wrong_current_passwords_are_limited_like_sign_ins(app: TestApp) {
+    let before = app.login_verifications.get();
+    let changes = (0..20).map(|n| {
+        let app = &app;
+        async move {
+            let res = app
+                .client
+                .post(app.url("/api/v1/me/password"))
+                .bearer_auth(&app.tea_token)
+                .json(&json!({"current_password": format!("doan-mo-{n}"), "new_password": "mat-khau-moi-dai-du"}))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let retry_after = res.headers().get("retry-after").is_some();
+            let body: Value = res.json().await.unwrap_or(Value::Null);
+            (status, retry_after, body)
+        }
+    });
+    let answers = futures_util::future::join_all(changes).await;
+    let checked = app.login_verifications.get() - before;
+    assert!(
+        checked <= 5,
+        "{checked} passwords were checked: {answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _, _)| [422, 429, 503].contains(status)),
+        "{answers:?}"
+    );
+    let limited: Vec<_> = answers
+        .iter()
+        .filter(|(status, _, _)| *status == 429)
+        .collect();
+    assert!(limited.len() >= 15, "{answers:?}");
+    for (_, retry_after, body) in limited {
+        assert!(retry_after, "429 without Retry-After: {body}");
+        assert_eq!(body["code"], "rate_limited", "{body}");
+        assert!(
+            body["detail_vi"]
+                .as_str()
+                .unwrap()
+                .contains("Bạn đã nhập sai mật khẩu quá nhiều lần"),
+            "{body}"
+        );
+    }
+    // The password is unchanged.
+    let still = app
+        .with_db(|c| {
+            let user = vungcao::store::users::by_email(c, "tea@htx.vn")
+                .unwrap()
+                .unwrap();
+            vungcao::auth::verify_password("mat-khau-an-toan", &user.password_hash)
+        })
+        .await;
+    assert!(still, "the password changed");
 }

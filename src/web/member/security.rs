@@ -1,15 +1,15 @@
 //! A signed-in account's own security page: changing the password, listing and revoking API
 //! tokens.
 
-use crate::accounts;
 use crate::error::{AppError, Code};
+use crate::http::credentials::client_address;
 use crate::messages::Message;
 use crate::state::AppState;
 use crate::store::users::{self, TokenRow};
 use crate::web::extract::{SignedForm, SignedIn};
 use crate::web::forms::{Errors, Form};
 use crate::web::i18n::Lang;
-use crate::web::refusal::refused;
+use crate::web::refusal::{refused, with_retry_after};
 use crate::web::{html, see_other, view, Caching, Chrome};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -125,16 +125,32 @@ pub(super) async fn change_password(
         );
         return render(&state, &req, s, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let who = s.auth.clone();
-    let changed = state
-        .db
-        .run(move |conn| accounts::change_own_password(conn, &who, &current, &new))
-        .await;
+    let changed = crate::sign_in::change_own_password(
+        &state.db,
+        &state.login_limiter,
+        &client_address(&req, state.settings.trusted_proxy_header.as_deref()),
+        s.auth.clone(),
+        current,
+        new,
+    )
+    .await;
     match changed {
         Ok(_) => see_other(&format!("{PAGE}?ok=password")),
         Err(e) if !e.errors.is_empty() => {
             let errors = Errors::from_fields(lang, &e.errors, str::to_owned);
             render(&state, &req, s, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        // Too many wrong passwords: said next to the field, with how long to wait.
+        Err(e) if e.code == Code::RateLimited => {
+            let mut errors = Errors::default();
+            let wait = match lang {
+                Lang::Vi => e.detail_vi.clone(),
+                Lang::En => e.detail.clone(),
+            };
+            errors.add("current_password", wait.unwrap_or_default());
+            let mut page = render(&state, &req, s, errors, e.code.status()).await;
+            with_retry_after(&mut page, &e);
+            page
         }
         Err(e) => refused(&req, s.nav, &e),
     }
