@@ -227,6 +227,10 @@ pub(crate) fn propose(
         &valid,
         valid.place.as_deref().unwrap_or(&row.place_code),
     )?;
+    // A slug another listing holds is refused now, not when an admin approves.
+    if let Some(slug) = &valid.slug {
+        listings::check_slug_free(conn, slug, row.id)?;
+    }
     let wanted = ListingInput::from(&valid);
     let now_live = at_once_from(live.clone(), &wanted);
     if now_live != live {

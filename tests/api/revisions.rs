@@ -23,6 +23,8 @@ both_backends!(
     review_pages_show_the_diff_and_refuse_a_stale_decision,
     the_member_form_refuses_a_stale_save_and_keeps_the_input,
     a_member_import_of_a_published_listing_waits_for_review,
+    photos_in_a_member_import_wait_for_review,
+    a_slug_another_listing_holds_is_refused_when_proposed,
 );
 
 async fn create(app: &TestApp, token: &str, body: Value) -> i64 {
@@ -712,4 +714,74 @@ async fn a_member_import_of_a_published_listing_waits_for_review(app: TestApp) {
     let own = mine(&app, id).await;
     assert_eq!(own["revision"]["status"], "pending", "{own}");
     assert!(changed_fields(&own).contains(&"name".to_owned()));
+}
+
+async fn photos_in_a_member_import_wait_for_review(app: TestApp) {
+    use std::io::Write;
+    let (id, slug) = published(&app, "Chè có ảnh nhập").await;
+    let sheet = format!(
+        "slug,kind,name_vi,description_vi,category,price_vnd,photos\n{slug},product,Chè có ảnh nhập,Chè ngon của xã.,tea,450000,photos/doi-che.jpg"
+    );
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    writer.start_file("ds.csv", options).unwrap();
+    writer.write_all(sheet.as_bytes()).unwrap();
+    writer.start_file("photos/doi-che.jpg", options).unwrap();
+    writer
+        .write_all(&fixture("orientation/landscape_3.jpg"))
+        .unwrap();
+    let bundle = writer.finish().unwrap().into_inner();
+    let res = app
+        .client
+        .post(app.url("/api/v1/my/imports"))
+        .bearer_auth(&app.tea_token)
+        .body(bundle)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let mut job = Value::Null;
+    for _ in 0..600 {
+        job = app
+            .send(Method::GET, &location, &app.tea_token, None)
+            .await
+            .1;
+        if job["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(job["state"], "done", "{job}");
+    // Shoppers keep the approved gallery (none); the photo waits in the revision.
+    assert!(public(&app, &slug).await["photos"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let own = mine(&app, id).await;
+    assert_eq!(own["revision"]["status"], "pending", "{own}");
+    assert_eq!(own["revision"]["photos_changed"], true, "{own}");
+    let photo = own["revision"]["photos"][0]["id"].as_i64().unwrap();
+    assert!(queue(&app).await.iter().any(|i| i["id"] == id));
+    let (status, _) = app.approve(id).await;
+    assert_eq!(status, 200);
+    assert_eq!(public(&app, &slug).await["photos"][0]["id"], photo);
+}
+
+async fn a_slug_another_listing_holds_is_refused_when_proposed(app: TestApp) {
+    let (_, taken) = published(&app, "Chè đã có tên").await;
+    let (id, slug) = published(&app, "Chè muốn đổi tên").await;
+    let (status, problem) = app
+        .patch(
+            &format!("/api/v1/my/listings/{id}"),
+            &app.tea_token,
+            json!({"slug": taken}),
+        )
+        .await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "slug", "{problem}");
+    // Nothing waits for an admin to trip over.
+    assert!(mine(&app, id).await["revision"].is_null());
+    assert!(!queue(&app).await.iter().any(|i| i["id"] == id));
+    assert_eq!(public(&app, &slug).await["slug"], slug.as_str());
 }

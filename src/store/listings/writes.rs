@@ -89,6 +89,14 @@ pub(super) fn check_references(
     }
 }
 
+/// A slug the listing `id` asks for must not be another listing's (409 on `slug`).
+pub fn check_slug_free(conn: &mut Conn, slug: &str, id: i64) -> Result<(), AppError> {
+    if slug_taken(conn, slug, Some(id))? {
+        return Err(AppError::conflict("slug", Message::SlugTaken));
+    }
+    Ok(())
+}
+
 pub fn exists_with_slug(conn: &mut Conn, slug: &str) -> Result<bool, AppError> {
     slug_taken(conn, slug, None)
 }
@@ -285,9 +293,7 @@ pub fn update(conn: &mut Conn, id: i64, v: ValidListing) -> Result<(), AppError>
             .unwrap_or_else(|| current.place_code.clone());
         check_references(conn, &v, &place)?;
         if let Some(slug) = &v.slug {
-            if slug_taken(conn, slug, Some(id))? {
-                return Err(AppError::conflict("slug", Message::SlugTaken));
-            }
+            check_slug_free(conn, slug, id)?;
         }
         let slug = v.slug.clone().unwrap_or(current.slug.clone());
         with_conn!(conn, |c| diesel::update(listings::table.find(id))
