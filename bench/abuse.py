@@ -321,8 +321,18 @@ def cache_flood(cache_on=True):
     else:
         server = Server("cache-off", VUNGCAO_RESPONSE_CACHE_SECONDS=0)
     try:
-        for n in range(200):  # warm: the same search path, URLs outside the measured set
-            request(server.port, "GET", "/api/v1/search?" + urllib.parse.urlencode({"q": f"chè khởi động {n}"}))
+        # Warm with the same eight clients as the measurement (every worker thread and its
+        # allocator arena, the pooled connections' page caches) on the same search path. The
+        # warm requests carry an Authorization header, which the response cache never keeps
+        # (public search ignores it), so the cache starts empty.
+        def warm(n):
+            path = "/api/v1/search?" + urllib.parse.urlencode({"q": f"chè {n}", "limit": 20})
+            status, _, _ = request(server.port, "GET", path, headers={"Authorization": "Bearer warm-up"})
+            if status != 200:
+                fail(f"a warm-up search answered {status}")
+
+        with cf.ThreadPoolExecutor(8) as pool:
+            list(pool.map(warm, range(400)))
         time.sleep(0.5)
         idle = server.status()["VmRSS"]
         sampler = measure_peak(server)

@@ -3,8 +3,17 @@ use std::process::ExitCode;
 use vungcao::cli::{run, Cli};
 use vungcao::config::Settings;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Before any thread starts, so that every thread shares the few arenas.
+    vungcao::startup::bound_malloc_arenas();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts");
+    runtime.block_on(run_cli())
+}
+
+async fn run_cli() -> ExitCode {
     let cli = Cli::parse();
     let result = match Settings::load() {
         Ok(settings) => {

@@ -32,6 +32,23 @@ pub struct Application {
     uploads: crate::uploads::UploadGate,
 }
 
+/// glibc gives each thread that allocates concurrently its own arena, up to eight per core, and
+/// an arena keeps what it once held: a server whose database and search threads come and go
+/// grew by several MB per burst of distinct requests, arena by arena. One arena per core (at
+/// least two) bounds that; an operator's `MALLOC_ARENA_MAX` wins. Call before any thread starts.
+pub fn bound_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let arenas = libc::c_int::try_from(cores.max(2)).unwrap_or(libc::c_int::MAX);
+        // SAFETY: mallopt only sets a tunable of glibc's allocator; it is called before any
+        // other thread of this process exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
+    }
+}
+
 /// Where photos live: a local folder, or an S3-compatible bucket (`VUNGCAO_MEDIA_URL=s3://…`).
 /// The bucket is not contacted here, so the server starts (and serves pages) while it is down.
 pub fn open_media(settings: &Settings) -> anyhow::Result<MediaStore> {
