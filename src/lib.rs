@@ -13,6 +13,7 @@ pub mod finder;
 pub mod healthcheck;
 pub mod http;
 pub mod indexer;
+pub mod labels;
 pub mod media;
 pub mod media_check;
 pub mod messages;

@@ -100,6 +100,8 @@ message_keys! {
     CurrentPasswordWrong => "is not your current password", "Mật khẩu hiện tại không đúng.";
     PasswordsDiffer => "the two new passwords differ", "Hai lần nhập mật khẩu mới không khớp.";
     OwnAccount => "an admin cannot disable their own account", "Không thể tự khóa tài khoản của chính mình.";
+    LabelsPerPage => "must be a whole number of labels per page from 1 to 24", "Số nhãn mỗi trang phải là một số từ 1 đến 24.";
+    NoListingChosen => "choose at least one listing", "Hãy chọn ít nhất một sản phẩm để in nhãn.";
 }
 
 impl From<String> for Message {

@@ -183,6 +183,11 @@
       var sync = function () { dates.toggleAttribute("data-hidden", kind.value !== "event"); };
       kind.addEventListener("change", sync); sync();
     }
+    // The label sheet's "In" (print) button: shown only where it can work.
+    d.querySelectorAll("[data-print]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { window.print(); });
+    });
   }
 
   function start() { paintPlaceholders(d); enhanceSearch(); enhanceUpload(); enhanceForms(); }

@@ -38,6 +38,15 @@ impl ListingKind {
             _ => None,
         }
     }
+
+    /// The listing's page on the site: events under `/le-hoi/`, products and experiences under
+    /// `/san-pham/`.
+    pub fn page_path(self, slug: &str) -> String {
+        match self {
+            ListingKind::Event => format!("/le-hoi/{slug}"),
+            _ => format!("/san-pham/{slug}"),
+        }
+    }
 }
 
 /// draft → pending → published → archived (a rejected listing goes back to draft with a reason).

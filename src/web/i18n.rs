@@ -86,6 +86,18 @@ impl Lang {
         }
     }
 
+    /// "5 nhãn trên 3 trang".
+    pub fn label_count(self, labels: usize, pages: usize) -> String {
+        match self {
+            Lang::Vi => format!("{labels} nhãn trên {pages} trang"),
+            Lang::En => format!(
+                "{labels} label{} on {pages} page{}",
+                if labels == 1 { "" } else { "s" },
+                if pages == 1 { "" } else { "s" }
+            ),
+        }
+    }
+
     pub fn in_season(self, month: u32) -> String {
         match self {
             Lang::Vi => format!("Đang vào mùa tháng {month}"),
@@ -313,6 +325,8 @@ pub struct Texts {
     pub revisions: &'static RevisionTexts,
     /// Passwords, API tokens and the admins' account list.
     pub accounts: &'static AccountTexts,
+    /// The QR label sheet.
+    pub labels: &'static LabelTexts,
     pub queue_empty: &'static str,
     pub approve: &'static str,
     pub reject: &'static str,
@@ -458,6 +472,7 @@ pub static VI: Texts = Texts {
     imports: &IMPORTS_VI,
     revisions: &REVISIONS_VI,
     accounts: &ACCOUNTS_VI,
+    labels: &LABELS_VI,
     queue_empty: "Không có sản phẩm nào chờ duyệt.",
     approve: "Duyệt và đăng bán",
     reject: "Từ chối",
@@ -603,6 +618,7 @@ pub static EN: Texts = Texts {
     imports: &IMPORTS_EN,
     revisions: &REVISIONS_EN,
     accounts: &ACCOUNTS_EN,
+    labels: &LABELS_EN,
     queue_empty: "Nothing is waiting for review.",
     approve: "Approve and publish",
     reject: "Reject",
@@ -898,6 +914,43 @@ pub static ACCOUNTS_EN: AccountTexts = AccountTexts {
     reset_done: "New password set: the account must sign in again.",
     you: "(you)",
     account_disabled: "This account is disabled. Please contact the admins.",
+};
+
+/// The QR label sheet's strings: choosing listings, labels per page, printing.
+pub struct LabelTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub listings: &'static str,
+    pub per_page: &'static str,
+    pub show: &'static str,
+    pub print: &'static str,
+    pub print_hint: &'static str,
+    pub none_on_sale: &'static str,
+    pub qr_label: &'static str,
+}
+
+pub static LABELS_VI: LabelTexts = LabelTexts {
+    title: "In nhãn QR",
+    intro: "Chọn sản phẩm đang bán và số nhãn trên mỗi trang A4. Mỗi nhãn có tên, giá, sao OCOP và mã QR dẫn tới trang sản phẩm.",
+    listings: "Sản phẩm cần in nhãn",
+    per_page: "Số nhãn mỗi trang (1–24)",
+    show: "Xem nhãn",
+    print: "In",
+    print_hint: "Khi in, chọn khổ giấy A4 và tỉ lệ 100%.",
+    none_on_sale: "Chưa có sản phẩm nào đang bán để in nhãn.",
+    qr_label: "Mã QR tới trang sản phẩm",
+};
+
+pub static LABELS_EN: LabelTexts = LabelTexts {
+    title: "Print QR labels",
+    intro: "Choose listings on sale and how many labels go on each A4 page. Each label shows the name, price, OCOP stars and a QR code to the listing's page.",
+    listings: "Listings to label",
+    per_page: "Labels per page (1–24)",
+    show: "Show labels",
+    print: "Print",
+    print_hint: "When printing, choose A4 paper at 100% scale.",
+    none_on_sale: "No listings on sale to label yet.",
+    qr_label: "QR code to the listing's page",
 };
 
 #[cfg(test)]

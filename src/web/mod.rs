@@ -9,6 +9,7 @@ pub mod forms;
 pub mod i18n;
 pub mod imports;
 pub mod member;
+pub mod qr;
 pub mod refusal;
 pub mod shop;
 pub mod sitemap;
@@ -24,6 +25,7 @@ use i18n::{Lang, Texts};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(assets::configure)
         .configure(shop::configure)
+        .configure(qr::configure)
         .configure(sitemap::configure)
         .configure(member::configure)
         .configure(admin::configure)

@@ -48,10 +48,7 @@ pub fn localized(lang: Lang, text: &Localized) -> String {
 
 /// The listing's canonical path: events under `/le-hoi/`, products and experiences under `/san-pham/`.
 pub fn listing_path(kind: ListingKind, slug: &str) -> String {
-    match kind {
-        ListingKind::Event => format!("/le-hoi/{slug}"),
-        _ => format!("/san-pham/{slug}"),
-    }
+    kind.page_path(slug)
 }
 
 /// A responsive picture: WebP and JPEG `srcset`s, intrinsic size, and a placeholder.

@@ -146,6 +146,10 @@ const ROWS: &[(&str, Body, &str)] = &[
     ("GET /san-pham/{slug=published_slug}",                   NONE,          "200 200 200 200 200 200 200"),
     ("GET /le-hoi",                                           NONE,          "200 200 200 200 200 200 200"),
     ("GET /le-hoi/{slug=event_slug}",                         NONE,          "200 200 200 200 200 200 200"),
+    ("GET /san-pham/{slug=published_slug}/qr.svg",            NONE,          "200 200 200 200 200 200 200"),
+    ("GET /san-pham/{slug=published_slug}/qr.png",            NONE,          "200 200 200 200 200 200 200"),
+    ("GET /le-hoi/{slug=event_slug}/qr.svg",                  NONE,          "200 200 200 200 200 200 200"),
+    ("GET /le-hoi/{slug=event_slug}/qr.png",                  NONE,          "200 200 200 200 200 200 200"),
     ("GET /htx/{slug=coop_a}",                                NONE,          "200 200 200 200 200 200 200"),
     ("GET /dia-phuong/{code=commune}",                        NONE,          "200 200 200 200 200 200 200"),
     ("GET /sitemap.xml",                                      NONE,          "200 200 200 200 200 200 200"),
@@ -171,6 +175,8 @@ const ROWS: &[(&str, Body, &str)] = &[
     ("POST /tai-khoan/san-pham/{id=draft}/anh",               Photo,         "in  303 404 303 in  in  in"),
     ("POST /tai-khoan/san-pham/{id=draft}/anh/{photo=photo}/len", Form(""),  "in  303 404 303 in  in  in"),
     ("POST /tai-khoan/san-pham/{id=draft}/anh/{photo=photo}/xoa", Form(""),  "in  303 404 303 in  in  in"),
+    // Each member sees their own cooperative's listings; an admin, every published one.
+    ("GET /tai-khoan/nhan",                                   NONE,          "in  200 200 200 in  in  in"),
     ("GET /tai-khoan/bao-mat",                                NONE,          "in  200 200 200 in  in  in"),
     ("POST /tai-khoan/mat-khau", Form("current_password=sai-mat-khau-roi&new_password=mat-khau-moi-an-toan&new_password_again=mat-khau-moi-an-toan"), "in  422 422 422 in  in  in"),
     // Another account's token is "not found", never revoked.

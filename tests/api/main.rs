@@ -10,6 +10,7 @@ mod bad_input;
 mod filter_properties;
 mod http;
 mod import_jobs;
+mod labels;
 mod media;
 mod members;
 mod photos;

@@ -35,6 +35,8 @@ impl Drop for Driver {
 
 struct Browser {
     client: Client,
+    /// chromedriver's address, for commands fantoccini has no method for (printing).
+    driver_url: String,
     _driver: Driver,
     _profile: tempfile::TempDir,
 }
@@ -113,6 +115,7 @@ async fn start_browser() -> Option<Browser> {
         .unwrap();
     Some(Browser {
         client,
+        driver_url: url,
         _driver: driver,
         _profile: profile,
     })
@@ -639,6 +642,178 @@ async fn placeholder_paints_before_the_photo(c: &Client, app: &TestApp) {
     screenshot(c, "10-listing-placeholder").await;
 }
 
+/// A command-line tool the label journey needs; `None` (skipped) when it is missing, a failure
+/// with `VUNGCAO_REQUIRE_BROWSER=1`.
+fn tool(name: &str, package: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if browser_required() {
+            panic!("VUNGCAO_REQUIRE_BROWSER=1 but {name} is missing (apt-get install {package})");
+        }
+        println!("SKIPPED: QR label printing ({name} is missing; apt-get install {package})");
+    }
+    found
+}
+
+fn run(tool: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{} {args:?}: {}",
+        tool.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A member prints 3 labels, 2 a page: Chromium's PDF has 2 A4 pages, and the QR codes on them
+/// read (rasterised with `pdftoppm`, decoded with `zbarimg`) as the three listings' addresses.
+async fn member_prints_qr_labels(c: &Client, app: &TestApp, driver_url: &str) {
+    let (Some(pdfinfo), Some(pdftoppm), Some(zbarimg)) = (
+        tool("pdfinfo", "poppler-utils"),
+        tool("pdftoppm", "poppler-utils"),
+        tool("zbarimg", "zbar-tools"),
+    ) else {
+        return;
+    };
+    sign_in(c, app, "tea@htx.vn").await;
+    c.goto(&app.url("/tai-khoan")).await.unwrap();
+    c.find(Locator::Css("a[href='/tai-khoan/nhan']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "location.pathname === '/tai-khoan/nhan'",
+        "the label form",
+    )
+    .await;
+    // Every listing on sale starts ticked: keep the first three.
+    let boxes = c.find_all(Locator::Css("input[name=id]")).await.unwrap();
+    assert!(boxes.len() > 3, "{} listings offered", boxes.len());
+    let mut chosen = Vec::new();
+    for (i, b) in boxes.iter().enumerate() {
+        if i < 3 {
+            chosen.push(b.attr("value").await.unwrap().unwrap());
+        } else {
+            b.click().await.unwrap();
+        }
+    }
+    let form = c
+        .form(Locator::Css("form[action='/tai-khoan/nhan']"))
+        .await
+        .unwrap();
+    form.set_by_name("per_page", "2").await.unwrap();
+    form.submit().await.unwrap();
+    wait_for(c, "document.querySelector('.sheet')", "the label sheets").await;
+    assert_eq!(
+        js(c, "return document.querySelectorAll('.sheet').length;").await,
+        json!(2)
+    );
+    // The script shows the print button.
+    wait_for(
+        c,
+        "document.querySelector('[data-print]').offsetParent !== null",
+        "the print button",
+    )
+    .await;
+    fits_a_phone(c, "label sheet").await;
+    screenshot(c, "11-labels").await;
+
+    // Print to PDF (W3C "Print Page"), A4.
+    let session = c.session_id().await.unwrap().unwrap();
+    let printed: serde_json::Value = reqwest::Client::new()
+        .post(format!("{driver_url}/session/{session}/print"))
+        .json(&json!({
+            "page": {"width": 21.0, "height": 29.7},
+            "margin": {"top": 0.8, "bottom": 0.8, "left": 0.8, "right": 0.8},
+            "background": true,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pdf = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(printed["value"].as_str().expect("a PDF"))
+            .unwrap()
+    };
+    let dir = screenshot_dir();
+    let pdf_path = dir.join("11-labels.pdf");
+    std::fs::write(&pdf_path, &pdf).unwrap();
+    println!("labels PDF: {}", pdf_path.display());
+    let info = run(&pdfinfo, &[pdf_path.to_str().unwrap()]);
+    assert!(
+        info.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Pages:", "2"]),
+        "3 labels 2 a page are 2 pages: {info}"
+    );
+
+    // What a phone reads from the printed pages.
+    let prefix = dir.join("11-labels-page");
+    run(
+        &pdftoppm,
+        &[
+            "-r",
+            "100",
+            "-png",
+            pdf_path.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    let mut read = Vec::new();
+    for page in 1..=2 {
+        let png = dir.join(format!("11-labels-page-{page}.png"));
+        let text = run(&zbarimg, &["--quiet", "--raw", png.to_str().unwrap()]);
+        let codes: Vec<String> = text.lines().map(str::to_owned).collect();
+        assert_eq!(
+            codes.len(),
+            if page == 1 { 2 } else { 1 },
+            "page {page}: {codes:?}"
+        );
+        read.extend(codes);
+    }
+    let (_, mine) = app
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/my/listings",
+            &app.tea_token,
+            None,
+        )
+        .await;
+    let base = app.settings.public_url.trim_end_matches('/');
+    let mut expected: Vec<String> = chosen
+        .iter()
+        .map(|id| {
+            let item = mine["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id.as_str()))
+                .expect("a chosen listing is the member's");
+            let section = if item["kind"] == "event" {
+                "le-hoi"
+            } else {
+                "san-pham"
+            };
+            format!("{base}/{section}/{}", item["slug"].as_str().unwrap())
+        })
+        .collect();
+    expected.sort();
+    read.sort();
+    assert_eq!(read, expected);
+    sign_out(c).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shopper_member_and_admin_in_a_phone_browser() {
     let Some(browser) = start_browser().await else {
@@ -651,6 +826,7 @@ async fn shopper_member_and_admin_in_a_phone_browser() {
         script_in_a_name_is_only_text(&c, &app).await;
         placeholder_paints_before_the_photo(&c, &app).await;
         member_adds_a_listing_admin_approves_it(&c, &app).await;
+        member_prints_qr_labels(&c, &app, &browser.driver_url).await;
     };
     let outcome = std::panic::AssertUnwindSafe(journeys).catch_unwind().await;
     if outcome.is_err() {

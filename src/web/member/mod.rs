@@ -1,7 +1,9 @@
 //! Cooperative member pages: signing in and out, my listings and clicks, the listing form,
-//! photos without JavaScript, and one's password and API tokens; one file per job.
+//! photos without JavaScript, the QR label sheet, and one's password and API tokens; one file
+//! per job.
 
 mod form;
+mod labels;
 mod listings;
 mod photos;
 mod security;
@@ -17,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(sign_in::login)
         .service(sign_in::logout)
         .service(listings::my_listings)
+        .service(labels::label_sheet)
         .service(form::new_listing_page)
         .service(form::create_listing)
         .service(form::edit_listing_page)
