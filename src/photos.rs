@@ -113,7 +113,15 @@ fn too_many() -> AppError {
         ))
 }
 
+/// The rows' record of a processed photo's files: the responsive variants, then the
+/// link-preview picture (format [`photos::SHARE_FORMAT`]).
 pub(crate) fn variants_of(photo: &ProcessedPhoto) -> Vec<StoredVariant> {
+    let share = StoredVariant {
+        width: photo.share.width,
+        height: photo.share.height,
+        format: photos::SHARE_FORMAT.to_owned(),
+        key: photo.share.key.clone(),
+    };
     photo
         .variants
         .iter()
@@ -123,6 +131,7 @@ pub(crate) fn variants_of(photo: &ProcessedPhoto) -> Vec<StoredVariant> {
             format: v.format.as_str().to_owned(),
             key: v.key.clone(),
         })
+        .chain(std::iter::once(share))
         .collect()
 }
 

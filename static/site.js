@@ -190,6 +190,44 @@
     });
   }
 
-  function start() { paintPlaceholders(d); enhanceSearch(); enhanceUpload(); enhanceForms(); }
+  // Sharing: "copy link" (without script the page shows the link in a read-only field), and
+  // the phone's own share sheet (Zalo among its apps) before Zalo's web page, where there is one.
+  function enhanceShare() {
+    d.querySelectorAll("[data-copy]").forEach(function (button) {
+      var box = button.parentNode, label = box.querySelector(".link"), field = label.querySelector("input");
+      var note = box.querySelector(".note");
+      function show(state) {
+        note.textContent = button.getAttribute(state === "copied" ? "data-copied" : "data-by-hand");
+        note.setAttribute("data-state", state);
+        label.hidden = state === "copied";
+        if (state !== "copied") { field.focus(); field.select(); }
+      }
+      // Where the clipboard API is refused (no permission, not a secure page): the old way.
+      function byHand() {
+        label.hidden = false; field.select();
+        var copied = false;
+        try { copied = d.execCommand("copy"); } catch (e) { copied = false; }
+        show(copied ? "copied" : "by-hand");
+      }
+      label.hidden = true; button.hidden = false;
+      button.addEventListener("click", function () {
+        var url = button.getAttribute("data-copy");
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(url).then(function () { show("copied"); }, byHand);
+        } else byHand();
+      });
+    });
+    if (!navigator.share) return;
+    d.querySelectorAll("[data-native-share]").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        navigator.share({ title: d.title, url: a.getAttribute("data-native-share") }).catch(function (err) {
+          if (!err || err.name !== "AbortError") location.href = a.href;
+        });
+      });
+    });
+  }
+
+  function start() { paintPlaceholders(d); enhanceSearch(); enhanceUpload(); enhanceForms(); enhanceShare(); }
   if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start); else start();
 })();

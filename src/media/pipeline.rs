@@ -23,6 +23,9 @@ pub const MASTER_MAX_SIDE: u32 = 2560;
 pub const WEBP_QUALITY: f32 = 75.0;
 pub const JPEG_VARIANT_QUALITY: u8 = 80;
 pub const JPEG_MASTER_QUALITY: u8 = 85;
+/// Size of the link-preview picture (OpenGraph `og:image`): what Facebook and Zalo show large.
+pub const SHARE_WIDTH: u32 = 1200;
+pub const SHARE_HEIGHT: u32 = 630;
 /// ThumbHash is defined for images of at most 100×100 pixels.
 const PLACEHOLDER_MAX_SIDE: u32 = 100;
 /// Hex characters of the master's SHA-256 used in storage keys (128 bits: collisions are not a concern).
@@ -118,12 +121,17 @@ pub struct ProcessedPhoto {
     pub master: PhotoVariant,
     /// Responsive variants, narrowest first; each width comes as WebP then JPEG.
     pub variants: Vec<PhotoVariant>,
+    /// [`SHARE_WIDTH`]×[`SHARE_HEIGHT`] JPEG cut around the centre, for link previews
+    /// (`og:image`): a shared link shows the product in the chat. Key `…/og.jpg`.
+    pub share: PhotoVariant,
 }
 
 impl ProcessedPhoto {
-    /// The master followed by every variant: all the objects to store.
+    /// The master, every variant and the share picture: all the objects to store.
     pub fn objects(&self) -> impl Iterator<Item = &PhotoVariant> {
-        std::iter::once(&self.master).chain(self.variants.iter())
+        std::iter::once(&self.master)
+            .chain(self.variants.iter())
+            .chain(std::iter::once(&self.share))
     }
 }
 
@@ -196,11 +204,24 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
     variant_pixels.reverse();
 
     let placeholder = placeholder_of(variant_pixels.first().unwrap_or(&master))?;
+    // Cut from the smallest picture that still fills the frame without enlarging: the 1280 px
+    // variant for a phone photo, which costs a fraction of resampling the master.
+    let share_source = variant_pixels
+        .iter()
+        .find(|pixels| pixels.width >= SHARE_WIDTH && pixels.height >= SHARE_HEIGHT)
+        .unwrap_or(&master);
+    let share_pixels = share_source.covering(SHARE_WIDTH, SHARE_HEIGHT, FilterType::Lanczos3)?;
 
-    let mut jobs = vec![EncodeJob::Jpeg {
-        pixels: &master,
-        quality: JPEG_MASTER_QUALITY,
-    }];
+    let mut jobs = vec![
+        EncodeJob::Jpeg {
+            pixels: &master,
+            quality: JPEG_MASTER_QUALITY,
+        },
+        EncodeJob::Jpeg {
+            pixels: &share_pixels,
+            quality: JPEG_VARIANT_QUALITY,
+        },
+    ];
     // Largest first, so the two encoding threads finish at about the same time.
     for pixels in variant_pixels.iter().rev() {
         jobs.push(EncodeJob::Webp {
@@ -217,7 +238,18 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
     let master_bytes = encoded.next().ok_or_else(|| PhotoError::ProcessingFailed {
         detail: "master was not encoded".to_owned(),
     })?;
+    let share_bytes = encoded.next().ok_or_else(|| PhotoError::ProcessingFailed {
+        detail: "share picture was not encoded".to_owned(),
+    })?;
     let key_prefix = key_prefix_for(&master_bytes);
+    let share = PhotoVariant {
+        width: share_pixels.width,
+        height: share_pixels.height,
+        format: VariantFormat::Jpeg,
+        content_type: VariantFormat::Jpeg.content_type(),
+        key: format!("{key_prefix}og.jpg"),
+        bytes: share_bytes,
+    };
     let master_variant = PhotoVariant {
         width: master.width,
         height: master.height,
@@ -227,7 +259,7 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
         bytes: master_bytes,
     };
     let mut variants = Vec::with_capacity(variant_pixels.len() * 2);
-    for (job, bytes) in jobs.iter().skip(1).zip(encoded) {
+    for (job, bytes) in jobs.iter().skip(2).zip(encoded) {
         let pixels = job.pixels();
         let format = job.format();
         variants.push(PhotoVariant {
@@ -251,6 +283,7 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
         key_prefix,
         master: master_variant,
         variants,
+        share,
     })
 }
 
@@ -323,7 +356,8 @@ fn decode(bytes: &[u8], format: ImageFormat, limits: &PhotoLimits) -> Result<Dec
 /// decoding (the image in its native layout, then its 8-bit RGB or RGBA copy unless it already
 /// is one: a 144 MB greyscale image becomes 432 MB more), shrinking to the master (the source,
 /// the resizer's intermediate rows at full height, the master), and encoding (the master, a
-/// rotated copy of it, and per encoding thread a flattened copy and the encoder's own buffers).
+/// rotated copy of it, the share picture and its flattened copy, and per encoding thread a
+/// flattened copy and the encoder's own buffers).
 pub(crate) fn working_bytes(
     width: u32,
     height: u32,
@@ -352,7 +386,8 @@ pub(crate) fn working_bytes(
     let decoding = native_bytes + converted;
     let shrinking = source + intermediate + master;
     let threads = encode_threads.max(1) as u64;
-    let encoding = master * (2 + 2 * threads);
+    let share = u64::from(SHARE_WIDTH) * u64::from(SHARE_HEIGHT) * channels;
+    let encoding = master * (2 + 2 * threads) + 2 * share;
     decoding.max(shrinking).max(encoding)
 }
 

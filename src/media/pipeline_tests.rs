@@ -152,7 +152,7 @@ fn no_variant_leaks_gps_or_any_metadata() {
             && contains(payload, &[0x88, 0x25])));
 
     let photo = process(&original);
-    assert_eq!(photo.objects().count(), 7);
+    assert_eq!(photo.objects().count(), 8);
     for object in photo.objects() {
         let bytes = &object.bytes;
         assert!(!contains(bytes, b"Exif\0\0"), "{} has EXIF", object.key);
@@ -261,6 +261,64 @@ fn makes_three_widths_in_two_formats_plus_a_master() {
     assert!(hash.len() <= 25);
     let ratio = thumbhash::thumb_hash_to_approximate_aspect_ratio(&hash).unwrap();
     assert!((ratio - 4.0 / 3.0).abs() < 0.1, "placeholder ratio {ratio}");
+}
+
+/// Mean colour of a picture, per channel.
+fn mean_rgb(image: &image::DynamicImage) -> [f64; 3] {
+    let rgb = image.to_rgb8();
+    let mut sums = [0u64; 3];
+    for pixel in rgb.pixels() {
+        for (sum, channel) in sums.iter_mut().zip(pixel.0) {
+            *sum += u64::from(channel);
+        }
+    }
+    let count = f64::from(rgb.width() * rgb.height());
+    sums.map(|sum| sum as f64 / count)
+}
+
+#[test]
+fn the_share_picture_is_1200_by_630_cut_around_the_centre() {
+    // A phone photo: the link preview is the same picture, its top and bottom cut away.
+    let photo = process(&fixture("orientation/landscape_1.jpg"));
+    let share = &photo.share;
+    assert_eq!((share.width, share.height), (SHARE_WIDTH, SHARE_HEIGHT));
+    assert_eq!((SHARE_WIDTH, SHARE_HEIGHT), (1200, 630));
+    assert_eq!(share.format, VariantFormat::Jpeg);
+    assert_eq!(share.key, format!("{}og.jpg", photo.key_prefix));
+    assert_eq!(sniff_format(&share.bytes), SniffedFormat::Jpeg);
+    assert!(photo.objects().any(|object| object.key == share.key));
+    let decoded = decode(&share.bytes);
+    assert_eq!(decoded.dimensions(), (1200, 630));
+    // The 1800×1200 photo's centre band (1800×945 from y = 127) scaled to 1200×630.
+    let reference = decode(&photo.master.bytes)
+        .crop_imm(0, 127, 1800, 945)
+        .resize_exact(1200, 630, image::imageops::FilterType::Triangle);
+    let difference = mean_difference(&decoded, &reference);
+    assert!(difference < 6.0, "not the photo's centre: {difference:.1}");
+
+    // A tall picture in three bands: only the middle (green) one is in the preview.
+    let bands = RgbaImage::from_fn(600, 1500, |_, y| match y {
+        0..=499 => Rgba([200, 30, 30, 255]),
+        500..=999 => Rgba([40, 160, 60, 255]),
+        _ => Rgba([30, 40, 200, 255]),
+    });
+    let photo = process(&png_bytes(&bands));
+    let share = decode(&photo.share.bytes);
+    assert_eq!(share.dimensions(), (1200, 630));
+    let [red, green, blue] = mean_rgb(&share);
+    assert!(
+        green > 140.0 && red < 70.0 && blue < 90.0,
+        "the centre stays green: {red:.0} {green:.0} {blue:.0}"
+    );
+    // A small photo is enlarged to fill the frame rather than left small.
+    let small = RgbaImage::from_pixel(200, 100, Rgba([220, 120, 20, 255]));
+    let share = decode(&process(&png_bytes(&small)).share.bytes);
+    assert_eq!(share.dimensions(), (1200, 630));
+    let [red, green, blue] = mean_rgb(&share);
+    assert!(
+        (red - 220.0).abs() < 8.0 && (green - 120.0).abs() < 8.0 && blue < 30.0,
+        "orange stays orange: {red:.0} {green:.0} {blue:.0}"
+    );
 }
 
 #[test]

@@ -51,11 +51,40 @@ impl Pixels {
         if (width, height) == (self.width, self.height) {
             return Ok(self.clone());
         }
+        self.resampled(
+            width,
+            height,
+            ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)),
+        )
+    }
+
+    /// Fills exactly `width`×`height`: scaled to cover it, and what sticks out cut off evenly on
+    /// both sides (a link preview's fixed frame, without bars or stretching).
+    pub fn covering(
+        &self,
+        width: u32,
+        height: u32,
+        filter: FilterType,
+    ) -> Result<Self, PhotoError> {
+        self.resampled(
+            width,
+            height,
+            ResizeOptions::new()
+                .resize_alg(ResizeAlg::Convolution(filter))
+                .fit_into_destination(Some((0.5, 0.5))),
+        )
+    }
+
+    fn resampled(
+        &self,
+        width: u32,
+        height: u32,
+        options: ResizeOptions,
+    ) -> Result<Self, PhotoError> {
         let failed = |detail: String| PhotoError::ProcessingFailed { detail };
         let source = ImageRef::new(self.width, self.height, &self.data, self.pixel_type())
             .map_err(|error| failed(format!("resize source: {error}")))?;
         let mut target = Image::new(width, height, self.pixel_type());
-        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
         Resizer::new()
             .resize(&source, &mut target, &options)
             .map_err(|error| failed(format!("resize: {error}")))?;

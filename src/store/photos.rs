@@ -11,12 +11,16 @@ pub const REVIEW_LIVE: &str = "live";
 pub const REVIEW_ADDED: &str = "added";
 pub const REVIEW_REMOVED: &str = "removed";
 
+/// `format` of the stored 1200×630 JPEG cut for link previews (`og:image`). It is not a
+/// `srcset` candidate, so it is kept apart from the responsive variants clients see.
+pub const SHARE_FORMAT: &str = "og";
+
 /// One stored rendition of a photo, as the `variants` column keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredVariant {
     pub width: u32,
     pub height: u32,
-    /// `webp` or `jpeg`.
+    /// `webp` or `jpeg`; [`SHARE_FORMAT`] for the link-preview picture.
     pub format: String,
     /// Media key.
     pub key: String,
@@ -57,6 +61,10 @@ pub struct PhotoView {
     /// ThumbHash, base64: paint it before the photo arrives.
     pub placeholder: String,
     pub variants: Vec<VariantView>,
+    /// The picture a shared link shows (`og:image`): the 1200×630 cut, or for a photo stored
+    /// before those were made, its largest JPEG. Pages only; not part of the JSON.
+    #[serde(skip)]
+    pub share: Option<VariantView>,
 }
 
 impl PhotoRow {
@@ -72,7 +80,7 @@ impl PhotoRow {
 
     pub fn view(&self, media_base: &str) -> PhotoView {
         let stored: Vec<StoredVariant> = serde_json::from_str(&self.variants).unwrap_or_default();
-        let variants = stored
+        let (shares, variants): (Vec<VariantView>, Vec<VariantView>) = stored
             .into_iter()
             .map(|v| VariantView {
                 url: format!("{media_base}/{}", v.key),
@@ -80,7 +88,14 @@ impl PhotoRow {
                 height: v.height,
                 format: v.format,
             })
-            .collect();
+            .partition(|v| v.format == SHARE_FORMAT);
+        let share = shares.into_iter().next().or_else(|| {
+            variants
+                .iter()
+                .filter(|v| v.format == "jpeg")
+                .max_by_key(|v| v.width)
+                .cloned()
+        });
         PhotoView {
             id: self.id,
             width: self.width,
@@ -92,6 +107,7 @@ impl PhotoRow {
             },
             placeholder: self.placeholder.clone(),
             variants,
+            share,
         }
     }
 

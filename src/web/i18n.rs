@@ -327,6 +327,8 @@ pub struct Texts {
     pub accounts: &'static AccountTexts,
     /// The QR label sheet.
     pub labels: &'static LabelTexts,
+    /// Sharing a listing page.
+    pub share: &'static ShareTexts,
     pub queue_empty: &'static str,
     pub approve: &'static str,
     pub reject: &'static str,
@@ -473,6 +475,7 @@ pub static VI: Texts = Texts {
     revisions: &REVISIONS_VI,
     accounts: &ACCOUNTS_VI,
     labels: &LABELS_VI,
+    share: &SHARE_VI,
     queue_empty: "Không có sản phẩm nào chờ duyệt.",
     approve: "Duyệt và đăng bán",
     reject: "Từ chối",
@@ -619,6 +622,7 @@ pub static EN: Texts = Texts {
     revisions: &REVISIONS_EN,
     accounts: &ACCOUNTS_EN,
     labels: &LABELS_EN,
+    share: &SHARE_EN,
     queue_empty: "Nothing is waiting for review.",
     approve: "Approve and publish",
     reject: "Reject",
@@ -638,6 +642,39 @@ pub static EN: Texts = Texts {
     role_member: "Cooperative member",
     role_admin: "Admin",
     none: "None",
+};
+
+/// The share links of a listing page.
+pub struct ShareTexts {
+    pub heading: &'static str,
+    pub zalo: &'static str,
+    pub facebook: &'static str,
+    pub copy: &'static str,
+    /// Shown once the link is on the clipboard.
+    pub copied: &'static str,
+    /// Shown when the browser would not copy: the link is selected for the shopper to copy.
+    pub copy_by_hand: &'static str,
+    pub link_label: &'static str,
+}
+
+pub static SHARE_VI: ShareTexts = ShareTexts {
+    heading: "Chia sẻ",
+    zalo: "Chia sẻ Zalo",
+    facebook: "Chia sẻ Facebook",
+    copy: "Sao chép liên kết",
+    copied: "Đã sao chép",
+    copy_by_hand: "Liên kết đã được chọn: hãy nhấn giữ để sao chép.",
+    link_label: "Liên kết của trang này",
+};
+
+pub static SHARE_EN: ShareTexts = ShareTexts {
+    heading: "Share",
+    zalo: "Share on Zalo",
+    facebook: "Share on Facebook",
+    copy: "Copy link",
+    copied: "Copied",
+    copy_by_hand: "The link is selected: press and hold to copy it.",
+    link_label: "Link to this page",
 };
 
 /// What the review queue and a member's edit page say of a published listing's revision.

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod admin_accounts;
+pub mod art;
 pub mod assets;
 pub mod csrf;
 pub mod extract;
@@ -55,7 +56,8 @@ pub struct Chrome {
     pub alternates: [String; 2],
     pub css_url: String,
     pub js_url: String,
-    /// OpenGraph and product `<meta property=… content=…>` pairs.
+    /// OpenGraph and product `<meta property=… content=…>` pairs (`twitter:…` ones are
+    /// written `<meta name=…>`, as X reads them).
     pub meta: Vec<(String, String)>,
     /// Already made safe for a `<script>` element.
     pub json_ld: String,

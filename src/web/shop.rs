@@ -2,7 +2,7 @@
 
 use super::forms::Form;
 use super::i18n::Lang;
-use super::view::{self, Card, Picture};
+use super::view::{self, Card, Picture, ShareLinks};
 use super::{html, script_json, Caching, Chrome};
 use crate::domain::listing::ListingKind;
 use crate::domain::marketplace::Platform;
@@ -540,6 +540,9 @@ struct ListingPage {
     yearly: bool,
     paragraphs: Vec<String>,
     pictures: Vec<Picture>,
+    /// The category's drawing, shown when there is no photo.
+    art: &'static str,
+    share: ShareLinks,
     coop: NavLink,
     phone: String,
     tel: String,
@@ -674,6 +677,10 @@ async fn listing_page(
         .map(|u| absolute(&base, &u))
         .collect();
     let is_event = l.kind == ListingKind::Event;
+    let page_url = match lang {
+        Lang::Vi => format!("{base}{path}"),
+        Lang::En => format!("{base}{path}?lang=en"),
+    };
     c.meta = vec![
         (
             "og:type".into(),
@@ -692,14 +699,18 @@ async fn listing_page(
             .into(),
         ),
     ];
-    if let Some(image) = images.first() {
-        c.meta.push(("og:image".into(), image.clone()));
-        if let Some(p) = l.photos.first() {
-            let h = (640.0 / p.aspect_ratio.max(0.01)).round() as i64;
-            c.meta.push(("og:image:width".into(), "640".into()));
-            c.meta.push(("og:image:height".into(), h.to_string()));
-        }
+    // The link preview: the cover's 1200×630 cut (a photo stored before those were made
+    // offers its largest JPEG instead).
+    if let Some(share) = l.photos.first().and_then(|p| p.share.as_ref()) {
+        c.meta
+            .push(("og:image".into(), absolute(&base, &share.url)));
+        c.meta
+            .push(("og:image:width".into(), share.width.to_string()));
+        c.meta
+            .push(("og:image:height".into(), share.height.to_string()));
         c.meta.push(("og:image:alt".into(), name.clone()));
+        c.meta
+            .push(("twitter:card".into(), "summary_large_image".into()));
     }
     if let Some(p) = &l.price {
         c.meta
@@ -753,6 +764,8 @@ async fn listing_page(
             .filter(|p| !p.is_empty())
             .collect(),
         pictures: l.photos.iter().filter_map(Picture::of).collect(),
+        art: super::art::for_category(&l.category.code),
+        share: ShareLinks::of(&page_url),
         coop: NavLink {
             href: format!("/htx/{}", l.cooperative.slug),
             label: l.cooperative.name.clone(),

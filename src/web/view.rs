@@ -51,6 +51,29 @@ pub fn listing_path(kind: ListingKind, slug: &str) -> String {
     kind.page_path(slug)
 }
 
+/// Where a page can be shared: its absolute address, and plain links (no third-party script)
+/// that hand it, URL-encoded, to Zalo and Facebook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareLinks {
+    pub url: String,
+    /// Zalo has no documented script-free share address; `share_inline` is the one its own
+    /// button opens. The page's script offers the phone's share sheet (Zalo among its apps)
+    /// first where the browser has one.
+    pub zalo: String,
+    pub facebook: String,
+}
+
+impl ShareLinks {
+    pub fn of(page_url: &str) -> ShareLinks {
+        let encoded: String = url::form_urlencoded::byte_serialize(page_url.as_bytes()).collect();
+        ShareLinks {
+            url: page_url.to_owned(),
+            zalo: format!("https://sp.zalo.me/share_inline?url={encoded}"),
+            facebook: format!("https://www.facebook.com/sharer/sharer.php?u={encoded}"),
+        }
+    }
+}
+
 /// A responsive picture: WebP and JPEG `srcset`s, intrinsic size, and a placeholder.
 #[derive(Debug, Clone)]
 pub struct Picture {
@@ -133,6 +156,8 @@ pub struct Card {
     pub ocop: String,
     pub when: String,
     pub picture: Option<Picture>,
+    /// The category's drawing (inline SVG), shown when there is no picture.
+    pub art: &'static str,
 }
 
 impl Card {
@@ -153,6 +178,7 @@ impl Card {
                 .and_then(|e| Some(date_range(lang, e.next_start?, e.next_end?)))
                 .unwrap_or_default(),
             picture: l.photos.first().and_then(Picture::of),
+            art: super::art::for_category(&l.category.code),
         }
     }
 

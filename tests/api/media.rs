@@ -116,8 +116,10 @@ async fn check_finds_and_repairs_orphans_and_photos_with_missing_files(app: Test
         .iter()
         .map(|v| key_of(v["url"].as_str().unwrap(), "/media"))
         .collect();
-    let master = expected[0].rsplit_once('/').unwrap().0.to_owned() + "/master.jpg";
-    expected.push(master);
+    let folder = expected[0].rsplit_once('/').unwrap().0.to_owned();
+    expected.push(format!("{folder}/master.jpg"));
+    // The link-preview picture (`og:image`) belongs to the photo too.
+    expected.push(format!("{folder}/og.jpg"));
     expected.sort();
     assert_eq!(app.media_keys().await, expected);
 }
@@ -167,6 +169,20 @@ async fn photos_link_to_the_public_media_url(media: Media) {
     assert!(
         !page.contains("\"/media/p/"),
         "and not vungcao's own /media"
+    );
+    let og_image = format!("<meta property=\"og:image\" content=\"{base}/p/");
+    assert!(
+        page.contains(&og_image),
+        "the link preview is on the CDN too"
+    );
+    let preview = page[page.find(&og_image).unwrap() + og_image.len() - 2..]
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(preview.ends_with("/og.jpg"), "{preview}");
+    assert!(
+        app.media.head(preview).await.unwrap().is_some(),
+        "{preview}"
     );
 }
 

@@ -16,6 +16,7 @@ every_backend!(
     media_are_streamed_in_byte_ranges,
     upload_size_limit_is_enforced_while_streaming,
     an_upload_cut_off_mid_body_leaves_nothing,
+    a_shared_link_shows_the_photo_at_1200_by_630,
 );
 
 pub(crate) async fn upload(
@@ -602,4 +603,143 @@ async fn an_upload_cut_off_mid_body_leaves_nothing(app: TestApp) {
     assert_eq!(app.snapshot().await, before, "no photo row");
     assert_eq!(app.media_keys().await, objects_before, "no object");
     assert_eq!(app.get("/api/v1/listings").await.status(), 200);
+}
+
+/// `<meta property="{property}" content="…">` (or `name=` for X's `twitter:…`) of a page.
+fn meta_content<'a>(html: &'a str, property: &str) -> Option<&'a str> {
+    let attribute = if property.starts_with("twitter:") {
+        "name"
+    } else {
+        "property"
+    };
+    let marker = format!("<meta {attribute}=\"{property}\" content=\"");
+    let start = html.find(&marker)? + marker.len();
+    html[start..].split('"').next()
+}
+
+/// Mean colour of a band of rows of a picture.
+fn mean_rgb(image: &image::RgbImage, rows: std::ops::Range<u32>) -> [f64; 3] {
+    let mut sums = [0f64; 3];
+    let mut count = 0f64;
+    for y in rows {
+        for x in 0..image.width() {
+            for (sum, channel) in sums.iter_mut().zip(image.get_pixel(x, y).0) {
+                *sum += f64::from(channel);
+            }
+            count += 1.0;
+        }
+    }
+    sums.map(|sum| sum / count)
+}
+
+async fn a_shared_link_shows_the_photo_at_1200_by_630(app: TestApp) {
+    // An orange product shot, 4:3, with dark strips along the top and bottom edges that a
+    // centred 1200×630 cut leaves out.
+    let shot = image::RgbImage::from_fn(1600, 1200, |_, y| {
+        if !(150..1050).contains(&y) {
+            image::Rgb([20, 20, 20])
+        } else {
+            image::Rgb([230, 120, 30])
+        }
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    shot.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let (status, gallery) = upload(
+        &app,
+        &app.tea_token,
+        1,
+        vec![("orange.png", png.into_inner())],
+    )
+    .await;
+    assert_eq!(status, 201, "{gallery}");
+    let photo_id = gallery["items"][0]["id"].as_i64().unwrap();
+    // The JSON gallery lists only the responsive variants: the preview is not a srcset size.
+    let formats: Vec<&str> = gallery["items"][0]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["format"].as_str().unwrap())
+        .collect();
+    assert!(
+        formats.iter().all(|f| *f == "webp" || *f == "jpeg"),
+        "{formats:?}"
+    );
+    assert_eq!(app.approve(1).await.0, 200);
+
+    let page = app
+        .get("/san-pham/che-shan-tuyet-co-thu-hong-thai")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let og_image = meta_content(&page, "og:image")
+        .expect("the page names its preview picture")
+        .to_owned();
+    assert_eq!(meta_content(&page, "og:image:width"), Some("1200"));
+    assert_eq!(meta_content(&page, "og:image:height"), Some("630"));
+    assert_eq!(
+        meta_content(&page, "twitter:card"),
+        Some("summary_large_image")
+    );
+    let public_url = app.settings.public_url.trim_end_matches('/');
+    let path = og_image
+        .strip_prefix(public_url)
+        .unwrap_or_else(|| panic!("{og_image} is not an absolute URL of {public_url}"))
+        .to_owned();
+    assert!(
+        path.starts_with("/media/p/") && path.ends_with("/og.jpg"),
+        "{path}"
+    );
+
+    // It is served like every variant, and it is the photo: orange, the dark strips cut off.
+    let res = app.get(&path).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let preview = image::load_from_memory(&res.bytes().await.unwrap())
+        .unwrap()
+        .into_rgb8();
+    assert_eq!(preview.dimensions(), (1200, 630));
+    for (band, rows) in [("top", 0..10), ("middle", 300..330), ("bottom", 620..630)] {
+        let [r, g, b] = mean_rgb(&preview, rows);
+        assert!(
+            (r - 230.0).abs() < 12.0 && (g - 120.0).abs() < 12.0 && (b - 30.0).abs() < 15.0,
+            "{band} of the preview is not the orange photo: {r:.0} {g:.0} {b:.0}"
+        );
+    }
+    assert!(
+        vungcao::media_check::check(&app.db, &app.media)
+            .await
+            .unwrap()
+            .is_clean(),
+        "the preview is one of the photo's known files"
+    );
+
+    // Deleting the photo (approved, as it is a published listing) takes its preview with it.
+    let (status, _) = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/my/listings/1/photos/{photo_id}"),
+            &app.tea_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(app.approve(1).await.0, 200);
+    assert_eq!(app.get(&path).await.status(), 404, "{path} is gone");
+    assert!(app.media_keys().await.is_empty());
+    let page = app
+        .get("/san-pham/che-shan-tuyet-co-thu-hong-thai")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(meta_content(&page, "og:image"), None);
+    let drift = vungcao::media_check::check(&app.db, &app.media)
+        .await
+        .unwrap();
+    assert!(drift.is_clean(), "{drift:?}");
 }

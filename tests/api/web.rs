@@ -7,6 +7,8 @@ use reqwest::header::{HeaderMap, HeaderValue};
 both_backends!(
     shopper_pages_in_both_languages,
     listing_page_for_sharing_and_buying,
+    listing_and_event_pages_share_their_canonical_address,
+    listings_without_photos_show_their_category_drawing,
     photos_are_responsive_pictures,
     pages_fit_the_3g_budget,
     sitemap_robots_and_not_found,
@@ -342,9 +344,12 @@ async fn photos_are_responsive_pictures(app: TestApp) {
     assert_eq!(html.matches("loading=\"lazy\"").count(), 1);
     assert!(html.contains("data-th=\"1QcSHQRnh493V4dIh4eXh1h4kJUI\""));
     assert!(html.contains("aspect-ratio:3264/2448;background-color:rgb("));
+    // Photos stored before link-preview pictures were made offer their largest JPEG.
     assert!(html.contains(
-        "<meta property=\"og:image\" content=\"http://127.0.0.1:8080/media/ab/abcdef-640.jpg\">"
+        "<meta property=\"og:image\" content=\"http://127.0.0.1:8080/media/ab/abcdef-1280.jpg\">"
     ));
+    assert!(html.contains("<meta property=\"og:image:width\" content=\"1280\">"));
+    assert!(html.contains("<meta property=\"og:image:height\" content=\"960\">"));
     let ld_start = html.find("<script type=\"application/ld+json\">").unwrap() + 35;
     let ld_end = ld_start + html[ld_start..].find("</script>").unwrap();
     let ld: serde_json::Value = serde_json::from_str(&html[ld_start..ld_end]).unwrap();
@@ -355,6 +360,122 @@ async fn photos_are_responsive_pictures(app: TestApp) {
     // Cards use the small variants.
     let (_, search) = page(&client, &app, "/tim-kiem?q=co+thu").await;
     assert!(search.contains("sizes=\"96px\""));
+}
+
+/// The value of attribute `name` on the first element that has `marker` in its start tag,
+/// HTML entities for `&` undone.
+fn attribute_near(html: &str, marker: &str, name: &str) -> String {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker:?} on the page"));
+    let tag_start = html[..=at].rfind('<').unwrap();
+    let tag = &html[tag_start..tag_start + html[tag_start..].find('>').unwrap()];
+    let needle = format!(" {name}=\"");
+    let value_start = tag
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no {name} in {tag}"))
+        + needle.len();
+    tag[value_start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&")
+}
+
+/// The value of `param` in the query of `link`, percent-decoded.
+fn query_param(link: &str, param: &str) -> String {
+    let url = url::Url::parse(link).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == param)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no {param} in {link}"))
+}
+
+async fn listing_and_event_pages_share_their_canonical_address(app: TestApp) {
+    let client = browser();
+    for (path, lang) in [
+        ("/san-pham/che-shan-tuyet-co-thu-hong-thai", "vi"),
+        ("/le-hoi/le-hoi-mua-hoa-le-hong-thai", "vi"),
+        ("/san-pham/che-shan-tuyet-co-thu-hong-thai?lang=en", "en"),
+    ] {
+        let (status, html) = page(&client, &app, path).await;
+        assert_eq!(status, 200, "{path}");
+        let canonical = attribute_near(&html, "<link rel=\"canonical\"", "href");
+        let public = app.settings.public_url.trim_end_matches('/');
+        assert_eq!(canonical, format!("{public}{path}"), "an absolute page URL");
+
+        let (zalo_text, facebook_text, copy_text) = if lang == "vi" {
+            ("Chia sẻ Zalo", "Chia sẻ Facebook", "Sao chép liên kết")
+        } else {
+            ("Share on Zalo", "Share on Facebook", "Copy link")
+        };
+        let facebook = attribute_near(&html, &format!(">{facebook_text}</a>"), "href");
+        assert!(
+            facebook.starts_with("https://www.facebook.com/sharer/sharer.php?u="),
+            "{facebook}"
+        );
+        assert_eq!(query_param(&facebook, "u"), canonical, "{path}");
+        let zalo = attribute_near(&html, &format!(">{zalo_text}</a>"), "href");
+        assert!(
+            zalo.starts_with("https://sp.zalo.me/share_inline?url="),
+            "{zalo}"
+        );
+        assert_eq!(query_param(&zalo, "url"), canonical, "{path}");
+        // Encoded, so the page's own `?`, `&` or `:` cannot break the share link's query.
+        for link in [&facebook, &zalo] {
+            let (_, value) = link.split_once('=').unwrap();
+            assert!(value.starts_with("http%3A%2F%2F"), "{link}");
+            assert!(!value.contains(['/', '?', ':']), "{link}");
+        }
+        assert_eq!(
+            attribute_near(&html, &format!(">{copy_text}</button>"), "data-copy"),
+            canonical
+        );
+        // Without JavaScript the button stays hidden and the link waits in a read-only field.
+        assert!(html.contains(&format!(" hidden>{copy_text}</button>")));
+        assert!(html.contains(&format!(
+            "<input type=\"url\" readonly value=\"{}\">",
+            canonical.replace('&', "&#38;")
+        )));
+        // Plain links: nothing of Zalo's or Facebook's is loaded by the page.
+        assert!(!html.contains("sdk.js") && !html.contains("connect.facebook.net"));
+        assert_eq!(
+            html.matches("<script src=").count(),
+            1,
+            "only our own script"
+        );
+    }
+}
+
+async fn listings_without_photos_show_their_category_drawing(app: TestApp) {
+    use vungcao::web::art;
+    let client = browser();
+    let (tea, orange) = (art::for_category("tea"), art::for_category("fruit"));
+    assert_ne!(tea, orange);
+    let (_, html) = page(&client, &app, "/san-pham/che-shan-tuyet-co-thu-hong-thai").await;
+    assert!(
+        html.contains(&format!("<figure class=\"drawn\">{tea}</figure>")),
+        "the tea listing shows the tea drawing"
+    );
+    assert!(!html.contains(orange));
+    assert!(!html.contains("class=\"gallery\""), "no empty gallery");
+    assert!(
+        !html.contains("og:image"),
+        "no photo, no preview picture to name"
+    );
+    let (_, html) = page(&client, &app, "/san-pham/cam-sanh-ham-yen").await;
+    assert!(html.contains(&format!("<figure class=\"drawn\">{orange}</figure>")));
+    assert!(!html.contains(tea));
+    let (_, html) = page(&client, &app, "/le-hoi/le-hoi-mua-hoa-le-hong-thai").await;
+    assert!(html.contains(art::for_category("festival")));
+
+    // Cards: every card without a photo shows its category's drawing, never an empty square.
+    let (_, results) = page(&client, &app, "/tim-kiem?q=che").await;
+    assert!(results.contains(&format!("<span class=\"thumb\" data-art>{tea}</span>")));
+    assert!(!results.contains("<span class=\"thumb\"></span>"));
+    let (_, home) = page(&client, &app, "/").await;
+    assert!(home.contains("data-art><svg"));
+    assert!(!home.contains("<span class=\"thumb\"></span>"));
 }
 
 /// Compressed bytes of a page plus the stylesheet and script it references.

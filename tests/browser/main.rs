@@ -814,6 +814,86 @@ async fn member_prints_qr_labels(c: &Client, app: &TestApp, driver_url: &str) {
     sign_out(c).await;
 }
 
+/// "Sao chép liên kết": with the script the button replaces the read-only field, and a tap
+/// says what happened. Headless Chromium may refuse the clipboard; the page then selects the
+/// link for copying by hand and says so. Either way the shopper sees an honest answer.
+async fn shopper_copies_a_listing_link(c: &Client, app: &TestApp) {
+    let path = "/san-pham/che-shan-tuyet-co-thu-hong-thai";
+    c.goto(&app.url(path)).await.unwrap();
+    wait_for(
+        c,
+        "!document.querySelector('[data-copy]').hidden",
+        "the copy button the script shows",
+    )
+    .await;
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelector('.share .link').offsetParent === null;"
+        )
+        .await,
+        json!(true),
+        "the read-only field gives way to the button"
+    );
+    let canonical = format!("{}{path}", app.settings.public_url.trim_end_matches('/'));
+    let button = c.find(Locator::Css("[data-copy]")).await.unwrap();
+    assert_eq!(
+        button.attr("data-copy").await.unwrap().as_deref(),
+        Some(canonical.as_str())
+    );
+    assert_eq!(button.text().await.unwrap(), "Sao chép liên kết");
+    button.click().await.unwrap();
+    wait_for(
+        c,
+        "document.querySelector('.share .note').hasAttribute('data-state')",
+        "the copy outcome",
+    )
+    .await;
+    let outcome = js(
+        c,
+        "const note = document.querySelector('.share .note'), field = document.querySelector('.share .link input');
+         return {state: note.getAttribute('data-state'), text: note.textContent,
+                 shown: note.offsetParent !== null && note.getBoundingClientRect().height > 0,
+                 field_shown: field.offsetParent !== null,
+                 selected: document.activeElement === field && field.selectionStart === 0
+                   && field.selectionEnd === field.value.length};",
+    )
+    .await;
+    println!("copy link outcome: {outcome}");
+    assert_eq!(outcome["shown"], json!(true), "{outcome}");
+    match outcome["state"].as_str() {
+        Some("copied") => {
+            assert_eq!(outcome["text"], json!("Đã sao chép"), "{outcome}");
+            assert_eq!(outcome["field_shown"], json!(false), "{outcome}");
+            // Where this browser lets a page read the clipboard back, it holds the link.
+            let pasted = c
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];
+                     navigator.clipboard.readText().then(done, () => done(null));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            println!("clipboard read back: {pasted}");
+            if let Some(text) = pasted.as_str() {
+                assert_eq!(text, canonical);
+            }
+        }
+        Some("by-hand") => {
+            assert_eq!(
+                outcome["text"],
+                json!("Liên kết đã được chọn: hãy nhấn giữ để sao chép."),
+                "{outcome}"
+            );
+            assert_eq!(outcome["field_shown"], json!(true), "{outcome}");
+            assert_eq!(outcome["selected"], json!(true), "{outcome}");
+        }
+        other => panic!("unknown outcome {other:?}: {outcome}"),
+    }
+    fits_a_phone(c, "listing with share links").await;
+    screenshot(c, "11-share-copy-link").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shopper_member_and_admin_in_a_phone_browser() {
     let Some(browser) = start_browser().await else {
@@ -825,6 +905,7 @@ async fn shopper_member_and_admin_in_a_phone_browser() {
         shopper_finds_tea_and_taps_shopee(&c, &app).await;
         script_in_a_name_is_only_text(&c, &app).await;
         placeholder_paints_before_the_photo(&c, &app).await;
+        shopper_copies_a_listing_link(&c, &app).await;
         member_adds_a_listing_admin_approves_it(&c, &app).await;
         member_prints_qr_labels(&c, &app, &browser.driver_url).await;
     };
