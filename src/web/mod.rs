@@ -2,7 +2,9 @@
 
 pub mod admin;
 pub mod admin_accounts;
+pub mod admin_report;
 pub mod assets;
+pub mod chart;
 pub mod csrf;
 pub mod extract;
 pub mod forms;
@@ -28,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(member::configure)
         .configure(admin::configure)
         .configure(admin_accounts::configure)
+        .configure(admin_report::configure)
         .configure(imports::configure);
 }
 

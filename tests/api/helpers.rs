@@ -52,6 +52,8 @@ pub struct TestApp {
     pub login_verifications: vungcao::sign_in::VerificationCount,
     /// The app's upload budget (what it has admitted).
     pub uploads: vungcao::uploads::UploadGate,
+    /// The listing views the app has counted (`flush` writes them at once).
+    pub views: vungcao::stats::ViewCounter,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -264,6 +266,7 @@ pub async fn spawn_app_on(
     let stopper = app.stopper();
     let login_verifications = app.login_verifications();
     let uploads = app.uploads();
+    let views = app.views();
     tokio::spawn(app.run_until_stopped());
     let db = Db::connect(&settings.database_url(), 4).expect("db");
     let (admin_token, tea_token, orange_token) = {
@@ -324,6 +327,7 @@ pub async fn spawn_app_on(
         settings,
         login_verifications,
         uploads,
+        views,
         _dir: dir,
         _pg: pg,
     };
