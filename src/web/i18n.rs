@@ -904,40 +904,6 @@ pub static ACCOUNTS_EN: AccountTexts = AccountTexts {
     account_disabled: "This account is disabled. Please contact the admins.",
 };
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn marketplace_buttons_read_naturally() {
-        assert_eq!(Lang::Vi.buy_on(Platform::Shopee), "Mua trên Shopee");
-        assert_eq!(
-            Lang::Vi.buy_on(Platform::TiktokShop),
-            "Mua trên TikTok Shop"
-        );
-        assert_eq!(Lang::Vi.buy_on(Platform::Zalo), "Nhắn Zalo");
-        assert_eq!(Lang::Vi.buy_on(Platform::Facebook), "Xem trên Facebook");
-        assert_eq!(Lang::Vi.buy_on(Platform::Website), "Xem trang web");
-        assert_eq!(Lang::En.buy_on(Platform::Lazada), "Buy on Lazada");
-    }
-
-    #[test]
-    fn domain_messages_are_translated() {
-        assert_eq!(
-            Lang::Vi.field_message(&Message::MaxChars(150)),
-            "Tối đa 150 ký tự."
-        );
-        assert_eq!(
-            Lang::Vi.field_message(&Message::UrlWrongPlatform),
-            "Đường dẫn này không thuộc sàn đã chọn."
-        );
-        assert_eq!(
-            Lang::En.field_message(&Message::NotEmpty),
-            "Must not be empty."
-        );
-    }
-}
-
 /// The statistics pages' strings: a listing's views and clicks, the commune report.
 pub struct StatsTexts {
     pub title: &'static str,
@@ -1066,3 +1032,37 @@ pub static STATS_EN: StatsTexts = StatsTexts {
     no_communes: "No cooperatives yet.",
     bad_range: "That range of months is not valid (at most 36 months, the first not after the last); showing the last 12 months.",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marketplace_buttons_read_naturally() {
+        assert_eq!(Lang::Vi.buy_on(Platform::Shopee), "Mua trên Shopee");
+        assert_eq!(
+            Lang::Vi.buy_on(Platform::TiktokShop),
+            "Mua trên TikTok Shop"
+        );
+        assert_eq!(Lang::Vi.buy_on(Platform::Zalo), "Nhắn Zalo");
+        assert_eq!(Lang::Vi.buy_on(Platform::Facebook), "Xem trên Facebook");
+        assert_eq!(Lang::Vi.buy_on(Platform::Website), "Xem trang web");
+        assert_eq!(Lang::En.buy_on(Platform::Lazada), "Buy on Lazada");
+    }
+
+    #[test]
+    fn domain_messages_are_translated() {
+        assert_eq!(
+            Lang::Vi.field_message(&Message::MaxChars(150)),
+            "Tối đa 150 ký tự."
+        );
+        assert_eq!(
+            Lang::Vi.field_message(&Message::UrlWrongPlatform),
+            "Đường dẫn này không thuộc sàn đã chọn."
+        );
+        assert_eq!(
+            Lang::En.field_message(&Message::NotEmpty),
+            "Must not be empty."
+        );
+    }
+}

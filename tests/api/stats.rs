@@ -748,7 +748,7 @@ async fn the_commune_report_counts_what_happened_in_a_commune(app: TestApp) {
     let row_of = |month: &str| -> Vec<f64> {
         sheet
             .rows()
-            .find(|r| r[0].to_string() == code && r[2].to_string() == month)
+            .find(|r| r[0].get_string() == Some(code) && r[2].get_string() == Some(month))
             .unwrap_or_else(|| panic!("no row for {month}"))[3..]
             .iter()
             .map(|c| c.as_f64().expect("a number"))
