@@ -359,6 +359,11 @@ impl Drop for Replica {
 }
 
 impl TestApp {
+    /// Stops the server as SIGTERM would (it finishes in the background); the database stays.
+    pub fn stop(&self) {
+        self.stopper.stop();
+    }
+
     /// Starts another server on this app's database and media store.
     pub async fn spawn_replica(&self) -> Replica {
         let dir = tempfile::tempdir().expect("temp dir");

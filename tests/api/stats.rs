@@ -14,6 +14,7 @@ use vungcao::stats::report::Month;
 both_backends!(@settings |s| s.stats_flush_seconds = 3600;
     shoppers_views_are_counted_and_robots_and_head_are_not,
     nothing_about_viewers_is_stored,
+    views_counted_last_are_written_when_the_server_stops,
     members_see_their_numbers_and_nobody_elses,
     the_commune_report_counts_what_happened_in_a_commune
 );
@@ -148,6 +149,31 @@ async fn shoppers_views_are_counted_and_robots_and_head_are_not(app: TestApp) {
     // Give a wrongly counted robot's write the same time to land, then look again.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(stored_clicks(&app, id).await, 1);
+}
+
+async fn views_counted_last_are_written_when_the_server_stops(app: TestApp) {
+    let id = listing_json(&app, TEA).await["id"].as_i64().unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            get_as(&app, &format!("/san-pham/{TEA}"), PHONE_UA).await,
+            200
+        );
+    }
+    assert_eq!(app.views.unwritten(), 2);
+    assert!(stored_views(&app, id).await.is_empty());
+    app.stop();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while stored_views(&app, id).await.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the views were not written at shutdown"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        stored_views(&app, id).await,
+        vec![(vungcao::stats::today(), 2)]
+    );
 }
 
 /// The column names of a table, as the database describes it.
