@@ -93,6 +93,9 @@ pub struct Settings {
     pub response_cache_seconds: u64,
     /// `VUNGCAO_RESPONSE_CACHE_BYTES`: memory the response cache may hold (bodies and keys).
     pub response_cache_bytes: u64,
+    /// `VUNGCAO_STATS_FLUSH_SECONDS`: how often listing views counted in memory are written to
+    /// the database (also written at shutdown).
+    pub stats_flush_seconds: u64,
     /// `VUNGCAO_SHUTDOWN_SECONDS`: on SIGTERM, how long in-flight requests, photo jobs and the
     /// indexer's batch may take to finish before they are cut off.
     pub shutdown_seconds: u64,
@@ -146,6 +149,7 @@ impl Default for Settings {
             log_format: "pretty".into(),
             indexer: true,
             response_cache_seconds: 30,
+            stats_flush_seconds: 5,
             response_cache_bytes: 64 * 1024 * 1024,
             shutdown_seconds: 30,
             metrics_listen: None,
@@ -285,6 +289,9 @@ impl Settings {
         }
         if let Some(v) = non_empty("VUNGCAO_RESPONSE_CACHE_SECONDS") {
             self.response_cache_seconds = parse("VUNGCAO_RESPONSE_CACHE_SECONDS", v)?;
+        }
+        if let Some(v) = non_empty("VUNGCAO_STATS_FLUSH_SECONDS") {
+            self.stats_flush_seconds = parse("VUNGCAO_STATS_FLUSH_SECONDS", v)?;
         }
         if let Some(v) = non_empty("VUNGCAO_METRICS_LISTEN") {
             self.metrics_listen = Some(v);

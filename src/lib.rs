@@ -24,6 +24,7 @@ pub mod search;
 pub mod sign_in;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod text;

@@ -30,6 +30,8 @@ pub struct Metrics {
     /// Age of the oldest outbox row: how far search is behind the database.
     pub indexer_lag_seconds: prometheus::Gauge,
     pub link_clicks: IntCounter,
+    /// Shoppers' listing page views written to the database.
+    pub listing_views: IntCounter,
     /// Passwords checked with argon2 (what sign-in guesses cost; refused guesses never count).
     pub login_verifications: IntCounter,
     /// Listings the query understanding's vocabulary knows (0 while it loads at start-up).
@@ -77,6 +79,10 @@ impl Metrics {
                 "Age of the oldest outbox row (0 when search is up to date).",
             )?,
             link_clicks: IntCounter::new("link_clicks_total", "Marketplace link-outs counted.")?,
+            listing_views: IntCounter::new(
+                "listing_views_total",
+                "Shoppers' listing page views written to the database.",
+            )?,
             login_verifications: IntCounter::new(
                 "login_verifications_total",
                 "Passwords checked (argon2) for sign-ins.",
@@ -97,6 +103,7 @@ impl Metrics {
         r.register(Box::new(metrics.outbox_pending.clone()))?;
         r.register(Box::new(metrics.indexer_lag_seconds.clone()))?;
         r.register(Box::new(metrics.link_clicks.clone()))?;
+        r.register(Box::new(metrics.listing_views.clone()))?;
         r.register(Box::new(metrics.login_verifications.clone()))?;
         r.register(Box::new(metrics.search_vocabulary_listings.clone()))?;
         Ok(metrics)
@@ -165,6 +172,7 @@ mod tests {
             "vungcao_outbox_pending",
             "vungcao_indexer_lag_seconds",
             "vungcao_link_clicks_total",
+            "vungcao_listing_views_total",
             "vungcao_login_verifications_total",
         ] {
             assert!(text.contains(family), "{family} missing from:\n{text}");

@@ -30,6 +30,9 @@ pub struct Application {
     metrics_server: Option<(actix_web::dev::ServerHandle, u16)>,
     login_verifications: crate::sign_in::VerificationCount,
     uploads: crate::uploads::UploadGate,
+    views: crate::stats::ViewCounter,
+    /// Writes counted views every few seconds; stopped (after a last write) at shutdown.
+    views_flusher: tokio::task::JoinHandle<()>,
 }
 
 /// glibc gives each thread that allocates concurrently its own arena, up to eight per core, and
@@ -174,6 +177,9 @@ impl Application {
             settings.upload_bytes_in_flight,
             settings.uploads_per_account,
         );
+        let views = crate::stats::ViewCounter::new(db.clone());
+        let views_flusher =
+            views.spawn_flusher(Duration::from_secs(settings.stats_flush_seconds.max(1)));
         let state = web::Data::new(AppState {
             media_base: settings.media_base().into(),
             settings: Arc::new(settings),
@@ -186,6 +192,7 @@ impl Application {
             microcache,
             sitemaps: Default::default(),
             imports: Default::default(),
+            views: views.clone(),
         });
         // Photos served from a bucket or CDN must be allowed as images on every page.
         let media_origin = state
@@ -241,6 +248,8 @@ impl Application {
             port,
             login_verifications,
             uploads,
+            views,
+            views_flusher,
             metrics_server,
             server,
             search,
@@ -268,9 +277,15 @@ impl Application {
         self.uploads.clone()
     }
 
+    /// The listing views this app has counted; [`crate::stats::ViewCounter::flush`] writes them.
+    pub fn views(&self) -> crate::stats::ViewCounter {
+        self.views.clone()
+    }
+
     /// Stops the server and the indexer (tests stop an app before dropping its database).
     pub fn stopper(&self) -> Stopper {
         Stopper {
+            views_flusher: self.views_flusher.abort_handle(),
             server: self.server.handle(),
             metrics_server: self.metrics_server.as_ref().map(|(h, _)| h.clone()),
             indexer: self.indexer.as_ref().map(|i| i.abort_handle()),
@@ -286,6 +301,12 @@ impl Application {
     /// `VUNGCAO_SHUTDOWN_SECONDS`), then stops the indexer after its current batch.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        // Views counted by the last requests are written before the process ends.
+        self.views_flusher.abort();
+        match self.views.flush().await {
+            Ok(rows) => tracing::info!(rows, "listing views written"),
+            Err(e) => tracing::warn!(error = %e, "listing views counted at shutdown were lost"),
+        }
         if let Some((metrics, _)) = self.metrics_server {
             metrics.stop(true).await;
         }
@@ -301,6 +322,7 @@ pub struct Stopper {
     server: actix_web::dev::ServerHandle,
     metrics_server: Option<actix_web::dev::ServerHandle>,
     indexer: Option<tokio::task::AbortHandle>,
+    views_flusher: tokio::task::AbortHandle,
 }
 
 impl Stopper {
@@ -309,6 +331,7 @@ impl Stopper {
         if let Some(indexer) = &self.indexer {
             indexer.abort();
         }
+        self.views_flusher.abort();
         // The stop command is sent when `stop` is called; awaiting only waits for completion.
         drop(self.server.stop(false));
         if let Some(metrics) = &self.metrics_server {

@@ -1,5 +1,6 @@
 //! What every request handler may reach: settings, the database, search, media, the photo pool,
-//! the response cache, the sign-in limiter, the upload budget, rendered sitemaps and running imports.
+//! the response cache, the sign-in limiter, the upload budget, rendered sitemaps, running imports
+//! and the listing views counted since the last write.
 
 use crate::config::Settings;
 use crate::http::microcache::MicroCache;
@@ -26,4 +27,6 @@ pub struct AppState {
     pub sitemaps: SitemapCache,
     /// The bulk imports this process runs (their rows answer for them everywhere).
     pub imports: Arc<crate::transfer::jobs::Registry>,
+    /// Shoppers' listing page views, counted in memory and written every few seconds.
+    pub views: crate::stats::ViewCounter,
 }

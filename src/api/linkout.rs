@@ -1,5 +1,6 @@
-//! Link-out: `/go/{id}` counts the click (per link per day, no personal data) and redirects to
-//! the stored, validated marketplace URL, never to anything the request names.
+//! Link-out: `/go/{id}` counts the click (per link per day, no personal data; shoppers only, by
+//! [`crate::stats::is_bot`]) and redirects to the stored, validated marketplace URL, never to
+//! anything the request names.
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -9,26 +10,6 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(go);
-}
-
-/// Crawlers and link previews (Zalo, Facebook) should not count as shoppers.
-pub fn is_bot(user_agent: &str) -> bool {
-    let ua = user_agent.to_ascii_lowercase();
-    ua.is_empty()
-        || [
-            "bot",
-            "crawler",
-            "spider",
-            "slurp",
-            "facebookexternalhit",
-            "zalo",
-            "preview",
-            "curl/",
-            "wget",
-            "python-requests",
-        ]
-        .iter()
-        .any(|marker| ua.contains(marker))
 }
 
 fn not_found_page() -> HttpResponse {
@@ -70,10 +51,11 @@ pub async fn go(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if !is_bot(ua) {
+    // A HEAD (a link checker) is nobody going to the marketplace.
+    if !crate::stats::is_bot(ua) && !crate::http::middleware::head::came_as_head(&req) {
         // Counting is best effort and off the shopper's path: a busy database or a link deleted
         // a moment ago never delays or breaks the redirect.
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::stats::today();
         let db = state.db.clone();
         tokio::spawn(async move {
             match db

@@ -13,6 +13,7 @@ pub mod params;
 pub mod photos;
 pub mod public;
 pub mod search;
+pub mod stats;
 
 use actix_web::web;
 
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(search::configure)
         .configure(accounts::configure)
         .configure(member::configure)
+        .configure(stats::configure)
         .configure(photos::configure)
         .configure(media::configure)
         .configure(admin::configure)

@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers, and a browsable page for it.
 
-use super::{accounts, admin, imports, linkout, media, member, ops, photos, public, search};
+use super::{accounts, admin, imports, linkout, media, member, ops, photos, public, search, stats};
 use crate::error::Code;
 use actix_web::{get, web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -65,6 +65,7 @@ Errors are `application/problem+json` with a stable `code`."
         member::archive_listing,
         member::submit_listing,
         member::my_clicks,
+        stats::listing_stats,
         photos::upload,
         photos::remove,
         photos::arrange,
@@ -82,6 +83,7 @@ Errors are `application/problem+json` with a stable `code`."
         admin::create_place,
         admin::update_place,
         admin::reindex,
+        stats::commune_report,
         linkout::go,
         ops::healthz,
         ops::readyz,

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod photos;
 pub mod revisions;
 pub mod schema;
+pub mod stats;
 pub mod users;
 
 use crate::error::AppError;

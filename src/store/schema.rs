@@ -154,6 +154,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    listing_views (listing_id, day) {
+        listing_id -> BigInt,
+        day -> Date,
+        views -> BigInt,
+    }
+}
+
 diesel::joinable!(cooperatives -> places (place_code));
 diesel::joinable!(users -> cooperatives (cooperative_id));
 diesel::joinable!(tokens -> users (user_id));
@@ -180,6 +188,14 @@ diesel::joinable!(marketplace_links -> listings (listing_id));
 diesel::joinable!(photos -> listings (listing_id));
 diesel::joinable!(listing_revisions -> listings (listing_id));
 diesel::joinable!(link_clicks -> marketplace_links (link_id));
+diesel::joinable!(listing_views -> listings (listing_id));
+
+// The commune report groups views and clicks by a cooperative's place and the day.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    cooperatives::place_code,
+    listing_views::day,
+    link_clicks::day,
+);
 
 diesel::allow_tables_to_appear_in_same_query!(
     categories,
@@ -194,4 +210,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     photos,
     outbox,
     link_clicks,
+    listing_views,
 );

@@ -21,7 +21,7 @@ pub use bundle::ZipLimits;
 pub use columns::Column;
 pub use read::{decode_text, too_large, Format, DEFAULT_MAX_BYTES};
 pub use report::{ImportReport, Msg, RowProblem};
-pub use write::{export, template};
+pub use write::{csv_table, export, template, xlsx_sheet, xlsx_table, Cell};
 
 use crate::domain::listing::ListingStatus;
 use crate::error::AppError;

@@ -114,14 +114,15 @@ fn render(conn: &mut Conn, format: Format, file: &CatalogueFile) -> Result<Vec<u
     }
 }
 
-/// One listing as the sheet's cells, in [`Column::exported`] order (numbers stay numbers).
-enum Value {
+/// A cell of an exported table: numbers stay numbers in a workbook.
+pub enum Cell {
     Text(String),
     Number(f64),
 }
 
-fn row_of(entry: &ListingEntry) -> Vec<Value> {
-    use Value::{Number, Text};
+/// One listing as the sheet's cells, in [`Column::exported`] order.
+fn row_of(entry: &ListingEntry) -> Vec<Cell> {
+    use Cell::{Number, Text};
     let text = |s: Option<&String>| Text(s.cloned().unwrap_or_default());
     let date = |d: Option<chrono::NaiveDate>| Text(d.map(|d| d.to_string()).unwrap_or_default());
     Column::exported()
@@ -174,18 +175,22 @@ fn row_of(entry: &ListingEntry) -> Vec<Value> {
         .collect()
 }
 
-fn csv_bytes(file: &CatalogueFile) -> Result<Vec<u8>, AppError> {
+/// A table as CSV that Excel opens with its diacritics: UTF-8 with a byte order mark.
+pub fn csv_table<H: AsRef<str>>(
+    headers: impl IntoIterator<Item = H>,
+    rows: impl IntoIterator<Item = Vec<Cell>>,
+) -> Result<Vec<u8>, AppError> {
     let failed = |e: csv::Error| AppError::internal(format!("export csv: {e}"));
     // The BOM makes Excel read the file as UTF-8.
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     writer
-        .write_record(Column::exported().map(|c| c.header()))
+        .write_record(headers.into_iter().map(|h| h.as_ref().to_owned()))
         .map_err(failed)?;
-    for entry in &file.listings {
+    for row in rows {
         writer
-            .write_record(row_of(entry).into_iter().map(|v| match v {
-                Value::Text(t) => t,
-                Value::Number(n) => super::read::number_text(n),
+            .write_record(row.into_iter().map(|v| match v {
+                Cell::Text(t) => t,
+                Cell::Number(n) => super::read::number_text(n),
             }))
             .map_err(failed)?;
     }
@@ -194,34 +199,71 @@ fn csv_bytes(file: &CatalogueFile) -> Result<Vec<u8>, AppError> {
         .map_err(|e| AppError::internal(format!("export csv: {e}")))
 }
 
-fn xlsx_bytes(conn: &mut Conn, file: &CatalogueFile) -> Result<Vec<u8>, AppError> {
-    use rust_xlsxwriter::{Format as Style, Workbook};
+/// Writes a table into a new sheet named `name` of `book`: a bold header row, then the rows
+/// (empty texts left blank).
+pub fn xlsx_sheet<H: AsRef<str>>(
+    book: &mut rust_xlsxwriter::Workbook,
+    name: &str,
+    headers: impl IntoIterator<Item = H>,
+    rows: impl IntoIterator<Item = Vec<Cell>>,
+) -> Result<(), AppError> {
     let failed = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("export xlsx: {e}"));
-    let mut book = Workbook::new();
-    let bold = Style::new().set_bold();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
     let sheet = book.add_worksheet();
-    sheet.set_name(LISTINGS_SHEET).map_err(failed)?;
-    for (col, column) in Column::exported().enumerate() {
+    sheet.set_name(name).map_err(failed)?;
+    for (col, header) in headers.into_iter().enumerate() {
         let col = u16::try_from(col).unwrap_or(u16::MAX);
         sheet
-            .write_string_with_format(0, col, column.header(), &bold)
+            .write_string_with_format(0, col, header.as_ref(), &bold)
             .map_err(failed)?;
     }
-    for (i, entry) in file.listings.iter().enumerate() {
+    for (i, cells) in rows.into_iter().enumerate() {
         let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        for (col, value) in row_of(entry).into_iter().enumerate() {
+        for (col, value) in cells.into_iter().enumerate() {
             let col = u16::try_from(col).unwrap_or(u16::MAX);
             match value {
-                Value::Text(t) if t.is_empty() => {}
-                Value::Text(t) => {
+                Cell::Text(t) if t.is_empty() => {}
+                Cell::Text(t) => {
                     sheet.write_string(row, col, t).map_err(failed)?;
                 }
-                Value::Number(n) => {
+                Cell::Number(n) => {
                     sheet.write_number(row, col, n).map_err(failed)?;
                 }
             }
         }
     }
+    Ok(())
+}
+
+/// A workbook of one sheet holding the table.
+pub fn xlsx_table<H: AsRef<str>>(
+    name: &str,
+    headers: impl IntoIterator<Item = H>,
+    rows: impl IntoIterator<Item = Vec<Cell>>,
+) -> Result<Vec<u8>, AppError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    xlsx_sheet(&mut book, name, headers, rows)?;
+    book.save_to_buffer()
+        .map_err(|e| AppError::internal(format!("export xlsx: {e}")))
+}
+
+fn csv_bytes(file: &CatalogueFile) -> Result<Vec<u8>, AppError> {
+    csv_table(
+        Column::exported().map(|c| c.header()),
+        file.listings.iter().map(row_of),
+    )
+}
+
+fn xlsx_bytes(conn: &mut Conn, file: &CatalogueFile) -> Result<Vec<u8>, AppError> {
+    use rust_xlsxwriter::Workbook;
+    let failed = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("export xlsx: {e}"));
+    let mut book = Workbook::new();
+    xlsx_sheet(
+        &mut book,
+        LISTINGS_SHEET,
+        Column::exported().map(|c| c.header()),
+        file.listings.iter().map(row_of),
+    )?;
     let codes = book.add_worksheet();
     codes.set_name(CODES_SHEET).map_err(failed)?;
     let mut lines: Vec<[String; 4]> = vec![[

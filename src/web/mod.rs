@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod admin_accounts;
 pub mod art;
+pub mod admin_report;
 pub mod assets;
+pub mod chart;
 pub mod csrf;
 pub mod extract;
 pub mod forms;
@@ -31,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(member::configure)
         .configure(admin::configure)
         .configure(admin_accounts::configure)
+        .configure(admin_report::configure)
         .configure(imports::configure);
 }
 

@@ -718,6 +718,9 @@ async fn listing_page(
         c.meta.push(("product:price:currency".into(), "VND".into()));
     }
     c.json_ld = script_json(&json_ld(&l, &c.canonical, &images));
+    if counts_as_view(req) {
+        state.views.count(l.id);
+    }
     let phone = l.cooperative.phone.clone().unwrap_or_default();
     let place_path: Vec<&str> = l.place.path.iter().rev().map(|p| p.name.as_str()).collect();
     let (lat, lng) = (l.place.lat, l.place.lng);
@@ -792,6 +795,17 @@ async fn listing_page(
         c,
     };
     Ok(html(req, &page, StatusCode::OK, Caching::Revalidate))
+}
+
+/// A shopper reading the page: not a HEAD request, not a robot or a link preview
+/// ([`crate::stats::is_bot`]).
+fn counts_as_view(req: &HttpRequest) -> bool {
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    !crate::http::middleware::head::came_as_head(req) && !crate::stats::is_bot(user_agent)
 }
 
 #[get("/san-pham/{slug}")]

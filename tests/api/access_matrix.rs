@@ -116,6 +116,7 @@ const ROWS: &[(&str, Body, &str)] = &[
     ("DELETE /api/v1/my/listings/{id=draft}",                 NONE,          "401 200 404 200 401 401 401"),
     ("POST /api/v1/my/listings/{id=draft}/submit",            NONE,          "401 200 404 200 401 401 401"),
     ("GET /api/v1/my/clicks",                                 NONE,          "401 200 200 403 401 401 401"),
+    ("GET /api/v1/my/listings/{id=draft}/stats",              NONE,          "401 200 404 200 401 401 401"),
     ("POST /api/v1/my/listings/{id=draft}/photos",            Photo,         "401 201 404 201 401 401 401"),
     ("PATCH /api/v1/my/listings/{id=draft}/photos", Json(r#"{"cover": $photo}"#), "401 200 404 200 401 401 401"),
     ("DELETE /api/v1/my/listings/{id=draft}/photos/{photo_id=photo}", NONE,  "401 200 404 200 401 401 401"),
@@ -136,6 +137,7 @@ const ROWS: &[(&str, Body, &str)] = &[
     ("GET /api/v1/admin/imports/{id=job}",                    NONE,          "401 403 403 200 401 401 401"),
     ("GET /api/v1/admin/export",                              NONE,          "401 403 403 200 401 401 401"),
     ("GET /api/v1/admin/users",                               NONE,          "401 403 403 200 401 401 401"),
+    ("GET /api/v1/admin/stats/communes",                      NONE,          "401 403 403 200 401 401 401"),
     ("POST /api/v1/admin/users/{id=fresh_user}/disable",      NONE,          "401 403 403 200 401 401 401"),
     ("POST /api/v1/admin/users/{id=fresh_user}/enable",       NONE,          "401 403 403 200 401 401 401"),
     ("POST /api/v1/admin/users/{id=fresh_user}/password", Json(r#"{"new_password":"mat-khau-moi-an-toan"}"#), "401 403 403 200 401 401 401"),
@@ -177,6 +179,7 @@ const ROWS: &[(&str, Body, &str)] = &[
     ("POST /tai-khoan/san-pham/{id=draft}/anh/{photo=photo}/xoa", Form(""),  "in  303 404 303 in  in  in"),
     // Each member sees their own cooperative's listings; an admin, every published one.
     ("GET /tai-khoan/nhan",                                   NONE,          "in  200 200 200 in  in  in"),
+    ("GET /tai-khoan/san-pham/{id=draft}/thong-ke",           NONE,          "in  200 404 200 in  in  in"),
     ("GET /tai-khoan/bao-mat",                                NONE,          "in  200 200 200 in  in  in"),
     ("POST /tai-khoan/mat-khau", Form("current_password=sai-mat-khau-roi&new_password=mat-khau-moi-an-toan&new_password_again=mat-khau-moi-an-toan"), "in  422 422 422 in  in  in"),
     // Another account's token is "not found", never revoked.
@@ -198,6 +201,9 @@ const ROWS: &[(&str, Body, &str)] = &[
     ("GET /quan-tri/nhap",                                    NONE,          "in  404 404 200 in  in  in"),
     ("POST /quan-tri/nhap",                                   ImportFile,    "in  404 404 303 in  in  in"),
     ("GET /quan-tri/nhap/{id=job}",                           NONE,          "in  404 404 200 in  in  in"),
+    ("GET /quan-tri/bao-cao",                                 NONE,          "in  404 404 200 in  in  in"),
+    ("GET /quan-tri/bao-cao.csv",                             NONE,          "in  404 404 200 in  in  in"),
+    ("GET /quan-tri/bao-cao.xlsx",                            NONE,          "in  404 404 200 in  in  in"),
 ];
 
 const NEW_LISTING: &str = r#"{"kind":"product","name":{"vi":"Chè xanh $n"},"description":{"vi":"Chè mới của hợp tác xã."},"category":"tea","price_vnd":250000,"unit":"túi 200 g","marketplace_links":[{"platform":"shopee","url":"https://shopee.vn/che-xanh"}]}"#;

@@ -52,6 +52,8 @@ pub struct TestApp {
     pub login_verifications: vungcao::sign_in::VerificationCount,
     /// The app's upload budget (what it has admitted).
     pub uploads: vungcao::uploads::UploadGate,
+    /// The listing views the app has counted (`flush` writes them at once).
+    pub views: vungcao::stats::ViewCounter,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -264,6 +266,7 @@ pub async fn spawn_app_on(
     let stopper = app.stopper();
     let login_verifications = app.login_verifications();
     let uploads = app.uploads();
+    let views = app.views();
     tokio::spawn(app.run_until_stopped());
     let db = Db::connect(&settings.database_url(), 4).expect("db");
     let (admin_token, tea_token, orange_token) = {
@@ -324,6 +327,7 @@ pub async fn spawn_app_on(
         settings,
         login_verifications,
         uploads,
+        views,
         _dir: dir,
         _pg: pg,
     };
@@ -355,6 +359,11 @@ impl Drop for Replica {
 }
 
 impl TestApp {
+    /// Stops the server as SIGTERM would (it finishes in the background); the database stays.
+    pub fn stop(&self) {
+        self.stopper.stop();
+    }
+
     /// Starts another server on this app's database and media store.
     pub async fn spawn_replica(&self) -> Replica {
         let dir = tempfile::tempdir().expect("temp dir");

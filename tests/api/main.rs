@@ -19,6 +19,7 @@ mod review;
 mod revisions;
 mod search;
 mod sign_in_limits;
+mod stats;
 mod transfer;
 mod transfer_ids;
 mod transfer_zip;

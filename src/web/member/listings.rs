@@ -1,10 +1,13 @@
-//! The member's listings in every status, with the clicks on their marketplace links.
+//! The member's listings in every status, each with its views and clicks over 30 or 90 days
+//! (a sparkline, totals, a link to its statistics page), and the clicks per marketplace link.
 
 use crate::domain::listing::ListingStatus;
 use crate::domain::marketplace::Platform;
 use crate::state::AppState;
+use crate::stats;
 use crate::store::clicks;
 use crate::store::listings::{self, ListingView};
+use crate::web::chart;
 use crate::web::extract::SignedIn;
 use crate::web::forms::Form;
 use crate::web::i18n::Lang;
@@ -16,6 +19,8 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
 use std::collections::BTreeMap;
 
+use super::stats::{period_links, PeriodLink};
+
 pub struct Row {
     pub id: i64,
     pub name: String,
@@ -25,6 +30,14 @@ pub struct Row {
     pub price: String,
     pub public_url: String,
     pub picture: Option<Picture>,
+}
+
+/// A row of the member's own list: the listing and its numbers over the period.
+pub struct MyRow {
+    pub row: Row,
+    pub views: i64,
+    pub clicks: i64,
+    pub spark: String,
 }
 
 pub struct ClickBar {
@@ -39,8 +52,10 @@ pub struct ClickBar {
 struct AccountPage {
     c: Chrome,
     flash: String,
-    rows: Vec<Row>,
+    rows: Vec<MyRow>,
     bars: Vec<ClickBar>,
+    days: u32,
+    periods: Vec<PeriodLink>,
 }
 
 pub(super) fn flash(lang: Lang, req: &HttpRequest) -> String {
@@ -95,7 +110,8 @@ pub(super) async fn my_listings(
         return see_other("/quan-tri");
     };
     let lang = Lang::of(&req);
-    let since = chrono::Utc::now().date_naive() - chrono::Duration::days(29);
+    let days = stats::listing::period(Form::parse(req.query_string().as_bytes()).get("ngay"));
+    let since = stats::listing::first_day(stats::today(), days);
     let media_base = state.media_base.clone();
     let found = state
         .db
@@ -103,10 +119,11 @@ pub(super) async fn my_listings(
             Ok((
                 listings::for_cooperative(conn, coop_id, &media_base)?,
                 clicks::for_cooperative(conn, coop_id, since)?,
+                stats::listing::for_cooperative(conn, coop_id, days)?,
             ))
         })
         .await;
-    let (items, click_rows) = match found {
+    let (items, click_rows, totals) = match found {
         Ok(found) => found,
         Err(e) => return refused(&req, s.nav, &e),
     };
@@ -138,8 +155,25 @@ pub(super) async fn my_listings(
     c.title = format!("{} · Vùng Cao", c.t.my_listings);
     let page = AccountPage {
         flash: flash(lang, &req),
-        rows: items.iter().map(|l| row_of(lang, l)).collect(),
+        rows: items
+            .iter()
+            .map(|l| {
+                let t = totals.get(&l.id).cloned().unwrap_or_default();
+                MyRow {
+                    row: row_of(lang, l),
+                    views: t.views,
+                    clicks: t.clicks,
+                    spark: if t.views + t.clicks > 0 {
+                        chart::sparkline(&t.daily_views, &t.daily_clicks)
+                    } else {
+                        String::new()
+                    },
+                }
+            })
+            .collect(),
         bars,
+        days,
+        periods: period_links(lang, "/tai-khoan", days),
         c,
     };
     html(&req, &page, StatusCode::OK, Caching::NoStore)

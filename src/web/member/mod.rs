@@ -1,6 +1,6 @@
-//! Cooperative member pages: signing in and out, my listings and clicks, the listing form,
-//! photos without JavaScript, the QR label sheet, and one's password and API tokens; one file
-//! per job.
+//! Cooperative member pages: signing in and out, my listings with their views and clicks (and a
+//! statistics page per listing), the listing form, photos without JavaScript, the QR label sheet,
+//! and one's password and API tokens; one file per job.
 
 mod form;
 mod labels;
@@ -8,6 +8,7 @@ mod listings;
 mod photos;
 mod security;
 mod sign_in;
+mod stats;
 
 pub use listings::{row_of, Row};
 pub use security::local_day;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(sign_in::logout)
         .service(listings::my_listings)
         .service(labels::label_sheet)
+        .service(stats::listing_stats_page)
         .service(form::new_listing_page)
         .service(form::create_listing)
         .service(form::edit_listing_page)

@@ -1,0 +1,2 @@
+DROP INDEX link_clicks_day;
+DROP TABLE listing_views;
