@@ -6,11 +6,16 @@ use vungcao::config::Settings;
 fn main() -> ExitCode {
     // Before any thread starts, so that every thread shares the few arenas.
     vungcao::startup::bound_malloc_arenas();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .expect("the async runtime starts");
-    runtime.block_on(run_cli())
+    {
+        Ok(runtime) => runtime.block_on(run_cli()),
+        Err(e) => {
+            eprintln!("error: the async runtime did not start: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run_cli() -> ExitCode {

@@ -2,8 +2,8 @@
 
 pub mod admin;
 pub mod admin_accounts;
-pub mod art;
 pub mod admin_report;
+pub mod art;
 pub mod assets;
 pub mod chart;
 pub mod csrf;

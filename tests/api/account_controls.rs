@@ -805,7 +805,9 @@ async fn the_openapi_document_describes_the_account_routes_as_they_answer(app: T
         (
             "/api/v1/me/password",
             "post",
-            vec!["200", "400", "401", "403", "413", "415", "422", "429", "503"],
+            vec![
+                "200", "400", "401", "403", "413", "415", "422", "429", "503",
+            ],
         ),
         (
             "/api/v1/auth/tokens",
