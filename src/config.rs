@@ -91,7 +91,8 @@ pub struct Settings {
     /// `VUNGCAO_RESPONSE_CACHE_SECONDS`: how long public API answers are kept in memory (0: off).
     /// Local writes clear it at once; other replicas' writes show within this time.
     pub response_cache_seconds: u64,
-    /// `VUNGCAO_RESPONSE_CACHE_BYTES`: memory the response cache may hold (bodies and keys).
+    /// `VUNGCAO_RESPONSE_CACHE_BYTES`: memory the response cache may hold (each answer weighed by
+    /// what it costs: body, key, headers, bookkeeping and allocator gaps).
     pub response_cache_bytes: u64,
     /// `VUNGCAO_STATS_FLUSH_SECONDS`: how often listing views counted in memory are written to
     /// the database (also written at shutdown).
