@@ -546,6 +546,36 @@ impl TestApp {
 }
 
 /// An import report's problems, one `row|column|value|en|vi` line each (for assertions).
+/// A zip of `(name, bytes)` entries, deflated.
+pub fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        writer.start_file(*name, options).expect("entry");
+        writer.write_all(bytes).expect("write");
+    }
+    writer.finish().expect("finish").into_inner()
+}
+
+/// Uploads an import file as `token` to `path`: 202 and the job's address.
+pub async fn start_import(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> String {
+    let res = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 202);
+    res.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
 pub fn messages(report: &vungcao::transfer::ImportReport) -> String {
     report
         .problems

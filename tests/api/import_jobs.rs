@@ -21,19 +21,7 @@ async fn get(address: &str, path: &str, token: &str) -> (u16, Value) {
 
 /// Uploads a file as `token` and waits for its job; answers the job's path.
 pub(crate) async fn import(app: &TestApp, path: &str, token: &str, file: String) -> String {
-    let res = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .body(file)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(res.status(), 202);
-    let location = res.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = crate::helpers::start_import(app, path, token, file.into_bytes()).await;
     for _ in 0..400 {
         let (_, job) = get(&app.address, &location, token).await;
         if job["state"] != "running" {

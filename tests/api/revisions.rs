@@ -717,30 +717,16 @@ async fn a_member_import_of_a_published_listing_waits_for_review(app: TestApp) {
 }
 
 async fn photos_in_a_member_import_wait_for_review(app: TestApp) {
-    use std::io::Write;
     let (id, slug) = published(&app, "Chè có ảnh nhập").await;
     let sheet = format!(
         "slug,kind,name_vi,description_vi,category,price_vnd,photos\n{slug},product,Chè có ảnh nhập,Chè ngon của xã.,tea,450000,photos/doi-che.jpg"
     );
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    writer.start_file("ds.csv", options).unwrap();
-    writer.write_all(sheet.as_bytes()).unwrap();
-    writer.start_file("photos/doi-che.jpg", options).unwrap();
-    writer
-        .write_all(&fixture("orientation/landscape_3.jpg"))
-        .unwrap();
-    let bundle = writer.finish().unwrap().into_inner();
-    let res = app
-        .client
-        .post(app.url("/api/v1/my/imports"))
-        .bearer_auth(&app.tea_token)
-        .body(bundle)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let bundle = crate::helpers::zip_of(&[
+        ("ds.csv", sheet.into_bytes()),
+        ("photos/doi-che.jpg", fixture("orientation/landscape_3.jpg")),
+    ]);
+    let location =
+        crate::helpers::start_import(&app, "/api/v1/my/imports", &app.tea_token, bundle).await;
     let mut job = Value::Null;
     for _ in 0..600 {
         job = app

@@ -4,7 +4,6 @@
 
 use crate::both_backends;
 use crate::helpers::{fixture, messages, TestApp};
-use std::io::Write;
 use vungcao::error::AppError;
 use vungcao::transfer::{self, ImportOptions, ImportReport, ZipLimits};
 
@@ -22,14 +21,7 @@ fn sheet(rows: &[String]) -> Vec<u8> {
 }
 
 fn zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        writer.start_file(*name, options).expect("entry");
-        writer.write_all(bytes).expect("write");
-    }
-    writer.finish().expect("finish").into_inner()
+    crate::helpers::zip_of(entries)
 }
 
 async fn run(

@@ -411,26 +411,21 @@ async fn a_huge_greyscale_png_is_refused_from_its_header(app: TestApp) {
 
 /// A zip of a sheet and `photos` copies of the 12 MP phone photo, for the tea cooperative.
 fn photo_zip(photos: usize) -> Vec<u8> {
-    use std::io::Write;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let mut sheet = String::from("kind,name_vi,description_vi,category,price_vnd,photos\n");
+    let mut entries = Vec::new();
     for n in 0..photos {
         sheet.push_str(&format!(
             "product,Chè ảnh {n},Chè của xã.,tea,120000,photos/che-{n}.jpg\n"
         ));
+        entries.push((format!("photos/che-{n}.jpg"), fixture("phone-12mp.jpg")));
     }
-    writer.start_file("ds.csv", options).unwrap();
-    writer.write_all(sheet.as_bytes()).unwrap();
-    let photo = fixture("phone-12mp.jpg");
-    for n in 0..photos {
-        writer
-            .start_file(format!("photos/che-{n}.jpg"), options)
-            .unwrap();
-        writer.write_all(&photo).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
+    let mut all = vec![("ds.csv", sheet.into_bytes())];
+    all.extend(
+        entries
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.clone())),
+    );
+    crate::helpers::zip_of(&all)
 }
 
 /// The file's bytes stay in memory while its job runs, so they stay in the upload budget
@@ -438,16 +433,8 @@ fn photo_zip(photos: usize) -> Vec<u8> {
 async fn an_import_holds_its_bytes_in_the_budget_until_its_job_ends(app: TestApp) {
     let bundle = photo_zip(2);
     let size = bundle.len() as u64;
-    let res = app
-        .client
-        .post(app.url("/api/v1/my/imports"))
-        .bearer_auth(&app.tea_token)
-        .body(bundle)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let location =
+        crate::helpers::start_import(&app, "/api/v1/my/imports", &app.tea_token, bundle).await;
     let mut seen_running = false;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
