@@ -279,7 +279,6 @@ fn decode_heif(_bytes: &[u8], _limits: &PhotoLimits) -> Result<Decoded, PhotoErr
 
 /// Decodes under `limits`, checking the header's dimensions before a single pixel is allocated
 /// (a 1.5 MB PNG can claim 40 000 × 40 000 pixels).
-
 fn decode(bytes: &[u8], format: ImageFormat, limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     // Our own check below gives a better error than the crate's; its limits are set right after.
