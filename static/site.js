@@ -196,7 +196,7 @@
         var open = items.some(function (i) { return i.state !== "done"; });
         if (!open && items.length && !reloading) {
           reloading = true;
-          setTimeout(function () { location.reload(); }, 1200);
+          setTimeout(function () { location.reload(); }, 800);
         }
       }
       function attempt(item) {
@@ -208,14 +208,14 @@
           .then(function () {
             item.bar.value = 1;
             show(item, "done");
-            return forget(item.id);
+            forget(item.id);
           }, function (err) {
             var status = err.status;
             if (status === 0 || status >= 500 || status === 408 || status === 429) {
               show(item, "waiting");
             } else {
               show(item, "failed", err.message);
-              return forget(item.id);
+              forget(item.id);
             }
           }).then(function () { item.busy = false; settle(); });
       }

@@ -143,15 +143,29 @@ async fn js(c: &Client, script: &str) -> serde_json::Value {
 
 /// Polls a JavaScript condition until it is true (10 s at most).
 async fn wait_for(c: &Client, condition: &str, what: &str) {
+    wait_up_to(c, Duration::from_secs(10), condition, what).await;
+}
+
+/// [`wait_for`] for a photo upload: the server shrinks and encodes it (a debug build on a busy
+/// machine can take several seconds), so up to 40 s; on a timeout the upload list is shown.
+async fn wait_for_upload(c: &Client, condition: &str, what: &str) {
+    wait_up_to(c, Duration::from_secs(40), condition, what).await;
+}
+
+async fn wait_up_to(c: &Client, limit: Duration, condition: &str, what: &str) {
     let started = Instant::now();
     loop {
         if js(c, &format!("return !!({condition});")).await == json!(true) {
             return;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "timed out waiting for {what}"
-        );
+        if started.elapsed() >= limit {
+            let uploads = js(
+                c,
+                "return document.querySelector('.previews')?.textContent ?? null;",
+            )
+            .await;
+            panic!("timed out waiting for {what} (uploads shown: {uploads})");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -473,7 +487,7 @@ async fn member_adds_a_listing_admin_approves_it(c: &Client, app: &TestApp) {
         .await
         .unwrap();
     input.send_keys(&photo.display().to_string()).await.unwrap();
-    wait_for(
+    wait_for_upload(
         c,
         "document.querySelectorAll('#shots li').length === 1",
         "the uploaded photo in the gallery",
@@ -656,7 +670,7 @@ async fn photo_waits_for_the_network_then_uploads(c: &Client, app: &TestApp, dri
     )
     .await
     .unwrap();
-    screenshot(c, "10-photo-waiting-for-network").await;
+    screenshot(c, "12-photo-waiting-for-network").await;
     // Kept on the phone: the photo's bytes are in IndexedDB, not only in the page.
     let kept = c
         .execute_async(
@@ -682,13 +696,13 @@ async fn photo_waits_for_the_network_then_uploads(c: &Client, app: &TestApp, dri
 
     set_offline(c, driver_url, false).await;
     // Shown as sent for a moment, then the page shows the gallery as the server has it.
-    wait_for(
+    wait_for_upload(
         c,
         "document.querySelector('.previews li[data-state=done] .state')?.textContent === 'Đã tải lên'",
         "the photo marked uploaded once the network is back",
     )
     .await;
-    wait_for(
+    wait_for_upload(
         c,
         "document.querySelectorAll('#shots li').length === 1",
         "the photo in the listing's gallery",
@@ -706,7 +720,7 @@ async fn photo_waits_for_the_network_then_uploads(c: &Client, app: &TestApp, dri
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(photos_on_the_server(app, id).await, 1);
-    screenshot(c, "11-photo-uploaded-after-reconnect").await;
+    screenshot(c, "13-photo-uploaded-after-reconnect").await;
     sign_out(c).await;
 }
 
