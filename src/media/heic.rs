@@ -24,13 +24,14 @@ static LIBHEIF: LazyLock<LibHeif> = LazyLock::new(LibHeif::new);
 /// Reads the primary image of a HEIF file into 8-bit RGB(A), after checking its declared size
 /// and the memory its decoding would take against `limits`.
 pub(crate) fn decode_heif(bytes: &[u8], limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
-    let mut context = HeifContext::read_from_bytes(bytes).map_err(|error| refusal(error, bytes))?;
+    let mut context =
+        HeifContext::read_from_bytes(bytes).map_err(|error| refusal(error, bytes, limits))?;
     // Tiles (iPhone photos are grids of 512×512 tiles) decode on at most as many threads as
     // one job may encode on.
     context.set_max_decoding_threads(u32::try_from(limits.encode_threads.max(1)).unwrap_or(1));
     let handle = context
         .primary_image_handle()
-        .map_err(|error| refusal(error, bytes))?;
+        .map_err(|error| refusal(error, bytes, limits))?;
 
     // The size the file declares (its `ispe` property; libheif 1.15 gives it before any turn),
     // known before a single pixel is decoded. The limits are the same both ways round.
@@ -75,7 +76,7 @@ pub(crate) fn decode_heif(bytes: &[u8], limits: &PhotoLimits) -> Result<Decoded,
         .decode(&handle, ColorSpace::Rgb(chroma), None)
         .map_err(|error| match error.code {
             HeifErrorCode::MemoryAllocationError => too_large(),
-            _ => refusal(error, bytes),
+            _ => refusal(error, bytes, limits),
         })?;
     let image = packed_rgb(&decoded, has_alpha)?;
     Ok(Decoded {
@@ -141,22 +142,19 @@ fn packed_rgb(decoded: &libheif_rs::Image, has_alpha: bool) -> Result<DynamicIma
 }
 
 /// What libheif's refusal means for the member: the same codes as for a hostile JPEG.
-fn refusal(error: HeifError, bytes: &[u8]) -> PhotoError {
+fn refusal(error: HeifError, bytes: &[u8], limits: &PhotoLimits) -> PhotoError {
     let detail = error.to_string();
     match (error.code, error.sub_code) {
         // libheif's own cap (32768 pixels a side) on the size a file declares.
         (_, HeifErrorSubCode::SecurityLimitExceeded)
         | (HeifErrorCode::MemoryAllocationError, _) => match largest_declared_size(bytes) {
-            Some((width, height)) => {
-                let limits = PhotoLimits::default();
-                PhotoError::ImageTooLarge {
-                    width,
-                    height,
-                    max_width: limits.max_width,
-                    max_height: limits.max_height,
-                    max_alloc_mib: limits.max_decoded_bytes / (1024 * 1024),
-                }
-            }
+            Some((width, height)) => PhotoError::ImageTooLarge {
+                width,
+                height,
+                max_width: limits.max_width,
+                max_height: limits.max_height,
+                max_alloc_mib: limits.max_decoded_bytes / (1024 * 1024),
+            },
             None => PhotoError::CorruptImage { detail },
         },
         // A HEIF container holding something no installed decoder reads (AV1 without a
