@@ -3,6 +3,10 @@
 //! `cargo bench --bench photos` runs both tools several times and prints a table. Peak memory is
 //! measured per job by running each job in a child process (this binary re-executed with
 //! `--single-job`, or `vipsthumbnail` itself) and reading its max RSS from `wait4`.
+//!
+//! `cargo bench --features heic --bench photos` first prints a second table: the same 12 MP photo
+//! as HEIC (`tests/fixtures/heic/phone-12mp.heic`, made by `heif-enc`) next to the JPEG, decode +
+//! every variant, runs interleaved in one process. `PHOTOS_BENCH=heic` prints only that table.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -38,6 +42,16 @@ fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; only our own flag matters.
     if arguments.iter().any(|argument| argument == "--single-job") {
         return single_job();
+    }
+    #[cfg(feature = "heic")]
+    {
+        if let Err(message) = heic_table() {
+            eprintln!("HEIC benchmark failed: {message}");
+            return ExitCode::FAILURE;
+        }
+        if std::env::var("PHOTOS_BENCH").is_ok_and(|only| only == "heic") {
+            return ExitCode::SUCCESS;
+        }
     }
     match run_benchmark() {
         Ok(()) => ExitCode::SUCCESS,
@@ -282,5 +296,71 @@ fn run_benchmark() -> Result<(), String> {
         if ratio <= 0.6 { "OK" } else { "MISSED" },
         if peak_mib <= 150.0 { "OK" } else { "MISSED" },
     );
+    Ok(())
+}
+
+/// The 12 MP photo as HEIC next to the same photo as JPEG: decode + master + six variants +
+/// placeholder, in this process, the two formats taking turns so both see the same load.
+#[cfg(feature = "heic")]
+fn heic_table() -> Result<(), String> {
+    const HEIC_INPUT: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/heic/phone-12mp.heic"
+    );
+    let jpeg = read_input()?;
+    let heic =
+        std::fs::read(HEIC_INPUT).map_err(|error| format!("cannot read {HEIC_INPUT}: {error}"))?;
+    let out_dir = output_dir("heic");
+    let mut rows = [
+        Row {
+            tool: "12 MP JPEG (2.9 MB)",
+            walls: Vec::new(),
+            peak_rss_kib: 0,
+        },
+        Row {
+            tool: "12 MP HEIC (heif-enc -q 50)",
+            walls: Vec::new(),
+            peak_rss_kib: 0,
+        },
+    ];
+    let inputs = [&jpeg, &heic];
+    for input in inputs {
+        ours_once(input, &out_dir)?;
+    }
+    for _ in 0..RUNS {
+        for (row, input) in rows.iter_mut().zip(inputs) {
+            let started = Instant::now();
+            ours_once(input, &out_dir)?;
+            row.walls.push(started.elapsed());
+        }
+    }
+    let baseline = millis(rows[0].median());
+    println!(
+        "HEIC vs JPEG, same 4032x3024 photo: decode + 2560 px master + 320/640/1280 px x (WebP + JPEG) + ThumbHash"
+    );
+    println!(
+        "{RUNS} runs each after one warm-up, interleaved, in-process, {} cores",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!();
+    println!(
+        "| {:<30} | {:>9} | {:>9} | {:>9} | {:>9} |",
+        "input", "median ms", "min ms", "max ms", "x JPEG"
+    );
+    println!(
+        "|{:-<32}|{:->11}|{:->11}|{:->11}|{:->11}|",
+        "", "", "", "", ""
+    );
+    for row in &rows {
+        println!(
+            "| {:<30} | {:>9.0} | {:>9.0} | {:>9.0} | {:>9.2} |",
+            row.tool,
+            millis(row.median()),
+            millis(row.min()),
+            millis(row.max()),
+            millis(row.median()) / baseline,
+        );
+    }
+    println!();
     Ok(())
 }

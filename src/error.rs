@@ -83,7 +83,7 @@ make_error_codes! {
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, "The upload is too large", "Tệp tải lên quá lớn.";
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported content type", "Kiểu dữ liệu không được hỗ trợ.";
     UnsupportedImageFormat = "unsupported_image_format", UNSUPPORTED_MEDIA_TYPE, "Not a supported photo format", "Định dạng ảnh không được hỗ trợ.";
-    HeicNotSupported = "heic_not_supported", UNSUPPORTED_MEDIA_TYPE, "HEIC photos are not supported", "Chưa hỗ trợ ảnh HEIC.";
+    HeicNotSupported = "heic_not_supported", UNSUPPORTED_MEDIA_TYPE, "This server was built without HEIC support", "Máy chủ này được dựng không kèm hỗ trợ ảnh HEIC.";
     FileTooLarge = "file_too_large", PAYLOAD_TOO_LARGE, "The file is too large", "Tệp quá lớn.";
     ImageTooLarge = "image_too_large", PAYLOAD_TOO_LARGE, "The image has too many pixels", "Ảnh quá lớn.";
     CorruptImage = "corrupt_image", UNPROCESSABLE_ENTITY, "The image could not be read", "Không đọc được ảnh.";

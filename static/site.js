@@ -142,35 +142,122 @@
   function withRetry(fn, tries) {
     return fn().catch(function (err) {
       var status = err.status;
-      // 4xx answers (bad file, not found) will not get better by trying again.
-      if (tries <= 1 || (status >= 400 && status < 500 && status !== 408 && status !== 429)) throw err;
+      // 4xx answers (bad file, not found) will not get better by trying again, and with no
+      // network at all the photo waits for the "online" event instead.
+      if (tries <= 1 || !navigator.onLine || (status >= 400 && status < 500 && status !== 408 && status !== 429)) throw err;
       return new Promise(function (r) { setTimeout(r, 1000 * Math.pow(2, 3 - tries)); })
         .then(function () { return withRetry(fn, tries - 1); });
     });
   }
+
+  // Photos kept on the phone (IndexedDB) until the server has them: on a dropped 3G connection
+  // a photo waits ("chờ mạng") and is sent again when the network returns, or when the page is
+  // opened again. Without IndexedDB the upload still works, it just is not kept.
+  var DB_NAME = "vungcao-uploads", STORE = "pending";
+  function idb(mode, work) {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) return reject(new Error("no IndexedDB"));
+      var open = indexedDB.open(DB_NAME, 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true }); };
+      open.onerror = function () { reject(open.error); };
+      open.onsuccess = function () {
+        var db = open.result, tx = db.transaction(STORE, mode), rq = work(tx.objectStore(STORE));
+        tx.oncomplete = function () { db.close(); resolve(rq.result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
+  function keep(record) { return idb("readwrite", function (s) { return s.add(record); }); }
+  function forget(id) {
+    if (id == null) return Promise.resolve();
+    return idb("readwrite", function (s) { return s.delete(id); }).catch(function () {});
+  }
+  function keptFor(endpoint) {
+    return idb("readonly", function (s) { return s.getAll(); })
+      .then(function (all) { return all.filter(function (r) { return r.endpoint === endpoint; }); })
+      .catch(function () { return []; });
+  }
+
   function enhanceUpload() {
     d.querySelectorAll("form[data-upload]").forEach(function (form) {
       var list = form.querySelector(".previews"), endpoint = form.getAttribute("data-upload");
+      var items = [], reloading = false;
+      function label(state, reason) {
+        if (state === "failed") return form.getAttribute("data-error") + ": " + (reason || form.getAttribute("data-failed"));
+        return form.getAttribute("data-" + state);
+      }
+      function show(item, state, reason) {
+        item.state = state;
+        item.li.setAttribute("data-state", state);
+        item.note.textContent = label(state, reason);
+      }
+      // Every photo settled and sent: show the gallery as the server now has it.
+      function settle() {
+        var open = items.some(function (i) { return i.state !== "done"; });
+        if (!open && items.length && !reloading) {
+          reloading = true;
+          setTimeout(function () { location.reload(); }, 800);
+        }
+      }
+      function attempt(item) {
+        if (item.busy || item.state === "done") return Promise.resolve();
+        item.busy = true;
+        show(item, "uploading");
+        item.bar.value = 0;
+        return withRetry(function () { return send(endpoint, item.blob, item.name, item.bar); }, 3)
+          .then(function () {
+            item.bar.value = 1;
+            show(item, "done");
+            forget(item.id);
+          }, function (err) {
+            var status = err.status;
+            if (status === 0 || status >= 500 || status === 408 || status === 429) {
+              show(item, "waiting");
+            } else {
+              show(item, "failed", err.message);
+              forget(item.id);
+            }
+          }).then(function () { item.busy = false; settle(); });
+      }
+      function retryWaiting() {
+        items.forEach(function (item) { if (item.state === "waiting") attempt(item); });
+      }
+      function add(blob, name, id) {
+        var li = d.createElement("li"), img = d.createElement("img"), bar = d.createElement("progress"), note = d.createElement("span");
+        img.src = URL.createObjectURL(blob); img.alt = "";
+        note.className = "state";
+        li.appendChild(img); li.appendChild(bar); li.appendChild(note); list.appendChild(li);
+        var item = { li: li, note: note, bar: bar, blob: blob, name: name, id: id, state: "" };
+        items.push(item);
+        return item;
+      }
       form.querySelectorAll("input[type=file]").forEach(function (input) {
         input.addEventListener("change", function () {
-          var files = Array.prototype.slice.call(input.files), failed = 0;
-          var jobs = files.map(function (file) {
-            var li = d.createElement("li"), img = d.createElement("img"), bar = d.createElement("progress"), note = d.createElement("span");
-            img.src = URL.createObjectURL(file); img.alt = "";
-            note.textContent = form.getAttribute("data-uploading");
-            li.appendChild(img); li.appendChild(bar); li.appendChild(note); list.appendChild(li);
-            return shrink(file).then(function (blob) {
-              return withRetry(function () { return send(endpoint, blob, file.name, bar); }, 3);
-            }).then(function () { bar.value = 1; note.textContent = "✓"; li.setAttribute("data-done", ""); },
-              function (err) {
-                failed++;
-                note.textContent = err.message || form.getAttribute("data-failed");
-                li.setAttribute("data-failed", String(err.status));
-              });
+          var files = Array.prototype.slice.call(input.files);
+          input.value = "";
+          files.forEach(function (file) {
+            shrink(file).then(function (blob) {
+              var item = add(blob, file.name, null);
+              show(item, "uploading");
+              // Kept on the phone first, so a dropped connection or a closed page loses nothing.
+              return keep({ endpoint: endpoint, name: file.name, blob: blob, added: Date.now() })
+                .then(function (id) { item.id = id; }, function () {})
+                .then(function () { return attempt(item); });
+            });
           });
-          Promise.all(jobs).then(function () { input.value = ""; if (!failed) location.reload(); });
         });
       });
+      // Photos left from an earlier visit (the network dropped, the page was closed).
+      keptFor(endpoint).then(function (records) {
+        records.forEach(function (r) {
+          var item = add(r.blob, r.name, r.id);
+          show(item, "waiting");
+        });
+        if (navigator.onLine) retryWaiting();
+      });
+      window.addEventListener("online", retryWaiting);
+      // A connection that is "up" but carries nothing fires no event: look again now and then.
+      setInterval(function () { if (navigator.onLine) retryWaiting(); }, 20000);
     });
   }
 

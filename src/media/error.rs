@@ -20,9 +20,11 @@ pub enum PhotoError {
     #[error("This file is not a supported photo. Please send a JPEG, PNG or WebP photo.")]
     UnsupportedFormat,
 
+    /// Only from a server built without the `heic` feature (libheif).
     #[error(
-        "HEIC/HEIF photos (iPhone default) are not supported yet. Please send the photo as JPEG: \
-         on iPhone, Settings > Camera > Formats > Most Compatible, or share it as JPEG."
+        "This server was built without HEIC support; HEIC/HEIF photos (the iPhone default) cannot \
+         be read here. Please send the photo as JPEG: on iPhone, Settings > Camera > Formats > \
+         Most Compatible, or share it as JPEG."
     )]
     HeicNotSupported,
 
@@ -65,9 +67,10 @@ impl PhotoError {
                 "Tệp này không phải là ảnh được hỗ trợ. Vui lòng gửi ảnh JPEG, PNG hoặc WebP."
                     .to_owned()
             }
-            Self::HeicNotSupported => "Chưa hỗ trợ ảnh HEIC/HEIF (định dạng mặc định của iPhone). \
-                 Vui lòng gửi ảnh dưới dạng JPEG: trên iPhone, vào Cài đặt > Camera > Định dạng > \
-                 Tương thích nhất, hoặc chia sẻ ảnh dưới dạng JPEG."
+            Self::HeicNotSupported => "Máy chủ này được dựng không kèm hỗ trợ HEIC; không đọc được \
+                 ảnh HEIC/HEIF (định dạng mặc định của iPhone). Vui lòng gửi ảnh dưới dạng JPEG: \
+                 trên iPhone, vào Cài đặt > Camera > Định dạng > Tương thích nhất, hoặc chia sẻ ảnh \
+                 dưới dạng JPEG."
                 .to_owned(),
             Self::ImageTooLarge {
                 width,

@@ -6,7 +6,8 @@ pub enum SniffedFormat {
     Jpeg,
     Png,
     WebP,
-    /// HEIC/HEIF from an iPhone or recent Android: recognised only so the member gets a helpful refusal.
+    /// HEIC/HEIF from an iPhone or recent Android: decoded with libheif when the server is built
+    /// with the `heic` feature, otherwise refused with a message asking for JPEG.
     Heif,
     /// Anything else: SVG, GIF, text, PDF, AVIF, …
     Unknown,

@@ -16,6 +16,8 @@ mod color;
 mod encode;
 mod error;
 mod format;
+#[cfg(feature = "heic")]
+mod heic;
 mod jpeg_end;
 mod pipeline;
 mod pixels;

@@ -106,7 +106,7 @@ pub struct PhotoVariant {
 /// Everything made from one upload.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProcessedPhoto {
-    /// Format the member uploaded ("jpeg", "png" or "webp").
+    /// Format the member uploaded ("jpeg", "png", "webp" or "heic").
     pub source_format: &'static str,
     /// Size of the upright original, before any resizing.
     pub width: u32,
@@ -148,13 +148,14 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
         });
     }
     let (image_format, source_format) = match sniff_format(bytes) {
-        SniffedFormat::Jpeg => (ImageFormat::Jpeg, "jpeg"),
-        SniffedFormat::Png => (ImageFormat::Png, "png"),
-        SniffedFormat::WebP => (ImageFormat::WebP, "webp"),
+        SniffedFormat::Jpeg => (Some(ImageFormat::Jpeg), "jpeg"),
+        SniffedFormat::Png => (Some(ImageFormat::Png), "png"),
+        SniffedFormat::WebP => (Some(ImageFormat::WebP), "webp"),
+        SniffedFormat::Heif if cfg!(feature = "heic") => (None, "heic"),
         SniffedFormat::Heif => return Err(PhotoError::HeicNotSupported),
         SniffedFormat::Unknown => return Err(PhotoError::UnsupportedFormat),
     };
-    if image_format == ImageFormat::Jpeg && !jpeg_reaches_end_of_image(bytes) {
+    if image_format == Some(ImageFormat::Jpeg) && !jpeg_reaches_end_of_image(bytes) {
         return Err(PhotoError::CorruptImage {
             detail: "JPEG ends before its end-of-image marker".to_owned(),
         });
@@ -164,7 +165,10 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
         image: decoded,
         orientation,
         icc_profile,
-    } = decode(bytes, image_format, limits)?;
+    } = match image_format {
+        Some(format) => decode(bytes, format, limits)?,
+        None => decode_heif(bytes, limits)?,
+    };
     let source = Pixels::from_dynamic(decoded);
     let swaps_axes = orientation_swaps_axes(orientation);
     let (upright_width, upright_height) = if swaps_axes {
@@ -287,14 +291,27 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
     })
 }
 
-/// Decodes under `limits`, checking the header's dimensions before a single pixel is allocated
-/// (a 1.5 MB PNG can claim 40 000 × 40 000 pixels).
-struct Decoded {
-    image: DynamicImage,
-    orientation: Orientation,
-    icc_profile: Option<Vec<u8>>,
+/// A decoded upload: its pixels as stored, the turn that makes them upright, its ICC profile.
+pub(crate) struct Decoded {
+    pub image: DynamicImage,
+    pub orientation: Orientation,
+    pub icc_profile: Option<Vec<u8>>,
 }
 
+/// HEIF files go to libheif ([`super::heic`]) when the server is built with it.
+#[cfg(feature = "heic")]
+fn decode_heif(bytes: &[u8], limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
+    super::heic::decode_heif(bytes, limits)
+}
+
+/// Never reached: without the `heic` feature a HEIF upload is refused before decoding.
+#[cfg(not(feature = "heic"))]
+fn decode_heif(_bytes: &[u8], _limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
+    Err(PhotoError::HeicNotSupported)
+}
+
+/// Decodes under `limits`, checking the header's dimensions before a single pixel is allocated
+/// (a 1.5 MB PNG can claim 40 000 × 40 000 pixels).
 fn decode(bytes: &[u8], format: ImageFormat, limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     // Our own check below gives a better error than the crate's; its limits are set right after.
@@ -389,6 +406,37 @@ pub(crate) fn working_bytes(
     let share = u64::from(SHARE_WIDTH) * u64::from(SHARE_HEIGHT) * channels;
     let encoding = master * (2 + 2 * threads) + 2 * share;
     decoding.max(shrinking).max(encoding)
+}
+
+/// [`working_bytes`] for a HEIF image, whose decoding holds more than a JPEG's: libheif's
+/// YCbCr planes (counted as 4:4:4, 2 bytes a sample above 8 bits; the HEVC decoder's own picture
+/// and libheif's copy of it are briefly both alive), the RGB(A) image converted from them (for
+/// more than 8 bits through a 16-bit RGB step), and our packed copy of that. The phases after
+/// decoding are a JPEG's of the same size.
+#[cfg(any(feature = "heic", test))]
+pub(crate) fn heif_working_bytes(
+    width: u32,
+    height: u32,
+    has_alpha: bool,
+    bits_per_sample: u8,
+    encode_threads: usize,
+) -> u64 {
+    let pixels = u64::from(width) * u64::from(height);
+    let channels: u64 = if has_alpha { 4 } else { 3 };
+    let sample_bytes: u64 = if bits_per_sample > 8 { 2 } else { 1 };
+    let planes = pixels * channels * sample_bytes;
+    let rgb = pixels * channels;
+    let wide_rgb = if sample_bytes > 1 { rgb * 2 } else { 0 };
+    let decoding = (2 * planes)
+        .max(planes + wide_rgb.max(rgb))
+        .max(wide_rgb + rgb)
+        .max(2 * rgb);
+    let rgb_type = if has_alpha {
+        ColorType::Rgba8
+    } else {
+        ColorType::Rgb8
+    };
+    decoding.max(working_bytes(width, height, rgb_type, rgb, encode_threads))
 }
 
 fn corrupt_or_unsupported(error: ImageError) -> PhotoError {

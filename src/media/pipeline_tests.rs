@@ -500,15 +500,18 @@ fn decompression_bomb_is_refused_before_allocating() {
 }
 
 #[test]
-fn svg_and_heic_are_refused_with_415() {
+fn svg_and_gif_are_refused_with_415() {
     let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"#;
     assert_eq!(error_of(svg), ("unsupported_image_format", 415));
     assert_eq!(
         error_of(b"GIF89a\x01\0\x01\0\0\0\0;"),
         ("unsupported_image_format", 415)
     );
+}
 
-    // What an iPhone sends: an ISO-BMFF `ftyp` box with brand heic, then a `meta` box.
+/// What an iPhone sends starts like this: an ISO-BMFF `ftyp` box with brand heic, then a `meta`
+/// box (here an empty one).
+fn heic_header_only() -> Vec<u8> {
     let mut heic = Vec::new();
     heic.extend_from_slice(&24u32.to_be_bytes());
     heic.extend_from_slice(b"ftypheic");
@@ -516,18 +519,47 @@ fn svg_and_heic_are_refused_with_415() {
     heic.extend_from_slice(b"mif1heic");
     heic.extend_from_slice(&[0, 0, 0, 8]);
     heic.extend_from_slice(b"meta");
-    let error = process_photo(&heic, &PhotoLimits::default()).unwrap_err();
-    assert_eq!(
-        (
-            Code::from(&error).name(),
-            Code::from(&error).status().as_u16()
-        ),
-        ("heic_not_supported", 415)
-    );
-    assert!(error.to_string().contains("JPEG"));
-    let vietnamese = error.message_vi();
-    assert!(vietnamese.contains("JPEG") && vietnamese.contains("Vui lòng gửi ảnh"));
+    heic
 }
+
+#[cfg(not(feature = "heic"))]
+#[test]
+fn without_the_heic_feature_a_heic_upload_is_refused_asking_for_jpeg() {
+    let heic_files = [
+        heic_header_only(),
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/heic/phone.heic"
+        ))
+        .unwrap(),
+    ];
+    for heic in heic_files {
+        let error = process_photo(&heic, &PhotoLimits::default()).unwrap_err();
+        assert_eq!(
+            (
+                Code::from(&error).name(),
+                Code::from(&error).status().as_u16()
+            ),
+            ("heic_not_supported", 415)
+        );
+        let english = error.to_string();
+        assert!(
+            english.contains("built without HEIC support") && english.contains("JPEG"),
+            "{english}"
+        );
+        let vietnamese = error.message_vi();
+        assert!(
+            vietnamese.contains("không kèm hỗ trợ HEIC")
+                && vietnamese.contains("JPEG")
+                && vietnamese.contains("Vui lòng gửi ảnh"),
+            "{vietnamese}"
+        );
+    }
+}
+
+#[cfg(feature = "heic")]
+#[path = "heic_tests.rs"]
+mod heic;
 
 #[test]
 fn oversized_upload_is_refused_by_size() {
@@ -623,6 +655,26 @@ fn the_memory_estimate_counts_the_rgb_copy_of_a_greyscale_image() {
     // A 12 MP phone photo and a 48 MP one (decoded straight to RGB) fit.
     assert!(working_bytes(4000, 3000, ColorType::Rgb8, 36_000_000, 2) < budget / 2);
     assert!(working_bytes(8000, 6000, ColorType::Rgb8, 144_000_000, 2) < budget);
+}
+
+#[test]
+fn the_heic_memory_estimate_counts_libheif_decode_buffers() {
+    let budget = PhotoLimits::default().max_decoded_bytes;
+    let jpeg = working_bytes(4032, 3024, ColorType::Rgb8, 4032 * 3024 * 3, 2);
+    let heic = heif_working_bytes(4032, 3024, false, 8, 2);
+    // YCbCr planes, libheif's RGB image and our copy of it: two full RGB images at least, and
+    // never less than the same photo as JPEG (the phases after decoding are the same).
+    assert!(heic >= 2 * 4032 * 3024 * 3, "{heic}");
+    assert!(heic >= jpeg, "{heic} vs {jpeg}");
+    // At 10 bits a sample, decoding is the peak: twice the 16-bit planes.
+    assert!(heif_working_bytes(4032, 3024, false, 10, 2) >= 4 * 4032 * 3024 * 3);
+    // A 12 MP and a 24 MP iPhone photo fit; 10 bits a sample cost more than 8.
+    assert!(heic < budget / 2);
+    assert!(heif_working_bytes(5712, 4284, false, 8, 2) < budget);
+    assert!(heif_working_bytes(4032, 3024, false, 10, 2) > heic);
+    assert!(heif_working_bytes(4032, 3024, true, 8, 2) > heic);
+    // A 12 000 × 12 000 HDR file is refused from its header.
+    assert!(heif_working_bytes(12_000, 12_000, false, 10, 2) > budget);
 }
 
 #[test]

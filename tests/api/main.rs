@@ -8,6 +8,8 @@ mod account_controls;
 mod accounts;
 mod bad_input;
 mod filter_properties;
+#[cfg(feature = "heic")]
+mod heic;
 mod http;
 mod import_jobs;
 mod labels;

@@ -35,7 +35,8 @@ impl Drop for Driver {
 
 struct Browser {
     client: Client,
-    /// chromedriver's address, for commands fantoccini has no method for (printing).
+    /// chromedriver's own address, for commands fantoccini has no method for (printing,
+    /// Chromium's network conditions).
     driver_url: String,
     _driver: Driver,
     _profile: tempfile::TempDir,
@@ -143,15 +144,29 @@ async fn js(c: &Client, script: &str) -> serde_json::Value {
 
 /// Polls a JavaScript condition until it is true (10 s at most).
 async fn wait_for(c: &Client, condition: &str, what: &str) {
+    wait_up_to(c, Duration::from_secs(10), condition, what).await;
+}
+
+/// [`wait_for`] for a photo upload: the server shrinks and encodes it (a debug build on a busy
+/// machine can take several seconds), so up to 40 s; on a timeout the upload list is shown.
+async fn wait_for_upload(c: &Client, condition: &str, what: &str) {
+    wait_up_to(c, Duration::from_secs(40), condition, what).await;
+}
+
+async fn wait_up_to(c: &Client, limit: Duration, condition: &str, what: &str) {
     let started = Instant::now();
     loop {
         if js(c, &format!("return !!({condition});")).await == json!(true) {
             return;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "timed out waiting for {what}"
-        );
+        if started.elapsed() >= limit {
+            let uploads = js(
+                c,
+                "return document.querySelector('.previews')?.textContent ?? null;",
+            )
+            .await;
+            panic!("timed out waiting for {what} (uploads shown: {uploads})");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -473,7 +488,7 @@ async fn member_adds_a_listing_admin_approves_it(c: &Client, app: &TestApp) {
         .await
         .unwrap();
     input.send_keys(&photo.display().to_string()).await.unwrap();
-    wait_for(
+    wait_for_upload(
         c,
         "document.querySelectorAll('#shots li').length === 1",
         "the uploaded photo in the gallery",
@@ -552,6 +567,162 @@ async fn member_adds_a_listing_admin_approves_it(c: &Client, app: &TestApp) {
     )
     .await;
     assert!(c.source().await.unwrap().contains("320.000 ₫ / hộp 100 g"));
+}
+
+/// Cuts the browser off the network, or gives it back, through chromedriver's Chromium command
+/// (DevTools' network emulation underneath: `navigator.onLine` and the `online` event follow).
+async fn set_offline(c: &Client, driver_url: &str, offline: bool) {
+    let session = c
+        .session_id()
+        .await
+        .unwrap()
+        .expect("a WebDriver session id");
+    let res = reqwest::Client::new()
+        .post(format!(
+            "{driver_url}/session/{session}/chromium/network_conditions"
+        ))
+        .json(&json!({"network_conditions": {
+            "offline": offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1
+        }}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    wait_for(
+        c,
+        &format!("navigator.onLine === {}", !offline),
+        "the browser to see the network change",
+    )
+    .await;
+}
+
+/// Photos the server holds for a listing, as the member's API sees them.
+async fn photos_on_the_server(app: &TestApp, id: i64) -> usize {
+    let (status, view) = app
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/my/listings/{id}"),
+            &app.tea_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    view["photos"].as_array().map_or(0, Vec::len)
+}
+
+/// On a dropped 3G connection a chosen photo is kept on the phone (IndexedDB), shown as
+/// "chờ mạng", and sent by itself once the network is back.
+async fn photo_waits_for_the_network_then_uploads(c: &Client, app: &TestApp, driver_url: &str) {
+    let (status, created) = app
+        .post(
+            "/api/v1/my/listings",
+            &app.tea_token,
+            helpers::new_listing("Mật ong hoa bạc hà"),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    sign_in(c, app, "tea@htx.vn").await;
+    c.goto(&app.url(&format!("/tai-khoan/san-pham/{id}")))
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "document.querySelector('form[data-upload]')",
+        "the photo form",
+    )
+    .await;
+    assert_eq!(
+        js(c, "return document.querySelectorAll('#shots li').length;").await,
+        json!(0)
+    );
+
+    set_offline(c, driver_url, true).await;
+    let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/images/orientation/landscape_1.jpg")
+        .canonicalize()
+        .unwrap();
+    c.find(Locator::Css(
+        "form[data-upload] input[type=file]:not([capture])",
+    ))
+    .await
+    .unwrap()
+    .send_keys(&photo.display().to_string())
+    .await
+    .unwrap();
+    wait_for(
+        c,
+        "document.querySelector('.previews li[data-state=waiting]')",
+        "the photo waiting for the network",
+    )
+    .await;
+    let note = js(
+        c,
+        "return document.querySelector('.previews li .state').textContent;",
+    )
+    .await;
+    assert!(
+        note.as_str().unwrap().to_lowercase().contains("chờ mạng"),
+        "{note}"
+    );
+    c.execute(
+        "document.querySelector('.previews').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(c, "12-photo-waiting-for-network").await;
+    // Kept on the phone: the photo's bytes are in IndexedDB, not only in the page.
+    let kept = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const open = indexedDB.open('vungcao-uploads');
+             open.onsuccess = () => {
+               const rq = open.result.transaction('pending').objectStore('pending').getAll();
+               rq.onsuccess = () => done(rq.result.map(r => [r.endpoint, r.blob.size]));
+             };
+             open.onerror = () => done(null);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let kept = kept.as_array().cloned().unwrap_or_default();
+    assert_eq!(kept.len(), 1, "one photo kept on the phone: {kept:?}");
+    assert_eq!(
+        kept[0][0],
+        json!(format!("/api/v1/my/listings/{id}/photos"))
+    );
+    assert!(kept[0][1].as_u64().unwrap() > 10_000);
+    assert_eq!(photos_on_the_server(app, id).await, 0, "nothing sent yet");
+
+    set_offline(c, driver_url, false).await;
+    // Shown as sent for a moment, then the page shows the gallery as the server has it.
+    wait_for_upload(
+        c,
+        "document.querySelector('.previews li[data-state=done] .state')?.textContent === 'Đã tải lên'",
+        "the photo marked uploaded once the network is back",
+    )
+    .await;
+    wait_for_upload(
+        c,
+        "document.querySelectorAll('#shots li').length === 1",
+        "the photo in the listing's gallery",
+    )
+    .await;
+    assert_eq!(photos_on_the_server(app, id).await, 1, "the server has it");
+    // Nothing is left waiting on the phone, so nothing is sent twice.
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelectorAll('.previews li').length;"
+        )
+        .await,
+        json!(0)
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(photos_on_the_server(app, id).await, 1);
+    screenshot(c, "13-photo-uploaded-after-reconnect").await;
+    sign_out(c).await;
 }
 
 /// The ThumbHash placeholder is painted by the script before the photo arrives (here it never
@@ -908,6 +1079,7 @@ async fn shopper_member_and_admin_in_a_phone_browser() {
         shopper_copies_a_listing_link(&c, &app).await;
         member_adds_a_listing_admin_approves_it(&c, &app).await;
         member_prints_qr_labels(&c, &app, &browser.driver_url).await;
+        photo_waits_for_the_network_then_uploads(&c, &app, &browser.driver_url).await;
     };
     let outcome = std::panic::AssertUnwindSafe(journeys).catch_unwind().await;
     if outcome.is_err() {
