@@ -256,41 +256,13 @@ async fn label_sheet_of_24_fits_the_3g_budget(app: TestApp) {
     assert!(ids.len() >= 24, "{} listings offered", ids.len());
     let query: Vec<String> = ids.iter().take(24).map(|id| format!("id={id}")).collect();
     let path = format!("/tai-khoan/nhan?{}&per_page=24", query.join("&"));
-    let gzipped = |url: String| {
-        let admin = admin.clone();
-        async move {
-            let res = admin
-                .get(url)
-                .header("accept-encoding", "gzip")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
-            assert_eq!(res.headers()["content-encoding"], "gzip");
-            res.bytes().await.unwrap()
-        }
-    };
-    let html_gz = gzipped(app.url(&path)).await;
-    let html = {
-        use std::io::Read;
-        let mut out = String::new();
-        flate2::read::GzDecoder::new(&html_gz[..])
-            .read_to_string(&mut out)
-            .unwrap();
-        out
-    };
+    let (html, html_gz, total) = crate::web::weigh(&admin, &app, &path).await;
     assert_eq!(count(&html, "class=\"label\""), 24);
     assert_eq!(count(&html, "<svg"), 24);
-    let mut total = html_gz.len();
-    for marker in ["<link rel=\"stylesheet\" href=\"", "<script src=\""] {
-        let start = html.find(marker).unwrap() + marker.len();
-        let url = html[start..].split('"').next().unwrap();
-        total += gzipped(app.url(url)).await.len();
-    }
     eprintln!(
         "page weight /tai-khoan/nhan (24 labels): HTML {} B raw, {} B gzip; with CSS and JS {total} B gzip",
         html.len(),
-        html_gz.len()
+        html_gz
     );
     assert!(total <= 30 * 1024, "the label sheet weighs {total} bytes");
 }

@@ -479,8 +479,9 @@ async fn listings_without_photos_show_their_category_drawing(app: TestApp) {
 }
 
 /// Compressed bytes of a page plus the stylesheet and script it references.
-async fn transferred(app: &TestApp, path: &str) -> (usize, usize) {
-    let client = browser();
+/// What a page costs on 3G, as the server sends it gzip-compressed: `(html, html_gz, total)`,
+/// the total with its stylesheet and script. `client` carries the cookies of whoever looks.
+pub async fn weigh(client: &reqwest::Client, app: &TestApp, path: &str) -> (String, usize, usize) {
     let get = |url: String| {
         let client = client.clone();
         async move {
@@ -510,7 +511,12 @@ async fn transferred(app: &TestApp, path: &str) -> (usize, usize) {
         let url = html[start..].split('"').next().unwrap();
         total += get(app.url(url)).await.len();
     }
-    (html_gz.len(), total)
+    (html, html_gz.len(), total)
+}
+
+async fn transferred(app: &TestApp, path: &str) -> (usize, usize) {
+    let (_, html, total) = weigh(&browser(), app, path).await;
+    (html, total)
 }
 
 async fn pages_fit_the_3g_budget(app: TestApp) {
