@@ -46,13 +46,8 @@ pub async fn go(
     else {
         return Ok(not_found_page());
     };
-    let ua = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
     // A HEAD (a link checker) is nobody going to the marketplace.
-    if !crate::stats::is_bot(ua) && !crate::http::middleware::head::came_as_head(&req) {
+    if crate::http::credentials::is_shopper(&req) {
         // Counting is best effort and off the shopper's path: a busy database or a link deleted
         // a moment ago never delays or breaks the redirect.
         let today = crate::stats::today();

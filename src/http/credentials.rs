@@ -81,6 +81,17 @@ pub fn session_removal() -> Cookie<'static> {
     gone
 }
 
+/// Whether the request counts as a shopper's, for listing views and marketplace clicks: not a
+/// `HEAD` (a link checker), not a robot or a link preview ([`crate::stats::is_bot`]).
+pub fn is_shopper(req: &HttpRequest) -> bool {
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    !super::middleware::head::came_as_head(req) && !crate::stats::is_bot(user_agent)
+}
+
 /// The client's address as the sign-in limits count it. With `trusted_header` (the reverse
 /// proxy's, e.g. `X-Forwarded-For`) the right-most address in it counts: the one the proxy
 /// itself appended, which the client cannot forge (addresses to its left can be anything).

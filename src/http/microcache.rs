@@ -16,13 +16,14 @@ use std::time::Duration;
 
 const MAX_BODY_BYTES: usize = 256 * 1024;
 /// What one kept answer costs beyond the bytes of its body, key and header strings: moka's
-/// entry, nodes and hash-table slot, the strings' own allocations. About 600 B measured with moka
-/// 0.12 on glibc (20 000 inserts of small bodies, RSS against weighed size).
+/// entry, nodes and hash-table slot, the strings' own allocations (a one-off experiment with moka
+/// 0.12 on glibc put it near 600 B; `bench/abuse.sh`'s cache scenario checks the whole budget).
 const ENTRY_OVERHEAD: usize = 640;
 
 /// What a body of `len` bytes costs the allocator: its bytes and the gaps evicted bodies of other
-/// sizes leave between kept ones (a quarter more, measured with bodies of 8–22 KB churning
-/// through a full cache), so that the configured bytes bound the memory, not just the payload.
+/// sizes leave between kept ones (about a fifth in the same experiment, with bodies of 8–22 KB
+/// churning through a full cache; a quarter is counted), so that the configured bytes bound the
+/// memory, not just the payload.
 fn body_weight(len: usize) -> usize {
     len + len / 4
 }

@@ -16,7 +16,7 @@ use super::{local_day, today};
 use crate::error::{AppError, Code};
 use crate::store::stats::{self as rows, ShowCounts};
 use crate::store::Conn;
-use crate::transfer::Cell;
+use crate::transfer::{Cell, Format};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -276,19 +276,21 @@ fn table(report: &CommuneReport) -> Vec<Vec<Cell>> {
         .collect()
 }
 
-/// CSV in UTF-8 with a byte order mark, so Excel shows the diacritics.
-pub fn csv(report: &CommuneReport) -> Result<Vec<u8>, AppError> {
-    crate::transfer::csv_table(HEADERS, table(report))
-}
-
-/// A workbook with one sheet, numbers as numbers.
-pub fn xlsx(report: &CommuneReport) -> Result<Vec<u8>, AppError> {
-    crate::transfer::xlsx_table(SHEET, HEADERS, table(report))
-}
-
-/// The file name a download is offered under.
-pub fn file_name(report: &CommuneReport, extension: &str) -> String {
-    format!("bao-cao-xa-{}-{}.{extension}", report.from, report.to)
+/// The report as a file to download: CSV (UTF-8 with BOM) or a workbook with one sheet,
+/// numbers as numbers; its name. JSON is the API's answer, not a file.
+pub fn file(report: &CommuneReport, format: Format) -> Result<(Vec<u8>, String), AppError> {
+    let bytes = match format {
+        Format::Csv => crate::transfer::csv_table(HEADERS, table(report))?,
+        Format::Xlsx => crate::transfer::xlsx_table(SHEET, HEADERS, table(report))?,
+        Format::Json => return Err(AppError::new(Code::NotFound)),
+    };
+    let name = format!(
+        "bao-cao-xa-{}-{}.{}",
+        report.from,
+        report.to,
+        format.extension()
+    );
+    Ok((bytes, name))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! chart per commune, and as CSV and XLSX downloads.
 
 use super::chart;
-use super::extract::SignedInAdmin;
+use super::extract::{SignedIn, SignedInAdmin};
 use super::forms::Form;
 use super::i18n::Lang;
 use super::refusal::refused;
@@ -10,6 +10,7 @@ use super::{html, Caching, Chrome};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::stats::report::{self, CommuneReport, CommuneRows, Month};
+use crate::transfer::Format;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -109,16 +110,30 @@ async fn report_page(
     html(&req, &page, StatusCode::OK, Caching::NoStore)
 }
 
-/// A file to download, never cached.
-fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(bytes)
+/// The report as a file, never cached. Built and encoded on the blocking pool with the query,
+/// not on an async worker.
+async fn download(
+    state: &AppState,
+    req: &HttpRequest,
+    s: SignedIn,
+    format: Format,
+) -> HttpResponse {
+    let ((from, to), _) = asked_range(req);
+    let file = state
+        .db
+        .run(move |conn| report::file(&report::build(conn, from, to)?, format))
+        .await;
+    match file {
+        Ok((bytes, name)) => HttpResponse::Ok()
+            .content_type(format.content_type())
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(bytes),
+        Err(e) => refused(req, s.nav, &e),
+    }
 }
 
 #[get("/quan-tri/bao-cao.csv")]
@@ -127,14 +142,7 @@ async fn report_csv(
     req: HttpRequest,
     SignedInAdmin(s): SignedInAdmin,
 ) -> HttpResponse {
-    let (range, _) = asked_range(&req);
-    match load(&state, range)
-        .await
-        .and_then(|r| Ok((report::csv(&r)?, report::file_name(&r, "csv"))))
-    {
-        Ok((bytes, name)) => download(bytes, "text/csv; charset=utf-8", &name),
-        Err(e) => refused(&req, s.nav, &e),
-    }
+    download(&state, &req, s, Format::Csv).await
 }
 
 #[get("/quan-tri/bao-cao.xlsx")]
@@ -143,16 +151,5 @@ async fn report_xlsx(
     req: HttpRequest,
     SignedInAdmin(s): SignedInAdmin,
 ) -> HttpResponse {
-    let (range, _) = asked_range(&req);
-    match load(&state, range)
-        .await
-        .and_then(|r| Ok((report::xlsx(&r)?, report::file_name(&r, "xlsx"))))
-    {
-        Ok((bytes, name)) => download(
-            bytes,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            &name,
-        ),
-        Err(e) => refused(&req, s.nav, &e),
-    }
+    download(&state, &req, s, Format::Xlsx).await
 }

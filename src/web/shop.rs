@@ -718,7 +718,7 @@ async fn listing_page(
         c.meta.push(("product:price:currency".into(), "VND".into()));
     }
     c.json_ld = script_json(&json_ld(&l, &c.canonical, &images));
-    if counts_as_view(req) {
+    if crate::http::credentials::is_shopper(req) {
         state.views.count(l.id);
     }
     let phone = l.cooperative.phone.clone().unwrap_or_default();
@@ -795,17 +795,6 @@ async fn listing_page(
         c,
     };
     Ok(html(req, &page, StatusCode::OK, Caching::Revalidate))
-}
-
-/// A shopper reading the page: not a HEAD request, not a robot or a link preview
-/// ([`crate::stats::is_bot`]).
-fn counts_as_view(req: &HttpRequest) -> bool {
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    !crate::http::middleware::head::came_as_head(req) && !crate::stats::is_bot(user_agent)
 }
 
 #[get("/san-pham/{slug}")]
