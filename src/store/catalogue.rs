@@ -1,5 +1,6 @@
 //! Places, categories and cooperatives: the small tables every listing points at.
 
+use super::in_list::in_list;
 use super::schema::{categories, cooperatives, listings, places};
 use super::{now, outbox, Conn};
 use crate::domain::listing::ListingStatus;
@@ -136,7 +137,7 @@ pub fn place(conn: &mut Conn, code: &str) -> Result<Option<PlaceRow>, AppError> 
 
 pub fn places_by_codes(conn: &mut Conn, codes: &[String]) -> Result<Vec<PlaceRow>, AppError> {
     with_conn!(conn, |c| places::table
-        .filter(places::code.eq_any(codes))
+        .filter(in_list(places::code, codes))
         .select(PlaceRow::as_select())
         .load(c))
     .map_err(AppError::from)

@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod clicks;
 pub mod import_jobs;
+pub mod in_list;
 pub mod listings;
 pub mod outbox;
 pub mod photos;

@@ -1,5 +1,6 @@
 //! Photo rows: which processed photos a listing has, in order, and where their variants live.
 
+use super::in_list::in_list;
 use super::schema::photos;
 use super::{now, Conn};
 use crate::error::AppError;
@@ -130,7 +131,7 @@ impl PhotoRow {
 
 pub fn for_listings(conn: &mut Conn, listing_ids: &[i64]) -> Result<Vec<PhotoRow>, AppError> {
     with_conn!(conn, |c| photos::table
-        .filter(photos::listing_id.eq_any(listing_ids))
+        .filter(in_list(photos::listing_id, listing_ids))
         .order((
             photos::listing_id.asc(),
             photos::position.asc(),

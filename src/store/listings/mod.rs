@@ -14,6 +14,7 @@ mod bulk;
 pub use bulk::*;
 
 use super::catalogue::{self, Category, Cooperative, PlaceRow};
+use super::in_list::in_list;
 use super::photos::{self, PhotoView};
 use super::schema::{
     categories, cooperatives, listing_certifications, listings, marketplace_links, places,

@@ -110,7 +110,7 @@ pub fn list_public(
             query = query.filter(listings::category_code.eq(cat));
         }
         if let Some(codes) = &filter.place_codes {
-            query = query.filter(listings::place_code.eq_any(codes));
+            query = query.filter(in_list(listings::place_code, codes));
         }
         if let Some(coop) = filter.cooperative_id {
             query = query.filter(listings::cooperative_id.eq(coop));

@@ -250,7 +250,7 @@ pub(super) fn links_by_listing(
     ids: &[i64],
 ) -> Result<HashMap<i64, Vec<LinkRow>>, AppError> {
     let rows: Vec<LinkRow> = with_conn!(conn, |c| marketplace_links::table
-        .filter(marketplace_links::listing_id.eq_any(ids))
+        .filter(in_list(marketplace_links::listing_id, ids))
         .order((
             marketplace_links::listing_id.asc(),
             marketplace_links::position.asc()
@@ -269,7 +269,7 @@ pub(super) fn certifications_by_listing(
     ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Certification>>, AppError> {
     let rows: Vec<(i64, String)> = with_conn!(conn, |c| listing_certifications::table
-        .filter(listing_certifications::listing_id.eq_any(ids))
+        .filter(in_list(listing_certifications::listing_id, ids))
         .order((
             listing_certifications::listing_id.asc(),
             listing_certifications::code.asc()
@@ -294,7 +294,7 @@ pub(super) fn joined_by_ids(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Joined>,
         .inner_join(cooperatives::table.on(cooperatives::id.eq(listings::cooperative_id)))
         .inner_join(places::table.on(places::code.eq(listings::place_code)))
         .inner_join(categories::table.on(categories::code.eq(listings::category_code)))
-        .filter(listings::id.eq_any(ids))
+        .filter(in_list(listings::id, ids))
         .select((
             ListingRow::as_select(),
             CoopBrief::as_select(),
