@@ -14,9 +14,23 @@ const IDLE_POLL: Duration = Duration::from_millis(200);
 
 /// Processes one batch of due outbox rows; returns how many rows it handled.
 pub async fn drain_once(db: &Db, index: &SearchIndex) -> Result<usize, AppError> {
+    Ok(drain_batch(db, index).await?.rows)
+}
+
+/// One batch of outbox rows handled (applied, or put back for a retry).
+struct Batch {
+    rows: usize,
+    /// The listings the rows named.
+    listings: Vec<i64>,
+}
+
+async fn drain_batch(db: &Db, index: &SearchIndex) -> Result<Batch, AppError> {
     let rows = db.run(|conn| outbox::claim(conn, BATCH)).await?;
     if rows.is_empty() {
-        return Ok(0);
+        return Ok(Batch {
+            rows: 0,
+            listings: Vec::new(),
+        });
     }
     let ids: Vec<i64> = rows
         .iter()
@@ -59,7 +73,10 @@ pub async fn drain_once(db: &Db, index: &SearchIndex) -> Result<usize, AppError>
                 .await?;
         }
     }
-    Ok(handled)
+    Ok(Batch {
+        rows: handled,
+        listings: ids,
+    })
 }
 
 /// Drains until nothing is due (used by tests and `check --fix`).
@@ -103,8 +120,12 @@ impl IndexerTask {
 }
 
 /// Runs until [`IndexerTask::shutdown`]: drains the outbox whenever rows are due; `changed` is
-/// called after each batch that reached the index.
-pub fn spawn(db: Db, index: Arc<SearchIndex>, changed: Arc<dyn Fn() + Send + Sync>) -> IndexerTask {
+/// told each batch's listings (search answers may now differ).
+pub fn spawn(
+    db: Db,
+    index: Arc<SearchIndex>,
+    changed: crate::store::changes::Listener,
+) -> IndexerTask {
     let (stop, mut stopping) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
         if let Err(e) = prepare(&db, &index).await {
@@ -112,14 +133,14 @@ pub fn spawn(db: Db, index: Arc<SearchIndex>, changed: Arc<dyn Fn() + Send + Syn
         }
         let mut failures = 0u32;
         while !*stopping.borrow() {
-            let pause = match drain_once(&db, &index).await {
-                Ok(0) => {
+            let pause = match drain_batch(&db, &index).await {
+                Ok(Batch { rows: 0, .. }) => {
                     failures = 0;
                     IDLE_POLL
                 }
-                Ok(_) => {
+                Ok(batch) => {
                     failures = 0;
-                    changed();
+                    changed(&batch.listings);
                     Duration::ZERO
                 }
                 Err(e) => {

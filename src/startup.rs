@@ -149,12 +149,18 @@ impl Application {
             Duration::from_secs(settings.response_cache_seconds),
             settings.response_cache_bytes,
         ));
+        {
+            // Every listing change this process commits stales the answers showing it.
+            let cache = microcache.clone();
+            db.changes()
+                .listen(Arc::new(move |ids: &[i64]| cache.listings_changed(ids)));
+        }
         let indexer = if settings.indexer {
             let cache = microcache.clone();
             Some(crate::indexer::spawn(
                 db.clone(),
                 search.clone(),
-                Arc::new(move || cache.invalidate()),
+                Arc::new(move |ids: &[i64]| cache.listings_changed(ids)),
             ))
         } else {
             // No indexer here: the query understanding's vocabulary is read once from the

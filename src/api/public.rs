@@ -3,7 +3,7 @@
 use super::params::Params;
 use crate::domain::listing::{Certification, ListingKind};
 use crate::error::{AppError, Code};
-use crate::http::etag;
+use crate::http::{etag, microcache};
 use crate::messages::Message;
 use crate::state::AppState;
 use crate::store::catalogue::{self, Category, Cooperative, Place};
@@ -184,7 +184,9 @@ pub async fn get_listing(
         .run(move |conn| listings::published_by_slug(conn, &slug, &media_base))
         .await?
         .ok_or_else(|| AppError::new(Code::ListingNotFound))?;
-    Ok(etag::json(&req, &listing))
+    let mut res = etag::json(&req, &listing);
+    microcache::shows_listing(&mut res, listing.id);
+    Ok(res)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

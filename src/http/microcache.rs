@@ -1,10 +1,17 @@
 //! Public API answers kept in memory for a few seconds, so a shopper crowd hitting the same
 //! listing costs one database read, not thousands. Bounded by bytes (`moka`, each answer weighed
-//! by what it costs in memory, least recently used out first, expired entries dropped). Any write
-//! through this process that succeeds (including a form's 303) and every indexer batch makes
-//! every kept answer stale at once; an answer computed while a write landed is never kept as
-//! fresh, because it carries the generation seen when its request began. Other replicas' and
-//! CLI writes show within the TTL, no later than the `Cache-Control: max-age` clients already get.
+//! by what it costs in memory, least recently used out first, expired entries dropped).
+//!
+//! A change stales only the answers that show it. A listing's detail answer is marked with its id
+//! by the handler ([`shows_listing`]); every other answer (lists, search, the calendar, a
+//! cooperative, places) counts as showing the whole catalogue. A listing change (reported by the
+//! database for every write that passes the outbox, and by every indexer batch) stales that
+//! listing's detail answers and every catalogue answer; other listings' details stay. A write
+//! through this process that succeeds (including a form's 303) and is not one of the
+//! [`LISTING_WRITES`] stales everything, as does a finished import. An answer computed while a
+//! change it shows landed is never kept as fresh: it carries the clock reading its request began
+//! at. Other replicas' and CLI writes show within the TTL, no later than the
+//! `Cache-Control: max-age` clients already get.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -13,6 +20,27 @@ use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+/// Writes whose only effect on public answers is changing listings, which the database reports
+/// itself ([`crate::store::changes`]): a member's own listings and their photos, a member's
+/// password and tokens, signing in and out, an admin's review decisions. Any other write that
+/// succeeds (cooperatives, places, accounts, imports, whatever is added later) stales everything.
+const LISTING_WRITES: &[&str] = &[
+    "/api/v1/my/listings",
+    "/api/v1/auth/",
+    "/api/v1/me/",
+    "/api/v1/admin/listings/",
+    "/tai-khoan/san-pham",
+    "/tai-khoan/mat-khau",
+    "/tai-khoan/the-api",
+    "/dang-nhap",
+    "/dang-xuat",
+    "/quan-tri/duyet/",
+];
+
+/// Listings share this many clocks (by id modulo): a change also stales the details of the few
+/// listings that share its clock, a small price for a fixed, small memory.
+const LISTING_CLOCKS: usize = 1024;
 
 const MAX_BODY_BYTES: usize = 256 * 1024;
 /// What one kept answer costs beyond the bytes of its body, key and header strings: moka's
@@ -28,9 +56,72 @@ fn body_weight(len: usize) -> usize {
     len + len / 4
 }
 
+/// What a kept answer shows, so that a change stales only the answers it touched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shows {
+    /// One listing's detail: stale when that listing changes.
+    Listing(i64),
+    /// Anything else public: stale when any listing changes.
+    Catalogue,
+}
+
+/// A handler's mark, in its answer's extensions, that the answer shows this one listing and
+/// nothing that changes apart from it (see [`shows_listing`]).
+#[derive(Clone, Copy)]
+struct ShowsOneListing(i64);
+
+/// Marks an answer as one listing's detail, so that changes to other listings leave it kept.
+pub fn shows_listing(res: &mut HttpResponse, listing_id: i64) {
+    res.extensions_mut().insert(ShowsOneListing(listing_id));
+}
+
+/// When each kind of change last happened, read on one clock that ticks once per change: an
+/// answer is fresh while nothing it shows changed after the reading its request began at.
+struct Clocks {
+    now: AtomicU64,
+    everything: AtomicU64,
+    any_listing: AtomicU64,
+    listing: Box<[AtomicU64]>,
+}
+
+impl Clocks {
+    fn new() -> Clocks {
+        Clocks {
+            now: AtomicU64::new(0),
+            everything: AtomicU64::new(0),
+            any_listing: AtomicU64::new(0),
+            listing: (0..LISTING_CLOCKS).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.now.load(Ordering::SeqCst)
+    }
+
+    fn tick(&self) -> u64 {
+        self.now.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    fn of_listing(&self, id: i64) -> &AtomicU64 {
+        let at = usize::try_from(id.rem_euclid(LISTING_CLOCKS as i64)).unwrap_or_default();
+        &self.listing[at]
+    }
+
+    /// The tick of the last change to what `shows` shows.
+    fn last_change(&self, shows: Shows) -> u64 {
+        let shown = match shows {
+            Shows::Listing(id) => self.of_listing(id).load(Ordering::SeqCst),
+            Shows::Catalogue => self.any_listing.load(Ordering::SeqCst),
+        };
+        shown.max(self.everything.load(Ordering::SeqCst))
+    }
+}
+
 #[derive(Clone)]
 struct Entry {
-    generation: u64,
+    shows: Shows,
+    /// The clock reading when its request began.
+    seen: u64,
     content_type: String,
     etag: String,
     cache_control: String,
@@ -39,15 +130,15 @@ struct Entry {
 
 pub struct MicroCache {
     ttl: Duration,
-    generation: AtomicU64,
+    clocks: Clocks,
     entries: moka::sync::Cache<String, Entry>,
 }
 
-/// What [`MicroCache::key_for`] hands the response side: where to keep the answer and the
-/// generation its request saw when it began.
+/// What [`MicroCache::key_for`] hands the response side: where to keep the answer and the clock
+/// reading when its request began.
 pub struct Pending {
     key: String,
-    generation: u64,
+    seen: u64,
 }
 
 /// The answers worth keeping: anonymous reads of the public API.
@@ -66,7 +157,7 @@ impl MicroCache {
     pub fn new(ttl: Duration, max_bytes: u64) -> MicroCache {
         MicroCache {
             ttl,
-            generation: AtomicU64::new(0),
+            clocks: Clocks::new(),
             entries: moka::sync::Cache::builder()
                 .max_capacity(max_bytes)
                 .weigher(|key: &String, entry: &Entry| {
@@ -83,10 +174,24 @@ impl MicroCache {
         }
     }
 
-    /// Something changed: every kept answer is stale.
-    pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    /// Something changed that any answer may show: every kept answer is stale.
+    pub fn everything_changed(&self) {
+        let at = self.clocks.tick();
+        self.clocks.everything.fetch_max(at, Ordering::SeqCst);
         self.entries.invalidate_all();
+    }
+
+    /// These listings changed: their details and every catalogue answer are stale (left in place
+    /// until asked for or evicted; a lookup drops them).
+    pub fn listings_changed(&self, listing_ids: &[i64]) {
+        if listing_ids.is_empty() {
+            return;
+        }
+        let at = self.clocks.tick();
+        for id in listing_ids {
+            self.clocks.of_listing(*id).fetch_max(at, Ordering::SeqCst);
+        }
+        self.clocks.any_listing.fetch_max(at, Ordering::SeqCst);
     }
 
     fn key(req: &ServiceRequest) -> String {
@@ -98,9 +203,10 @@ impl MicroCache {
         if self.ttl.is_zero() || !cacheable(req) {
             return None;
         }
-        let generation = self.generation.load(Ordering::Acquire);
-        let entry = self.entries.get(&Self::key(req))?;
-        if entry.generation != generation {
+        let key = Self::key(req);
+        let entry = self.entries.get(&key)?;
+        if self.clocks.last_change(entry.shows) > entry.seen {
+            self.entries.invalidate(&key);
             return None;
         }
         let not_modified = req
@@ -129,7 +235,8 @@ impl MicroCache {
         })
     }
 
-    /// Keeps a fresh 200 answer to a cacheable request; writes that succeed invalidate.
+    /// Keeps a fresh 200 answer to a cacheable request; a write that succeeds and is not one of
+    /// the [`LISTING_WRITES`] stales everything.
     pub async fn observe(
         &self,
         req_method: &Method,
@@ -138,11 +245,14 @@ impl MicroCache {
     ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
         let write = !matches!(*req_method, Method::GET | Method::HEAD | Method::OPTIONS);
         // A form's write answers 303; anything short of an error may have changed something.
-        if write && res.status().as_u16() < 400 {
-            self.invalidate();
+        if write {
+            let path = res.request().path();
+            if res.status().as_u16() < 400 && !LISTING_WRITES.iter().any(|p| path.starts_with(p)) {
+                self.everything_changed();
+            }
             return Ok(res);
         }
-        let Some(Pending { key, generation }) = pending else {
+        let Some(Pending { key, seen }) = pending else {
             return Ok(res);
         };
         if res.status() != StatusCode::OK || self.ttl.is_zero() {
@@ -160,6 +270,11 @@ impl MicroCache {
             return Ok(res);
         };
         let cache_control = text(header::CACHE_CONTROL).unwrap_or_default();
+        let shows = res
+            .response()
+            .extensions()
+            .get::<ShowsOneListing>()
+            .map_or(Shows::Catalogue, |one| Shows::Listing(one.0));
         let (req, res) = res.into_parts();
         let (res, body) = res.into_parts();
         let body = match body.try_into_bytes() {
@@ -168,12 +283,13 @@ impl MicroCache {
                 .await
                 .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?,
         };
-        // Kept only if nothing changed since the request began.
-        if body.len() <= MAX_BODY_BYTES && generation == self.generation.load(Ordering::Acquire) {
+        // Kept only if nothing it shows changed since the request began.
+        if body.len() <= MAX_BODY_BYTES && self.clocks.last_change(shows) <= seen {
             self.entries.insert(
                 key,
                 Entry {
-                    generation,
+                    shows,
+                    seen,
                     content_type,
                     etag,
                     cache_control,
@@ -189,12 +305,12 @@ impl MicroCache {
         Ok(ServiceResponse::new(req, res.set_body(body.boxed())))
     }
 
-    /// Where this request's answer would be kept, with the generation seen now, before the
-    /// handler runs.
+    /// Where this request's answer would be kept, with the clock read now, before the handler
+    /// runs.
     pub fn key_for(&self, req: &ServiceRequest) -> Option<Pending> {
         (!self.ttl.is_zero() && cacheable(req)).then(|| Pending {
             key: Self::key(req),
-            generation: self.generation.load(Ordering::Acquire),
+            seen: self.clocks.now(),
         })
     }
 
@@ -251,35 +367,99 @@ mod tests {
         assert!((100..2_000).contains(&served), "{served} answers kept");
     }
 
+    /// Keeps the detail answer of listing `id` at `path`.
+    async fn keep_detail(cache: &MicroCache, path: &str, id: i64, body: &str) {
+        let req = get(path);
+        let pending = cache.key_for(&req);
+        let mut res = answer(&req, body.into());
+        shows_listing(res.response_mut(), id);
+        cache.observe(&Method::GET, pending, res).await.unwrap();
+    }
+
+    fn kept(cache: &MicroCache, path: &str) -> bool {
+        cache.lookup(&get(path)).is_some()
+    }
+
+    /// A write answered `status` at `path` passes the cache.
+    async fn write(cache: &MicroCache, path: &str, status: StatusCode) {
+        let req = TestRequest::post().uri(path).to_srv_request();
+        let res = ServiceResponse::new(req.request().clone(), HttpResponse::new(status));
+        cache.observe(&Method::POST, None, res).await.unwrap();
+    }
+
     #[actix_web::test]
     async fn an_answer_computed_while_a_write_landed_is_not_kept() {
         let cache = MicroCache::new(Duration::from_secs(60), 1024 * 1024);
         let req = get("/api/v1/listings/che");
         let pending = cache.key_for(&req);
         // A write lands while the read's handler runs.
-        cache.invalidate();
+        cache.everything_changed();
         cache
             .observe(&Method::GET, pending, answer(&req, "old".into()))
             .await
             .unwrap();
-        assert!(cache.lookup(&get("/api/v1/listings/che")).is_none());
+        assert!(!kept(&cache, "/api/v1/listings/che"));
     }
 
     #[actix_web::test]
-    async fn a_form_write_answered_303_clears_the_cache() {
+    async fn a_detail_computed_while_its_listing_changed_is_not_kept() {
         let cache = MicroCache::new(Duration::from_secs(60), 1024 * 1024);
-        keep(&cache, "/api/v1/listings/che", "kept".into()).await;
-        assert!(cache.lookup(&get("/api/v1/listings/che")).is_some());
-        let form = TestRequest::post()
-            .uri("/tai-khoan/san-pham/1")
-            .to_srv_request();
-        let redirect = ServiceResponse::new(
-            form.request().clone(),
-            HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/tai-khoan"))
-                .finish(),
-        );
-        cache.observe(&Method::POST, None, redirect).await.unwrap();
-        assert!(cache.lookup(&get("/api/v1/listings/che")).is_none());
+        for (path, id) in [("/api/v1/listings/che", 7), ("/api/v1/listings/cam", 8)] {
+            let req = get(path);
+            let pending = cache.key_for(&req);
+            // Listing 7 changes while both reads' handlers run.
+            cache.listings_changed(&[7]);
+            let mut res = answer(&req, "read before the change".into());
+            shows_listing(res.response_mut(), id);
+            cache.observe(&Method::GET, pending, res).await.unwrap();
+        }
+        assert!(!kept(&cache, "/api/v1/listings/che"), "7 changed under it");
+        assert!(kept(&cache, "/api/v1/listings/cam"), "8 did not change");
+        // A list computed while any listing changed is not kept either.
+        let req = get("/api/v1/listings?limit=5");
+        let pending = cache.key_for(&req);
+        cache.listings_changed(&[8]);
+        cache
+            .observe(&Method::GET, pending, answer(&req, "old".into()))
+            .await
+            .unwrap();
+        assert!(!kept(&cache, "/api/v1/listings?limit=5"));
+    }
+
+    #[actix_web::test]
+    async fn a_listing_change_stales_its_details_and_the_lists_but_not_other_details() {
+        let cache = MicroCache::new(Duration::from_secs(60), 1024 * 1024);
+        keep_detail(&cache, "/api/v1/listings/che", 7, "chè").await;
+        keep_detail(&cache, "/api/v1/listings/cam", 8, "cam").await;
+        keep(&cache, "/api/v1/listings?limit=5", "list".into()).await;
+        keep(&cache, "/api/v1/events", "calendar".into()).await;
+        cache.listings_changed(&[7]);
+        assert!(!kept(&cache, "/api/v1/listings/che"));
+        assert!(!kept(&cache, "/api/v1/listings?limit=5"));
+        assert!(!kept(&cache, "/api/v1/events"));
+        assert!(kept(&cache, "/api/v1/listings/cam"));
+        // Kept again after the change, fresh from then on.
+        keep_detail(&cache, "/api/v1/listings/che", 7, "chè mới").await;
+        assert!(kept(&cache, "/api/v1/listings/che"));
+    }
+
+    #[actix_web::test]
+    async fn a_member_write_stales_nothing_by_itself_any_other_write_everything() {
+        let cache = MicroCache::new(Duration::from_secs(60), 1024 * 1024);
+        keep_detail(&cache, "/api/v1/listings/che", 7, "chè").await;
+        keep(&cache, "/api/v1/listings?limit=5", "list".into()).await;
+        // A member's form (its listing changes, if any, are reported by the database), a
+        // password change: the answers stay.
+        write(&cache, "/tai-khoan/san-pham/1", StatusCode::SEE_OTHER).await;
+        write(&cache, "/api/v1/me/password", StatusCode::NO_CONTENT).await;
+        assert!(kept(&cache, "/api/v1/listings/che"));
+        assert!(kept(&cache, "/api/v1/listings?limit=5"));
+        // A refused write changed nothing.
+        write(&cache, "/quan-tri/htx", StatusCode::FORBIDDEN).await;
+        assert!(kept(&cache, "/api/v1/listings?limit=5"));
+        // A write the cache cannot attribute (here a new cooperative by form, answered 303).
+        write(&cache, "/quan-tri/htx", StatusCode::SEE_OTHER).await;
+        assert!(!kept(&cache, "/api/v1/listings/che"));
+        assert!(!kept(&cache, "/api/v1/listings?limit=5"));
     }
 }

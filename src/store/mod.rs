@@ -4,6 +4,7 @@
 //! so async callers go through [`Db::run`], which moves the work to the blocking pool.
 
 pub mod catalogue;
+pub mod changes;
 pub mod clicks;
 pub mod import_jobs;
 pub mod in_list;
@@ -98,6 +99,8 @@ pub struct Db {
     /// As many blocking jobs as connections: extra requests wait here, asynchronously, instead
     /// of parking blocking threads on the pool.
     gate: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Told which listings each [`Db::run`] changed.
+    changes: changes::ChangeFeed,
 }
 
 impl Db {
@@ -129,6 +132,7 @@ impl Db {
         Ok(Db {
             pools,
             gate: std::sync::Arc::new(tokio::sync::Semaphore::new(max_size.max(1) as usize)),
+            changes: changes::ChangeFeed::default(),
         })
     }
 
@@ -147,7 +151,13 @@ impl Db {
         })
     }
 
-    /// Runs blocking database work off the async workers.
+    /// Where the listings changed by [`Db::run`] work are reported (the response cache listens).
+    pub fn changes(&self) -> &changes::ChangeFeed {
+        &self.changes
+    }
+
+    /// Runs blocking database work off the async workers; the listings it changed are reported
+    /// to [`Db::changes`] once it is over.
     pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
@@ -165,7 +175,7 @@ impl Db {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut conn = db.get()?;
-            work(&mut conn)
+            db.changes.around(|| work(&mut conn))
         })
         .await
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?

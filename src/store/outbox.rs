@@ -16,11 +16,13 @@ pub struct OutboxRow {
     pub attempts: i32,
 }
 
-/// Records that these listings' documents must be refreshed.
+/// Records that these listings' documents must be refreshed; this is also how the response
+/// cache learns which public answers a write made stale ([`super::changes`]).
 pub fn enqueue(conn: &mut Conn, listing_ids: &[i64]) -> Result<(), AppError> {
     if listing_ids.is_empty() {
         return Ok(());
     }
+    super::changes::record(listing_ids);
     let at = now();
     for chunk in listing_ids.chunks(500) {
         let rows: Vec<_> = chunk

@@ -295,7 +295,7 @@ pub async fn launch(
             () = heartbeat => return,
         };
         if result.as_ref().is_ok_and(|r| r.written) {
-            microcache.invalidate();
+            microcache.everything_changed();
         }
         let Some(finished) = registry.finished(id, result) else {
             return;

@@ -11,6 +11,8 @@ both_backends!(
     link_out_counts_and_redirects,
     head_answers_like_get_without_a_body,
     security_headers_on_pages_and_api,
+    public_answers_are_kept_until_a_write_touches_them,
+    an_edit_shows_at_once_while_other_listings_stay_kept,
 );
 both_backends!(@no_indexer health_readiness_and_metrics);
 both_backends!(@settings |s| s.metrics_token = Some(vungcao::config::Secret::new("metrics-token-for-tests")); metrics_need_the_token_when_one_is_set);
@@ -273,34 +275,149 @@ async fn rename_directly(app: &TestApp, slug: &'static str, name: &'static str) 
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn public_answers_are_kept_until_a_write() {
-    let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await else {
-        return;
-    };
-    let path = "/api/v1/listings/le-vang-hong-thai";
-    let (_, first) = app.get_json(path).await;
+/// Waits until the indexer has applied the demo catalogue and told the cache (it does so right
+/// after its last batch), so that the answers a test keeps are not staled by that.
+async fn settled(app: &TestApp) {
+    app.indexed().await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+}
+
+/// A listing's entry in the first public list page.
+async fn in_list(app: &TestApp, id: i64) -> serde_json::Value {
+    let (status, page) = app.get_json("/api/v1/listings?limit=100").await;
+    assert_eq!(status, 200, "{page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("listing {id} listed: {page}"))
+}
+
+const OTHER: &str = "/api/v1/listings/le-vang-hong-thai";
+
+async fn public_answers_are_kept_until_a_write_touches_them(app: TestApp) {
+    settled(&app).await;
+    let (_, first) = app.get_json(OTHER).await;
     assert_eq!(first["name"]["vi"], "Lê vàng Hồng Thái");
+    let lemon = first["id"].as_i64().unwrap();
+    in_list(&app, lemon).await;
     rename_directly(&app, "le-vang-hong-thai", "Lê vàng (đổi ngoài)").await;
-    let (_, kept) = app.get_json(path).await;
+    let (_, kept) = app.get_json(OTHER).await;
     assert_eq!(
         kept["name"]["vi"], "Lê vàng Hồng Thái",
         "served from memory within the TTL"
     );
-    // Any write through this app clears the kept answers at once.
-    app.post(
-        "/api/v1/my/listings",
-        &app.tea_token,
-        crate::helpers::new_listing("Chè mới"),
-    )
-    .await;
-    let (_, fresh) = app.get_json(path).await;
+    // A member's draft (created, edited) and a password change touch nothing shoppers see.
+    let (status, draft) = app
+        .post(
+            "/api/v1/my/listings",
+            &app.tea_token,
+            crate::helpers::new_listing("Chè mới"),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let (status, edited) = app
+        .patch(
+            &format!("/api/v1/my/listings/{}", draft["id"]),
+            &app.tea_token,
+            serde_json::json!({"price_vnd": 123_000}),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    let (status, _) = app
+        .post(
+            "/api/v1/me/password",
+            &app.orange_token,
+            serde_json::json!({"current_password": "mat-khau-an-toan", "new_password": "mat-khau-moi-an-toan"}),
+        )
+        .await;
+    assert!(status < 300, "password changed: {status}");
+    let (_, kept) = app.get_json(OTHER).await;
+    assert_eq!(kept["name"]["vi"], "Lê vàng Hồng Thái", "still kept");
+    assert_eq!(
+        in_list(&app, lemon).await["name"]["vi"],
+        "Lê vàng Hồng Thái",
+        "the list is still kept"
+    );
+    // A write the cache cannot attribute to listings (a new cooperative) clears everything.
+    let (status, coop) = app
+        .post(
+            "/api/v1/admin/cooperatives",
+            &app.admin_token,
+            serde_json::json!({"slug": "htx-mien-dong", "name": "HTX Miến dong Bình Yên", "place": "TQ-SD-TY"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{coop}");
+    let (_, fresh) = app.get_json(OTHER).await;
     assert_eq!(fresh["name"]["vi"], "Lê vàng (đổi ngoài)");
+    assert_eq!(
+        in_list(&app, lemon).await["name"]["vi"],
+        "Lê vàng (đổi ngoài)"
+    );
     // Member and admin answers are never kept.
     let (_, mine) = app
         .send(Method::GET, "/api/v1/my/listings", &app.tea_token, None)
         .await;
     assert!(mine["items"].as_array().is_some());
+}
+
+async fn an_edit_shows_at_once_while_other_listings_stay_kept(app: TestApp) {
+    settled(&app).await;
+    let tea = "/api/v1/listings/che-shan-tuyet-co-thu-hong-thai";
+    let (_, before) = app.get_json(tea).await;
+    let id = before["id"].as_i64().unwrap();
+    in_list(&app, id).await;
+    app.get_json(OTHER).await;
+    // The other listing changes behind the app's back: while its answer is kept, the old one
+    // is what shoppers get.
+    rename_directly(&app, "le-vang-hong-thai", "Lê vàng (đổi ngoài)").await;
+
+    // A price change applies at once: the listing's page and the lists show it.
+    let (status, edited) = app
+        .patch(
+            &format!("/api/v1/my/listings/{id}"),
+            &app.tea_token,
+            serde_json::json!({"price_vnd": 399_000}),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(app.get_json(tea).await.1["price"]["vnd"], 399_000);
+    assert_eq!(in_list(&app, id).await["price"]["vnd"], 399_000);
+    assert_eq!(
+        app.get_json(OTHER).await.1["name"]["vi"],
+        "Lê vàng Hồng Thái",
+        "another listing's answer stays kept"
+    );
+
+    // A renamed listing waits for review; once approved, its page and the lists show it.
+    let (status, edited) = app
+        .patch(
+            &format!("/api/v1/my/listings/{id}"),
+            &app.tea_token,
+            serde_json::json!({"name": {"vi": "Chè Shan tuyết mùa xuân"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["revision"]["status"], "pending", "{edited}");
+    assert_eq!(app.get_json(tea).await.1["name"], before["name"]);
+    let (status, approved) = app.approve(id).await;
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(
+        app.get_json(tea).await.1["name"]["vi"],
+        "Chè Shan tuyết mùa xuân"
+    );
+    assert_eq!(
+        in_list(&app, id).await["name"]["vi"],
+        "Chè Shan tuyết mùa xuân"
+    );
+    app.indexed().await;
+    assert_eq!(
+        app.get_json(OTHER).await.1["name"]["vi"],
+        "Lê vàng Hồng Thái",
+        "still kept after the indexer applied the edits"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
