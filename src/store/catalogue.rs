@@ -150,6 +150,17 @@ pub fn all_places(conn: &mut Conn) -> Result<Vec<PlaceRow>, AppError> {
     .map_err(AppError::from)
 }
 
+/// Provinces and former districts, by path: what the home page offers to browse (the
+/// communes, most of the table, are left in the database).
+pub fn places_above_communes(conn: &mut Conn) -> Result<Vec<PlaceRow>, AppError> {
+    with_conn!(conn, |c| places::table
+        .filter(places::kind.ne("commune"))
+        .order(places::path.asc())
+        .select(PlaceRow::as_select())
+        .load(c))
+    .map_err(AppError::from)
+}
+
 /// The places as a tree: provinces, then former districts, then communes.
 pub fn place_tree(conn: &mut Conn) -> Result<Vec<Place>, AppError> {
     let rows = all_places(conn)?;

@@ -16,11 +16,14 @@ pub struct OutboxRow {
     pub attempts: i32,
 }
 
-/// Records that these listings' documents must be refreshed.
+/// Records that these listings' documents must be refreshed. Every change a shopper may see
+/// passes here, so the festival calendar's version is moved on here too when events are among
+/// them.
 pub fn enqueue(conn: &mut Conn, listing_ids: &[i64]) -> Result<(), AppError> {
     if listing_ids.is_empty() {
         return Ok(());
     }
+    super::calendar_version::bump_if_events(conn, listing_ids)?;
     let at = now();
     for chunk in listing_ids.chunks(500) {
         let rows: Vec<_> = chunk
