@@ -1,6 +1,9 @@
 //! The festival calendar: event occurrences in a date range, a page at a time, served from
 //! every published event's occurrences kept in memory and rebuilt when the events change.
 //!
+//! The events' listings shown on a page are kept too, and used while each one's stored version
+//! (read by key for the page alone) is the one kept.
+//!
 //! How fresh it is: each request reads the calendar's version (`store::calendar_version`, one
 //! row by key) and rebuilds when the stored number moved past the one the list was built at.
 //! The number moves in the same transaction as every change to a published event, on whichever
@@ -148,6 +151,11 @@ impl Occurrences {
 struct Built {
     version: i64,
     occurrences: Occurrences,
+    /// The events' listings as shown on pages already served, and the day they were read
+    /// (a listing shows its next dates, which move with the day). Used only while the listing's
+    /// version is still the stored one; the calendar's version moves on with its cooperative,
+    /// place and category too, and a new calendar starts empty.
+    listings: Mutex<(NaiveDate, HashMap<i64, ListingView>)>,
 }
 
 /// The festival calendar of this process (one per app state).
@@ -172,15 +180,15 @@ impl FestivalCalendar {
         media_base: &str,
     ) -> Result<CalendarPage, AppError> {
         let (window_from, window_to) = window_around(chrono::Utc::now().date_naive());
-        let (found, more) = if window_from <= from && to <= window_to {
-            self.current(conn, window_from, window_to)?
-                .occurrences
-                .page(from, to, after, limit)
+        if window_from <= from && to <= window_to {
+            let built = self.current(conn, window_from, window_to)?;
+            let (found, more) = built.occurrences.page(from, to, after, limit);
+            page_of(conn, Some(&built.listings), found, more, media_base)
         } else {
-            Occurrences::of(listings::published_event_ids(conn)?, from, to)
-                .page(from, to, after, limit)
-        };
-        page_of(conn, found, more, media_base)
+            let (found, more) = Occurrences::of(listings::published_event_ids(conn)?, from, to)
+                .page(from, to, after, limit);
+            page_of(conn, None, found, more, media_base)
+        }
     }
 
     /// Builds the calendar ahead of the first shopper (at start-up).
@@ -217,6 +225,7 @@ impl FestivalCalendar {
         let built = Arc::new(Built {
             version,
             occurrences: Occurrences::of(listings::published_event_ids(conn)?, from, to),
+            listings: Mutex::new((NaiveDate::MIN, HashMap::new())),
         });
         *self.built.write().unwrap_or_else(|p| p.into_inner()) = Some(built.clone());
         Ok(built)
@@ -224,9 +233,11 @@ impl FestivalCalendar {
 }
 
 /// Loads the listings of a page of occurrences (one that stopped being published since is left
-/// out).
+/// out): from `kept` when the one kept there is still the stored version, else from the
+/// database (and kept).
 fn page_of(
     conn: &mut Conn,
+    kept: Option<&Mutex<(NaiveDate, HashMap<i64, ListingView>)>>,
     found: Vec<CalendarCursor>,
     more: bool,
     media_base: &str,
@@ -234,11 +245,36 @@ fn page_of(
     let mut ids: Vec<i64> = found.iter().map(|o| o.id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let views: HashMap<i64, ListingView> =
-        listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, media_base)?
+    let today = chrono::Utc::now().date_naive();
+    let mut views: HashMap<i64, ListingView> = HashMap::new();
+    let mut missing = ids.clone();
+    if let Some(kept) = kept {
+        let stored: HashMap<i64, i64> = listings::published_versions(conn, &ids)?
             .into_iter()
-            .map(|v| (v.id, v))
             .collect();
+        let mut kept = kept.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.0 != today {
+            *kept = (today, HashMap::new());
+        }
+        missing.retain(|id| match (kept.1.get(id), stored.get(id)) {
+            (Some(view), Some(&version)) if view.version == version => {
+                views.insert(*id, view.clone());
+                false
+            }
+            (_, None) => false,
+            _ => true,
+        });
+    }
+    if !missing.is_empty() {
+        let loaded = listings::views_by_ids(conn, &missing, Visibility::PublishedOnly, media_base)?;
+        if let Some(kept) = kept {
+            let mut kept = kept.lock().unwrap_or_else(|p| p.into_inner());
+            if kept.0 == today {
+                kept.1.extend(loaded.iter().map(|v| (v.id, v.clone())));
+            }
+        }
+        views.extend(loaded.into_iter().map(|v| (v.id, v)));
+    }
     let next = found.last().copied().filter(|_| more);
     let items = found
         .into_iter()

@@ -122,7 +122,8 @@ pub fn upsert_category(conn: &mut Conn, cat: &Category) -> Result<(), AppError> 
             categories::position.eq(cat.position),
         ))
         .execute(c))?;
-    Ok(())
+    // The festival calendar keeps its events' listings, category names included.
+    super::calendar_version::bump(conn)
 }
 
 pub fn place(conn: &mut Conn, code: &str) -> Result<Option<PlaceRow>, AppError> {
@@ -416,6 +417,8 @@ pub fn save_cooperative(
                     cooperatives::phone.eq(&new.phone),
                 ))
                 .execute(c))?;
+                // The festival calendar keeps its events' listings, cooperative included.
+                super::calendar_version::bump(conn)?;
                 if existing.name != name {
                     // Search documents show the cooperative's name.
                     let ids: Vec<i64> = with_conn!(conn, |c| listings::table

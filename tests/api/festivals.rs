@@ -11,6 +11,7 @@ both_backends!(@settings |s| s.response_cache_seconds = 0;
     a_festival_shows_once_approved_and_leaves_once_archived,
     another_replica_sees_a_festival_come_and_go,
     a_yearly_festival_rolls_over_to_its_coming_dates,
+    an_approved_edit_of_a_festival_shows_at_once,
 );
 
 fn today() -> NaiveDate {
@@ -199,4 +200,40 @@ async fn a_yearly_festival_rolls_over_to_its_coming_dates(app: TestApp) {
         .get_json(&format!("/api/v1/events?from={year}-01-01&to={year}-12-31"))
         .await;
     assert!(!list.to_string().contains(name));
+}
+
+async fn an_approved_edit_of_a_festival_shows_at_once(app: TestApp) {
+    let start = today() + Duration::days(3);
+    let id = submitted_festival(&app, "Hội hoa sở Hồng Thái", start, false).await;
+    app.approve(id).await;
+    // Shown once, so the calendar has its listing in memory.
+    let found = upcoming(&app.client, &app.address).await;
+    assert!(found.contains(&("Hội hoa sở Hồng Thái".to_owned(), start.to_string())));
+
+    // Renamed and moved a week later: a revision, the calendar keeps the approved one.
+    let later = start + Duration::days(7);
+    let (status, edited) = app
+        .patch(
+            &format!("/api/v1/my/listings/{id}"),
+            &app.tea_token,
+            json!({
+                "name": {"vi": "Hội hoa sở xuân Hồng Thái"},
+                "event": {"start": later, "end": later + Duration::days(1)},
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    let found = upcoming(&app.client, &app.address).await;
+    assert!(found.contains(&("Hội hoa sở Hồng Thái".to_owned(), start.to_string())));
+
+    let (status, _) = app.approve(id).await;
+    assert_eq!(status, 200);
+    let found = upcoming(&app.client, &app.address).await;
+    assert!(found.contains(&("Hội hoa sở xuân Hồng Thái".to_owned(), later.to_string())));
+    assert!(
+        !names(&found).contains(&"Hội hoa sở Hồng Thái"),
+        "{found:?}"
+    );
+    let page = page(&app.client, &app.address, "/le-hoi").await;
+    assert!(page.contains("Hội hoa sở xuân Hồng Thái"));
 }
