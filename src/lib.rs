@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod festivals;
 pub mod finder;
 pub mod healthcheck;
 pub mod http;

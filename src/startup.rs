@@ -199,7 +199,16 @@ impl Application {
             sitemaps: Default::default(),
             imports: Default::default(),
             views: views.clone(),
+            calendar: Default::default(),
         });
+        {
+            let (db, calendar) = (state.db.clone(), state.calendar.clone());
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = db.get().and_then(|mut conn| calendar.prepare(&mut conn)) {
+                    tracing::warn!(error = %e, "building the festival calendar");
+                }
+            });
+        }
         // Photos served from a bucket or CDN must be allowed as images on every page.
         let media_origin = state
             .settings

@@ -1,6 +1,6 @@
 //! What every request handler may reach: settings, the database, search, media, the photo pool,
 //! the response cache, the sign-in limiter, the upload budget, rendered sitemaps, running imports
-//! and the listing views counted since the last write.
+//! the listing views counted since the last write and the festival calendar.
 
 use crate::config::Settings;
 use crate::http::microcache::MicroCache;
@@ -29,4 +29,6 @@ pub struct AppState {
     pub imports: Arc<crate::transfer::jobs::Registry>,
     /// Shoppers' listing page views, counted in memory and written every few seconds.
     pub views: crate::stats::ViewCounter,
+    /// Every published event's occurrences, rebuilt when the events change (on any replica).
+    pub calendar: Arc<crate::festivals::FestivalCalendar>,
 }

@@ -342,14 +342,14 @@ pub async fn list_events(
     p.finish()?;
     let after = cursor
         .as_deref()
-        .map(crate::workflow::CalendarCursor::parse)
+        .map(crate::festivals::CalendarCursor::parse)
         .transpose()?;
     let media_base = state.media_base.clone();
+    let calendar = state.calendar.clone();
     let list = state
         .db
         .run(move |conn| {
-            let page =
-                crate::workflow::event_occurrences(conn, from, to, after, limit, &media_base)?;
+            let page = calendar.occurrences(conn, from, to, after, limit, &media_base)?;
             let items = page
                 .items
                 .into_iter()

@@ -123,7 +123,8 @@ pub fn upsert_category(conn: &mut Conn, cat: &Category) -> Result<(), AppError> 
             categories::position.eq(cat.position),
         ))
         .execute(c))?;
-    Ok(())
+    // The festival calendar keeps its events' listings, category names included.
+    super::calendar_version::bump(conn)
 }
 
 pub fn place(conn: &mut Conn, code: &str) -> Result<Option<PlaceRow>, AppError> {
@@ -145,6 +146,17 @@ pub fn places_by_codes(conn: &mut Conn, codes: &[String]) -> Result<Vec<PlaceRow
 
 pub fn all_places(conn: &mut Conn) -> Result<Vec<PlaceRow>, AppError> {
     with_conn!(conn, |c| places::table
+        .order(places::path.asc())
+        .select(PlaceRow::as_select())
+        .load(c))
+    .map_err(AppError::from)
+}
+
+/// Provinces and former districts, by path: what the home page offers to browse (the
+/// communes, most of the table, are left in the database).
+pub fn places_above_communes(conn: &mut Conn) -> Result<Vec<PlaceRow>, AppError> {
+    with_conn!(conn, |c| places::table
+        .filter(places::kind.ne("commune"))
         .order(places::path.asc())
         .select(PlaceRow::as_select())
         .load(c))
@@ -406,6 +418,8 @@ pub fn save_cooperative(
                     cooperatives::phone.eq(&new.phone),
                 ))
                 .execute(c))?;
+                // The festival calendar keeps its events' listings, cooperative included.
+                super::calendar_version::bump(conn)?;
                 if existing.name != name {
                     // Search documents show the cooperative's name.
                     let ids: Vec<i64> = with_conn!(conn, |c| listings::table

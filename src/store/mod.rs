@@ -3,6 +3,7 @@
 //! Queries are written once and compiled for each backend by [`with_conn!`]; diesel is blocking,
 //! so async callers go through [`Db::run`], which moves the work to the blocking pool.
 
+pub mod calendar_version;
 pub mod catalogue;
 pub mod changes;
 pub mod clicks;

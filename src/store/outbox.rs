@@ -16,13 +16,16 @@ pub struct OutboxRow {
     pub attempts: i32,
 }
 
-/// Records that these listings' documents must be refreshed; this is also how the response
-/// cache learns which public answers a write made stale ([`super::changes`]).
+/// Records that these listings' documents must be refreshed. Every change a shopper may see
+/// passes here: the response cache learns which public answers a write made stale
+/// ([`super::changes`]), and the festival calendar's version moves on when events are among
+/// them.
 pub fn enqueue(conn: &mut Conn, listing_ids: &[i64]) -> Result<(), AppError> {
     if listing_ids.is_empty() {
         return Ok(());
     }
     super::changes::record(listing_ids);
+    super::calendar_version::bump_if_events(conn, listing_ids)?;
     let at = now();
     for chunk in listing_ids.chunks(500) {
         let rows: Vec<_> = chunk

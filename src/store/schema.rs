@@ -162,6 +162,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(cooperatives -> places (place_code));
 diesel::joinable!(users -> cooperatives (cooperative_id));
 diesel::joinable!(tokens -> users (user_id));

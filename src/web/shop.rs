@@ -7,10 +7,11 @@ use super::{html, script_json, Caching, Chrome};
 use crate::domain::listing::ListingKind;
 use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
+use crate::festivals::{CalendarCursor, CalendarPage, FestivalCalendar, Occurrence};
 use crate::search::limits::MAX_OFFSET;
 use crate::search::{SearchFilters, SearchQuery, SortOrder};
 use crate::state::AppState;
-use crate::store::catalogue::{self, PlaceRow};
+use crate::store::catalogue;
 use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
 use crate::store::Conn;
 use actix_web::http::{header, StatusCode};
@@ -74,11 +75,6 @@ fn category_label(lang: Lang, c: &catalogue::Category) -> String {
     }
 }
 
-/// Provinces and former districts, for browsing and the place filter.
-fn browsable_places(places: &[PlaceRow]) -> Vec<&PlaceRow> {
-    places.iter().filter(|p| p.kind != "commune").collect()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Home
 // ---------------------------------------------------------------------------------------------
@@ -99,16 +95,17 @@ struct HomePage {
 /// The first `limit` festival occurrences of the coming year, after `after`.
 fn upcoming_events(
     conn: &mut Conn,
-    after: Option<crate::workflow::CalendarCursor>,
+    calendar: &FestivalCalendar,
+    after: Option<CalendarCursor>,
     limit: usize,
     media_base: &str,
-) -> Result<crate::workflow::CalendarPage, AppError> {
+) -> Result<CalendarPage, AppError> {
     let from = today();
     let to = from + chrono::Duration::days(365);
-    crate::workflow::event_occurrences(conn, from, to, after, limit, media_base)
+    calendar.occurrences(conn, from, to, after, limit, media_base)
 }
 
-fn event_cards(lang: Lang, found: &[crate::workflow::Occurrence]) -> Vec<Card> {
+fn event_cards(lang: Lang, found: &[Occurrence]) -> Vec<Card> {
     found
         .iter()
         .map(|o| {
@@ -124,6 +121,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     let lang = Lang::of(&req);
     let month = today().month();
     let media_base = state.media_base.clone();
+    let calendar = state.calendar.clone();
     let (cats, places, in_season, ocop, festivals) = state
         .db
         .run(move |conn| {
@@ -141,10 +139,10 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
             let ocop =
                 listings::list_public(conn, &ocop_filter, ListSort::Newest, None, 6, &media_base)?
                     .items;
-            let festivals = upcoming_events(conn, None, 4, &media_base)?.items;
+            let festivals = upcoming_events(conn, &calendar, None, 4, &media_base)?.items;
             Ok((
                 catalogue::categories(conn)?,
-                catalogue::all_places(conn)?,
+                catalogue::places_above_communes(conn)?,
                 in_season,
                 ocop,
                 festivals,
@@ -171,8 +169,8 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
                 label: category_label(lang, cat),
             })
             .collect(),
-        places: browsable_places(&places)
-            .into_iter()
+        places: places
+            .iter()
             .map(|p| NavLink {
                 href: format!("/dia-phuong/{}", p.code),
                 label: p.name.clone(),
@@ -846,10 +844,11 @@ async fn events_page(
     // `?sau=` is where the previous page stopped; a mangled one starts from the beginning.
     let after = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "sau")
-        .and_then(|(_, v)| crate::workflow::CalendarCursor::parse(&v).ok());
+        .and_then(|(_, v)| CalendarCursor::parse(&v).ok());
+    let calendar = state.calendar.clone();
     let page = state
         .db
-        .run(move |conn| upcoming_events(conn, after, CALENDAR_PAGE, &media_base))
+        .run(move |conn| upcoming_events(conn, &calendar, after, CALENDAR_PAGE, &media_base))
         .await?;
     let mut months: Vec<MonthGroup> = Vec::new();
     let mut current: Option<(i32, u32)> = None;

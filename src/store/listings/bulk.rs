@@ -29,7 +29,8 @@ pub(super) const BULK_ROWS: usize = 400;
 
 /// Inserts published listings with their certifications and marketplace links in a few
 /// multi-row INSERTs, in one transaction. Listings whose slug is taken are skipped (so loading
-/// twice adds nothing). Nothing is enqueued for search: run a reindex afterwards.
+/// twice adds nothing). Nothing is enqueued for search: run a reindex afterwards (the festival
+/// calendar's version moves on all the same).
 /// Returns how many listings were inserted.
 pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<usize, AppError> {
     conn.transaction(|conn| {
@@ -91,6 +92,10 @@ pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<u
                 }),
             )?;
             inserted += fresh.len();
+        }
+        // Nothing passes the outbox here, so the festival calendar is told directly.
+        if inserted > 0 && rows.iter().any(|r| r.kind == ListingKind::Event) {
+            crate::store::calendar_version::bump(conn)?;
         }
         Ok(inserted)
     })

@@ -223,6 +223,17 @@ pub fn published_event_ids(
         .collect())
 }
 
+/// `(id, version)` of those of `ids` that are published: whether a listing kept in memory is
+/// still the one shoppers see (every change moves the version on).
+pub fn published_versions(conn: &mut Conn, ids: &[i64]) -> Result<Vec<(i64, i64)>, AppError> {
+    with_conn!(conn, |c| listings::table
+        .filter(listings::id.eq_any(ids))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
+        .select((listings::id, listings::version))
+        .load(c))
+    .map_err(AppError::from)
+}
+
 /// A cooperative's listings in every status, newest change first (the member's own list).
 pub fn for_cooperative(
     conn: &mut Conn,

@@ -306,6 +306,11 @@ pub fn update(conn: &mut Conn, id: i64, v: ValidListing) -> Result<(), AppError>
             .execute(c))?;
         write_children(conn, id, &v)?;
         if current.status() == ListingStatus::Published {
+            // An event that became a product leaves the calendar; the outbox only sees what the
+            // listing is now.
+            if current.kind == ListingKind::Event.as_str() {
+                crate::store::calendar_version::bump(conn)?;
+            }
             outbox::enqueue(conn, &[id])?;
         }
         Ok(())
