@@ -2,8 +2,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use image::codecs::jpeg::JpegEncoder;
-use image::ExtendedColorType;
+use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 
 use super::error::PhotoError;
 use super::pipeline::VariantFormat;
@@ -39,14 +38,25 @@ impl<'a> EncodeJob<'a> {
     }
 }
 
+/// Baseline JPEG through `jpeg-encoder`, whose AVX2 colour conversion and DCT (picked at run
+/// time) take about half the CPU of `image`'s scalar encoder. Same output as before:
+/// libjpeg's quality scaling of the standard tables, full-resolution chroma (4:4:4, as `image`
+/// wrote it), a JFIF header and nothing else.
 fn encode_jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, PhotoError> {
+    let failed = |detail: String| PhotoError::ProcessingFailed {
+        detail: format!("JPEG encoding: {detail}"),
+    };
+    let side = |length: u32| {
+        u16::try_from(length).map_err(|_| failed(format!("{length} px is too large for JPEG")))
+    };
+    let (width, height) = (side(pixels.width)?, side(pixels.height)?);
     let rgb = pixels.rgb_on_white();
     let mut out = Vec::with_capacity(rgb.len() / 8);
-    JpegEncoder::new_with_quality(&mut out, quality)
-        .encode(&rgb, pixels.width, pixels.height, ExtendedColorType::Rgb8)
-        .map_err(|error| PhotoError::ProcessingFailed {
-            detail: format!("JPEG encoding: {error}"),
-        })?;
+    let mut encoder = Encoder::new(&mut out, quality);
+    encoder.set_sampling_factor(SamplingFactor::F_1_1);
+    encoder
+        .encode(&rgb, width, height, ColorType::Rgb)
+        .map_err(|error| failed(error.to_string()))?;
     Ok(out)
 }
 

@@ -398,6 +398,68 @@ fn transparent_png_becomes_a_jpeg_on_white() {
 }
 
 #[test]
+fn every_jpeg_looks_like_the_photo_it_came_from() {
+    // A real photo (upright as stored): each JPEG, master included, is the upload at its size.
+    let upload = fixture("orientation/landscape_1.jpg");
+    let original = decode(&upload);
+    let photo = process(&upload);
+    let jpegs: Vec<&PhotoVariant> = photo
+        .objects()
+        .filter(|object| object.format == VariantFormat::Jpeg && object.key != photo.share.key)
+        .collect();
+    assert_eq!(jpegs.len(), 4);
+    for jpeg in jpegs {
+        let decoded = decode(&jpeg.bytes);
+        assert_eq!(
+            decoded.dimensions(),
+            (jpeg.width, jpeg.height),
+            "{}",
+            jpeg.key
+        );
+        let expected = original.resize_exact(
+            jpeg.width,
+            jpeg.height,
+            image::imageops::FilterType::Triangle,
+        );
+        let difference = mean_difference(&decoded, &expected);
+        assert!(difference < 3.0, "{} differs by {difference:.1}", jpeg.key);
+        for (got, want) in mean_rgb(&decoded).iter().zip(mean_rgb(&expected)) {
+            assert!(
+                (got - want).abs() < 2.0,
+                "{} mean colour {got:.1} vs {want:.1}",
+                jpeg.key
+            );
+        }
+    }
+
+    // Four flat colours keep their hue in every JPEG, the link preview's included: no channel
+    // swapped, no colour washed out by the chroma handling.
+    let colours = [[200, 30, 40], [30, 160, 60], [40, 60, 190], [230, 200, 40]];
+    let mut quadrants = RgbaImage::new(1600, 1200);
+    for (x, y, pixel) in quadrants.enumerate_pixels_mut() {
+        let [r, g, b] = colours[usize::from(x >= 800) + 2 * usize::from(y >= 600)];
+        *pixel = Rgba([r, g, b, 255]);
+    }
+    let photo = process(&png_bytes(&quadrants));
+    for jpeg in photo
+        .objects()
+        .filter(|object| object.format == VariantFormat::Jpeg)
+    {
+        let decoded = decode(&jpeg.bytes).into_rgb8();
+        for (index, colour) in colours.iter().enumerate() {
+            let x = decoded.width() * (1 + 2 * (index as u32 % 2)) / 4;
+            let y = decoded.height() * (1 + 2 * (index as u32 / 2)) / 4;
+            let got = decoded.get_pixel(x, y).0;
+            assert!(
+                got.iter().zip(colour).all(|(&g, &w)| g.abs_diff(w) <= 6),
+                "{} at ({x}, {y}): {got:?}, expected {colour:?}",
+                jpeg.key
+            );
+        }
+    }
+}
+
+#[test]
 fn bad_files_get_clear_distinct_errors() {
     assert_eq!(error_of(&fixture("bad/empty.jpg")), ("empty_file", 400));
     assert_eq!(
