@@ -667,7 +667,7 @@ impl Plan {
     }
 
     /// Combines the steps' answers (`answers[i]` for `steps[i]`, `None` when not run).
-    pub fn merge(&self, answers: Vec<Option<SearchResults>>) -> SearchResults {
+    pub fn merge(&self, mut answers: Vec<Option<SearchResults>>) -> SearchResults {
         let primary = self.primary();
         let mut readings: Vec<ReadingTried> = self
             .steps
@@ -692,17 +692,18 @@ impl Plan {
                 .is_some_and(|r| r.total > 0)
         });
         if let Some(i) = fallback {
-            if let Some(Some(r)) = answers.get(i) {
-                out = r.clone();
+            // Moved out, not copied: the hits and facets are the answer as they are.
+            if let Some(r) = answers.get_mut(i).and_then(Option::take) {
+                out = r;
             }
             readings[i].matched = true;
             if self.did_you_mean.as_ref().is_some_and(|(at, _)| *at == i) {
                 did_you_mean = self.did_you_mean.as_ref().map(|(_, t)| t.clone());
             }
         } else if primary == 1 {
-            if let Some(Some(r)) = answers.first() {
-                out = r.clone();
+            if let Some(r) = answers.first_mut().and_then(Option::take) {
                 readings[0].matched = r.total > 0;
+                out = r;
             }
         } else {
             let mut seen = HashSet::new();
