@@ -224,12 +224,13 @@ pub struct ClickReport {
     pub items: Vec<clicks::ClickRow>,
 }
 
-/// Clicks on the cooperative's marketplace links per link and day, last 30 days.
+/// Clicks on the cooperative's marketplace links per link and day, the last 30 days in Vietnam
+/// (clicks are counted per Vietnam day, UTC+7, so the window is cut on the same days).
 #[utoipa::path(tag = "member", responses((status = 200, body = ClickReport)), security(("bearer" = [])))]
 #[get("/api/v1/my/clicks")]
 pub async fn my_clicks(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
     let coop_id = member_cooperative(&auth)?;
-    let since = chrono::Utc::now().date_naive() - chrono::Duration::days(29);
+    let since = crate::stats::today() - chrono::Duration::days(29);
     let items = state
         .db
         .run(move |conn| clicks::for_cooperative(conn, coop_id, since))

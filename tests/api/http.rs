@@ -151,6 +151,21 @@ async fn link_out_counts_and_redirects(app: TestApp) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(clicks, 2);
+    // The window is the last 30 Vietnam days (UTC+7), the days clicks are counted on.
+    // (Between 17:00 and 24:00 UTC the Vietnam day is the next UTC day.)
+    let vietnam_today = || (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let before = vietnam_today();
+    let (_, report) = app
+        .send(Method::GET, "/api/v1/my/clicks", &app.tea_token, None)
+        .await;
+    let after = vietnam_today();
+    let since = report["since"].as_str().unwrap().to_owned();
+    assert!(
+        [before, after]
+            .iter()
+            .any(|d| (*d - chrono::Duration::days(29)).to_string() == since),
+        "since {since}, Vietnam today {before}"
+    );
     // A click that cannot be counted (here: the counter's table is gone) still redirects.
     app.with_db(|c| {
         use diesel::connection::SimpleConnection;
