@@ -1,6 +1,7 @@
 //! The festival calendar's version: one number moved on in the transaction of every change to a
 //! published event, so each process knows when its calendar in memory is out of date.
 
+use super::in_list::in_list;
 use super::schema::{calendar_version, listings};
 use super::Conn;
 use crate::error::AppError;
@@ -29,15 +30,14 @@ pub fn bump(conn: &mut Conn) -> Result<(), AppError> {
 /// Moves the version on when one of these listings is an event (as written now). Changes to
 /// products leave it alone, so product edits never wait on this row's lock.
 pub fn bump_if_events(conn: &mut Conn, listing_ids: &[i64]) -> Result<(), AppError> {
-    for chunk in listing_ids.chunks(500) {
-        let events: i64 = with_conn!(conn, |c| listings::table
-            .filter(listings::id.eq_any(chunk))
-            .filter(listings::kind.eq("event"))
-            .count()
-            .get_result(c))?;
-        if events > 0 {
-            return bump(conn);
-        }
+    // One bound list, however many ids: the statement stays prepared on this write path.
+    let events: i64 = with_conn!(conn, |c| listings::table
+        .filter(in_list(listings::id, listing_ids))
+        .filter(listings::kind.eq("event"))
+        .count()
+        .get_result(c))?;
+    if events > 0 {
+        bump(conn)?;
     }
     Ok(())
 }

@@ -89,3 +89,74 @@ where
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::query_builder::QueryFragment;
+    use diesel::SqliteConnection;
+
+    diesel::table! {
+        crops (id) {
+            id -> BigInt,
+            name -> Text,
+        }
+    }
+
+    fn sql_of(ids: &[i64]) -> String {
+        let query = crops::table
+            .filter(in_list(crops::id, ids))
+            .select(crops::name);
+        let shown = diesel::debug_query::<Sqlite, _>(&query).to_string();
+        // The SQL, without the `-- binds: [...]` diesel appends.
+        shown
+            .split(" -- binds")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn every_list_length_is_the_same_cacheable_statement() {
+        assert_eq!(sql_of(&[1]), sql_of(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+        assert_eq!(sql_of(&[]), sql_of(&[7]));
+        let ours = crops::table.filter(in_list(crops::id, &[1, 2]));
+        assert!(QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&ours, &Sqlite).unwrap());
+        // What it replaces: one `?` per value, never kept prepared.
+        let eq_any = crops::table.filter(crops::id.eq_any(vec![1i64, 2]));
+        assert!(!QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&eq_any, &Sqlite).unwrap());
+    }
+
+    #[test]
+    fn it_finds_exactly_the_listed_rows_on_sqlite() {
+        let mut c = SqliteConnection::establish(":memory:").unwrap();
+        c.batch_execute(
+            "CREATE TABLE crops (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+             INSERT INTO crops VALUES (1, 'chè'), (2, 'lê'), (3, 'cam sành'), (4, 'mật ong');",
+        )
+        .unwrap();
+        let names = |ids: &[i64], c: &mut SqliteConnection| -> Vec<String> {
+            crops::table
+                .filter(in_list(crops::id, ids))
+                .order(crops::id)
+                .select(crops::name)
+                .load(c)
+                .unwrap()
+        };
+        assert_eq!(names(&[3, 1, 9], &mut c), ["chè", "cam sành"]);
+        assert!(names(&[], &mut c).is_empty());
+        let text: Vec<i64> = crops::table
+            .filter(in_list(
+                crops::name,
+                &["lê".to_owned(), "mật ong".to_owned()],
+            ))
+            .order(crops::id)
+            .select(crops::id)
+            .load(&mut c)
+            .unwrap();
+        assert_eq!(text, [2, 4]);
+    }
+}

@@ -227,7 +227,7 @@ pub fn published_event_ids(
 /// still the one shoppers see (every change moves the version on).
 pub fn published_versions(conn: &mut Conn, ids: &[i64]) -> Result<Vec<(i64, i64)>, AppError> {
     with_conn!(conn, |c| listings::table
-        .filter(listings::id.eq_any(ids))
+        .filter(in_list(listings::id, ids))
         .filter(listings::status.eq(ListingStatus::Published.as_str()))
         .select((listings::id, listings::version))
         .load(c))
