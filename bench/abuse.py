@@ -376,13 +376,23 @@ def main():
         cache_flood(cache_on=False)
     if not ROWS:
         fail("nothing was measured")
-    machine = f"{os.cpu_count()} cores, binary {BIN}"
+    load = " ".join(open("/proc/loadavg").read().split()[:3])
+    machine = f"{os.cpu_count()} cores, {cpu_model()}, load {load}, binary {BIN}"
     print(f"\nbench/abuse.sh, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine}\n")
     print("| scenario | measure | value | target | met |")
     print("|---|---|---|---|---|")
     for scenario, measure, value, target, ok in ROWS:
         print(f"| {scenario} | {measure} | {value} | {target} | {'yes' if ok else 'NO'} |")
     sys.exit(0 if all(row[4] for row in ROWS) else 2)
+
+
+def cpu_model():
+    """The processor's name, as /proc/cpuinfo gives it (figures differ a lot between models)."""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown processor"
 
 
 if __name__ == "__main__":

@@ -9,6 +9,12 @@
 #   bench/import.sh [N]          VUNGCAO_BIN=path/to/vungcao (default: target/release/vungcao)
 #   PG=postgres://postgres@127.0.0.1:5432 (admin URL; PG= skips PostgreSQL); BACKENDS="sqlite postgres"
 set -euo pipefail
+for tool in python3 bc /usr/bin/time; do
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "bench/import.sh needs $tool (Debian: apt-get install -y python3 bc time)" >&2
+    exit 1
+  }
+done
 N=${1:-100000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${VUNGCAO_BIN:-$ROOT/target/release/vungcao}

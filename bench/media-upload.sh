@@ -13,6 +13,12 @@
 # there too) when no release build is at hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for tool in curl jq; do
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "bench/media-upload.sh needs $tool (Debian: apt-get install -y curl jq)" >&2
+    exit 1
+  }
+done
 N=${1:-40}
 PROFILE=${PROFILE:-release}
 PHOTO=${PHOTO:-../shared/fixtures/images/phone-12mp.jpg}
@@ -119,7 +125,7 @@ L99=$(percentile "$WORK/local.times" 99)
 S50=$(percentile "$WORK/s3.times" 50)
 S99=$(percentile "$WORK/s3.times" 99)
 echo
-echo "photo upload, $(basename "$PHOTO") ($(du -k "$PHOTO" | cut -f1) KiB), $N uploads each, interleaved, $PROFILE build, $(nproc) cores"
+echo "photo upload, $(basename "$PHOTO") ($(du -k "$PHOTO" | cut -f1) KiB), $N uploads each, interleaved, $PROFILE build, $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-34s %10s %10s\n' "media store" "p50 ms" "p99 ms"
 printf '%-34s %10s %10s\n' "local folder (anchor)" "$L50" "$L99"
 printf '%-34s %10s %10s\n' "S3 ($S3_ENDPOINT)" "$S50" "$S99"
