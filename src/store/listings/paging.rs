@@ -2,6 +2,26 @@
 //! review queue).
 
 use super::*;
+use diesel::sql_types::Integer;
+use diesel::IntoSql;
+
+// `a & b` on integers (diesel has no bitwise operators); a typed operator keeps the statement
+// cacheable, unlike an SQL literal.
+diesel::infix_operator!(MaskAnd, " & ", diesel::sql_types::Integer);
+
+type InSeason =
+    diesel::dsl::Ne<MaskAnd<listings::season_mask, diesel::dsl::AsExprOf<i32, Integer>>, i32>;
+
+/// Listings in season in `month` (1–12): the month's bit of `season_mask`, bound as a parameter.
+/// (Written into the SQL as text, the statement would be compiled afresh on every request:
+/// diesel never keeps a statement with an SQL literal prepared.)
+fn in_season(month: u8) -> InSeason {
+    MaskAnd::new(
+        listings::season_mask,
+        (1i32 << month.min(12)).into_sql::<Integer>(),
+    )
+    .ne(0)
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListingFilter {
@@ -128,11 +148,7 @@ pub fn list_public(
             );
         }
         if let Some(month) = filter.in_season_month {
-            // The month is a validated 1..=12, so formatting it into SQL is safe.
-            let bit = 1i32 << month.min(12);
-            query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-                "(listings.season_mask & {bit}) <> 0"
-            )));
+            query = query.filter(in_season(month));
         }
         if let Some(min) = filter.price_min {
             query = query.filter(listings::price_vnd.ge(min));
@@ -266,6 +282,26 @@ pub fn review_queue(conn: &mut Conn, media_base: &str) -> Result<Vec<ListingView
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_season_filter_is_one_cacheable_statement_for_every_month() {
+        use diesel::query_builder::QueryFragment;
+        use diesel::sqlite::Sqlite;
+        let query = |month| {
+            listings::table
+                .filter(in_season(month))
+                .select(listings::id)
+        };
+        let sql = |month| diesel::debug_query::<Sqlite, _>(&query(month)).to_string();
+        let (june, july) = (sql(6), sql(7));
+        assert_eq!(
+            june.split(" -- ").next(),
+            july.split(" -- ").next(),
+            "the month must be a bind, not SQL text: {june} / {july}"
+        );
+        assert!(june.ends_with("[64, 0]"), "{june}");
+        assert!(QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&query(6), &Sqlite).unwrap());
+    }
 
     fn b64(bytes: &[u8]) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
