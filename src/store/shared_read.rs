@@ -191,7 +191,7 @@ mod tests {
     #[tokio::test]
     async fn a_dropped_read_does_not_stop_the_others() {
         let shared = SharedRead::default();
-        let abandoned = shared.current(|| std::future::pending::<Result<i64, AppError>>());
+        let abandoned = shared.current(std::future::pending::<Result<i64, AppError>>);
         let _ = tokio::time::timeout(Duration::from_millis(5), abandoned).await;
         let found =
             tokio::time::timeout(Duration::from_secs(1), shared.current(|| async { Ok(3) })).await;

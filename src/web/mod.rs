@@ -158,14 +158,8 @@ pub fn html<T: Template>(
     status: StatusCode,
     caching: Caching,
 ) -> HttpResponse {
-    let body = match page.render() {
-        Ok(body) => body,
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            return HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body("Lỗi máy chủ / Server error");
-        }
+    let Some(body) = render(page) else {
+        return template_failed();
     };
     let res = if status == StatusCode::OK && caching == Caching::Revalidate {
         crate::http::etag::respond(
@@ -196,15 +190,19 @@ pub fn kept_html(req: &HttpRequest, kept: &Kept) -> HttpResponse {
     with_lang_cookie(req, res)
 }
 
-/// Renders a public page to keep; a template that failed is logged and answered as [`html`]
-/// answers it.
-pub fn render<T: Template>(page: &T) -> Result<String, HttpResponse> {
-    page.render().map_err(|e| {
-        tracing::error!(error = %e, "template failed");
-        HttpResponse::InternalServerError()
-            .content_type("text/plain; charset=utf-8")
-            .body("Lỗi máy chủ / Server error")
-    })
+/// Renders a public page to keep; `None` when the template failed (logged; answer with
+/// [`template_failed`]).
+pub fn render<T: Template>(page: &T) -> Option<String> {
+    page.render()
+        .map_err(|e| tracing::error!(error = %e, "template failed"))
+        .ok()
+}
+
+/// What a page whose template failed answers.
+pub fn template_failed() -> HttpResponse {
+    HttpResponse::InternalServerError()
+        .content_type("text/plain; charset=utf-8")
+        .body("Lỗi máy chủ / Server error")
 }
 
 /// Remembers a language chosen with `?lang=`.

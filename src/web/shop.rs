@@ -131,8 +131,8 @@ fn keep_page<T: Template>(
     page: &T,
 ) -> HttpResponse {
     match super::render(page) {
-        Ok(body) => super::kept_html(req, &state.kept.keep(key, version, body.into_bytes())),
-        Err(failed) => failed,
+        Some(body) => super::kept_html(req, &state.kept.keep(key, version, body.into_bytes())),
+        None => super::template_failed(),
     }
 }
 
