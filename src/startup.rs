@@ -200,6 +200,8 @@ impl Application {
             imports: Default::default(),
             views: views.clone(),
             calendar: Default::default(),
+            kept: Default::default(),
+            versions: Default::default(),
         });
         {
             let (db, calendar) = (state.db.clone(), state.calendar.clone());

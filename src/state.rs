@@ -1,6 +1,7 @@
 //! What every request handler may reach: settings, the database, search, media, the photo pool,
 //! the response cache, the sign-in limiter, the upload budget, rendered sitemaps, running imports
-//! the listing views counted since the last write and the festival calendar.
+//! the listing views counted since the last write, the festival calendar and the storefront answers
+//! kept by version.
 
 use crate::config::Settings;
 use crate::http::microcache::MicroCache;
@@ -31,4 +32,8 @@ pub struct AppState {
     pub views: crate::stats::ViewCounter,
     /// Every published event's occurrences, rebuilt when the events change (on any replica).
     pub calendar: Arc<crate::festivals::FestivalCalendar>,
+    /// Storefront answers (home page, festival calendar) kept by the stored version they show.
+    pub kept: Arc<crate::http::kept_answers::KeptAnswers>,
+    /// The versions those answers are kept by, each read once for the requests waiting on it.
+    pub versions: Arc<crate::store::shared_read::StoredVersions>,
 }

@@ -3,6 +3,7 @@
 use super::params::Params;
 use crate::domain::listing::{Certification, ListingKind};
 use crate::error::{AppError, Code};
+use crate::http::kept_answers::Kept;
 use crate::http::{etag, microcache};
 use crate::messages::Message;
 use crate::state::AppState;
@@ -346,7 +347,17 @@ pub async fn list_events(
         .transpose()?;
     let media_base = state.media_base.clone();
     let calendar = state.calendar.clone();
-    let list = state
+    // Kept in memory by the calendar's version (read per request, so a change committed on any
+    // replica shows on the next one) and the day (listings show their coming dates).
+    let key = format!(
+        "events|{today}|{from}|{to}|{limit}|{}",
+        cursor.as_deref().unwrap_or_default()
+    );
+    let version = state.versions.calendar(&state.db).await?;
+    if let Some(answer) = state.kept.get(&key, version) {
+        return Ok(kept_json(&req, &answer));
+    }
+    let body = state
         .db
         .run(move |conn| {
             let page = calendar.occurrences(conn, from, to, after, limit, &media_base)?;
@@ -359,13 +370,26 @@ pub async fn list_events(
                     listing: o.listing,
                 })
                 .collect();
-            Ok(EventList {
+            let list = EventList {
                 from,
                 to,
                 items,
                 next: page.next.map(|c| c.encode()),
-            })
+            };
+            serde_json::to_vec(&list).map_err(|e| AppError::internal(format!("json: {e}")))
         })
         .await?;
-    Ok(etag::json(&req, &list))
+    let answer = state.kept.keep(key, version, body);
+    Ok(kept_json(&req, &answer))
+}
+
+/// A kept JSON answer, as `etag::json` answers.
+fn kept_json(req: &HttpRequest, answer: &Kept) -> HttpResponse {
+    etag::respond_tagged(
+        req,
+        answer.body.clone(),
+        &answer.etag,
+        "application/json",
+        "public, max-age=60",
+    )
 }

@@ -1,9 +1,11 @@
 //! Conditional answers: a strong ETag over the exact body, and `304 Not Modified` when it matches.
 
+use actix_web::body::MessageBody;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
 
 /// Serialises `value` and answers 200 with an ETag, or 304 if the client already has it.
 pub fn json<T: Serialize>(req: &HttpRequest, value: &T) -> HttpResponse {
@@ -24,9 +26,31 @@ pub fn respond(
     content_type: &str,
     cache_control: &str,
 ) -> HttpResponse {
-    let digest = Sha256::digest(&body);
-    let etag: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let etag = format!("\"{etag}\"");
+    let etag = tag_of(&body);
+    respond_tagged(req, body, &etag, content_type, cache_control)
+}
+
+/// The strong ETag of a body: the first 16 bytes of its SHA-256, quoted.
+pub fn tag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let mut etag = String::with_capacity(34);
+    etag.push('"');
+    for b in digest.iter().take(16) {
+        let _ = write!(etag, "{b:02x}");
+    }
+    etag.push('"');
+    etag
+}
+
+/// [`respond`] for a body whose ETag ([`tag_of`]) was worked out before (an answer kept in
+/// memory): 200 with the body, or 304 if the client already has it.
+pub fn respond_tagged(
+    req: &HttpRequest,
+    body: impl MessageBody + 'static,
+    etag: &str,
+    content_type: &str,
+    cache_control: &str,
+) -> HttpResponse {
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -18,13 +18,14 @@ pub fn current(conn: &mut Conn) -> Result<i64, AppError> {
     Ok(found.unwrap_or_default())
 }
 
-/// Moves the version on. Call inside the transaction of the change, so no process can see the
-/// change and still the old number.
+/// Moves the version on, and the storefront's with it (the home page shows coming festivals).
+/// Call inside the transaction of the change, so no process can see the change and still the
+/// old number.
 pub fn bump(conn: &mut Conn) -> Result<(), AppError> {
     with_conn!(conn, |c| diesel::update(calendar_version::table.find(1))
         .set(calendar_version::version.eq(calendar_version::version + 1))
         .execute(c))?;
-    Ok(())
+    super::storefront_version::bump(conn)
 }
 
 /// Moves the version on when one of these listings is an event (as written now). Changes to

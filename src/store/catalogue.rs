@@ -224,7 +224,8 @@ pub fn upsert_place(conn: &mut Conn, new: &NewPlace) -> Result<(), AppError> {
             places::aliases.eq(&row.aliases),
         ))
         .execute(c))?;
-    Ok(())
+    // The home page lists provinces and districts by name.
+    super::storefront_version::bump(conn)
 }
 
 /// Changes a place's name, aliases or review setting; listings there get fresh search documents.
@@ -244,6 +245,8 @@ pub fn update_place(
             with_conn!(conn, |c| diesel::update(places::table.find(&code))
                 .set(places::name.eq(name))
                 .execute(c))?;
+            // The home page lists provinces and districts by name, listings there or not.
+            super::storefront_version::bump(conn)?;
         }
         if let Some(aliases) = &aliases {
             with_conn!(conn, |c| diesel::update(places::table.find(&code))

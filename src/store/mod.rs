@@ -14,7 +14,9 @@ pub mod outbox;
 pub mod photos;
 pub mod revisions;
 pub mod schema;
+pub mod shared_read;
 pub mod stats;
+pub mod storefront_version;
 pub mod users;
 
 use crate::error::AppError;

@@ -169,6 +169,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    storefront_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(cooperatives -> places (place_code));
 diesel::joinable!(users -> cooperatives (cooperative_id));
 diesel::joinable!(tokens -> users (user_id));

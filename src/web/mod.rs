@@ -18,6 +18,7 @@ pub mod shop;
 pub mod sitemap;
 pub mod view;
 
+use crate::http::kept_answers::Kept;
 use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -157,16 +158,10 @@ pub fn html<T: Template>(
     status: StatusCode,
     caching: Caching,
 ) -> HttpResponse {
-    let body = match page.render() {
-        Ok(body) => body,
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            return HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body("Lỗi máy chủ / Server error");
-        }
+    let Some(body) = render(page) else {
+        return template_failed();
     };
-    let mut res = if status == StatusCode::OK && caching == Caching::Revalidate {
+    let res = if status == StatusCode::OK && caching == Caching::Revalidate {
         crate::http::etag::respond(
             req,
             body.into_bytes(),
@@ -179,6 +174,39 @@ pub fn html<T: Template>(
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(body)
     };
+    with_lang_cookie(req, res)
+}
+
+/// A public page kept in memory ([`crate::http::kept_answers`]), answered as [`html`] answers a
+/// `Caching::Revalidate` page.
+pub fn kept_html(req: &HttpRequest, kept: &Kept) -> HttpResponse {
+    let res = crate::http::etag::respond_tagged(
+        req,
+        kept.body.clone(),
+        &kept.etag,
+        "text/html; charset=utf-8",
+        "private, no-cache",
+    );
+    with_lang_cookie(req, res)
+}
+
+/// Renders a public page to keep; `None` when the template failed (logged; answer with
+/// [`template_failed`]).
+pub fn render<T: Template>(page: &T) -> Option<String> {
+    page.render()
+        .map_err(|e| tracing::error!(error = %e, "template failed"))
+        .ok()
+}
+
+/// What a page whose template failed answers.
+pub fn template_failed() -> HttpResponse {
+    HttpResponse::InternalServerError()
+        .content_type("text/plain; charset=utf-8")
+        .body("Lỗi máy chủ / Server error")
+}
+
+/// Remembers a language chosen with `?lang=`.
+fn with_lang_cookie(req: &HttpRequest, mut res: HttpResponse) -> HttpResponse {
     if let Some(lang) = Lang::requested(req) {
         let cookie = Cookie::build(i18n::LANG_COOKIE, lang.code())
             .path("/")

@@ -92,15 +92,15 @@ struct HomePage {
     places: Vec<NavLink>,
 }
 
-/// The first `limit` festival occurrences of the coming year, after `after`.
+/// The first `limit` festival occurrences of the year from `from`, after `after`.
 fn upcoming_events(
     conn: &mut Conn,
     calendar: &FestivalCalendar,
+    from: NaiveDate,
     after: Option<CalendarCursor>,
     limit: usize,
     media_base: &str,
 ) -> Result<CalendarPage, AppError> {
-    let from = today();
     let to = from + chrono::Duration::days(365);
     calendar.occurrences(conn, from, to, after, limit, media_base)
 }
@@ -116,12 +116,41 @@ fn event_cards(lang: Lang, found: &[Occurrence]) -> Vec<Card> {
         .collect()
 }
 
+/// What a public page is kept under besides its version: route, language, day (pages show what
+/// is in season and coming from today) and query string (it shows in the page's links).
+fn kept_key(route: &str, lang: Lang, day: NaiveDate, req: &HttpRequest) -> String {
+    format!("{route}|{}|{day}|{}", lang.code(), req.query_string())
+}
+
+/// Renders `page`, keeps it under `key` as made from `version` and answers with it.
+fn keep_page<T: Template>(
+    state: &AppState,
+    req: &HttpRequest,
+    key: String,
+    version: i64,
+    page: &T,
+) -> HttpResponse {
+    match super::render(page) {
+        Some(body) => super::kept_html(req, &state.kept.keep(key, version, body.into_bytes())),
+        None => super::template_failed(),
+    }
+}
+
+/// The home page, kept in memory by the storefront's version (`store::storefront_version`,
+/// read per request: a change committed on any replica shows on the next request).
 #[get("/")]
 async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
-    let month = today().month();
+    let day = today();
+    let month = day.month();
     let media_base = state.media_base.clone();
     let calendar = state.calendar.clone();
+    let key = kept_key("/", lang, day, &req);
+    // Read before anything the page shows, so the page is never older than its version.
+    let version = state.versions.storefront(&state.db).await?;
+    if let Some(page) = state.kept.get(&key, version) {
+        return Ok(super::kept_html(&req, &page));
+    }
     let (cats, places, in_season, ocop, festivals) = state
         .db
         .run(move |conn| {
@@ -139,7 +168,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
             let ocop =
                 listings::list_public(conn, &ocop_filter, ListSort::Newest, None, 6, &media_base)?
                     .items;
-            let festivals = upcoming_events(conn, &calendar, None, 4, &media_base)?.items;
+            let festivals = upcoming_events(conn, &calendar, day, None, 4, &media_base)?.items;
             Ok((
                 catalogue::categories(conn)?,
                 catalogue::places_above_communes(conn)?,
@@ -178,7 +207,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
             .collect(),
         c,
     };
-    Ok(html(&req, &page, StatusCode::OK, Caching::Revalidate))
+    Ok(keep_page(&state, &req, key, version, &page))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -834,30 +863,38 @@ struct EventsPage {
 /// Festival occurrences per page of `/le-hoi`.
 const CALENDAR_PAGE: usize = 60;
 
+/// The festival calendar, a page kept in memory by the calendar's version
+/// (`store::calendar_version`, read per request).
 #[get("/le-hoi")]
 async fn events_page(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
+    let day = today();
     let media_base = state.media_base.clone();
     // `?sau=` is where the previous page stopped; a mangled one starts from the beginning.
     let after = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "sau")
         .and_then(|(_, v)| CalendarCursor::parse(&v).ok());
     let calendar = state.calendar.clone();
+    let key = kept_key("/le-hoi", lang, day, &req);
+    let version = state.versions.calendar(&state.db).await?;
+    if let Some(page) = state.kept.get(&key, version) {
+        return Ok(super::kept_html(&req, &page));
+    }
     let page = state
         .db
-        .run(move |conn| upcoming_events(conn, &calendar, after, CALENDAR_PAGE, &media_base))
+        .run(move |conn| upcoming_events(conn, &calendar, day, after, CALENDAR_PAGE, &media_base))
         .await?;
     let mut months: Vec<MonthGroup> = Vec::new();
     let mut current: Option<(i32, u32)> = None;
     for occurrence in &page.items {
-        let key = view::month_of(occurrence.start);
-        if current != Some(key) {
-            current = Some(key);
+        let month = view::month_of(occurrence.start);
+        if current != Some(month) {
+            current = Some(month);
             months.push(MonthGroup {
-                title: format!("{} {}", lang.month_name(key.1), key.0),
+                title: format!("{} {}", lang.month_name(month.1), month.0),
                 cards: Vec::new(),
             });
         }
@@ -868,18 +905,14 @@ async fn events_page(
         }
     }
     let c = Chrome::new(&req, format!("{} · Vùng Cao", lang.t().festival_calendar));
-    Ok(html(
-        &req,
-        &EventsPage {
-            c,
-            months,
-            more_url: page
-                .next
-                .map_or_else(String::new, |n| format!("/le-hoi?sau={}", n.encode())),
-        },
-        StatusCode::OK,
-        Caching::Revalidate,
-    ))
+    let page = EventsPage {
+        c,
+        months,
+        more_url: page
+            .next
+            .map_or_else(String::new, |n| format!("/le-hoi?sau={}", n.encode())),
+    };
+    Ok(keep_page(&state, &req, key, version, &page))
 }
 
 #[derive(Template)]

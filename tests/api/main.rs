@@ -11,6 +11,7 @@ mod festivals;
 mod filter_properties;
 #[cfg(feature = "heic")]
 mod heic;
+mod home_page;
 mod http;
 mod import_jobs;
 mod labels;

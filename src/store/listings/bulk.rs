@@ -93,9 +93,12 @@ pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<u
             )?;
             inserted += fresh.len();
         }
-        // Nothing passes the outbox here, so the festival calendar is told directly.
+        // Nothing passes the outbox here, so the festival calendar and the storefront are told
+        // directly.
         if inserted > 0 && rows.iter().any(|r| r.kind == ListingKind::Event) {
             crate::store::calendar_version::bump(conn)?;
+        } else if inserted > 0 {
+            crate::store::storefront_version::bump(conn)?;
         }
         Ok(inserted)
     })
