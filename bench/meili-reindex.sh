@@ -75,12 +75,15 @@ url="$VUNGCAO_BENCH_MEILI_URL"
 key="${VUNGCAO_BENCH_MEILI_KEY:-}"
 meili() { python3 bench/meili_ingest.py "$url" "$key" "$@"; }
 
-# vungcao BIN ARGS...: the binary on the bench's data dir, no other VUNGCAO_ setting inherited.
+# vungcao BIN [NAME=VALUE...] ARGS...: the binary on the bench's data dir, with these settings
+# and no other VUNGCAO_ setting inherited.
 vungcao() {
   local bin="$1"
   shift
-  env $(env | grep -o '^VUNGCAO_[A-Z_]*' | grep -v '^VUNGCAO_BENCH' | sed 's/^/-u /') \
-    VUNGCAO_DATA_DIR="$tmp/data" VUNGCAO_MEDIA_URL="$tmp/data/media" VUNGCAO_LOG=warn \
+  local set=()
+  while [ $# -gt 0 ] && [[ "$1" == VUNGCAO_*=* ]]; do set+=("$1"); shift; done
+  env $(env | grep -o '^VUNGCAO_[A-Z_]*' | sed 's/^/-u /') \
+    VUNGCAO_DATA_DIR="$tmp/data" VUNGCAO_MEDIA_URL="$tmp/data/media" VUNGCAO_LOG=warn "${set[@]}" \
     "$bin" "$@"
 }
 
@@ -100,15 +103,19 @@ for r in $(seq 1 "$rounds"); do
     uid="bench_${b}_${r}_$$"
     l="$(load)"
     t0=$(date +%s.%N)
-    VUNGCAO_MEILI_URL="$url" VUNGCAO_MEILI_KEY="$key" VUNGCAO_MEILI_INDEX="$uid" \
-      vungcao "${path[$b]}" reindex 2>"$tmp/reindex.log" >/dev/null || { cat "$tmp/reindex.log" >&2; exit 1; }
+    vungcao "${path[$b]}" VUNGCAO_MEILI_URL="$url" VUNGCAO_MEILI_KEY="$key" VUNGCAO_MEILI_INDEX="$uid" \
+      reindex 2>"$tmp/reindex.log" >/dev/null || { cat "$tmp/reindex.log" >&2; exit 1; }
+    grep -q "$n listings indexed in .*meilisearch" "$tmp/reindex.log" || { echo "reindex did not index $n listings into Meilisearch:" >&2; cat "$tmp/reindex.log" >&2; exit 1; }
     wall="$(since "$t0")"
     inner="$(grep -o 'indexed in [0-9.]* s' "$tmp/reindex.log" | grep -o '[0-9.]*' | tail -n1)"
-    read -r nb busy <<<"$(meili batches "$uid")"
+    batches="$(meili batches "$uid")" || exit 1
+    read -r nb busy <<<"$batches"
     printf '%-6s %-5s %10s %10s %8s %8s   %s\n' "$r" "$b" "$inner" "$wall" "$nb" "$busy" "$l"
     echo "$b reindex $inner" >>"$results"
     l="$(load)"
-    read -r docs secs bytes nb busy <<<"$(meili anchor "$uid")"
+    anchor="$(meili anchor "$uid")" || exit 1
+    read -r docs secs bytes nb busy <<<"$anchor"
+    [ "$docs" = "$n" ] || { echo "the anchor found $docs documents, not $n" >&2; exit 1; }
     printf '%-6s %-5s %10s %10s %8s %8s   %s   (%s documents, %s bytes each)\n' "$r" "A:$b" "$secs" "" "$nb" "$busy" "$l" "$docs" "$bytes"
     echo "$b anchor $secs" >>"$results"
     meili drop "$uid"

@@ -8,6 +8,7 @@
 
 use super::analyze::{self, DocText};
 use super::limits::{MAX_LIMIT, MAX_OFFSET};
+use super::meili_http::MeiliHttp;
 use super::{
     SearchDocument, SearchError, SearchFilters, SearchHit, SearchQuery, SearchResults, SortOrder,
 };
@@ -336,7 +337,7 @@ struct IdDoc {
 
 /// The Meilisearch index.
 pub struct MeiliIndex {
-    client: Client,
+    client: Client<MeiliHttp>,
     uid: String,
     write_gate: tokio::sync::Mutex<()>,
     /// The catalogue's words for the query understanding (kept by [`super::SearchIndex`]).
@@ -350,7 +351,8 @@ impl MeiliIndex {
         api_key: Option<String>,
         index_uid: &str,
     ) -> Result<MeiliIndex, SearchError> {
-        let client = Client::new(url.trim_end_matches('/'), api_key).map_err(unavailable)?;
+        let http = MeiliHttp::new(api_key.as_deref()).map_err(unavailable)?;
+        let client = Client::new_with_client(url.trim_end_matches('/'), api_key, http);
         let index = MeiliIndex {
             client,
             uid: index_uid.to_owned(),
@@ -371,7 +373,7 @@ impl MeiliIndex {
         &self.uid
     }
 
-    fn index(&self) -> Index {
+    fn index(&self) -> Index<MeiliHttp> {
         self.client.index(self.uid.as_str())
     }
 
@@ -422,7 +424,11 @@ impl MeiliIndex {
         }
     }
 
-    async fn add_batches(&self, index: &Index, docs: &[MeiliDocument]) -> Result<(), SearchError> {
+    async fn add_batches(
+        &self,
+        index: &Index<MeiliHttp>,
+        docs: &[MeiliDocument],
+    ) -> Result<(), SearchError> {
         for chunk in docs.chunks(BATCH) {
             let task = index
                 .add_or_replace(chunk, Some("id"))
@@ -653,10 +659,10 @@ impl MeiliIndex {
 }
 
 fn build_sdk_query<'a>(
-    index: &'a Index,
+    index: &'a Index<MeiliHttp>,
     r: &'a MeiliRequest,
     sort: &'a [&'a str],
-) -> meilisearch_sdk::search::SearchQuery<'a, meilisearch_sdk::DefaultHttpClient> {
+) -> meilisearch_sdk::search::SearchQuery<'a, MeiliHttp> {
     let mut q = meilisearch_sdk::search::SearchQuery::new(index);
     q.with_query(&r.q)
         .with_offset(r.offset)
