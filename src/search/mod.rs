@@ -120,6 +120,7 @@ pub mod analyze;
 pub mod embedded;
 pub mod limits;
 pub mod meili;
+mod meili_http;
 pub mod synthetic;
 pub mod understand;
 mod word_query;

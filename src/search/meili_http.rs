@@ -1,0 +1,130 @@
+//! The HTTP client the Meilisearch SDK talks through: one pooled reqwest client, bodies sent whole.
+//!
+//! The SDK's own client streams every request body through a freshly allocated and zeroed
+//! 8 MiB buffer, as a chunked body; on a search that is most of the client's cost. Here a body is
+//! serialised once and sent with its `Content-Length`; answers are read by the SDK's
+//! [`parse_response`], so errors look the same.
+
+use futures_util::io::{AsyncRead, AsyncReadExt};
+use meilisearch_sdk::errors::Error;
+use meilisearch_sdk::macro_helper::async_trait;
+use meilisearch_sdk::request::{parse_response, HttpClient, Method};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+#[derive(Debug, Clone)]
+pub struct MeiliHttp {
+    client: reqwest::Client,
+}
+
+impl MeiliHttp {
+    /// A client sending `Authorization: Bearer <api_key>` when there is a key.
+    pub fn new(api_key: Option<&str>) -> Result<MeiliHttp, Error> {
+        let mut headers = HeaderMap::new();
+        if let Some(key) = api_key {
+            let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
+                .map_err(|e| Error::Other(Box::new(e)))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .tcp_nodelay(true)
+            .build()?;
+        Ok(MeiliHttp { client })
+    }
+
+    async fn send<Query: Serialize, Output: DeserializeOwned>(
+        &self,
+        url: &str,
+        method: &Method<Query, ()>,
+        body: Option<(Vec<u8>, &str)>,
+        expected_status_code: u16,
+    ) -> Result<Output, Error> {
+        let url = format!("{url}{}", yaup::to_string(method.query())?);
+        let verb = match method {
+            Method::Get { .. } => reqwest::Method::GET,
+            Method::Delete { .. } => reqwest::Method::DELETE,
+            Method::Post { .. } => reqwest::Method::POST,
+            Method::Put { .. } => reqwest::Method::PUT,
+            Method::Patch { .. } => reqwest::Method::PATCH,
+        };
+        let mut request = self.client.request(verb, &url);
+        if let Some((bytes, content_type)) = body {
+            request = request.header(CONTENT_TYPE, content_type).body(bytes);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let text = response.text().await?;
+        let text = if text.is_empty() { "null" } else { &text };
+        parse_response(status, expected_status_code, text, url)
+    }
+}
+
+/// The method with its body taken out (`()` in its place), and the body.
+fn split<Q, B>(method: Method<Q, B>) -> (Method<Q, ()>, Option<B>) {
+    match method {
+        Method::Get { query } => (Method::Get { query }, None),
+        Method::Delete { query } => (Method::Delete { query }, None),
+        Method::Post { query, body } => (Method::Post { query, body: () }, Some(body)),
+        Method::Patch { query, body } => (Method::Patch { query, body: () }, Some(body)),
+        Method::Put { query, body } => (Method::Put { query, body: () }, Some(body)),
+    }
+}
+
+#[async_trait]
+impl HttpClient for MeiliHttp {
+    async fn request<Query, Body, Output>(
+        &self,
+        url: &str,
+        method: Method<Query, Body>,
+        expected_status_code: u16,
+    ) -> Result<Output, Error>
+    where
+        Query: Serialize + Send + Sync,
+        Body: Serialize + Send + Sync,
+        Output: DeserializeOwned + 'static + Send,
+    {
+        let (method, body) = split(method);
+        let body = match body {
+            Some(b) => Some((
+                serde_json::to_vec(&b).map_err(Error::ParseError)?,
+                "application/json",
+            )),
+            None => None,
+        };
+        self.send(url, &method, body, expected_status_code).await
+    }
+
+    async fn stream_request<
+        Query: Serialize + Send + Sync,
+        Body: AsyncRead + Send + Sync + 'static,
+        Output: DeserializeOwned + 'static,
+    >(
+        &self,
+        url: &str,
+        method: Method<Query, Body>,
+        content_type: &str,
+        expected_status_code: u16,
+    ) -> Result<Output, Error> {
+        let (method, body) = split(method);
+        let body = match body {
+            Some(reader) => {
+                let mut bytes = Vec::new();
+                let mut reader = Box::pin(reader);
+                reader
+                    .read_to_end(&mut bytes)
+                    .await
+                    .map_err(|e| Error::Other(Box::new(e)))?;
+                Some((bytes, content_type))
+            }
+            None => None,
+        };
+        self.send(url, &method, body, expected_status_code).await
+    }
+
+    fn is_tokio(&self) -> bool {
+        true
+    }
+}
