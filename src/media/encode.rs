@@ -30,7 +30,7 @@ impl<'a> EncodeJob<'a> {
         }
     }
 
-    fn run(&self) -> Result<Vec<u8>, PhotoError> {
+    pub fn run(&self) -> Result<Vec<u8>, PhotoError> {
         match *self {
             Self::Jpeg { pixels, quality } => encode_jpeg(pixels, quality),
             Self::Webp { pixels, quality } => encode_webp(pixels, quality),
