@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 
 use super::error::PhotoError;
-use super::pipeline::VariantFormat;
+use super::pipeline::{VariantFormat, WEBP_METHOD};
 use super::pixels::Pixels;
 
 /// One file to encode. Encoders get raw pixels only, so no EXIF, XMP, ICC or comment can
@@ -61,18 +61,23 @@ fn encode_jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, PhotoError> {
     Ok(out)
 }
 
+/// Lossy WebP at libwebp's default effort (`method` 4, what libvips and `cwebp` use).
 fn encode_webp(pixels: &Pixels, quality: f32) -> Result<Vec<u8>, PhotoError> {
+    let failed = |detail: String| PhotoError::ProcessingFailed {
+        detail: format!("WebP encoding: {detail}"),
+    };
+    let mut config =
+        webp::WebPConfig::new().map_err(|()| failed("no encoder configuration".to_owned()))?;
+    config.quality = quality;
+    config.method = WEBP_METHOD;
     let encoder = if pixels.has_alpha {
         webp::Encoder::from_rgba(&pixels.data, pixels.width, pixels.height)
     } else {
         webp::Encoder::from_rgb(&pixels.data, pixels.width, pixels.height)
     };
-    let memory =
-        encoder
-            .encode_simple(false, quality)
-            .map_err(|error| PhotoError::ProcessingFailed {
-                detail: format!("WebP encoding: {error:?}"),
-            })?;
+    let memory = encoder
+        .encode_advanced(&config)
+        .map_err(|error| failed(format!("{error:?}")))?;
     Ok(memory.to_vec())
 }
 

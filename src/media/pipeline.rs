@@ -22,6 +22,8 @@ pub const VARIANT_WIDTHS: [u32; 3] = [320, 640, 1280];
 /// Longest side of the kept master, large enough to cut future sizes from.
 pub const MASTER_MAX_SIDE: u32 = 2560;
 pub const WEBP_QUALITY: f32 = 75.0;
+/// libwebp's speed/size trade-off, 0 (fastest) to 6; 4 is its default and libvips'.
+pub const WEBP_METHOD: i32 = 4;
 pub const JPEG_VARIANT_QUALITY: u8 = 80;
 pub const JPEG_MASTER_QUALITY: u8 = 85;
 /// Size of the link-preview picture (OpenGraph `og:image`): what Facebook and Zalo show large.
