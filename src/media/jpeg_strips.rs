@@ -228,7 +228,8 @@ pub(crate) fn split_into_strips(bytes: &[u8], count: usize) -> Option<Vec<Strip>
 /// extended Huffman) scan of all components with a restart interval.
 fn read_frame(bytes: &[u8]) -> Option<Frame> {
     let mut at = 2;
-    let mut frame: Option<(u32, u32, usize, (u32, u32), bool, usize)> = None;
+    // The frame header's facts, and how many components it has.
+    let mut frame: Option<(Frame, usize)> = None;
     let mut restart_interval = 0u32;
     loop {
         if *bytes.get(at)? != 0xFF {
@@ -270,8 +271,17 @@ fn read_frame(bytes: &[u8]) -> Option<Frame> {
                 if components == 1 {
                     (h_max, v_max, v_min) = (1, 1, 1);
                 }
-                let mcu = (8 * h_max, 8 * v_max);
-                frame = Some((width, height, at + 3, mcu, v_min < v_max, components));
+                let sof = Frame {
+                    width,
+                    height,
+                    height_field: at + 3,
+                    mcu_width: 8 * h_max,
+                    mcu_height: 8 * v_max,
+                    vertically_subsampled: v_min < v_max,
+                    restart_interval: 0,
+                    data_start: 0,
+                };
+                frame = Some((sof, components));
             }
             // Any other frame type: progressive, lossless, arithmetic, hierarchical.
             0xC2..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
@@ -280,26 +290,14 @@ fn read_frame(bytes: &[u8]) -> Option<Frame> {
                     u32::from(u16::from_be_bytes([*segment.first()?, *segment.get(1)?]));
             }
             0xDA => {
-                let (
-                    width,
-                    height,
-                    height_field,
-                    (mcu_width, mcu_height),
-                    vertically_subsampled,
-                    components,
-                ) = frame?;
+                let (sof, components) = frame?;
                 if usize::from(*segment.first()?) != components || restart_interval == 0 {
                     return None;
                 }
                 return Some(Frame {
-                    width,
-                    height,
-                    height_field,
-                    mcu_width,
-                    mcu_height,
-                    vertically_subsampled,
                     restart_interval,
                     data_start: at + length,
+                    ..sof
                 });
             }
             0xD9 => return None,
