@@ -19,6 +19,7 @@ mod format;
 #[cfg(feature = "heic")]
 mod heic;
 mod jpeg_end;
+mod jpeg_strips;
 mod pipeline;
 mod pixels;
 mod pool;

@@ -14,6 +14,7 @@ use super::encode::{encode_in_parallel, EncodeJob};
 use super::error::PhotoError;
 use super::format::{sniff_format, SniffedFormat};
 use super::jpeg_end::jpeg_reaches_end_of_image;
+use super::jpeg_strips::decode_in_strips;
 use super::pixels::Pixels;
 
 /// Widths of the responsive variants a storefront picks from with `srcset`.
@@ -21,6 +22,8 @@ pub const VARIANT_WIDTHS: [u32; 3] = [320, 640, 1280];
 /// Longest side of the kept master, large enough to cut future sizes from.
 pub const MASTER_MAX_SIDE: u32 = 2560;
 pub const WEBP_QUALITY: f32 = 75.0;
+/// libwebp's speed/size trade-off, 0 (fastest) to 6; 4 is its default and libvips'.
+pub const WEBP_METHOD: i32 = 4;
 pub const JPEG_VARIANT_QUALITY: u8 = 80;
 pub const JPEG_MASTER_QUALITY: u8 = 85;
 /// Size of the link-preview picture (OpenGraph `og:image`): what Facebook and Zalo show large.
@@ -196,55 +199,28 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
         convert_to_srgb(&mut master, icc);
     }
 
-    let mut sizes = variant_sizes(master.width, master.height);
-    // Each variant is cut from the next larger one: a factor of about two per step keeps
-    // Lanczos sharp and costs far less than resampling the master three times.
-    let mut variant_pixels: Vec<Pixels> = Vec::with_capacity(sizes.len());
-    sizes.sort_by_key(|&(width, _)| std::cmp::Reverse(width));
-    for &(width, height) in &sizes {
-        let larger = variant_pixels.last().unwrap_or(&master);
-        variant_pixels.push(larger.resized(width, height, FilterType::Lanczos3)?);
-    }
-    variant_pixels.reverse();
-
-    let placeholder = placeholder_of(variant_pixels.first().unwrap_or(&master))?;
-    // Cut from the smallest picture that still fills the frame without enlarging: the 1280 px
-    // variant for a phone photo, which costs a fraction of resampling the master.
-    let share_source = variant_pixels
-        .iter()
-        .find(|pixels| pixels.width >= SHARE_WIDTH && pixels.height >= SHARE_HEIGHT)
-        .unwrap_or(&master);
-    let share_pixels = share_source.covering(SHARE_WIDTH, SHARE_HEIGHT, FilterType::Lanczos3)?;
-
-    let mut jobs = vec![
-        EncodeJob::Jpeg {
-            pixels: &master,
-            quality: JPEG_MASTER_QUALITY,
-        },
-        EncodeJob::Jpeg {
-            pixels: &share_pixels,
-            quality: JPEG_VARIANT_QUALITY,
-        },
-    ];
-    // Largest first, so the two encoding threads finish at about the same time.
-    for pixels in variant_pixels.iter().rev() {
-        jobs.push(EncodeJob::Webp {
-            pixels,
-            quality: WEBP_QUALITY,
-        });
-        jobs.push(EncodeJob::Jpeg {
-            pixels,
-            quality: JPEG_VARIANT_QUALITY,
-        });
-    }
-    let mut encoded = encode_in_parallel(&jobs, limits.encode_threads)?.into_iter();
-
-    let master_bytes = encoded.next().ok_or_else(|| PhotoError::ProcessingFailed {
-        detail: "master was not encoded".to_owned(),
-    })?;
-    let share_bytes = encoded.next().ok_or_else(|| PhotoError::ProcessingFailed {
-        detail: "share picture was not encoded".to_owned(),
-    })?;
+    // The master is the largest file to encode: a helper thread encodes it while this one cuts
+    // the variants from it, then both share the remaining files.
+    let master_job = EncodeJob::Jpeg {
+        pixels: &master,
+        quality: JPEG_MASTER_QUALITY,
+    };
+    let (master_bytes, derived) = std::thread::scope(|scope| {
+        let early = (limits.encode_threads > 1).then(|| scope.spawn(move || master_job.run()));
+        let derived = derive_and_encode(&master, limits.encode_threads);
+        let master_bytes = match early {
+            Some(encoding) => encoding.join().unwrap_or_else(|_| Err(thread_panicked())),
+            None => master_job.run(),
+        };
+        (master_bytes, derived)
+    });
+    let master_bytes = master_bytes?;
+    let Derived {
+        placeholder,
+        share_pixels,
+        share_bytes,
+        variants: variant_files,
+    } = derived?;
     let key_prefix = key_prefix_for(&master_bytes);
     let share = PhotoVariant {
         width: share_pixels.width,
@@ -262,19 +238,17 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
         key: format!("{key_prefix}master.jpg"),
         bytes: master_bytes,
     };
-    let mut variants = Vec::with_capacity(variant_pixels.len() * 2);
-    for (job, bytes) in jobs.iter().skip(2).zip(encoded) {
-        let pixels = job.pixels();
-        let format = job.format();
-        variants.push(PhotoVariant {
-            width: pixels.width,
-            height: pixels.height,
+    let mut variants: Vec<PhotoVariant> = variant_files
+        .into_iter()
+        .map(|(width, height, format, bytes)| PhotoVariant {
+            width,
+            height,
             format,
             content_type: format.content_type(),
-            key: format!("{key_prefix}{}.{}", pixels.width, format.extension()),
+            key: format!("{key_prefix}{width}.{}", format.extension()),
             bytes,
-        });
-    }
+        })
+        .collect();
     // Jobs ran largest first; callers expect narrowest first, WebP before JPEG.
     variants.sort_by_key(|variant| (variant.width, variant.format != VariantFormat::Webp));
 
@@ -289,6 +263,80 @@ pub fn process_photo(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhot
         variants,
         share,
     })
+}
+
+/// What is cut from the master: the placeholder, the share picture and the responsive
+/// variants (width, height, format, bytes), each encoded.
+struct Derived {
+    placeholder: String,
+    share_pixels: Pixels,
+    share_bytes: Vec<u8>,
+    variants: Vec<(u32, u32, VariantFormat, Vec<u8>)>,
+}
+
+/// Cuts the variants, the placeholder and the share picture from `master` and encodes them on
+/// up to `threads` threads.
+fn derive_and_encode(master: &Pixels, threads: usize) -> Result<Derived, PhotoError> {
+    let mut sizes = variant_sizes(master.width, master.height);
+    // Each variant is cut from the next larger one: a factor of about two per step keeps
+    // Lanczos sharp and costs far less than resampling the master three times.
+    let mut variant_pixels: Vec<Pixels> = Vec::with_capacity(sizes.len());
+    sizes.sort_by_key(|&(width, _)| std::cmp::Reverse(width));
+    for &(width, height) in &sizes {
+        let larger = variant_pixels.last().unwrap_or(master);
+        variant_pixels.push(larger.resized(width, height, FilterType::Lanczos3)?);
+    }
+    variant_pixels.reverse();
+
+    let placeholder = placeholder_of(variant_pixels.first().unwrap_or(master))?;
+    // Cut from the smallest picture that still fills the frame without enlarging: the 1280 px
+    // variant for a phone photo, which costs a fraction of resampling the master.
+    let share_source = variant_pixels
+        .iter()
+        .find(|pixels| pixels.width >= SHARE_WIDTH && pixels.height >= SHARE_HEIGHT)
+        .unwrap_or(master);
+    let share_pixels = share_source.covering(SHARE_WIDTH, SHARE_HEIGHT, FilterType::Lanczos3)?;
+
+    let mut jobs = vec![EncodeJob::Jpeg {
+        pixels: &share_pixels,
+        quality: JPEG_VARIANT_QUALITY,
+    }];
+    // Largest first, so the encoding threads finish at about the same time.
+    for pixels in variant_pixels.iter().rev() {
+        jobs.push(EncodeJob::Webp {
+            pixels,
+            quality: WEBP_QUALITY,
+        });
+        jobs.push(EncodeJob::Jpeg {
+            pixels,
+            quality: JPEG_VARIANT_QUALITY,
+        });
+    }
+    let mut encoded = encode_in_parallel(&jobs, threads)?.into_iter();
+    let share_bytes = encoded.next().ok_or_else(|| PhotoError::ProcessingFailed {
+        detail: "share picture was not encoded".to_owned(),
+    })?;
+    let variants = jobs
+        .iter()
+        .skip(1)
+        .zip(encoded)
+        .map(|(job, bytes)| {
+            let pixels = job.pixels();
+            (pixels.width, pixels.height, job.format(), bytes)
+        })
+        .collect();
+    Ok(Derived {
+        placeholder,
+        share_pixels,
+        share_bytes,
+        variants,
+    })
+}
+
+fn thread_panicked() -> PhotoError {
+    PhotoError::ProcessingFailed {
+        detail: "an encoding thread panicked".to_owned(),
+    }
 }
 
 /// A decoded upload: its pixels as stored, the turn that makes them upright, its ICC profile.
@@ -348,7 +396,7 @@ fn decode(bytes: &[u8], format: ImageFormat, limits: &PhotoLimits) -> Result<Dec
     image_limits.max_image_height = Some(limits.max_height);
     image_limits.max_alloc = Some(limits.max_decoded_bytes);
     decoder
-        .set_limits(image_limits)
+        .set_limits(image_limits.clone())
         .map_err(|error| match error {
             ImageError::Limits(_) => too_large(),
             other => corrupt_or_unsupported(other),
@@ -357,10 +405,25 @@ fn decode(bytes: &[u8], format: ImageFormat, limits: &PhotoLimits) -> Result<Dec
     // A broken EXIF block must not cost the member their photo: fall back to "as stored".
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let icc_profile = decoder.icc_profile().ok().flatten();
-    let image = DynamicImage::from_decoder(decoder).map_err(|error| match error {
-        ImageError::Limits(_) => too_large(),
-        other => corrupt_or_unsupported(other),
-    })?;
+    // A phone JPEG with restart markers decodes in strips on the job's threads; anything else
+    // (and any strip that fails) is decoded whole.
+    let in_strips = match format {
+        ImageFormat::Jpeg if limits.encode_threads > 1 => decode_in_strips(
+            bytes,
+            (width, height),
+            decoder.color_type(),
+            &image_limits,
+            limits.encode_threads,
+        ),
+        _ => None,
+    };
+    let image = match in_strips {
+        Some(image) => image,
+        None => DynamicImage::from_decoder(decoder).map_err(|error| match error {
+            ImageError::Limits(_) => too_large(),
+            other => corrupt_or_unsupported(other),
+        })?,
+    };
     Ok(Decoded {
         image,
         orientation,
@@ -373,8 +436,11 @@ fn decode(bytes: &[u8], format: ImageFormat, limits: &PhotoLimits) -> Result<Dec
 /// decoding (the image in its native layout, then its 8-bit RGB or RGBA copy unless it already
 /// is one: a 144 MB greyscale image becomes 432 MB more), shrinking to the master (the source,
 /// the resizer's intermediate rows at full height, the master), and encoding (the master, a
-/// rotated copy of it, the share picture and its flattened copy, and per encoding thread a
-/// flattened copy and the encoder's own buffers).
+/// rotated copy of it, the share picture and its flattened copy, and per encoding thread, the
+/// one that starts on the master early included, a flattened copy and the encoder's own
+/// buffers). A JPEG decoded in strips ([`decode_in_strips`]) may hold all but its last strip
+/// twice while decoding (4:2:0 strips decode a few rows past their share into a buffer of
+/// their own), counted as three quarters of the image for two threads.
 pub(crate) fn working_bytes(
     width: u32,
     height: u32,
@@ -400,9 +466,11 @@ pub(crate) fn working_bytes(
     // A two-pass resampler keeps one pass's output: the master's width at the source's height
     // (or the other way round); count the larger.
     let intermediate = mw.max(mh) * w.max(h) * channels;
-    let decoding = native_bytes + converted;
+    let strips =
+        native_bytes * 3 * (encode_threads.max(1) as u64 - 1) / (2 * encode_threads.max(1) as u64);
+    let decoding = native_bytes + converted + strips;
     let shrinking = source + intermediate + master;
-    let threads = encode_threads.max(1) as u64;
+    let threads = encode_threads.max(1) as u64 + u64::from(encode_threads > 1);
     let share = u64::from(SHARE_WIDTH) * u64::from(SHARE_HEIGHT) * channels;
     let encoding = master * (2 + 2 * threads) + 2 * share;
     decoding.max(shrinking).max(encoding)
