@@ -117,19 +117,32 @@ fn event_cards(lang: Lang, found: &[Occurrence]) -> Vec<Card> {
 }
 
 /// What a public page is kept under besides its version: route, language, day (pages show what
-/// is in season and coming from today) and query string (it shows in the page's links).
-fn kept_key(route: &str, lang: Lang, day: NaiveDate, req: &HttpRequest) -> String {
-    format!("{route}|{}|{day}|{}", lang.code(), req.query_string())
+/// is in season and coming from today) and query string (it shows in the page's links). `None`
+/// when the query string holds a parameter the page does not read (`reads`, plus `lang`): such
+/// pages are worked out but not kept, so made-up query strings cannot crowd the kept pages out.
+fn kept_key(
+    route: &str,
+    reads: &[&str],
+    lang: Lang,
+    day: NaiveDate,
+    req: &HttpRequest,
+) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .all(|(k, _)| k == "lang" || reads.contains(&k.as_ref()))
+        .then(|| format!("{route}|{}|{day}|{}", lang.code(), req.query_string()))
 }
 
-/// Renders `page`, keeps it under `key` as made from `version` and answers with it.
+/// Renders `page`, keeps it under `key` (if any) as made from `version` and answers with it.
 fn keep_page<T: Template>(
     state: &AppState,
     req: &HttpRequest,
-    key: String,
+    key: Option<String>,
     version: i64,
     page: &T,
 ) -> HttpResponse {
+    let Some(key) = key else {
+        return html(req, page, StatusCode::OK, Caching::Revalidate);
+    };
     match super::render(page) {
         Some(body) => super::kept_html(req, &state.kept.keep(key, version, body.into_bytes())),
         None => super::template_failed(),
@@ -145,10 +158,10 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     let month = day.month();
     let media_base = state.media_base.clone();
     let calendar = state.calendar.clone();
-    let key = kept_key("/", lang, day, &req);
+    let key = kept_key("/", &[], lang, day, &req);
     // Read before anything the page shows, so the page is never older than its version.
     let version = state.versions.storefront(&state.db).await?;
-    if let Some(page) = state.kept.get(&key, version) {
+    if let Some(page) = key.as_deref().and_then(|key| state.kept.get(key, version)) {
         return Ok(super::kept_html(&req, &page));
     }
     let (cats, places, in_season, ocop, festivals) = state
@@ -878,9 +891,9 @@ async fn events_page(
         .find(|(k, _)| k == "sau")
         .and_then(|(_, v)| CalendarCursor::parse(&v).ok());
     let calendar = state.calendar.clone();
-    let key = kept_key("/le-hoi", lang, day, &req);
+    let key = kept_key("/le-hoi", &["sau"], lang, day, &req);
     let version = state.versions.calendar(&state.db).await?;
-    if let Some(page) = state.kept.get(&key, version) {
+    if let Some(page) = key.as_deref().and_then(|key| state.kept.get(key, version)) {
         return Ok(super::kept_html(&req, &page));
     }
     let page = state
@@ -1047,6 +1060,23 @@ async fn place_page(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn only_pages_asked_with_the_parameters_they_read_are_kept() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default();
+        let key = |route, reads: &[&str], uri| {
+            let req = actix_web::test::TestRequest::get()
+                .uri(uri)
+                .to_http_request();
+            kept_key(route, reads, Lang::Vi, day, &req)
+        };
+        assert_eq!(key("/", &[], "/").as_deref(), Some("/|vi|2026-12-03|"));
+        assert!(key("/", &[], "/?lang=en").is_some());
+        assert!(key("/le-hoi", &["sau"], "/le-hoi?sau=abc").is_some());
+        // Made-up parameters: answered, never kept (each would be a new entry).
+        assert!(key("/", &[], "/?x=1").is_none());
+        assert!(key("/le-hoi", &["sau"], "/le-hoi?sau=abc&utm_source=zalo").is_none());
+    }
 
     fn query_string() -> impl Strategy<Value = String> {
         let key = proptest::sample::select(vec![
