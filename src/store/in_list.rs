@@ -6,7 +6,9 @@
 //! whole list as one parameter instead, so the SQL is the same for every list and diesel's
 //! statement cache keeps it:
 //! - SQLite: `column IN (SELECT value FROM json_each(?))` with the values as a JSON array
-//!   (SQLite still probes the column's index once per value);
+//!   (SQLite still probes the column's index once per value); for one value
+//!   `column = (SELECT value FROM json_each(?))`, which spares SQLite the temporary b-tree it
+//!   builds for every `IN (SELECT …)`;
 //! - PostgreSQL: `column = ANY(?)` with an array, as `eq_any` does there.
 
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
@@ -67,7 +69,13 @@ where
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
-        out.push_sql(" IN (SELECT value FROM json_each(");
+        if self.values.len() == 1 {
+            // One value (a listing's own page): `IN (SELECT …)` would build a temporary b-tree
+            // for the subquery's rows on every call, a third of the page's database time.
+            out.push_sql(" = (SELECT value FROM json_each(");
+        } else {
+            out.push_sql(" IN (SELECT value FROM json_each(");
+        }
         out.push_bind_param::<Text, _>(&self.json)?;
         out.push_sql("))");
         Ok(())
@@ -120,11 +128,16 @@ mod tests {
     }
 
     #[test]
-    fn every_list_length_is_the_same_cacheable_statement() {
-        assert_eq!(sql_of(&[1]), sql_of(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
-        assert_eq!(sql_of(&[]), sql_of(&[7]));
-        let ours = crops::table.filter(in_list(crops::id, &[1, 2]));
-        assert!(QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&ours, &Sqlite).unwrap());
+    fn every_list_length_is_one_of_two_cacheable_statements() {
+        assert_eq!(sql_of(&[1, 2]), sql_of(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+        assert_eq!(sql_of(&[]), sql_of(&[7, 8]));
+        // One value compares with `=`: no temporary b-tree for a one-row list.
+        assert_eq!(sql_of(&[1]), sql_of(&[42]));
+        assert!(sql_of(&[1]).contains("` = (SELECT"), "{}", sql_of(&[1]));
+        for ids in [&[1i64][..], &[1, 2]] {
+            let ours = crops::table.filter(in_list(crops::id, ids));
+            assert!(QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&ours, &Sqlite).unwrap());
+        }
         // What it replaces: one `?` per value, never kept prepared.
         let eq_any = crops::table.filter(crops::id.eq_any(vec![1i64, 2]));
         assert!(!QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&eq_any, &Sqlite).unwrap());
@@ -147,6 +160,8 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(names(&[3, 1, 9], &mut c), ["chè", "cam sành"]);
+        assert_eq!(names(&[4], &mut c), ["mật ong"]);
+        assert!(names(&[9], &mut c).is_empty());
         assert!(names(&[], &mut c).is_empty());
         let text: Vec<i64> = crops::table
             .filter(in_list(

@@ -114,6 +114,11 @@ impl Db {
                 Pool::builder()
                     .max_size(max_size)
                     .connection_timeout(Duration::from_secs(10))
+                    // No `SELECT 1` before every use (r2d2's default): that was one more round
+                    // trip per request. A connection the server dropped fails once; diesel then
+                    // marks it broken (libpq no longer knows its transaction state) and the
+                    // pool closes it instead of handing it out again (tests/api/pool.rs).
+                    .test_on_check_out(false)
                     .build(ConnectionManager::new(url))?,
             ),
             Backend::Sqlite => {
@@ -127,6 +132,8 @@ impl Db {
                     Pool::builder()
                         .max_size(max_size)
                         .connection_timeout(Duration::from_secs(10))
+                        // A file does not hang up: no `SELECT 1` before every use.
+                        .test_on_check_out(false)
                         .connection_customizer(Box::new(SqlitePragmas))
                         .build(ConnectionManager::new(path))?,
                 )

@@ -18,6 +18,7 @@ mod labels;
 mod media;
 mod members;
 mod photos;
+mod pool;
 mod public;
 mod review;
 mod revisions;
