@@ -100,6 +100,10 @@ impl Params {
         self.errors.push(FieldError::new(field, message));
     }
 
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
     pub fn finish(self) -> Result<(), AppError> {
         if self.errors.is_empty() {
             Ok(())

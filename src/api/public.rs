@@ -57,7 +57,27 @@ pub async fn parse_filter(
     q: &ListQuery,
     p: &mut Params,
 ) -> Result<ListingFilter, AppError> {
-    let mut filter = ListingFilter {
+    let (filter, lookups) = read_filter(q, p);
+    if lookups.is_empty() {
+        return Ok(filter);
+    }
+    let (filter, unknown) = state
+        .db
+        .run(move |conn| {
+            let mut filter = filter;
+            let unknown = lookups.resolve(conn, &mut filter)?;
+            Ok((filter, unknown))
+        })
+        .await?;
+    for (field, message) in unknown {
+        p.push(field, message);
+    }
+    Ok(filter)
+}
+
+/// The shared filters as given, with the place and the cooperative still to be looked up.
+pub fn read_filter(q: &ListQuery, p: &mut Params) -> (ListingFilter, Lookups) {
+    let filter = ListingFilter {
         kind: p.choice(
             "kind",
             q.kind.as_ref(),
@@ -82,34 +102,77 @@ pub async fn parse_filter(
             p.push("price_max", "must not be below price_min");
         }
     }
-    if let Some(place) = p.text("place", q.place.as_ref(), 40) {
-        let codes = state
-            .db
-            .run(move |conn| catalogue::place_and_descendants(conn, &place))
-            .await;
-        match codes {
-            Ok(codes) => {
-                filter.place_codes = Some(codes);
-                filter.place = q.place.as_ref().map(|p| p.trim().to_owned());
+    let lookups = Lookups {
+        place: p.text("place", q.place.as_ref(), 40),
+        cooperative: p.text("cooperative", q.cooperative.as_ref(), 80),
+    };
+    (filter, lookups)
+}
+
+/// The `invalid_query` for fields already refused, with the unknown place or cooperative among
+/// them: every bad field is named at once.
+async fn refusal_naming_every_field(state: &AppState, lookups: Lookups, mut p: Params) -> AppError {
+    let unknown = state
+        .db
+        .run(move |conn| lookups.resolve(conn, &mut ListingFilter::default()))
+        .await;
+    match unknown {
+        Ok(unknown) => {
+            for (field, message) in unknown {
+                p.push(field, message);
             }
-            Err(e) if e.code == Code::InvalidQuery => p.push("place", Message::UnknownPlace),
-            Err(e) => return Err(e),
+            p.finish()
+                .err()
+                .unwrap_or_else(|| AppError::new(Code::InvalidQuery))
         }
+        Err(e) => e,
     }
-    if let Some(slug) = p.text("cooperative", q.cooperative.as_ref(), 80) {
-        let coop = state
-            .db
-            .run(move |conn| catalogue::cooperative_by_slug(conn, &slug))
-            .await?;
-        match coop {
-            Some(c) => {
-                filter.cooperative_id = Some(c.id);
-                filter.cooperative = Some(c.slug);
+}
+
+/// The filters that name a row of the catalogue: looked up on the connection that then reads
+/// the page, so a filtered list costs one trip to the database, not two or three.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    place: Option<String>,
+    cooperative: Option<String>,
+}
+
+impl Lookups {
+    pub fn is_empty(&self) -> bool {
+        self.place.is_none() && self.cooperative.is_none()
+    }
+
+    /// Puts the place (with everything under it) and the cooperative into `filter`; returns
+    /// the fields that name nothing.
+    pub fn resolve(
+        self,
+        conn: &mut crate::store::Conn,
+        filter: &mut ListingFilter,
+    ) -> Result<Vec<(&'static str, Message)>, AppError> {
+        let mut unknown = Vec::new();
+        if let Some(place) = self.place {
+            match catalogue::place_and_descendants(conn, &place) {
+                Ok(codes) => {
+                    filter.place_codes = Some(codes);
+                    filter.place = Some(place);
+                }
+                Err(e) if e.code == Code::InvalidQuery => {
+                    unknown.push(("place", Message::UnknownPlace))
+                }
+                Err(e) => return Err(e),
             }
-            None => p.push("cooperative", Message::UnknownCooperative),
         }
+        if let Some(slug) = self.cooperative {
+            match catalogue::cooperative_by_slug(conn, &slug)? {
+                Some(c) => {
+                    filter.cooperative_id = Some(c.id);
+                    filter.cooperative = Some(c.slug);
+                }
+                None => unknown.push(("cooperative", Message::UnknownCooperative)),
+            }
+        }
+        Ok(unknown)
     }
-    Ok(filter)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -135,7 +198,7 @@ pub async fn list_listings(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let mut p = Params::default();
-    let filter = parse_filter(&state, &q, &mut p).await?;
+    let (filter, lookups) = read_filter(&q, &mut p);
     let sort = p
         .choice(
             "sort",
@@ -146,14 +209,31 @@ pub async fn list_listings(
         .unwrap_or_default();
     let limit = p.number("limit", q.limit.as_ref(), 1, 100).unwrap_or(20);
     let cursor = p.text("cursor", q.cursor.as_ref(), 500);
-    p.finish()?;
+    if p.has_errors() {
+        return Err(refusal_naming_every_field(&state, lookups, p).await);
+    }
     let media_base = state.media_base.clone();
     let page = state
         .db
         .run(move |conn| {
+            let mut filter = filter;
+            let unknown = lookups.resolve(conn, &mut filter)?;
+            if !unknown.is_empty() {
+                return Ok(Err(unknown));
+            }
             listings::list_public(conn, &filter, sort, cursor.as_deref(), limit, &media_base)
+                .map(Ok)
         })
-        .await?;
+        .await?
+        .map_err(|unknown| {
+            let mut p = Params::default();
+            for (field, message) in unknown {
+                p.push(field, message);
+            }
+            p.finish()
+                .err()
+                .unwrap_or_else(|| AppError::new(Code::InvalidQuery))
+        })?;
     Ok(etag::json(
         &req,
         &ListingPage {

@@ -142,6 +142,24 @@ async fn place_filter_includes_everything_under_it(app: TestApp) {
     assert_eq!(status, 400);
     assert_eq!(problem["code"], "invalid_query");
     assert_eq!(problem["errors"][0]["field"], "place");
+    let (status, problem) = app
+        .get_json("/api/v1/listings?place=TQ-NH&cooperative=khong-co-htx-nay")
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(problem["errors"][0]["field"], "cooperative");
+    // Every bad field named at once, the unknown place among them.
+    let (status, problem) = app
+        .get_json("/api/v1/listings?place=NOWHERE&limit=0&ocop=9")
+        .await;
+    assert_eq!(status, 400);
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["limit", "ocop", "place"], "{problem}");
 }
 
 async fn cursor_pagination_walks_every_listing_once(app: TestApp) {
