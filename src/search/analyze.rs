@@ -54,6 +54,18 @@ fn truncate_chars(word: &str, max: usize) -> &str {
 }
 
 fn analyse_word(word: &str) -> Option<Word> {
+    if word.is_ascii() {
+        // No marks and no đ: the word (lower-case already) is its own fold and marker.
+        let folded: String = word
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        return (!folded.is_empty()).then(|| Word {
+            marker: folded.clone(),
+            folded,
+        });
+    }
     let folded: String = fold(word).chars().filter(|c| c.is_alphanumeric()).collect();
     if folded.is_empty() {
         return None;
