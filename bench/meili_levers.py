@@ -156,6 +156,9 @@ def main():
         settings.update(VARIANTS[variant](base))
         plan.append((name, settings, int(batch) if batch else 5_000))
     size = sum(len(line) for line in lines) / len(lines)
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                  if line.startswith("model name")), "unknown")
+    print(f"machine: {os.cpu_count()} cores, {model}")
     print(f"{len(lines)} documents, {size:.0f} bytes each; {rounds} rounds; load average {load()}")
     print(f"{'round':<6} {'variant':<28} {'s':>7} {'batches':>8} {'busy s':>8}   load average")
     took = {name: [] for name in names}
