@@ -6,8 +6,12 @@ p50/p95/p99 in ms. For A/B runs of two binaries on the same data dir, taking tur
     bench/search-replay.py 8080 1500
     bench/search-replay.py 8080 1500 '&category=tea&facets=kind,category_code'
 
+    # the same searches sent to Meilisearch directly (the anchor for vungcao on Meilisearch):
+    bench/search-replay.py meili http://127.0.0.1:7700 KEY INDEX 1500
+
 Run `bench/search-http.sh` for the full table next to Meilisearch.
 """
+import json
 import http.client
 import sys
 import time
@@ -22,14 +26,30 @@ def main() -> int:
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
-    port, n = int(sys.argv[1]), int(sys.argv[2])
-    extra = sys.argv[3] if len(sys.argv) > 3 else ""
-    conn = http.client.HTTPConnection("127.0.0.1", port)
+    if sys.argv[1] == "meili":
+        if len(sys.argv) < 6:
+            print(__doc__, file=sys.stderr)
+            return 2
+        url = urllib.parse.urlparse(sys.argv[2])
+        conn = http.client.HTTPConnection(url.hostname, url.port or 80)
+        headers = {"Content-Type": "application/json", "Authorization": "Bearer " + sys.argv[3]}
+        path, n = f"/indexes/{urllib.parse.quote(sys.argv[4])}/search", int(sys.argv[5])
+
+        def send(q):
+            body = json.dumps({"q": q, "limit": 20, "attributesToRetrieve": ["id", "slug"]})
+            conn.request("POST", path, body, headers)
+    else:
+        port, n = int(sys.argv[1]), int(sys.argv[2])
+        extra = sys.argv[3] if len(sys.argv) > 3 else ""
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+
+        def send(q):
+            conn.request("GET", "/api/v1/search?q=" + urllib.parse.quote(q) + extra)
     took = []
     for i in range(n):
         q = QUERIES[i % len(QUERIES)]
         start = time.perf_counter()
-        conn.request("GET", "/api/v1/search?q=" + urllib.parse.quote(q) + extra)
+        send(q)
         answer = conn.getresponse()
         answer.read()
         if answer.status != 200:

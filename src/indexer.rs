@@ -2,7 +2,7 @@
 //! id), and rebuilds or checks the whole index from the database.
 
 use crate::error::AppError;
-use crate::search::{SearchDocument, SearchError, SearchIndex};
+use crate::search::{SearchDocument, SearchError, SearchIndex, Vocabulary};
 use crate::store::{listings, outbox, Db};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -282,6 +282,25 @@ pub async fn reindex(
     index: &SearchIndex,
     progress: impl FnMut(usize, usize) + Send + 'static,
 ) -> Result<u64, AppError> {
+    reindex_with(db, index, progress, Vocabulary::Rebuild).await
+}
+
+/// [`reindex`] for a command that exits afterwards: the index only, no query-understanding
+/// vocabulary (nobody would search with it; a server builds its own at start-up).
+pub async fn reindex_index_only(
+    db: &Db,
+    index: &SearchIndex,
+    progress: impl FnMut(usize, usize) + Send + 'static,
+) -> Result<u64, AppError> {
+    reindex_with(db, index, progress, Vocabulary::Skip).await
+}
+
+async fn reindex_with(
+    db: &Db,
+    index: &SearchIndex,
+    progress: impl FnMut(usize, usize) + Send + 'static,
+    vocabulary: Vocabulary,
+) -> Result<u64, AppError> {
     let covered = db.run(outbox::all_ids).await?;
     let total = db.run(listings::count_published).await?;
     let failed = Arc::new(std::sync::Mutex::new(None));
@@ -300,7 +319,7 @@ pub async fn reindex(
         Err(_) => Err(SearchError::Backend("rebuild state lock poisoned".into())),
     };
     let n = index
-        .rebuild_checked(docs, progress, complete)
+        .rebuild_checked_with(docs, progress, complete, vocabulary)
         .await
         .map_err(|e| AppError::unavailable(e.to_string()))?;
     let rows = covered.len();

@@ -54,6 +54,18 @@ fn truncate_chars(word: &str, max: usize) -> &str {
 }
 
 fn analyse_word(word: &str) -> Option<Word> {
+    if word.is_ascii() {
+        // No marks and no đ: the word (lower-case already) is its own fold and marker.
+        let folded: String = word
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        return (!folded.is_empty()).then(|| Word {
+            marker: folded.clone(),
+            folded,
+        });
+    }
     let folded: String = fold(word).chars().filter(|c| c.is_alphanumeric()).collect();
     if folded.is_empty() {
         return None;
@@ -105,10 +117,38 @@ fn marker_for(word: &str, folded: &str) -> String {
     }
 }
 
+/// Words of accented text analysed lately on this thread: a catalogue repeats a few thousand
+/// words, and a rebuild analyses every word of every listing (decomposing it twice).
+const WORD_CACHE_MAX: usize = 16_384;
+
+thread_local! {
+    static WORD_CACHE: std::cell::RefCell<std::collections::HashMap<String, Word>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// [`analyse_word`] through this thread's cache (ASCII words are cheaper to analyse than to look up).
+fn analyse_doc_word(word: &str) -> Option<Word> {
+    if word.is_ascii() {
+        return analyse_word(word);
+    }
+    WORD_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(w) = cache.get(word) {
+            return Some(w.clone());
+        }
+        let analysed = analyse_word(word)?;
+        if cache.len() >= WORD_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(word.to_owned(), analysed.clone());
+        Some(analysed)
+    })
+}
+
 /// All words of a document text (no count limit; each word capped in length).
 pub fn doc_words(text: &str) -> Vec<Word> {
     raw_words(text)
-        .filter_map(|w| analyse_word(truncate_chars(&w, MAX_DOC_WORD_CHARS)))
+        .filter_map(|w| analyse_doc_word(truncate_chars(&w, MAX_DOC_WORD_CHARS)))
         .collect()
 }
 
@@ -246,6 +286,17 @@ mod tests {
         let many = "che ".repeat(5_000);
         assert_eq!(query_words(&many).len(), MAX_QUERY_WORDS);
         assert!(query_words("!!! ***").is_empty());
+    }
+
+    #[test]
+    fn document_words_are_the_same_from_the_cache() {
+        let text = "Chè Shan tuyết cổ thụ Hồng Thái, ĐƯỜNG phên";
+        let first = doc_words(text);
+        assert_eq!(doc_words(text), first);
+        let one_by_one: Vec<Word> = raw_words(text).filter_map(|w| analyse_word(&w)).collect();
+        assert_eq!(first, one_by_one);
+        assert_eq!(first[0].folded, "che");
+        assert_ne!(first[0].marker, "che");
     }
 
     #[test]
