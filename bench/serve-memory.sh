@@ -40,10 +40,12 @@ for _ in $(seq 1 3000); do
 done
 ready=$(echo "$(date +%s.%N) - $t0" | bc)
 # The vocabulary loads in the background after /readyz: wait until the metric says it is in.
-for _ in $(seq 1 3000); do
-  n=$(curl -fsS "http://127.0.0.1:$PORT/metrics" 2>/dev/null | awk '/^[a-z_]*search_vocabulary_listings / { print $2 }')
+# (A million listings read from a busy machine's SQLite take minutes: wait up to 40.)
+for _ in $(seq 1 2400); do
+  n=$({ curl -fsS "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; } | awk '/^[a-z_]*search_vocabulary_listings / { print $2 }')
   [ -n "$n" ] && [ "${n%.*}" -gt 0 ] && break
-  sleep 0.1
+  kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
+  sleep 1
 done
 loaded=$(echo "$(date +%s.%N) - $t0" | bc)
 echo warm >"$WORK/phase"
