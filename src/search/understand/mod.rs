@@ -12,6 +12,8 @@
 //! abbreviations as alternative readings; "did you mean" when nothing is found.
 
 pub mod calendar;
+mod entries;
+mod postings;
 pub mod split;
 pub mod syllable;
 pub mod synonyms;

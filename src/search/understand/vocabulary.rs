@@ -4,14 +4,16 @@
 
 use super::super::analyze::doc_words;
 use super::super::SearchDocument;
+use super::entries::Entries;
+use super::postings::{put_varint, take_varint, Postings, Seek};
 use crate::text::{fold, lower_exact};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 #[derive(Debug, Default, Clone)]
 struct WordEntry {
-    /// Listing ids holding the word, sorted.
-    docs: Vec<i64>,
+    /// Listing ids holding the word.
+    docs: Postings,
     /// Lower-case spellings with marks (ids in the string table) → how many listings use them.
     spellings: Vec<(u32, u32)>,
 }
@@ -37,6 +39,10 @@ impl Strings {
         id
     }
 
+    fn lookup(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
     fn shared(&self, id: u32) -> Option<&Arc<str>> {
         self.all.get(id as usize)
     }
@@ -46,37 +52,127 @@ impl Strings {
     }
 }
 
-/// A listing's words, spellings, place names and place path as ids in the string table, in one
-/// allocation (a catalogue of 100 000 listings holds millions of word uses but only tens of
-/// thousands of distinct strings).
+/// The distinct (place-name variants, place path) pairs listings carry, once each: thousands of
+/// listings share their commune's. A set is `[variant count, variant ids…, code ids…]`.
 #[derive(Debug, Default, Clone)]
-struct DocEntry {
-    /// Words, then (word, spelling) pairs, then place-name variants, then place codes.
-    ids: Box<[u32]>,
-    words: u16,
-    spellings: u16,
-    place_names: u16,
+struct PlaceSets {
+    ids: HashMap<Box<[u32]>, u32>,
+    all: Vec<Box<[u32]>>,
 }
 
-impl DocEntry {
-    fn words(&self) -> &[u32] {
-        &self.ids[..self.words as usize]
+impl PlaceSets {
+    fn intern(&mut self, set: Vec<u32>) -> u32 {
+        if let Some(id) = self.ids.get(&set[..]) {
+            return *id;
+        }
+        let id = u32::try_from(self.all.len()).unwrap_or(u32::MAX);
+        let set = set.into_boxed_slice();
+        self.all.push(set.clone());
+        self.ids.insert(set, id);
+        id
     }
 
-    fn spellings(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let start = self.words as usize;
-        self.ids[start..start + 2 * self.spellings as usize]
-            .chunks_exact(2)
-            .map(|p| (p[0], p[1]))
+    fn lookup(&self, set: &[u32]) -> Option<u32> {
+        self.ids.get(set).copied()
     }
 
-    fn place_names(&self) -> &[u32] {
-        let start = self.words as usize + 2 * self.spellings as usize;
-        &self.ids[start..start + self.place_names as usize]
+    /// (variant ids, code ids) of a set.
+    fn get(&self, id: u32) -> (&[u32], &[u32]) {
+        let Some((count, rest)) = self.all.get(id as usize).and_then(|s| s.split_first()) else {
+            return (&[], &[]);
+        };
+        rest.split_at((*count as usize).min(rest.len()))
+    }
+}
+
+/// What one listing contributed, as kept in [`Entries`]: the string ids of its folded words
+/// written without marks only (the others are the folds of its spellings), of its spellings with
+/// marks, and its place set. Ids are sorted and written as gaps (varints), so a listing costs a
+/// few dozen bytes.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Held {
+    plain: Vec<u32>,
+    spelled: Vec<u32>,
+    places: u32,
+}
+
+impl Held {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.plain.len() + self.spelled.len() + 6);
+        for list in [&self.plain, &self.spelled] {
+            put_varint(&mut out, list.len() as u64);
+            let mut before = 0u32;
+            for id in list.iter() {
+                put_varint(&mut out, u64::from(id - before));
+                before = *id;
+            }
+        }
+        put_varint(&mut out, u64::from(self.places));
+        out
     }
 
-    fn place_path(&self) -> &[u32] {
-        &self.ids[self.words as usize + 2 * self.spellings as usize + self.place_names as usize..]
+    fn decode(mut bytes: &[u8]) -> Held {
+        let mut lists: [Vec<u32>; 2] = Default::default();
+        for list in &mut lists {
+            let n = take_varint(&mut bytes).unwrap_or(0) as usize;
+            list.reserve(n.min(bytes.len()));
+            let mut at = 0u32;
+            for _ in 0..n {
+                let Some(gap) = take_varint(&mut bytes) else {
+                    break;
+                };
+                at = at.wrapping_add(gap as u32);
+                list.push(at);
+            }
+        }
+        let [plain, spelled] = lists;
+        Held {
+            plain,
+            spelled,
+            places: take_varint(&mut bytes).map_or(u32::MAX, |p| p as u32),
+        }
+    }
+
+    /// The entry of `keys`, the strings numbered by `string` (`None` when one has no number).
+    fn of(
+        keys: &DocKeys,
+        doc: &SearchDocument,
+        string: &mut impl FnMut(&str) -> Option<u32>,
+    ) -> Option<(Held, Vec<u32>)> {
+        let mut plain = Vec::with_capacity(keys.words.len());
+        for w in &keys.words {
+            // Spellings are sorted by their folded word first.
+            let spelled = keys
+                .spellings
+                .binary_search_by(|(f, _)| f.as_str().cmp(w))
+                .is_ok();
+            if !spelled {
+                plain.push(string(w)?);
+            }
+        }
+        let mut spelled = Vec::with_capacity(keys.spellings.len());
+        for (_, s) in &keys.spellings {
+            spelled.push(string(s)?);
+        }
+        plain.sort_unstable();
+        spelled.sort_unstable();
+        spelled.dedup();
+        let mut places = Vec::with_capacity(1 + keys.place_names.len() + doc.place_path.len());
+        places.push(u32::try_from(keys.place_names.len()).unwrap_or(u32::MAX));
+        for (variant, _) in &keys.place_names {
+            places.push(string(variant)?);
+        }
+        for code in &doc.place_path {
+            places.push(string(code)?);
+        }
+        Some((
+            Held {
+                plain,
+                spelled,
+                places: 0,
+            },
+            places,
+        ))
     }
 }
 
@@ -103,7 +199,8 @@ pub struct PlaceMatch {
 pub struct Vocabulary {
     words: BTreeMap<Arc<str>, WordEntry>,
     strings: Strings,
-    docs: HashMap<i64, DocEntry>,
+    place_sets: PlaceSets,
+    docs: Entries,
     place_names: HashMap<String, PlaceNameEntry>,
     code_docs: HashMap<String, u32>,
     longest_place: usize,
@@ -223,38 +320,31 @@ impl Vocabulary {
 
     /// Adds (or replaces) one listing's words. A listing whose words did not change is left as
     /// it is: the indexer re-adds every listing it refreshes, and taking a listing out of the
-    /// posting lists of common words and putting it back costs a shift of each list.
+    /// posting lists of common words and putting it back costs a rewrite of a block of each.
     pub fn add(&mut self, doc: &SearchDocument) {
         let keys = DocKeys::of(doc);
-        if self
-            .docs
-            .get(&doc.id)
-            .is_some_and(|old| self.holds(old, &keys, doc))
-        {
-            return;
+        if let Some(old) = self.docs.get(doc.id) {
+            let strings = &self.strings;
+            let same =
+                Held::of(&keys, doc, &mut |s| strings.lookup(s)).and_then(|(mut held, places)| {
+                    held.places = self.place_sets.lookup(&places)?;
+                    Some(held.encode() == old)
+                });
+            if same == Some(true) {
+                return;
+            }
         }
         self.remove(doc.id);
-        let DocKeys {
-            words,
-            spellings,
-            place_names: named,
-        } = keys;
-        let mut ids: Vec<u32> = Vec::with_capacity(words.len() + 2 * spellings.len() + 8);
-        for w in &words {
+        for w in &keys.words {
             let id = self.strings.intern(w);
             let key = self
                 .strings
                 .shared(id)
                 .cloned()
                 .unwrap_or_else(|| Arc::from(w.as_str()));
-            let e = self.words.entry(key).or_default();
-            if let Err(at) = e.docs.binary_search(&doc.id) {
-                e.docs.insert(at, doc.id);
-            }
-            ids.push(id);
+            self.words.entry(key).or_default().docs.insert(doc.id);
         }
-        let mut spelled = 0u16;
-        for (f, s) in &spellings {
+        for (f, s) in &keys.spellings {
             let Some(e) = self.words.get_mut(f.as_str()) else {
                 continue;
             };
@@ -263,110 +353,74 @@ impl Vocabulary {
                 Some((_, count)) => *count += 1,
                 None => e.spellings.push((sid, 1)),
             }
-            ids.push(self.strings.intern(f));
-            ids.push(sid);
-            spelled = spelled.saturating_add(1);
         }
-        let mut place_names: Vec<String> = Vec::with_capacity(named.len());
-        for (variant, name) in named {
+        for (variant, name) in &keys.place_names {
             self.longest_place = self.longest_place.max(variant.split(' ').count());
             let e = self.place_names.entry(variant.clone()).or_default();
-            e.display = name.to_owned();
-            place_names.push(variant);
-        }
-        for n in &place_names {
-            if let Some(e) = self.place_names.get_mut(n) {
-                e.docs += 1;
-                for code in &doc.place_path {
-                    *e.codes.entry(code.clone()).or_default() += 1;
-                }
+            e.display = (*name).to_owned();
+            e.docs += 1;
+            for code in &doc.place_path {
+                *e.codes.entry(code.clone()).or_default() += 1;
             }
-            ids.push(self.strings.intern(n));
         }
         for code in &doc.place_path {
             *self.code_docs.entry(code.clone()).or_default() += 1;
-            ids.push(self.strings.intern(code));
         }
-        self.docs.insert(
-            doc.id,
-            DocEntry {
-                ids: ids.into_boxed_slice(),
-                words: u16::try_from(words.len()).unwrap_or(u16::MAX),
-                spellings: spelled,
-                place_names: u16::try_from(place_names.len()).unwrap_or(u16::MAX),
-            },
-        );
-    }
-
-    /// Whether `old` (the listing's entry) already holds exactly these words, spellings, place
-    /// names and place path.
-    fn holds(&self, old: &DocEntry, keys: &DocKeys, doc: &SearchDocument) -> bool {
-        let text = |id: &u32| self.strings.get(*id);
-        old.words().len() == keys.words.len()
-            && old.spellings as usize == keys.spellings.len()
-            && old.place_names().len() == keys.place_names.len()
-            && old.place_path().len() == doc.place_path.len()
-            && old
-                .words()
-                .iter()
-                .map(text)
-                .eq(keys.words.iter().map(String::as_str))
-            && old
-                .spellings()
-                .map(|(f, s)| (self.strings.get(f), self.strings.get(s)))
-                .eq(keys.spellings.iter().map(|(f, s)| (f.as_str(), s.as_str())))
-            && old
-                .place_names()
-                .iter()
-                .map(text)
-                .eq(keys.place_names.iter().map(|(v, _)| v.as_str()))
-            && old
-                .place_path()
-                .iter()
-                .map(text)
-                .eq(doc.place_path.iter().map(String::as_str))
+        let strings = &mut self.strings;
+        if let Some((mut held, places)) = Held::of(&keys, doc, &mut |s| Some(strings.intern(s))) {
+            held.places = self.place_sets.intern(places);
+            self.docs.insert(doc.id, &held.encode());
+        }
     }
 
     /// Frees the spare room of every listing list (after a bulk build).
     pub fn shrink(&mut self) {
         for e in self.words.values_mut() {
-            e.docs.shrink_to_fit();
+            e.docs.shrink();
             e.spellings.shrink_to_fit();
         }
-        self.docs.shrink_to_fit();
+        self.docs.shrink();
     }
 
     /// Forgets one listing (unknown ids are ignored).
     pub fn remove(&mut self, id: i64) {
-        let Some(old) = self.docs.remove(&id) else {
+        let Some(old) = self.docs.remove(id) else {
             return;
         };
-        for (f, s) in old.spellings() {
-            if let Some(e) = self.words.get_mut(self.strings.get(f)) {
-                if let Some(at) = e.spellings.iter().position(|(sid, _)| *sid == s) {
+        let held = Held::decode(&old);
+        let mut words: Vec<String> = held
+            .plain
+            .iter()
+            .map(|w| self.strings.get(*w).to_owned())
+            .collect();
+        for s in &held.spelled {
+            let f = fold(self.strings.get(*s));
+            if let Some(e) = self.words.get_mut(f.as_str()) {
+                if let Some(at) = e.spellings.iter().position(|(sid, _)| sid == s) {
                     e.spellings[at].1 = e.spellings[at].1.saturating_sub(1);
                     if e.spellings[at].1 == 0 {
                         e.spellings.swap_remove(at);
                     }
                 }
             }
+            words.push(f);
         }
-        for w in old.words() {
-            let word = self.strings.get(*w);
-            if let Some(e) = self.words.get_mut(word) {
-                if let Ok(at) = e.docs.binary_search(&id) {
-                    e.docs.remove(at);
-                }
+        words.sort_unstable();
+        words.dedup();
+        for word in &words {
+            if let Some(e) = self.words.get_mut(word.as_str()) {
+                e.docs.remove(id);
                 if e.docs.is_empty() {
-                    self.words.remove(word);
+                    self.words.remove(word.as_str());
                 }
             }
         }
-        for n in old.place_names() {
+        let (names, codes) = self.place_sets.get(held.places);
+        for n in names {
             let name = self.strings.get(*n);
             if let Some(e) = self.place_names.get_mut(name) {
                 e.docs = e.docs.saturating_sub(1);
-                for code in old.place_path() {
+                for code in codes {
                     if let Some(c) = e.codes.get_mut(self.strings.get(*code)) {
                         *c = c.saturating_sub(1);
                     }
@@ -376,7 +430,7 @@ impl Vocabulary {
                 }
             }
         }
-        for code in old.place_path() {
+        for code in codes {
             if let Some(c) = self.code_docs.get_mut(self.strings.get(*code)) {
                 *c = c.saturating_sub(1);
             }
@@ -416,7 +470,7 @@ impl Vocabulary {
 
     /// Listings holding every word, counted up to `enough`.
     fn together(&self, words: &[&str], enough: usize) -> usize {
-        let mut lists: Vec<&[i64]> = Vec::with_capacity(words.len());
+        let mut lists: Vec<&Postings> = Vec::with_capacity(words.len());
         for w in words {
             match self.words.get(*w) {
                 Some(e) => lists.push(&e.docs),
@@ -428,19 +482,14 @@ impl Vocabulary {
             return 0;
         };
         // Every list is sorted: each one is searched from where the previous id was found.
-        let mut from: Vec<usize> = vec![0; rest.len()];
+        let mut seekers: Vec<_> = rest.iter().map(|l| l.seeker()).collect();
         let mut count = 0;
         'ids: for id in first.iter() {
-            for (list, at) in rest.iter().zip(from.iter_mut()) {
-                match list[*at..].binary_search(id) {
-                    Ok(i) => *at += i,
-                    Err(i) => {
-                        *at += i;
-                        if *at >= list.len() {
-                            break 'ids;
-                        }
-                        continue 'ids;
-                    }
+            for seeker in &mut seekers {
+                match seeker.seek(id) {
+                    Seek::Found => {}
+                    Seek::Missing => continue 'ids,
+                    Seek::Exhausted => break 'ids,
                 }
             }
             count += 1;
