@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Reads without the response cache, binaries taking turns on the same catalogue: detail by slug
+# (20 000 random slugs) and the two filtered list pages of issue 10, wrk -t2 -c64, on SQLite.
+# Each binary serves its own copy of one synthetic catalogue (a newer binary may migrate it).
+#
+#   bench/reads-ab.sh NAME=BIN NAME=BIN... [-- LISTINGS=100000 SECONDS=8 ROUNDS=2]
+#   e.g. bench/reads-ab.sh main=/tmp/vungcao-main new=target/release/vungcao -- 100000 8 2
+#
+# The first binary loads the catalogue. Needs wrk, sqlite3, curl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BINS=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do BINS+=("$1"); shift; done
+[ "${1:-}" = "--" ] && shift
+N=${1:-100000}
+DURATION=${2:-8}
+ROUNDS=${3:-2}
+PORT=18183
+if [ ${#BINS[@]} -eq 0 ]; then
+  echo "usage: bench/reads-ab.sh NAME=BIN [NAME=BIN...] [-- LISTINGS SECONDS ROUNDS]" >&2
+  exit 2
+fi
+for tool in wrk sqlite3 curl; do
+  command -v "$tool" >/dev/null || {
+    echo "bench/reads-ab.sh needs $tool: apt-get install wrk sqlite3 curl" >&2
+    exit 1
+  }
+done
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+first=${BINS[0]#*=}
+mkdir -p "$WORK/base"
+echo "loading $N synthetic listings with ${BINS[0]%%=*}…" >&2
+VUNGCAO_DATA_DIR=$WORK/base VUNGCAO_DATABASE_URL=$WORK/base/vungcao.db \
+  VUNGCAO_MEDIA_URL=$WORK/base/media "$first" demo --synthetic "$N" >/dev/null
+sqlite3 "$WORK/base/vungcao.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+sqlite3 "$WORK/base/vungcao.db" \
+  "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
+PLACE=$(sqlite3 "$WORK/base/vungcao.db" \
+  "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")
+
+row() {
+  local name=$1 what=$2 out
+  shift 2
+  out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$@")
+  printf '| %-10s | %-28s | %9s | %9s | %9s | %5s | %s\n' "$name" "$what" \
+    "$(awk '/^ +50%/ {print $2}' <<<"$out")" "$(awk '/^ +99%/ {print $2}' <<<"$out")" \
+    "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" "$(cut -d' ' -f1 /proc/loadavg)" \
+    "$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | tr '\n' ' ' || true)"
+}
+
+ROWS=()
+for round in $(seq 1 "$ROUNDS"); do
+  for spec in "${BINS[@]}"; do
+    name=${spec%%=*} bin=${spec#*=} dir=$WORK/$name
+    [ -d "$dir" ] || cp -r "$WORK/base" "$dir"
+    VUNGCAO_DATA_DIR=$dir VUNGCAO_DATABASE_URL=$dir/vungcao.db VUNGCAO_MEDIA_URL=$dir/media \
+      VUNGCAO_LISTEN=127.0.0.1:$PORT VUNGCAO_INDEXER=false VUNGCAO_LOG=warn \
+      VUNGCAO_RESPONSE_CACHE_SECONDS=0 "$bin" serve >"$dir/serve.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 600); do
+      curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null && break
+      sleep 0.2
+    done
+    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" || { cat "$dir/serve.log" >&2; exit 1; }
+    # Let start-up work (the search vocabulary) finish before measuring.
+    sleep "${VUNGCAO_BENCH_SETTLE:-15}"
+    ROWS+=("$(row "$name" "detail (round $round)" -s bench/wrk-slugs.lua "http://127.0.0.1:$PORT" -- "$WORK/slugs.txt")")
+    ROWS+=("$(row "$name" "category+place (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&place=$PLACE&limit=20")")
+    ROWS+=("$(row "$name" "month+ocop+price (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?month=6&ocop=4&price_max=500000&limit=20")")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+done
+
+echo
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$N synthetic listings on SQLite; response cache off; wrk -t2 -c64 -d${DURATION}s; binaries taking turns"
+echo
+printf '| %-10s | %-28s | %9s | %9s | %9s | %5s |\n' binary request p50 p99 req/s load
+echo "|------------|------------------------------|-----------|-----------|-----------|-------|"
+printf '%s\n' "${ROWS[@]}"
