@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Reads without the response cache, binaries taking turns on the same catalogue: detail by slug
-# (20 000 random slugs) and the two filtered list pages of issue 10, wrk -t2 -c64, on SQLite.
-# Each binary serves its own copy of one synthetic catalogue (a newer binary may migrate it).
+# (20 000 random slugs) and the two filtered list pages of issue 10, wrk -t2 -c64, on SQLite, or
+# on PostgreSQL when VUNGCAO_BENCH_PG names its admin URL (e.g.
+# postgres://postgres@127.0.0.1:5432/postgres). Each binary serves its own copy of one synthetic
+# catalogue (a newer binary may migrate it).
 #
 #   bench/reads-ab.sh NAME=BIN NAME=BIN... [-- LISTINGS=100000 SECONDS=8 ROUNDS=2]
 #   e.g. bench/reads-ab.sh main=/tmp/vungcao-main new=target/release/vungcao -- 100000 8 2
 #
-# The first binary loads the catalogue. Needs wrk, sqlite3, curl.
+# The first binary loads the catalogue. Needs wrk, sqlite3 (or psql), curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BINS=()
@@ -20,25 +22,42 @@ if [ ${#BINS[@]} -eq 0 ]; then
   echo "usage: bench/reads-ab.sh NAME=BIN [NAME=BIN...] [-- LISTINGS SECONDS ROUNDS]" >&2
   exit 2
 fi
-for tool in wrk sqlite3 curl; do
+PG=${VUNGCAO_BENCH_PG:-}
+for tool in wrk curl $([ -n "$PG" ] && echo psql || echo sqlite3); do
   command -v "$tool" >/dev/null || {
-    echo "bench/reads-ab.sh needs $tool: apt-get install wrk sqlite3 curl" >&2
+    echo "bench/reads-ab.sh needs $tool: apt-get install wrk curl sqlite3 postgresql-client" >&2
     exit 1
   }
 done
 WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+PG_DBS=()
+cleanup() {
+  kill $(jobs -p) 2>/dev/null || true
+  for db in "${PG_DBS[@]}"; do psql "$PG" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+# db_url NAME: where NAME's copy of the catalogue lives.
+db_url() {
+  if [ -n "$PG" ]; then echo "${PG%/*}/vungcao_ab_$1"; else echo "$WORK/$1/vungcao.db"; fi
+}
+# sql QUERY: one column from the base catalogue.
+sql() {
+  if [ -n "$PG" ]; then psql "$(db_url base)" -Atc "$1"; else sqlite3 "$WORK/base/vungcao.db" "$1"; fi
+}
 
 first=${BINS[0]#*=}
 mkdir -p "$WORK/base"
+if [ -n "$PG" ]; then
+  PG_DBS+=(vungcao_ab_base)
+  psql "$PG" -qc "DROP DATABASE IF EXISTS vungcao_ab_base WITH (FORCE)" -c "CREATE DATABASE vungcao_ab_base" >/dev/null
+fi
 echo "loading $N synthetic listings with ${BINS[0]%%=*}…" >&2
-VUNGCAO_DATA_DIR=$WORK/base VUNGCAO_DATABASE_URL=$WORK/base/vungcao.db \
+VUNGCAO_DATA_DIR=$WORK/base VUNGCAO_DATABASE_URL=$(db_url base) \
   VUNGCAO_MEDIA_URL=$WORK/base/media "$first" demo --synthetic "$N" >/dev/null
-sqlite3 "$WORK/base/vungcao.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-sqlite3 "$WORK/base/vungcao.db" \
-  "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
-PLACE=$(sqlite3 "$WORK/base/vungcao.db" \
-  "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")
+[ -n "$PG" ] || sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+sql "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
+PLACE=$(sql "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")
 
 row() {
   local name=$1 what=$2 out
@@ -54,8 +73,15 @@ ROWS=()
 for round in $(seq 1 "$ROUNDS"); do
   for spec in "${BINS[@]}"; do
     name=${spec%%=*} bin=${spec#*=} dir=$WORK/$name
-    [ -d "$dir" ] || cp -r "$WORK/base" "$dir"
-    VUNGCAO_DATA_DIR=$dir VUNGCAO_DATABASE_URL=$dir/vungcao.db VUNGCAO_MEDIA_URL=$dir/media \
+    if [ ! -d "$dir" ]; then
+      cp -r "$WORK/base" "$dir"
+      if [ -n "$PG" ]; then
+        PG_DBS+=("vungcao_ab_$name")
+        psql "$PG" -qc "DROP DATABASE IF EXISTS vungcao_ab_$name WITH (FORCE)" \
+          -c "CREATE DATABASE vungcao_ab_$name TEMPLATE vungcao_ab_base" >/dev/null
+      fi
+    fi
+    VUNGCAO_DATA_DIR=$dir VUNGCAO_DATABASE_URL=$(db_url "$name") VUNGCAO_MEDIA_URL=$dir/media \
       VUNGCAO_LISTEN=127.0.0.1:$PORT VUNGCAO_INDEXER=false VUNGCAO_LOG=warn \
       VUNGCAO_RESPONSE_CACHE_SECONDS=0 "$bin" serve >"$dir/serve.log" 2>&1 &
     pid=$!
@@ -75,7 +101,7 @@ done
 
 echo
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "$N synthetic listings on SQLite; response cache off; wrk -t2 -c64 -d${DURATION}s; binaries taking turns"
+echo "$N synthetic listings on $([ -n "$PG" ] && echo PostgreSQL || echo SQLite); response cache off; wrk -t2 -c64 -d${DURATION}s; binaries taking turns"
 echo
 printf '| %-10s | %-28s | %9s | %9s | %9s | %5s |\n' binary request p50 p99 req/s load
 echo "|------------|------------------------------|-----------|-----------|-----------|-------|"
