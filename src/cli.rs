@@ -348,7 +348,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 manifest.media_files, manifest.created_at, manifest.vungcao
             );
             let (db, index) = open_db_and_search(&settings).await?;
-            let n = crate::indexer::reindex_index_only(&db, &index, progress_printer("indexed"))
+            let n = crate::indexer::reindex(
+                &db,
+                &index,
+                progress_printer("indexed"),
+                // This process exits afterwards; a server builds its own vocabulary.
+                crate::search::Vocabulary::Skip,
+            )
                 .await
                 .map_err(|e| anyhow!("the data is restored, but rebuilding the search index failed ({e}); run `vungcao reindex`"))?;
             eprintln!("{n} listings indexed");
@@ -356,9 +362,15 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Reindex => {
             let (db, index) = open_db_and_search(&settings).await?;
             let started = std::time::Instant::now();
-            let n = crate::indexer::reindex_index_only(&db, &index, progress_printer("indexed"))
-                .await
-                .map_err(|e| anyhow!("reindex failed: {e}"))?;
+            let n = crate::indexer::reindex(
+                &db,
+                &index,
+                progress_printer("indexed"),
+                // This process exits afterwards; a server builds its own vocabulary.
+                crate::search::Vocabulary::Skip,
+            )
+            .await
+            .map_err(|e| anyhow!("reindex failed: {e}"))?;
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
                 "{n} listings indexed in {secs:.1} s ({:.0} documents/s, {})",

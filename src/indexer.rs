@@ -178,7 +178,7 @@ pub async fn prepare(db: &Db, index: &SearchIndex) -> Result<(), AppError> {
             published,
             "search index is empty; rebuilding from the database"
         );
-        let n = reindex(db, index, |_, _| {}).await?;
+        let n = reindex(db, index, |_, _| {}, Vocabulary::Rebuild).await?;
         tracing::info!(documents = n, "search index rebuilt");
     } else {
         load_vocabulary(db, index).await?;
@@ -281,24 +281,6 @@ pub async fn reindex(
     db: &Db,
     index: &SearchIndex,
     progress: impl FnMut(usize, usize) + Send + 'static,
-) -> Result<u64, AppError> {
-    reindex_with(db, index, progress, Vocabulary::Rebuild).await
-}
-
-/// [`reindex`] for a command that exits afterwards: the index only, no query-understanding
-/// vocabulary (nobody would search with it; a server builds its own at start-up).
-pub async fn reindex_index_only(
-    db: &Db,
-    index: &SearchIndex,
-    progress: impl FnMut(usize, usize) + Send + 'static,
-) -> Result<u64, AppError> {
-    reindex_with(db, index, progress, Vocabulary::Skip).await
-}
-
-async fn reindex_with(
-    db: &Db,
-    index: &SearchIndex,
-    progress: impl FnMut(usize, usize) + Send + 'static,
     vocabulary: Vocabulary,
 ) -> Result<u64, AppError> {
     let covered = db.run(outbox::all_ids).await?;
@@ -319,7 +301,7 @@ async fn reindex_with(
         Err(_) => Err(SearchError::Backend("rebuild state lock poisoned".into())),
     };
     let n = index
-        .rebuild_checked_with(docs, progress, complete, vocabulary)
+        .rebuild_checked(docs, progress, complete, vocabulary)
         .await
         .map_err(|e| AppError::unavailable(e.to_string()))?;
     let rows = covered.len();

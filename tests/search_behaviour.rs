@@ -693,6 +693,7 @@ async fn rebuild_swaps_without_an_empty_moment(f: Arc<Fixture>) {
                     "database went away".into(),
                 ))
             },
+            vungcao::search::Vocabulary::Rebuild,
         )
         .await;
     assert!(refused.is_err());

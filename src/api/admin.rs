@@ -488,7 +488,13 @@ pub struct Reindexed {
 #[post("/api/v1/admin/reindex")]
 pub async fn reindex(state: web::Data<AppState>, _admin: Admin) -> Result<HttpResponse, AppError> {
     let started = std::time::Instant::now();
-    let documents = crate::indexer::reindex(&state.db, &state.search, |_, _| {}).await?;
+    let documents = crate::indexer::reindex(
+        &state.db,
+        &state.search,
+        |_, _| {},
+        crate::search::Vocabulary::Rebuild,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(Reindexed {
         documents,
         seconds: started.elapsed().as_secs_f64(),

@@ -111,22 +111,25 @@ pub fn read_filter(q: &ListQuery, p: &mut Params) -> (ListingFilter, Lookups) {
 
 /// The `invalid_query` for fields already refused, with the unknown place or cooperative among
 /// them: every bad field is named at once.
-async fn refusal_naming_every_field(state: &AppState, lookups: Lookups, mut p: Params) -> AppError {
+async fn refusal_naming_every_field(state: &AppState, lookups: Lookups, p: Params) -> AppError {
     let unknown = state
         .db
         .run(move |conn| lookups.resolve(conn, &mut ListingFilter::default()))
         .await;
     match unknown {
-        Ok(unknown) => {
-            for (field, message) in unknown {
-                p.push(field, message);
-            }
-            p.finish()
-                .err()
-                .unwrap_or_else(|| AppError::new(Code::InvalidQuery))
-        }
+        Ok(unknown) => refusal(p, unknown),
         Err(e) => e,
     }
+}
+
+/// The `invalid_query` naming the fields `p` already refused and the rows that were not found.
+fn refusal(mut p: Params, unknown: Vec<(&'static str, Message)>) -> AppError {
+    for (field, message) in unknown {
+        p.push(field, message);
+    }
+    p.finish()
+        .err()
+        .unwrap_or_else(|| AppError::new(Code::InvalidQuery))
 }
 
 /// The filters that name a row of the catalogue: looked up on the connection that then reads
@@ -225,15 +228,7 @@ pub async fn list_listings(
                 .map(Ok)
         })
         .await?
-        .map_err(|unknown| {
-            let mut p = Params::default();
-            for (field, message) in unknown {
-                p.push(field, message);
-            }
-            p.finish()
-                .err()
-                .unwrap_or_else(|| AppError::new(Code::InvalidQuery))
-        })?;
+        .map_err(|unknown| refusal(Params::default(), unknown))?;
     Ok(etag::json(
         &req,
         &ListingPage {

@@ -292,26 +292,9 @@ impl SearchIndex {
     }
 
     /// [`Self::rebuild`] with a last word before the swap: `complete` fails the rebuild (and keeps
-    /// the old index) when the document source broke off midway.
+    /// the old index) when the document source broke off midway. `vocabulary` says whether the
+    /// query-understanding vocabulary is rebuilt from the same documents too.
     pub async fn rebuild_checked<I, F, C>(
-        &self,
-        docs: I,
-        progress: F,
-        complete: C,
-    ) -> Result<u64, SearchError>
-    where
-        I: IntoIterator<Item = SearchDocument> + Send + 'static,
-        I::IntoIter: Send,
-        F: FnMut(usize, usize) + Send + 'static,
-        C: FnOnce() -> Result<(), SearchError>,
-    {
-        self.rebuild_checked_with(docs, progress, complete, Vocabulary::Rebuild)
-            .await
-    }
-
-    /// [`Self::rebuild_checked`], saying whether the query-understanding vocabulary is rebuilt
-    /// from the same documents too.
-    pub async fn rebuild_checked_with<I, F, C>(
         &self,
         docs: I,
         progress: F,
@@ -324,17 +307,12 @@ impl SearchIndex {
         F: FnMut(usize, usize) + Send + 'static,
         C: FnOnce() -> Result<(), SearchError>,
     {
-        if vocabulary == Vocabulary::Skip {
-            return match self {
-                SearchIndex::Tantivy(i) => i.rebuild_checked(docs, progress, complete).await,
-                SearchIndex::Meili(i) => i.rebuild_checked(docs, progress, complete).await,
-            };
-        }
         // The vocabulary is rebuilt from the same documents and swapped in with the index.
-        let fresh = Arc::new(Mutex::new(understand::Vocabulary::new()));
-        let sink = Arc::clone(&fresh);
+        let fresh = (vocabulary == Vocabulary::Rebuild)
+            .then(|| Arc::new(Mutex::new(understand::Vocabulary::new())));
+        let sink = fresh.clone();
         let docs = docs.into_iter().inspect(move |d| {
-            if let Ok(mut v) = sink.lock() {
+            if let Some(Ok(mut v)) = sink.as_ref().map(|v| v.lock()) {
                 v.add(d);
             }
         });
@@ -342,9 +320,11 @@ impl SearchIndex {
             SearchIndex::Tantivy(i) => i.rebuild_checked(docs, progress, complete).await?,
             SearchIndex::Meili(i) => i.rebuild_checked(docs, progress, complete).await?,
         };
-        let mut built = std::mem::take(&mut *fresh.lock().map_err(|_| poisoned())?);
-        built.shrink();
-        self.set_vocabulary(built)?;
+        if let Some(fresh) = fresh {
+            let mut built = std::mem::take(&mut *fresh.lock().map_err(|_| poisoned())?);
+            built.shrink();
+            self.set_vocabulary(built)?;
+        }
         Ok(n)
     }
 
