@@ -203,7 +203,14 @@ impl Db {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut conn = db.get()?;
-            db.changes.around(|| work(&mut conn))
+            let result = db.changes.around(|| work(&mut conn));
+            if result
+                .as_ref()
+                .is_err_and(|e| matches!(e.code, crate::error::Code::Internal))
+            {
+                conn.close_if_dead();
+            }
+            result
         })
         .await
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
@@ -244,6 +251,18 @@ impl Db {
 }
 
 impl Conn {
+    /// After a failure: makes sure a connection the server dropped is not handed out again.
+    /// diesel marks a PostgreSQL connection broken (and the pool then closes it) when a
+    /// statement fails on it, except when preparing a statement fails: a dropped connection
+    /// whose next statement was new to it would fail every request given it. A simple
+    /// `SELECT 1` always marks it (tests/api/pool.rs); on a live connection it costs one round
+    /// trip, on failures only.
+    pub fn close_if_dead(&mut self) {
+        if let Conn::Postgres(c) = self {
+            let _ = c.batch_execute("SELECT 1");
+        }
+    }
+
     /// Runs `work` in one transaction: everything or nothing (the outbox row rides along).
     pub fn transaction<T>(
         &mut self,
