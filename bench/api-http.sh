@@ -137,6 +137,9 @@ bench_backend() {
     ROWS+=("$(wrk_row "$name: detail, same slugs again" "http://127.0.0.1:$PORT" bench/wrk-slugs.lua "$WORK/slugs.txt")")
     ROWS+=("$(wrk_row "$name: list category+place, 20" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&place=$place&limit=20")")
     ROWS+=("$(wrk_row "$name: list month+ocop+price, 20" "http://127.0.0.1:$PORT/api/v1/listings?month=6&ocop=4&price_max=500000&limit=20")")
+    # The same reads as pages: a listing's page, a category page of a district, the search page.
+    ROWS+=("$(wrk_row "$name: page /san-pham/{slug}" "http://127.0.0.1:$PORT" bench/wrk-slugs.lua "$WORK/slugs.txt" /san-pham/)")
+    ROWS+=("$(wrk_row "$name: page /tim-kiem?q=che" "http://127.0.0.1:$PORT/tim-kiem?q=che")")
   fi
   # The storefront pages a shopper opens first, and the calendar API.
   for page in / /le-hoi /api/v1/events; do

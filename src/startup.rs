@@ -135,6 +135,32 @@ impl Application {
             }
         }
         {
+            // Published listings without a stored view (a database from before them, a view
+            // whose shape changed) are read from the tables until this has written theirs.
+            let db = db.clone();
+            tokio::task::spawn_blocking(move || {
+                let started = std::time::Instant::now();
+                let filled = db.get().and_then(|mut conn| {
+                    crate::store::listings::cards::fill(&mut conn, |done| {
+                        if done % 20_000 == 0 {
+                            tracing::info!(done, "writing the stored views of published listings");
+                        }
+                    })
+                });
+                match filled {
+                    Ok(0) => {}
+                    Ok(written) => tracing::info!(
+                        written,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "stored views of published listings written"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "writing the stored views failed; they are read from the tables")
+                    }
+                }
+            });
+        }
+        {
             let db = db.clone();
             tokio::task::spawn_blocking(move || {
                 if let Err(e) = db.analyze() {

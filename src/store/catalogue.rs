@@ -448,8 +448,8 @@ pub fn save_cooperative(
                 .execute(c))?;
                 // The festival calendar keeps its events' listings, cooperative included.
                 super::calendar_version::bump(conn)?;
-                if existing.name != name {
-                    // Search documents show the cooperative's name.
+                if existing.name != name || existing.phone != new.phone {
+                    // Search documents show the cooperative's name, listings its phone too.
                     let ids: Vec<i64> = with_conn!(conn, |c| listings::table
                         .filter(listings::cooperative_id.eq(existing.id))
                         .filter(listings::status.eq(ListingStatus::Published.as_str()))

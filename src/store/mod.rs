@@ -251,6 +251,16 @@ impl Db {
 }
 
 impl Conn {
+    /// Whether a transaction is open on this connection.
+    pub fn in_transaction(&mut self) -> Result<bool, AppError> {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let depth = match self {
+            Conn::Postgres(c) => <AnsiTransactionManager as TransactionManager<PgConnection>>::transaction_manager_status_mut(&mut **c).transaction_depth()?,
+            Conn::Sqlite(c) => <AnsiTransactionManager as TransactionManager<SqliteConnection>>::transaction_manager_status_mut(&mut **c).transaction_depth()?,
+        };
+        Ok(depth.is_some())
+    }
+
     /// After a failure: makes sure a connection the server dropped is not handed out again.
     /// diesel marks a PostgreSQL connection broken (and the pool then closes it) when a
     /// statement fails on it, except when preparing a statement fails: a dropped connection
@@ -269,22 +279,32 @@ impl Conn {
         work: impl FnOnce(&mut Conn) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let outermost = !self.in_transaction()?;
+        if outermost {
+            // Whatever an abandoned transaction on this thread left noted is not ours.
+            listings::cards::take_pending();
+        }
         match self {
             Conn::Postgres(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
             // IMMEDIATE takes the write lock up front, so busy_timeout applies instead of
             // failing later when a read transaction tries to upgrade.
             // Nested calls become savepoints.
-            Conn::Sqlite(c) => {
-                let depth = <AnsiTransactionManager as TransactionManager<SqliteConnection>>::transaction_manager_status_mut(&mut **c)
-                    .transaction_depth()?;
-                if depth.is_none() {
-                    AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?
-                } else {
-                    AnsiTransactionManager::begin_transaction(&mut **c)?
+            Conn::Sqlite(c) if outermost => {
+                AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")?
+            }
+            Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction(&mut **c)?,
+        }
+        let mut result = work(self);
+        if outermost {
+            // The cards of the listings this transaction changed, written from its final state
+            // and committed with it.
+            let changed = listings::cards::take_pending();
+            if result.is_ok() && !changed.is_empty() {
+                if let Err(e) = listings::cards::refresh(self, &changed) {
+                    result = Err(e);
                 }
             }
         }
-        let result = work(self);
         let finish = match (&result, &mut *self) {
             (Ok(_), Conn::Postgres(c)) => AnsiTransactionManager::commit_transaction(&mut **c),
             (Ok(_), Conn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(&mut **c),

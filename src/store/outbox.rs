@@ -18,13 +18,15 @@ pub struct OutboxRow {
 
 /// Records that these listings' documents must be refreshed. Every change a shopper may see
 /// passes here: the response cache learns which public answers a write made stale
-/// ([`super::changes`]), the storefront's version moves on, and the festival calendar's when
-/// events are among them.
+/// ([`super::changes`]), their stored views are written again at the commit
+/// ([`super::listings::cards`]), the storefront's version moves on, and the festival calendar's
+/// when events are among them.
 pub fn enqueue(conn: &mut Conn, listing_ids: &[i64]) -> Result<(), AppError> {
     if listing_ids.is_empty() {
         return Ok(());
     }
     super::changes::record(listing_ids);
+    super::listings::cards::changed(conn, listing_ids)?;
     super::storefront_version::bump(conn)?;
     super::calendar_version::bump_if_events(conn, listing_ids)?;
     let at = now();

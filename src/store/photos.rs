@@ -28,7 +28,7 @@ pub struct StoredVariant {
 }
 
 /// One rendition as clients see it, ready for `srcset`.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VariantView {
     pub width: u32,
     pub height: u32,
@@ -53,7 +53,7 @@ pub struct PhotoRow {
 }
 
 /// A photo as clients see it: variants ready for `srcset` and an inline placeholder.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PhotoView {
     pub id: i64,
     pub width: i32,

@@ -170,6 +170,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Each published listing's view, stored at the commit that changed it.
+    listing_cards (listing_id) {
+        listing_id -> BigInt,
+        format -> BigInt,
+        body -> Text,
+    }
+}
+
+diesel::table! {
     storefront_version (id) {
         id -> Integer,
         version -> BigInt,
@@ -203,6 +212,7 @@ diesel::joinable!(photos -> listings (listing_id));
 diesel::joinable!(listing_revisions -> listings (listing_id));
 diesel::joinable!(link_clicks -> marketplace_links (link_id));
 diesel::joinable!(listing_views -> listings (listing_id));
+diesel::joinable!(listing_cards -> listings (listing_id));
 
 // The commune report groups views and clicks by a cooperative's place and the day.
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
@@ -225,4 +235,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     link_clicks,
     listing_views,
+    listing_cards,
 );

@@ -276,16 +276,20 @@ async fn metrics_on_their_own_address_only(app: TestApp) {
 }
 
 /// Renames a listing behind the app's back (as another replica or the CLI would).
+/// Renames a listing the way another replica's write would reach this one: the row and its
+/// stored view change in the database, and this process's response cache is not told.
 async fn rename_directly(app: &TestApp, slug: &'static str, name: &'static str) {
     app.with_db(move |c| {
         use diesel::prelude::*;
         use vungcao::store::schema::listings;
-        vungcao::with_conn!(c, |c| diesel::update(
+        let id: i64 = vungcao::with_conn!(c, |c| diesel::update(
             listings::table.filter(listings::slug.eq(slug))
         )
         .set(listings::name_vi.eq(name))
-        .execute(c))
+        .returning(listings::id)
+        .get_result(c))
         .unwrap();
+        vungcao::store::listings::cards::refresh(c, &[id]).unwrap();
     })
     .await;
 }

@@ -7,6 +7,7 @@ mod access_matrix;
 mod account_controls;
 mod accounts;
 mod bad_input;
+mod cards;
 mod festivals;
 mod filter_properties;
 #[cfg(feature = "heic")]

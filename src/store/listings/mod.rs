@@ -1,6 +1,7 @@
 //! Listings: how they are stored, found, changed and shown. Every change to what a published
 //! listing shows enqueues its id in the outbox within the same transaction.
-//! One file per job: `views`, `paging`, `writes`, `search_docs`, `bulk`; the rows live here.
+//! One file per job: `views`, `cards` (the views stored for public reads), `paging`, `writes`,
+//! `search_docs`, `bulk`; the rows live here.
 
 mod views;
 pub use views::*;
@@ -12,6 +13,8 @@ mod search_docs;
 pub use search_docs::*;
 mod bulk;
 pub use bulk::*;
+pub mod cards;
+pub use cards::published_by_slug;
 
 use super::catalogue::{self, Category, Cooperative, PlaceRow};
 use super::in_list::in_list;

@@ -110,18 +110,11 @@ pub fn list_public(
         }
         _ => None,
     };
-    let rows: Vec<Joined> = with_conn!(conn, |c| {
+    // The page's ids and sort keys only (its index answers it); the views come from cards.
+    let rows: Vec<(i64, Option<NaiveDateTime>, Option<i64>)> = with_conn!(conn, |c| {
         let mut query = listings::table
-            .inner_join(cooperatives::table.on(cooperatives::id.eq(listings::cooperative_id)))
-            .inner_join(places::table.on(places::code.eq(listings::place_code)))
-            .inner_join(categories::table.on(categories::code.eq(listings::category_code)))
             .filter(listings::status.eq(ListingStatus::Published.as_str()))
-            .select((
-                ListingRow::as_select(),
-                CoopBrief::as_select(),
-                PlaceRow::as_select(),
-                Category::as_select(),
-            ))
+            .select((listings::id, listings::published_at, listings::price_vnd))
             .into_boxed();
         if let Some(kind) = filter.kind {
             query = query.filter(listings::kind.eq(kind.as_str()));
@@ -193,27 +186,27 @@ pub fn list_public(
         query.limit(limit + 1).load(c)
     })?;
     let has_more = rows.len() as i64 > limit;
-    let rows: Vec<Joined> = rows.into_iter().take(limit.max(0) as usize).collect();
+    let rows = &rows[..rows.len().min(limit.max(0) as usize)];
     let next = if has_more {
-        rows.last().map(|(l, ..)| {
+        rows.last().map(|&(id, published_at, price_vnd)| {
             let k = match sort {
-                ListSort::Newest => l
-                    .published_at
+                ListSort::Newest => published_at
                     .map(|t| t.and_utc().timestamp_micros())
                     .unwrap_or_default(),
-                ListSort::PriceAsc | ListSort::PriceDesc => l.price_vnd.unwrap_or_default(),
+                ListSort::PriceAsc | ListSort::PriceDesc => price_vnd.unwrap_or_default(),
             };
             encode_cursor(&Cursor {
                 q: q.clone(),
                 k,
-                i: l.id,
+                i: id,
             })
         })
     } else {
         None
     };
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     Ok(Page {
-        items: views(conn, rows, media_base)?,
+        items: cards::published_views(conn, &ids, media_base)?,
         next,
     })
 }

@@ -2,20 +2,20 @@
 
 use super::*;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CategoryRef {
     pub code: String,
     pub name: Localized,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlaceCrumb {
     pub code: String,
     pub name: String,
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlaceRef {
     pub code: String,
     pub name: String,
@@ -25,27 +25,27 @@ pub struct PlaceRef {
     pub path: Vec<PlaceCrumb>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CooperativeRef {
     pub slug: String,
     pub name: String,
     pub phone: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Price {
     pub vnd: i64,
     pub unit: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OcopView {
     pub stars: i16,
     pub certificate: Option<String>,
     pub expires: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventView {
     pub start: NaiveDate,
     pub end: NaiveDate,
@@ -55,7 +55,7 @@ pub struct EventView {
     pub next_end: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LinkView {
     pub id: i64,
     pub platform: String,
@@ -64,7 +64,7 @@ pub struct LinkView {
     pub go_url: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ListingView {
     pub id: i64,
     pub slug: String,
@@ -93,7 +93,7 @@ pub struct ListingView {
     /// Moves on with every change: send it back as `If-Match` (or a decision's `version`).
     pub version: i64,
     /// A change of a published listing waiting for review (its member's and the admins' views).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", skip_deserializing, default)]
     pub revision: Option<crate::review::RevisionView>,
 }
 
@@ -315,7 +315,21 @@ pub enum Visibility {
 }
 
 /// Views of these listings in the order given, dropping ids the `visibility` does not show.
+/// Published ones come from their stored cards ([`cards`]).
 pub fn views_by_ids(
+    conn: &mut Conn,
+    ids: &[i64],
+    visibility: Visibility,
+    media_base: &str,
+) -> Result<Vec<ListingView>, AppError> {
+    match visibility {
+        Visibility::PublishedOnly => cards::published_views(conn, ids, media_base),
+        Visibility::AnyStatus => live_views_by_ids(conn, ids, visibility, media_base),
+    }
+}
+
+/// [`views_by_ids`] from the listing tables.
+pub(super) fn live_views_by_ids(
     conn: &mut Conn,
     ids: &[i64],
     visibility: Visibility,
@@ -343,27 +357,6 @@ pub fn row(conn: &mut Conn, id: i64) -> Result<Option<ListingRow>, AppError> {
 
 pub fn view(conn: &mut Conn, id: i64, media_base: &str) -> Result<Option<ListingView>, AppError> {
     Ok(views_by_ids(conn, &[id], Visibility::AnyStatus, media_base)?.pop())
-}
-
-pub fn published_by_slug(
-    conn: &mut Conn,
-    slug: &str,
-    media_base: &str,
-) -> Result<Option<ListingView>, AppError> {
-    let rows: Vec<Joined> = with_conn!(conn, |c| listings::table
-        .inner_join(cooperatives::table.on(cooperatives::id.eq(listings::cooperative_id)))
-        .inner_join(places::table.on(places::code.eq(listings::place_code)))
-        .inner_join(categories::table.on(categories::code.eq(listings::category_code)))
-        .filter(listings::slug.eq(slug))
-        .filter(listings::status.eq(ListingStatus::Published.as_str()))
-        .select((
-            ListingRow::as_select(),
-            CoopBrief::as_select(),
-            PlaceRow::as_select(),
-            Category::as_select(),
-        ))
-        .load(c))?;
-    Ok(views(conn, rows, media_base)?.pop())
 }
 
 // ---------------------------------------------------------------------------------------------

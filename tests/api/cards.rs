@@ -1,0 +1,200 @@
+//! Public reads come from each published listing's stored view (its card, written at the commit
+//! of every change a shopper may see); they must show exactly what the listing tables say.
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+use serde_json::{json, Value};
+use vungcao::store::listings::{self, cards, Visibility};
+
+both_backends!(
+    @settings |s| s.response_cache_seconds = 0;
+    stored_views_are_what_the_tables_show,
+    a_cooperative_or_place_change_shows_on_its_listings_at_once,
+    listings_without_a_usable_stored_view_are_read_from_the_tables_then_filled,
+);
+
+const TEA: &str = "che-shan-tuyet-co-thu-hong-thai";
+
+/// Every published listing as the cards give it and as the tables give it, each photo's share
+/// picture included (the JSON leaves it out).
+async fn both_readings(app: &TestApp) -> (Vec<Value>, Vec<Value>) {
+    app.with_db(|conn| {
+        let ids: Vec<i64> = listings::published_ids_after(conn, 0, 1000).unwrap();
+        assert!(ids.len() >= 30, "the demo publishes its listings");
+        let base = "https://anh.vungcao.vn/m";
+        let stored = listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, base).unwrap();
+        let tables = listings::views_by_ids(conn, &ids, Visibility::AnyStatus, base).unwrap();
+        let as_json = |views: Vec<listings::ListingView>| -> Vec<Value> {
+            views
+                .into_iter()
+                .map(|v| {
+                    let shares: Vec<Value> = v
+                        .photos
+                        .iter()
+                        .map(|p| serde_json::to_value(&p.share).unwrap())
+                        .collect();
+                    json!({"view": v, "shares": shares})
+                })
+                .collect()
+        };
+        (as_json(stored), as_json(tables))
+    })
+    .await
+}
+
+async fn card_count(app: &TestApp) -> usize {
+    app.with_db(|conn| cards::fill(conn, |_| {}).unwrap()).await
+}
+
+/// A 1600×1200 PNG, enough for every variant and the 1200×630 share picture.
+fn photo() -> Vec<u8> {
+    let shot = image::RgbImage::from_fn(1600, 1200, |x, y| {
+        image::Rgb([(x / 7) as u8, (y / 5) as u8, 90])
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    shot.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    png.into_inner()
+}
+
+async fn stored_views_are_what_the_tables_show(app: TestApp) {
+    // The demo load wrote a card for every published listing: nothing is left to fill.
+    assert_eq!(card_count(&app).await, 0);
+    // Listing 1 (the demo's published tea) gets a photo, approved.
+    let (status, gallery) =
+        crate::photos::upload(&app, &app.tea_token, 1, vec![("che.png", photo())]).await;
+    assert_eq!(status, 201, "{gallery}");
+    assert_eq!(app.approve(1).await.0, 200);
+    let (_, tea) = app.get_json(&format!("/api/v1/listings/{TEA}")).await;
+    assert_eq!(tea["photos"].as_array().unwrap().len(), 1, "{tea}");
+    let (stored, tables) = both_readings(&app).await;
+    assert_eq!(stored.len(), tables.len());
+    assert_eq!(stored, tables);
+    assert!(
+        stored.iter().any(|v| v["shares"][0]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://anh.vungcao.vn/m/"))),
+        "the photo's URLs and share picture are compared too"
+    );
+    assert!(stored.iter().any(|v| !v["view"]["event"].is_null()));
+
+    // A listing archived loses its card: not found, and gone from the lists.
+    let id = app
+        .with_db(|conn| {
+            let id = listings::published_ids_after(conn, 0, 1000).unwrap()[0];
+            listings::set_status(
+                conn,
+                id,
+                vungcao::domain::listing::ListingStatus::Archived,
+                None,
+            )
+            .unwrap();
+            id
+        })
+        .await;
+    let slug = app
+        .with_db(move |conn| listings::row(conn, id).unwrap().unwrap().slug)
+        .await;
+    let (status, _) = app.get_json(&format!("/api/v1/listings/{slug}")).await;
+    assert_eq!(status, 404);
+    let (_, page) = app.get_json("/api/v1/listings?limit=100").await;
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["slug"] != slug.as_str()));
+}
+
+async fn a_cooperative_or_place_change_shows_on_its_listings_at_once(app: TestApp) {
+    let (_, before) = app.get_json(&format!("/api/v1/listings/{TEA}")).await;
+    assert_eq!(before["cooperative"]["phone"], "0912 000 101");
+
+    // A new phone number (and nothing else) shows on the listing's page and in the lists.
+    let (status, body) = app
+        .patch(
+            "/api/v1/admin/cooperatives/htx-che-shan-tuyet-hong-thai",
+            &app.admin_token,
+            json!({"phone": "0987 654 321"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, tea) = app.get_json(&format!("/api/v1/listings/{TEA}")).await;
+    assert_eq!(tea["cooperative"]["phone"], "0987 654 321");
+    let (_, page) = app
+        .get_json("/api/v1/listings?cooperative=htx-che-shan-tuyet-hong-thai&limit=100")
+        .await;
+    let items = page["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items
+        .iter()
+        .all(|i| i["cooperative"]["phone"] == "0987 654 321"));
+
+    // A district renamed shows on the path of every listing under it.
+    let (status, body) = app
+        .patch(
+            "/api/v1/admin/places/TQ-NH",
+            &app.admin_token,
+            json!({"name": "Na Hang (cũ)"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, tea) = app.get_json(&format!("/api/v1/listings/{TEA}")).await;
+    assert_eq!(tea["place"]["path"][1]["name"], "Na Hang (cũ)");
+
+    // A refused change leaves the stored view as it was.
+    let (status, _) = app
+        .patch(
+            "/api/v1/admin/cooperatives/htx-che-shan-tuyet-hong-thai",
+            &app.admin_token,
+            json!({"phone": "0911 111 111", "place": "KHONG-CO"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (_, tea) = app.get_json(&format!("/api/v1/listings/{TEA}")).await;
+    assert_eq!(tea["cooperative"]["phone"], "0987 654 321");
+
+    let (stored, tables) = both_readings(&app).await;
+    assert_eq!(stored, tables);
+}
+
+async fn listings_without_a_usable_stored_view_are_read_from_the_tables_then_filled(app: TestApp) {
+    let (_, detail) = app.get_json(&format!("/api/v1/listings/{TEA}")).await;
+    let (_, page) = app.get_json("/api/v1/listings?limit=100").await;
+    let published = page["items"].as_array().unwrap().len();
+
+    // A database from before the cards: none stored.
+    app.with_db(|conn| {
+        vungcao::with_conn!(conn, |c| diesel::RunQueryDsl::execute(
+            diesel::sql_query("DELETE FROM listing_cards"),
+            c
+        ))
+        .unwrap()
+    })
+    .await;
+    assert_eq!(
+        app.get_json(&format!("/api/v1/listings/{TEA}")).await.1,
+        detail
+    );
+    assert_eq!(app.get_json("/api/v1/listings?limit=100").await.1, page);
+    assert_eq!(card_count(&app).await, published);
+    assert_eq!(card_count(&app).await, 0);
+
+    // A card of another shape (written by another version of the view) is not used.
+    app.with_db(|conn| {
+        vungcao::with_conn!(conn, |c| diesel::RunQueryDsl::execute(
+            diesel::sql_query(
+                "UPDATE listing_cards SET format = 7, body = '{\"view\": 1}' \
+                 WHERE listing_id = (SELECT id FROM listings WHERE slug = 'che-shan-tuyet-co-thu-hong-thai')"
+            ),
+            c
+        ))
+        .unwrap()
+    })
+    .await;
+    assert_eq!(
+        app.get_json(&format!("/api/v1/listings/{TEA}")).await.1,
+        detail
+    );
+    assert_eq!(card_count(&app).await, 1);
+    let (stored, tables) = both_readings(&app).await;
+    assert_eq!(stored, tables);
+}
