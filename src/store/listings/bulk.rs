@@ -35,6 +35,7 @@ pub(super) const BULK_ROWS: usize = 400;
 pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<usize, AppError> {
     conn.transaction(|conn| {
         let mut inserted = 0;
+        let mut published = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(BULK_ROWS) {
             let slugs: Vec<&str> = chunk.iter().map(|r| r.slug.as_str()).collect();
             let taken: Vec<String> = with_conn!(conn, |c| listings::table
@@ -84,6 +85,7 @@ pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<u
                     .get_results::<(String, i64)>(c))?
                 .into_iter()
                 .collect();
+            published.extend(ids.values().copied());
             insert_children(
                 conn,
                 fresh.iter().filter_map(|r| {
@@ -93,8 +95,9 @@ pub fn insert_published_batch(conn: &mut Conn, rows: &[BulkListing]) -> Result<u
             )?;
             inserted += fresh.len();
         }
-        // Nothing passes the outbox here, so the festival calendar and the storefront are told
-        // directly.
+        // Nothing passes the outbox here (the search index is rebuilt after a bulk load), so the
+        // stored views, the festival calendar and the storefront are told directly.
+        cards::changed(conn, &published)?;
         if inserted > 0 && rows.iter().any(|r| r.kind == ListingKind::Event) {
             crate::store::calendar_version::bump(conn)?;
         } else if inserted > 0 {
