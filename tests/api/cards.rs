@@ -82,6 +82,32 @@ async fn stored_views_are_what_the_tables_show(app: TestApp) {
     );
     assert!(stored.iter().any(|v| !v["view"]["event"].is_null()));
 
+    // An event's next dates move with the calendar: they are worked out when read, whatever the
+    // stored view says (here: dates long past).
+    app.with_db(|conn| {
+        use diesel::prelude::*;
+        use vungcao::store::schema::listing_cards;
+        let cards: Vec<(i64, String)> = vungcao::with_conn!(conn, |c| listing_cards::table
+            .select((listing_cards::listing_id, listing_cards::body))
+            .load(c))
+        .unwrap();
+        for (id, body) in cards {
+            let mut card: Value = serde_json::from_str(&body).unwrap();
+            if card["view"]["event"].is_null() {
+                continue;
+            }
+            card["view"]["event"]["next_start"] = json!("2001-01-01");
+            card["view"]["event"]["next_end"] = json!("2001-01-02");
+            let body = card.to_string();
+            vungcao::with_conn!(conn, |c| diesel::update(listing_cards::table.find(id))
+                .set(listing_cards::body.eq(&body))
+                .execute(c))
+            .unwrap();
+        }
+    })
+    .await;
+    assert_eq!(both_readings(&app).await, (tables.clone(), tables));
+
     // A listing archived loses its card: not found, and gone from the lists.
     let id = app
         .with_db(|conn| {

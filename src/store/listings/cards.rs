@@ -83,7 +83,7 @@ pub fn refresh(conn: &mut Conn, ids: &[i64]) -> Result<(), AppError> {
             // what it committed (READ COMMITTED reads afresh per statement), so whichever
             // transaction writes a card last writes it from the latest state.
             let _: Vec<i64> = listings::table
-                .filter(listings::id.eq_any(chunk))
+                .filter(in_list(listings::id, chunk))
                 .order(listings::id)
                 .select(listings::id)
                 .for_update()
@@ -146,31 +146,38 @@ pub fn fill(conn: &mut Conn, mut progress: impl FnMut(usize)) -> Result<usize, A
     }
 }
 
+/// A published listing's id and its card's format and body (both `None` without a card).
+type CardRow = (i64, Option<i64>, Option<String>);
+
+/// The columns of a [`CardRow`], for a query of `listings` left-joined with its card.
+fn card_columns() -> (
+    listings::id,
+    diesel::dsl::Nullable<listing_cards::format>,
+    diesel::dsl::Nullable<listing_cards::body>,
+) {
+    (
+        listings::id,
+        listing_cards::format.nullable(),
+        listing_cards::body.nullable(),
+    )
+}
+
 /// A published listing by slug: its card, or the listing tables when it has none.
 pub fn published_by_slug(
     conn: &mut Conn,
     slug: &str,
     media_base: &str,
 ) -> Result<Option<ListingView>, AppError> {
-    let found: Option<(i64, Option<i64>, Option<String>)> = with_conn!(conn, |c| listings::table
+    let found: Option<CardRow> = with_conn!(conn, |c| listings::table
         .left_join(listing_cards::table)
         .filter(listings::slug.eq(slug))
         .filter(listings::status.eq(ListingStatus::Published.as_str()))
-        .select((
-            listings::id,
-            listing_cards::format.nullable(),
-            listing_cards::body.nullable(),
-        ))
+        .select(card_columns())
         .first(c)
         .optional())?;
-    let Some(found) = found else {
-        return Ok(None);
-    };
-    let today = chrono::Utc::now().date_naive();
-    match read(found, media_base, today) {
-        Ok(view) => Ok(Some(view)),
-        Err(id) => Ok(live_views_by_ids(conn, &[id], Visibility::PublishedOnly, media_base)?.pop()),
-    }
+    Ok(assemble(conn, found.into_iter().collect(), media_base)?
+        .into_values()
+        .next())
 }
 
 /// Published listings among `ids`, in that order (others dropped): from their cards, and from
@@ -183,20 +190,27 @@ pub fn published_views(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let found: Vec<(i64, Option<i64>, Option<String>)> = with_conn!(conn, |c| listings::table
+    let found: Vec<CardRow> = with_conn!(conn, |c| listings::table
         .left_join(listing_cards::table)
         .filter(in_list(listings::id, ids))
         .filter(listings::status.eq(ListingStatus::Published.as_str()))
-        .select((
-            listings::id,
-            listing_cards::format.nullable(),
-            listing_cards::body.nullable(),
-        ))
+        .select(card_columns())
         .load(c))?;
+    let mut by_id = assemble(conn, found, media_base)?;
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// The views of these rows by id: from their cards, and from the listing tables (one batch) for
+/// those without a usable one.
+fn assemble(
+    conn: &mut Conn,
+    rows: Vec<CardRow>,
+    media_base: &str,
+) -> Result<HashMap<i64, ListingView>, AppError> {
     let today = chrono::Utc::now().date_naive();
-    let mut by_id: HashMap<i64, ListingView> = HashMap::with_capacity(found.len());
+    let mut by_id: HashMap<i64, ListingView> = HashMap::with_capacity(rows.len());
     let mut missing = Vec::new();
-    for row in found {
+    for row in rows {
         match read(row, media_base, today) {
             Ok(view) => {
                 by_id.insert(view.id, view);
@@ -209,13 +223,13 @@ pub fn published_views(
             by_id.insert(view.id, view);
         }
     }
-    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    Ok(by_id)
 }
 
 /// The view a card row holds, made whole for `media_base` and `today`; `Err(id)` when there is
 /// no usable card.
 fn read(
-    (id, format, body): (i64, Option<i64>, Option<String>),
+    (id, format, body): CardRow,
     media_base: &str,
     today: NaiveDate,
 ) -> Result<ListingView, i64> {
