@@ -54,7 +54,9 @@ pub async fn find_listings(
     observe_search(search.backend_name(), started);
     let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
     let items = db
-        .run(move |conn| listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, &media_base))
+        .read(move |conn| {
+            listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, &media_base)
+        })
         .await?;
     Ok((results, items))
 }

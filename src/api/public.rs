@@ -63,7 +63,7 @@ pub async fn parse_filter(
     }
     let (filter, unknown) = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let mut filter = filter;
             let unknown = lookups.resolve(conn, &mut filter)?;
             Ok((filter, unknown))
@@ -114,7 +114,7 @@ pub fn read_filter(q: &ListQuery, p: &mut Params) -> (ListingFilter, Lookups) {
 async fn refusal_naming_every_field(state: &AppState, lookups: Lookups, p: Params) -> AppError {
     let unknown = state
         .db
-        .run(move |conn| lookups.resolve(conn, &mut ListingFilter::default()))
+        .read(move |conn| lookups.resolve(conn, &mut ListingFilter::default()))
         .await;
     match unknown {
         Ok(unknown) => refusal(p, unknown),
@@ -218,7 +218,7 @@ pub async fn list_listings(
     let media_base = state.media_base.clone();
     let page = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let mut filter = filter;
             let unknown = lookups.resolve(conn, &mut filter)?;
             if !unknown.is_empty() {
@@ -257,7 +257,7 @@ pub async fn get_listing(
     let media_base = state.media_base.clone();
     let listing = state
         .db
-        .run(move |conn| listings::published_by_slug(conn, &slug, &media_base))
+        .read(move |conn| listings::published_by_slug(conn, &slug, &media_base))
         .await?
         .ok_or_else(|| AppError::new(Code::ListingNotFound))?;
     let mut res = etag::json(&req, &listing);
@@ -278,7 +278,7 @@ pub async fn list_places(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let items = state.db.run(catalogue::place_tree).await?;
+    let items = state.db.read(catalogue::place_tree).await?;
     Ok(etag::json(&req, &PlaceList { items }))
 }
 
@@ -299,7 +299,7 @@ pub async fn list_categories(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let cats: Vec<Category> = state.db.run(catalogue::categories).await?;
+    let cats: Vec<Category> = state.db.read(catalogue::categories).await?;
     let items = cats
         .iter()
         .map(|c| CategoryView {
@@ -336,7 +336,7 @@ pub async fn get_cooperative(
     let media_base = state.media_base.clone();
     let page = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let coop = catalogue::cooperative_by_slug(conn, &slug)?
                 .ok_or_else(|| AppError::new(Code::CooperativeNotFound))?;
             let filter = ListingFilter {

@@ -108,13 +108,13 @@ pub struct StoredVersions {
 impl StoredVersions {
     pub async fn storefront(&self, db: &Db) -> Result<i64, AppError> {
         self.storefront
-            .current(|| db.run(super::storefront_version::current))
+            .current(|| db.read(super::storefront_version::current))
             .await
     }
 
     pub async fn calendar(&self, db: &Db) -> Result<i64, AppError> {
         self.calendar
-            .current(|| db.run(super::calendar_version::current))
+            .current(|| db.read(super::calendar_version::current))
             .await
     }
 }

@@ -33,7 +33,7 @@ async fn qr(
     let media_base = state.media_base.clone();
     let found = state
         .db
-        .run(move |conn| listings::published_by_slug(conn, &slug, &media_base))
+        .read(move |conn| listings::published_by_slug(conn, &slug, &media_base))
         .await?;
     let Some(listing) = found else {
         return Ok(super::not_found(req));

@@ -166,7 +166,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     }
     let (cats, places, in_season, ocop, festivals) = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let season = ListingFilter {
                 in_season_month: u8::try_from(month).ok(),
                 kind: Some(ListingKind::Product),
@@ -337,7 +337,7 @@ pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData,
         let code = form.place.clone();
         let known = state
             .db
-            .run(move |conn| catalogue::place(conn, &code))
+            .read(move |conn| catalogue::place(conn, &code))
             .await?
             .is_some();
         known.then(|| form.place.clone())
@@ -474,7 +474,7 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     }
     let (cats, places) = state
         .db
-        .run(|conn| Ok((catalogue::categories(conn)?, catalogue::all_places(conn)?)))
+        .read(|conn| Ok((catalogue::categories(conn)?, catalogue::all_places(conn)?)))
         .await?;
     let count =
         |facet: &str, value: &str| data.facets.get(facet).and_then(|f| f.get(value)).copied();
@@ -690,7 +690,7 @@ async fn listing_page(
     let media_base = state.media_base.clone();
     let found = state
         .db
-        .run(move |conn| listings::published_by_slug(conn, &slug, &media_base))
+        .read(move |conn| listings::published_by_slug(conn, &slug, &media_base))
         .await?;
     let Some(l) = found else {
         return Ok(super::not_found(req));
@@ -951,7 +951,7 @@ async fn cooperative_page(
     let media_base = state.media_base.clone();
     let found = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let Some(coop) = catalogue::cooperative_by_slug(conn, &slug)? else {
                 return Ok(None);
             };
@@ -1003,7 +1003,7 @@ async fn place_page(
     let media_base = state.media_base.clone();
     let found = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let Some(place) = catalogue::place(conn, &code)? else {
                 return Ok(None);
             };
