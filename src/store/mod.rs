@@ -1,7 +1,8 @@
 //! The database: the one source of truth. SQLite or PostgreSQL, chosen by the URL scheme.
 //!
 //! Queries are written once and compiled for each backend by [`with_conn!`]; diesel is blocking,
-//! so async callers go through [`Db::run`], which moves the work to the blocking pool.
+//! so async callers go through [`Db::run`], which moves the work to the blocking pool, or, for a
+//! shopper's quick read, [`Db::read`] (on SQLite it runs where it is called when it can).
 
 pub mod calendar_version;
 pub mod catalogue;
