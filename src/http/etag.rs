@@ -17,7 +17,12 @@ pub fn json<T: Serialize>(req: &HttpRequest, value: &T) -> HttpResponse {
             ))
         }
     };
-    respond(req, body, "application/json", "public, max-age=60")
+    json_text(req, body)
+}
+
+/// [`json`] for a body already written as JSON.
+pub fn json_text(req: &HttpRequest, body: impl Into<Vec<u8>>) -> HttpResponse {
+    respond(req, body.into(), "application/json", "public, max-age=60")
 }
 
 pub fn respond(

@@ -102,6 +102,43 @@ pub fn list_public(
     limit: i64,
     media_base: &str,
 ) -> Result<Page, AppError> {
+    let (ids, next) = public_page_ids(conn, filter, sort, cursor, limit)?;
+    Ok(Page {
+        items: cards::published_views(conn, &ids, media_base)?,
+        next,
+    })
+}
+
+/// [`list_public`] with each listing as the API's JSON text (`GET /api/v1/listings`).
+pub struct JsonPage {
+    pub items: Vec<String>,
+    pub next: Option<String>,
+}
+
+/// [`list_public`] as the API's JSON, one text per listing.
+pub fn list_public_json(
+    conn: &mut Conn,
+    filter: &ListingFilter,
+    sort: ListSort,
+    cursor: Option<&str>,
+    limit: i64,
+    media_base: &str,
+) -> Result<JsonPage, AppError> {
+    let (ids, next) = public_page_ids(conn, filter, sort, cursor, limit)?;
+    Ok(JsonPage {
+        items: cards::published_json(conn, &ids, media_base)?,
+        next,
+    })
+}
+
+/// The ids of one page of [`list_public`], and the cursor of the next page.
+fn public_page_ids(
+    conn: &mut Conn,
+    filter: &ListingFilter,
+    sort: ListSort,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<i64>, Option<String>), AppError> {
     let q = fingerprint(filter, sort);
     let after = cursor.map(|raw| decode_cursor(raw, &q)).transpose()?;
     let after_time = match (&after, sort) {
@@ -204,11 +241,7 @@ pub fn list_public(
     } else {
         None
     };
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    Ok(Page {
-        items: cards::published_views(conn, &ids, media_base)?,
-        next,
-    })
+    Ok((rows.iter().map(|r| r.0).collect(), next))
 }
 
 /// Published events, with the dates the caller filters by occurrence.
