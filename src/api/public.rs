@@ -216,7 +216,7 @@ pub async fn list_listings(
         return Err(refusal_naming_every_field(&state, lookups, p).await);
     }
     let media_base = state.media_base.clone();
-    let page = state
+    let (items, next) = state
         .db
         .read(move |conn| {
             let mut filter = filter;
@@ -224,19 +224,20 @@ pub async fn list_listings(
             if !unknown.is_empty() {
                 return Ok(Err(unknown));
             }
-            listings::list_public_json(conn, &filter, sort, cursor.as_deref(), limit, &media_base)
-                .map(Ok)
+            let (ids, next) =
+                listings::public_page_ids(conn, &filter, sort, cursor.as_deref(), limit)?;
+            let items = listings::published_json(conn, &ids, &media_base)?;
+            Ok(Ok((items, next)))
         })
         .await?
         .map_err(|unknown| refusal(Params::default(), unknown))?;
     // A [`ListingPage`], written from the listings' stored JSON.
     let next =
-        serde_json::to_string(&page.next).map_err(|e| AppError::internal(format!("json: {e}")))?;
-    let mut body = String::with_capacity(
-        page.items.iter().map(|i| i.len() + 1).sum::<usize>() + next.len() + 20,
-    );
+        serde_json::to_string(&next).map_err(|e| AppError::internal(format!("json: {e}")))?;
+    let mut body =
+        String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + next.len() + 20);
     body.push_str("{\"items\":[");
-    for (n, item) in page.items.iter().enumerate() {
+    for (n, item) in items.iter().enumerate() {
         if n > 0 {
             body.push(',');
         }

@@ -109,30 +109,9 @@ pub fn list_public(
     })
 }
 
-/// [`list_public`] with each listing as the API's JSON text (`GET /api/v1/listings`).
-pub struct JsonPage {
-    pub items: Vec<String>,
-    pub next: Option<String>,
-}
-
-/// [`list_public`] as the API's JSON, one text per listing.
-pub fn list_public_json(
-    conn: &mut Conn,
-    filter: &ListingFilter,
-    sort: ListSort,
-    cursor: Option<&str>,
-    limit: i64,
-    media_base: &str,
-) -> Result<JsonPage, AppError> {
-    let (ids, next) = public_page_ids(conn, filter, sort, cursor, limit)?;
-    Ok(JsonPage {
-        items: cards::published_json(conn, &ids, media_base)?,
-        next,
-    })
-}
-
-/// The ids of one page of [`list_public`], and the cursor of the next page.
-fn public_page_ids(
+/// The ids of one page of [`list_public`], and the cursor of the next page (the list API reads
+/// them with [`cards::published_json`]).
+pub fn public_page_ids(
     conn: &mut Conn,
     filter: &ListingFilter,
     sort: ListSort,
