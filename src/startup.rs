@@ -113,7 +113,7 @@ pub async fn open_search(settings: &Settings) -> anyhow::Result<SearchIndex> {
 impl Application {
     /// Connects to the database, applies migrations and binds `settings.listen`.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let db = Db::connect(&settings.database_url(), settings.db_pool_size)?;
+        let db = Db::connect(&settings.database_url(), settings.db_pool_size())?;
         {
             let db = db.clone();
             tokio::task::spawn_blocking(move || db.migrate()).await??;

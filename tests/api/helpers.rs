@@ -249,7 +249,7 @@ pub async fn spawn_app_on(
         data_dir: dir.path().join("data"),
         media_url: dir.path().join("media").to_string_lossy().into_owned(),
         database_url: pg.as_ref().map(|p| p.url.clone()),
-        db_pool_size: 8,
+        db_pool_size: Some(8),
         ..Settings::default()
     };
     if media == Media::S3 && !use_test_bucket(&mut settings) {
