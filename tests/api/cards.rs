@@ -42,6 +42,18 @@ async fn both_readings(app: &TestApp) -> (Vec<Value>, Vec<Value>) {
     .await
 }
 
+/// Runs one SQL statement on the app's database (to age or drop stored views behind its back).
+async fn execute(app: &TestApp, sql: &'static str) {
+    app.with_db(move |conn| {
+        vungcao::with_conn!(conn, |c| diesel::RunQueryDsl::execute(
+            diesel::sql_query(sql),
+            c
+        ))
+        .unwrap()
+    })
+    .await;
+}
+
 async fn card_count(app: &TestApp) -> usize {
     app.with_db(|conn| cards::fill(conn, |_| {}).unwrap()).await
 }
@@ -111,14 +123,7 @@ async fn stored_views_are_what_the_tables_show(app: TestApp) {
     assert_eq!(photo.status(), 200, "{url}");
     let (stored, tables) = both_readings(&app).await;
     assert_eq!(stored, tables);
-    app.with_db(|conn| {
-        vungcao::with_conn!(conn, |c| diesel::RunQueryDsl::execute(
-            diesel::sql_query("DELETE FROM listing_cards WHERE listing_id = 1"),
-            c
-        ))
-        .unwrap()
-    })
-    .await;
+    execute(&app, "DELETE FROM listing_cards WHERE listing_id = 1").await;
     assert_eq!(
         app.get_json(&format!("/api/v1/listings/{TEA}")).await.1,
         tea
@@ -252,14 +257,7 @@ async fn listings_without_a_usable_stored_view_are_read_from_the_tables_then_fil
     let published = page["items"].as_array().unwrap().len();
 
     // A database from before the cards: none stored.
-    app.with_db(|conn| {
-        vungcao::with_conn!(conn, |c| diesel::RunQueryDsl::execute(
-            diesel::sql_query("DELETE FROM listing_cards"),
-            c
-        ))
-        .unwrap()
-    })
-    .await;
+    execute(&app, "DELETE FROM listing_cards").await;
     assert_eq!(
         app.get_json(&format!("/api/v1/listings/{TEA}")).await.1,
         detail
@@ -269,16 +267,11 @@ async fn listings_without_a_usable_stored_view_are_read_from_the_tables_then_fil
     assert_eq!(card_count(&app).await, 0);
 
     // A card of another shape (written by another version of the view) is not used.
-    app.with_db(|conn| {
-        vungcao::with_conn!(conn, |c| diesel::RunQueryDsl::execute(
-            diesel::sql_query(
-                "UPDATE listing_cards SET format = 7, body = '{\"view\": 1}' \
-                 WHERE listing_id = (SELECT id FROM listings WHERE slug = 'che-shan-tuyet-co-thu-hong-thai')"
-            ),
-            c
-        ))
-        .unwrap()
-    })
+    execute(
+        &app,
+        "UPDATE listing_cards SET format = 7, body = '{\"view\": 1}' \
+         WHERE listing_id = (SELECT id FROM listings WHERE slug = 'che-shan-tuyet-co-thu-hong-thai')",
+    )
     .await;
     assert_eq!(
         app.get_json(&format!("/api/v1/listings/{TEA}")).await.1,

@@ -242,12 +242,7 @@ pub fn published_by_slug(
     slug: &str,
     media_base: &str,
 ) -> Result<Option<ListingView>, AppError> {
-    let found = card_by_slug(conn, slug)?;
-    Ok(
-        assemble::<View>(conn, found.into_iter().collect(), media_base)?
-            .into_values()
-            .next(),
-    )
+    by_slug::<View>(conn, slug, media_base).map(|found| found.map(|(_, view)| view))
 }
 
 /// A published listing by slug as the API's JSON, with its id: the card's text (see [`Stored`]),
@@ -257,12 +252,7 @@ pub fn published_json_by_slug(
     slug: &str,
     media_base: &str,
 ) -> Result<Option<(i64, String)>, AppError> {
-    let found = card_by_slug(conn, slug)?;
-    Ok(
-        assemble::<Json>(conn, found.into_iter().collect(), media_base)?
-            .into_iter()
-            .next(),
-    )
+    by_slug::<Json>(conn, slug, media_base)
 }
 
 /// Published listings among `ids`, in that order (others dropped): from their cards, and from
@@ -272,9 +262,7 @@ pub fn published_views(
     ids: &[i64],
     media_base: &str,
 ) -> Result<Vec<ListingView>, AppError> {
-    let found = cards_by_ids(conn, ids)?;
-    let mut by_id = assemble::<View>(conn, found, media_base)?;
-    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    by_ids::<View>(conn, ids, media_base)
 }
 
 /// [`published_views`] as the API's JSON, one text per listing.
@@ -283,8 +271,31 @@ pub fn published_json(
     ids: &[i64],
     media_base: &str,
 ) -> Result<Vec<String>, AppError> {
+    by_ids::<Json>(conn, ids, media_base)
+}
+
+/// A published listing by slug in shape `S`, with its id.
+fn by_slug<S: Shape>(
+    conn: &mut Conn,
+    slug: &str,
+    media_base: &str,
+) -> Result<Option<(i64, S::Out)>, AppError> {
+    let found = card_by_slug(conn, slug)?;
+    Ok(
+        assemble::<S>(conn, found.into_iter().collect(), media_base)?
+            .into_iter()
+            .next(),
+    )
+}
+
+/// The published listings among `ids` in shape `S`, in that order.
+fn by_ids<S: Shape>(
+    conn: &mut Conn,
+    ids: &[i64],
+    media_base: &str,
+) -> Result<Vec<S::Out>, AppError> {
     let found = cards_by_ids(conn, ids)?;
-    let mut by_id = assemble::<Json>(conn, found, media_base)?;
+    let mut by_id = assemble::<S>(conn, found, media_base)?;
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
@@ -337,7 +348,13 @@ fn assemble<S: Shape>(
     let mut missing = Vec::new();
     for (id, card_format, body) in rows {
         let made = match (card_format, body.as_deref().and_then(Stored::split)) {
-            (Some(f), Some(stored)) if f == format => S::from_card(&stored, media_base, today),
+            (Some(f), Some(stored)) if f == format => {
+                let made = S::from_card(&stored, media_base, today);
+                if made.is_none() {
+                    tracing::warn!(listing = id, "unreadable listing card; reading the tables");
+                }
+                made
+            }
             _ => None,
         };
         match made {
@@ -368,7 +385,7 @@ fn view_of(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<Li
     let (mut view, shares) = match parsed {
         Ok(read) => read,
         Err(e) => {
-            tracing::warn!(error = %e, "unreadable listing card; reading the tables");
+            tracing::warn!(error = %e, "listing card's JSON");
             return None;
         }
     };
