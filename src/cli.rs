@@ -297,7 +297,7 @@ fn load_catalogue(settings: &Settings, text: &str) -> anyhow::Result<()> {
     let report = demo::load(&mut conn, &file, progress_printer("listings"))
         .map_err(|e| anyhow!("loading failed: {}", describe(&e)))?;
     drop(conn);
-    db.analyze().map_err(|e| anyhow!("{e}"))?;
+    db.settle_after_bulk_load().map_err(|e| anyhow!("{e}"))?;
     eprintln!(
         "{} categories, {} places, {} new cooperatives, {} listings added, {} already there",
         report.categories,
@@ -467,7 +467,7 @@ fn run_blocking(command: Command, settings: Settings) -> anyhow::Result<()> {
             let report = demo::load_synthetic(&mut conn, n, seed, progress_printer("listings"))
                 .map_err(|e| anyhow!("loading failed: {}", describe(&e)))?;
             drop(conn);
-            db.analyze().map_err(|e| anyhow!("{e}"))?;
+            db.settle_after_bulk_load().map_err(|e| anyhow!("{e}"))?;
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
                 "{} places, {} cooperatives, {} listings added, {} already there, in {secs:.1} s",
@@ -678,7 +678,7 @@ fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<()> {
             report.invalid_rows
         );
     }
-    db.analyze().map_err(|e| anyhow!("{e}"))?;
+    db.settle_after_bulk_load().map_err(|e| anyhow!("{e}"))?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "imported in {secs:.1} s ({:.0} rows/s)",

@@ -879,3 +879,39 @@ fn an_operator_disables_enables_and_resets_an_account_postgres() {
     };
     operator_controls_accounts(&cli);
 }
+
+/// A bulk load on PostgreSQL leaves the listings vacuumed: every page marked all-visible, so the
+/// list pages' index-only scans answer from the index alone from the first request.
+#[test]
+fn a_bulk_load_leaves_postgresql_vacuumed() {
+    use diesel::{Connection, QueryableByName, RunQueryDsl};
+    let Some((_db, url)) = PgDatabase::create() else {
+        return;
+    };
+    let cli = Cli {
+        dir: tempfile::tempdir().unwrap(),
+        database_url: Some(url.clone()),
+    };
+    cli.ok(&["demo", "--synthetic", "3000"], None);
+    #[derive(QueryableByName, Debug)]
+    struct Visibility {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        vacuumed: bool,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pages: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        all_visible: i32,
+    }
+    let mut conn = diesel::PgConnection::establish(&url).unwrap();
+    let seen: Visibility = diesel::sql_query(
+        "SELECT s.last_vacuum IS NOT NULL AS vacuumed, c.relpages AS pages, \
+         c.relallvisible AS all_visible \
+         FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid \
+         WHERE c.relname = 'listings'",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert!(seen.vacuumed, "{seen:?}");
+    assert!(seen.pages > 0, "{seen:?}");
+    assert_eq!(seen.all_visible, seen.pages, "{seen:?}");
+}

@@ -271,6 +271,23 @@ impl Db {
         .map_err(AppError::from)
     }
 
+    /// After a bulk load: on PostgreSQL `VACUUM (ANALYZE)`, which also marks the new rows'
+    /// pages all-visible, so the list pages' index-only scans stop visiting the table for every
+    /// index entry (a filtered list read 100 pages instead of 8 after loading 100 000 listings,
+    /// until autovacuum came round); on SQLite [`Db::analyze`].
+    pub fn settle_after_bulk_load(&self) -> Result<(), AppError> {
+        match self.backend() {
+            Backend::Sqlite => self.analyze(),
+            Backend::Postgres => {
+                let mut conn = self.get()?;
+                // One statement: VACUUM refuses to run inside a transaction block, and a string
+                // of several statements is one.
+                with_conn!(&mut conn, |c| c.batch_execute("VACUUM (ANALYZE)"))
+                    .map_err(AppError::from)
+            }
+        }
+    }
+
     /// A cheap round trip, for `/readyz`.
     pub async fn ping(&self) -> Result<(), AppError> {
         self.run(|conn| with_conn!(conn, |c| c.batch_execute("SELECT 1")).map_err(AppError::from))
