@@ -228,6 +228,7 @@ impl Application {
             calendar: Default::default(),
             kept: Default::default(),
             versions: Default::default(),
+            filter_names: Default::default(),
         });
         {
             let (db, calendar) = (state.db.clone(), state.calendar.clone());

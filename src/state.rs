@@ -36,4 +36,6 @@ pub struct AppState {
     pub kept: Arc<crate::http::kept_answers::KeptAnswers>,
     /// The versions those answers are kept by, each read once for the requests waiting on it.
     pub versions: Arc<crate::store::shared_read::StoredVersions>,
+    /// The search page's category and place names, kept by the storefront's version.
+    pub filter_names: Arc<crate::http::kept_answers::KeptValue<crate::web::shop::FilterNames>>,
 }

@@ -63,6 +63,43 @@ impl KeptAnswers {
     }
 }
 
+/// One value worked out from the database (the search page's filter names, say), kept by the
+/// stored version it was made from, as the answers above are: read the version first, then
+/// [`KeptValue::get`] it or work the value out and [`KeptValue::keep`] it.
+pub struct KeptValue<T> {
+    kept: RwLock<Option<(i64, Arc<T>)>>,
+}
+
+impl<T> Default for KeptValue<T> {
+    fn default() -> Self {
+        KeptValue {
+            kept: RwLock::new(None),
+        }
+    }
+}
+
+impl<T> KeptValue<T> {
+    /// The value if it was made from `version` (the one stored now).
+    pub fn get(&self, version: i64) -> Option<Arc<T>> {
+        self.kept
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, value)| value.clone())
+    }
+
+    /// Keeps `value` as made from `version`, unless one made from a later version is kept.
+    pub fn keep(&self, version: i64, value: T) -> Arc<T> {
+        let value = Arc::new(value);
+        let mut kept = self.kept.write().unwrap_or_else(|p| p.into_inner());
+        if kept.as_ref().is_none_or(|(v, _)| *v <= version) {
+            *kept = Some((version, value.clone()));
+        }
+        value
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +147,20 @@ mod tests {
     fn the_etag_is_the_bodys() {
         let kept = KeptAnswers::default().keep("/".into(), 1, b"body".to_vec());
         assert_eq!(kept.etag, etag::tag_of(b"body"));
+    }
+
+    #[test]
+    fn a_kept_value_is_given_only_at_its_version_and_never_replaced_by_an_older_one() {
+        let kept = KeptValue::default();
+        assert!(kept.get(1).is_none());
+        kept.keep(2, "two");
+        assert_eq!(kept.get(2).as_deref(), Some(&"two"));
+        assert!(kept.get(1).is_none());
+        assert!(kept.get(3).is_none());
+        // Worked out from version 1 by a request that started earlier: handed back, not kept.
+        assert_eq!(*kept.keep(1, "one"), "one");
+        assert_eq!(kept.get(2).as_deref(), Some(&"two"));
+        kept.keep(3, "three");
+        assert_eq!(kept.get(3).as_deref(), Some(&"three"));
     }
 }

@@ -329,8 +329,13 @@ fn price(s: &str) -> Option<i64> {
 }
 
 /// The search behind the page: the same index as `GET /api/v1/search`; listings are then read
-/// from the database (published only), in the index's order.
-pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData, AppError> {
+/// from the database (published only), in the index's order. `counts`: count the hits per
+/// category and place for the filter panel (a page of more results, `partial=1`, has no panel).
+pub async fn find(
+    state: &AppState,
+    form: &SearchForm,
+    counts: bool,
+) -> Result<SearchPageData, AppError> {
     let place = if form.place.is_empty() {
         None
     } else {
@@ -366,13 +371,9 @@ pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData,
         near: None,
         offset: start,
         limit: PAGE_SIZE,
-        facets: true,
-        // Only what the page's filter panel shows.
-        facet_fields: Some(vec![
-            "kind".to_owned(),
-            "category_code".to_owned(),
-            "place_path".to_owned(),
-        ]),
+        facets: counts,
+        // Only the counts the page's filter panel shows: counting costs per hit and field.
+        facet_fields: Some(vec!["category_code".to_owned(), "place_path".to_owned()]),
     };
     let (results, items) =
         crate::finder::find_listings(&state.db, &state.search, state.media_base.clone(), &query)
@@ -385,7 +386,6 @@ pub async fn find(state: &AppState, form: &SearchForm) -> Result<SearchPageData,
             let name = match name.as_str() {
                 "category_code" => "category",
                 "place_path" => "place",
-                "kind" => "kind",
                 _ => return None,
             };
             Some((name.to_owned(), values))
@@ -439,13 +439,49 @@ fn with_count(label: String, count: Option<u64>) -> String {
     }
 }
 
+/// The names the search page's filters offer: every category, and every place with its depth
+/// shown (kept by the storefront's version, which moves whenever a name changes).
+pub struct FilterNames {
+    categories: Vec<catalogue::Category>,
+    /// Code and label (`· ` per level below the province), in path order.
+    places: Vec<(String, String)>,
+}
+
+/// The filter names as stored now: the storefront's version is read (one row), the names only
+/// when it moved. Every place is a thousand rows, a sixth of a search page's time when read per
+/// request.
+async fn filter_names(state: &AppState) -> Result<std::sync::Arc<FilterNames>, AppError> {
+    let version = state.versions.storefront(&state.db).await?;
+    if let Some(names) = state.filter_names.get(version) {
+        return Ok(names);
+    }
+    let (categories, places) = state
+        .db
+        .read(|conn| Ok((catalogue::categories(conn)?, catalogue::all_places(conn)?)))
+        .await?;
+    let places = places
+        .into_iter()
+        .map(|p| {
+            let indent = match p.kind.as_str() {
+                "province" => "",
+                "district" => "· ",
+                _ => "· · ",
+            };
+            (p.code, format!("{indent}{}", p.name))
+        })
+        .collect();
+    Ok(state
+        .filter_names
+        .keep(version, FilterNames { categories, places }))
+}
+
 #[get("/tim-kiem")]
 async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let t = lang.t();
     let form = SearchForm::from_query(req.query_string());
     let partial = Form::parse(req.query_string().as_bytes()).get("partial") == "1";
-    let data = find(&state, &form).await?;
+    let data = find(&state, &form, !partial).await?;
     let summary = if form.q.is_empty() {
         lang.results(data.total as usize)
     } else {
@@ -472,14 +508,11 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     if partial {
         return Ok(html(&req, &results, StatusCode::OK, Caching::Revalidate));
     }
-    let (cats, places) = state
-        .db
-        .read(|conn| Ok((catalogue::categories(conn)?, catalogue::all_places(conn)?)))
-        .await?;
+    let names = filter_names(&state).await?;
     let count =
         |facet: &str, value: &str| data.facets.get(facet).and_then(|f| f.get(value)).copied();
     let mut categories = vec![Choice::new("", t.any, &form.category)];
-    categories.extend(cats.iter().map(|cat| {
+    categories.extend(names.categories.iter().map(|cat| {
         Choice::new(
             cat.code.clone(),
             with_count(category_label(lang, cat), count("category", &cat.code)),
@@ -487,15 +520,10 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
         )
     }));
     let mut place_choices = vec![Choice::new("", t.any, &form.place)];
-    place_choices.extend(places.iter().map(|p| {
-        let indent = match p.kind.as_str() {
-            "province" => "",
-            "district" => "· ",
-            _ => "· · ",
-        };
+    place_choices.extend(names.places.iter().map(|(code, label)| {
         Choice::new(
-            p.code.clone(),
-            with_count(format!("{indent}{}", p.name), count("place", &p.code)),
+            code.clone(),
+            with_count(label.clone(), count("place", code)),
             &form.place,
         )
     }));

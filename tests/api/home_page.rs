@@ -1,5 +1,6 @@
-//! The home page is kept in memory by the storefront's version: what a shopper sees there is
-//! never older than the last change committed, on this process or on another replica.
+//! The home page (and the search page's filter names) are kept in memory by the storefront's
+//! version: what a shopper sees there is never older than the last change committed, on this
+//! process or on another replica.
 
 use crate::both_backends;
 use crate::helpers::{new_listing, TestApp};
@@ -11,6 +12,7 @@ both_backends!(@settings |s| s.response_cache_seconds = 0;
     an_approved_edit_shows_at_once_on_the_home_page,
     another_replica_sees_the_home_page_change,
     a_renamed_district_shows_on_the_home_page,
+    a_renamed_district_shows_in_the_search_filters_everywhere,
     a_kept_home_page_answers_in_the_language_asked_and_revalidates,
 );
 
@@ -156,5 +158,38 @@ async fn a_kept_home_page_answers_in_the_language_asked_and_revalidates(app: Tes
             .await
             .unwrap();
         assert_eq!(again.status(), 304);
+    }
+}
+
+async fn a_renamed_district_shows_in_the_search_filters_everywhere(app: TestApp) {
+    let replica = app.spawn_replica().await;
+    let search = |address: String| async move {
+        let res = reqwest::get(format!("{address}/tim-kiem?q=che"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.text().await.unwrap()
+    };
+    // Both processes have read (and kept) the names before the change.
+    for address in [&app.address, &replica.address] {
+        let page = search(address.clone()).await;
+        assert!(page.contains("<option value=\"TQ-NH\">· Na Hang"), "{page}");
+        assert!(!page.contains("Na Hang Xanh"));
+    }
+    let (status, renamed) = app
+        .send(
+            Method::PATCH,
+            "/api/v1/admin/places/TQ-NH",
+            &app.admin_token,
+            Some(json!({"name": "Na Hang Xanh"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{renamed}");
+    for address in [&app.address, &replica.address] {
+        let page = search(address.clone()).await;
+        assert!(
+            page.contains("<option value=\"TQ-NH\">· Na Hang Xanh"),
+            "{page}"
+        );
     }
 }
