@@ -37,5 +37,6 @@ pub struct AppState {
     /// The versions those answers are kept by, each read once for the requests waiting on it.
     pub versions: Arc<crate::store::shared_read::StoredVersions>,
     /// The search page's category and place names, kept by the storefront's version.
-    pub filter_names: Arc<crate::http::kept_answers::KeptValue<crate::web::shop::FilterNames>>,
+    pub filter_names:
+        Arc<crate::http::kept_answers::KeptValue<crate::store::catalogue::FilterNames>>,
 }

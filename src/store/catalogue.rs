@@ -152,6 +152,19 @@ pub fn all_places(conn: &mut Conn) -> Result<Vec<PlaceRow>, AppError> {
     .map_err(AppError::from)
 }
 
+/// Every category and every place (by path): what the search page's filters offer.
+pub struct FilterNames {
+    pub categories: Vec<Category>,
+    pub places: Vec<PlaceRow>,
+}
+
+pub fn filter_names(conn: &mut Conn) -> Result<FilterNames, AppError> {
+    Ok(FilterNames {
+        categories: categories(conn)?,
+        places: all_places(conn)?,
+    })
+}
+
 /// Provinces and former districts, by path: what the home page offers to browse (the
 /// communes, most of the table, are left in the database).
 pub fn places_above_communes(conn: &mut Conn) -> Result<Vec<PlaceRow>, AppError> {
@@ -310,25 +323,47 @@ pub fn may_sell_from(conn: &mut Conn, home: &str, place: &str) -> Result<bool, A
 
 /// All place codes at or under `code` (a commune, a former district or a province).
 pub fn place_and_descendants(conn: &mut Conn, code: &str) -> Result<Vec<String>, AppError> {
-    let row = place(conn, code)?.ok_or_else(|| {
-        AppError::new(Code::InvalidQuery).with_detail(format!("unknown place code: {code}"))
-    })?;
-    match conn {
+    let unknown =
+        || AppError::new(Code::InvalidQuery).with_detail(format!("unknown place code: {code}"));
+    let codes = match conn {
         // SQLite's LIKE ignores case, so it cannot use the index on `path` and reads every
         // place (a seventh of a filtered list's time); the same prefix as a range reads only
         // the places under it (SQLite compares text bytewise).
-        Conn::Sqlite(c) => places::table
-            .filter(places::path.ge(&row.path))
-            .filter(places::path.lt(prefix_end(&row.path)))
-            .select(places::code)
-            .load(&mut **c),
-        // PostgreSQL's LIKE is cheap, and a range would depend on the database's collation.
-        Conn::Postgres(c) => places::table
-            .filter(places::path.like(format!("{}%", row.path)))
-            .select(places::code)
-            .load(&mut **c),
+        Conn::Sqlite(_) => {
+            let row = place(conn, code)?.ok_or_else(unknown)?;
+            let Conn::Sqlite(c) = conn else {
+                return Err(AppError::internal("the connection changed its database"));
+            };
+            places::table
+                .filter(places::path.ge(&row.path))
+                .filter(places::path.lt(prefix_end(&row.path)))
+                .select(places::code)
+                .load(&mut **c)?
+        }
+        // One round trip for the place and what lies under it (`starts_with`, not LIKE: a path
+        // holding `_` or `%` is no pattern).
+        Conn::Postgres(c) => {
+            #[derive(QueryableByName)]
+            struct Found {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                code: String,
+            }
+            diesel::sql_query(
+                "SELECT p.code FROM places p JOIN places r ON starts_with(p.path, r.path) \
+                 WHERE r.code = $1",
+            )
+            .bind::<diesel::sql_types::Text, _>(code)
+            .load::<Found>(&mut **c)?
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
+        }
+    };
+    // A known place is always among its own.
+    if codes.is_empty() {
+        return Err(unknown());
     }
-    .map_err(AppError::from)
+    Ok(codes)
 }
 
 /// The least string above every string that starts with `prefix` (bytewise): `/TQ/D00/` →

@@ -439,40 +439,18 @@ fn with_count(label: String, count: Option<u64>) -> String {
     }
 }
 
-/// The names the search page's filters offer: every category, and every place with its depth
-/// shown (kept by the storefront's version, which moves whenever a name changes).
-pub struct FilterNames {
-    categories: Vec<catalogue::Category>,
-    /// Code and label (`· ` per level below the province), in path order.
-    places: Vec<(String, String)>,
-}
-
-/// The filter names as stored now: the storefront's version is read (one row), the names only
-/// when it moved. Every place is a thousand rows, a sixth of a search page's time when read per
-/// request.
-async fn filter_names(state: &AppState) -> Result<std::sync::Arc<FilterNames>, AppError> {
+/// The search page's filter names as stored now: the storefront's version is read (one row),
+/// the names only when it moved. Every place is a thousand rows, a sixth of a search page's
+/// time when read per request.
+async fn filter_names(
+    state: &AppState,
+) -> Result<std::sync::Arc<catalogue::FilterNames>, AppError> {
     let version = state.versions.storefront(&state.db).await?;
     if let Some(names) = state.filter_names.get(version) {
         return Ok(names);
     }
-    let (categories, places) = state
-        .db
-        .read(|conn| Ok((catalogue::categories(conn)?, catalogue::all_places(conn)?)))
-        .await?;
-    let places = places
-        .into_iter()
-        .map(|p| {
-            let indent = match p.kind.as_str() {
-                "province" => "",
-                "district" => "· ",
-                _ => "· · ",
-            };
-            (p.code, format!("{indent}{}", p.name))
-        })
-        .collect();
-    Ok(state
-        .filter_names
-        .keep(version, FilterNames { categories, places }))
+    let names = state.db.read(catalogue::filter_names).await?;
+    Ok(state.filter_names.keep(version, names))
 }
 
 #[get("/tim-kiem")]
@@ -520,12 +498,17 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
         )
     }));
     let mut place_choices = vec![Choice::new("", t.any, &form.place)];
-    place_choices.extend(names.places.iter().map(|(code, label)| {
-        Choice::new(
-            code.clone(),
-            with_count(label.clone(), count("place", code)),
-            &form.place,
-        )
+    place_choices.extend(names.places.iter().map(|p| {
+        let indent = match p.kind.as_str() {
+            "province" => "",
+            "district" => "· ",
+            _ => "· · ",
+        };
+        let label = match count("place", &p.code) {
+            Some(n) => format!("{indent}{} ({n})", p.name),
+            None => format!("{indent}{}", p.name),
+        };
+        Choice::new(p.code.clone(), label, &form.place)
     }));
     let kinds = vec![
         Choice::new("", t.any, &form.kind),
