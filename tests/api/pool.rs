@@ -83,3 +83,50 @@ async fn dropped_postgres_connections_are_replaced() {
     }
     assert!(failed <= 8, "{failed} failed answers of 160");
 }
+
+#[derive(diesel::QueryableByName, Debug)]
+struct Plans {
+    #[diesel(sql_type = BigInt)]
+    generic_plans: i64,
+    #[diesel(sql_type = BigInt)]
+    custom_plans: i64,
+}
+
+/// A list page's statement is planned once per connection, not again for every request: left to
+/// choose, PostgreSQL planned the category + place list afresh each time (its own statistics
+/// read for each of the place's codes), which was most of its work under load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_plans_a_list_statement_once() {
+    let Some(app) = spawn_app_with(Backend::Postgres, |s| s.response_cache_seconds = 0).await
+    else {
+        return;
+    };
+    let plans = app
+        .with_db(|conn| {
+            use vungcao::store::listings::{public_page_ids, ListSort, ListingFilter};
+            let filter = ListingFilter {
+                category: Some("tea".into()),
+                place_codes: Some(
+                    vungcao::store::catalogue::place_and_descendants(conn, "TQ").unwrap(),
+                ),
+                ..ListingFilter::default()
+            };
+            for _ in 0..12 {
+                let (ids, _) = public_page_ids(conn, &filter, ListSort::Newest, None, 20).unwrap();
+                assert!(!ids.is_empty());
+            }
+            let vungcao::store::Conn::Postgres(c) = conn else {
+                panic!("a PostgreSQL app");
+            };
+            diesel::sql_query(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+                 WHERE statement LIKE '%category_code%' AND statement LIKE '%place_code\" = ANY%'",
+            )
+            .load::<Plans>(&mut **c)
+            .unwrap()
+        })
+        .await;
+    assert_eq!(plans.len(), 1, "{plans:?}");
+    assert_eq!(plans[0].custom_plans, 0, "{plans:?}");
+    assert!(plans[0].generic_plans >= 12, "{plans:?}");
+}
