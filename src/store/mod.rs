@@ -112,23 +112,6 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     }
 }
 
-/// Every PostgreSQL connection plans each prepared statement once, for any parameters
-/// (`plan_cache_mode = force_generic_plan`). Left to choose (`auto`), PostgreSQL kept planning
-/// the list pages' statements afresh on every execution, because their generic plan's estimate
-/// looked dearer than the plans made for the values at hand: under load, planning (statistics
-/// read per value of the place list) took over half of PostgreSQL's own time for a category +
-/// place list, for the same plan. The app's statements are written for their indexes, so the
-/// plan for any values is the plan for these.
-#[derive(Debug)]
-struct PgSession;
-
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSession {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute("SET plan_cache_mode = force_generic_plan")
-            .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
-
 #[derive(Clone)]
 enum Pools {
     Postgres(Pool<ConnectionManager<PgConnection>>),
@@ -159,7 +142,6 @@ impl Db {
                     // marks it broken (libpq no longer knows its transaction state) and the
                     // pool closes it instead of handing it out again (tests/api/pool.rs).
                     .test_on_check_out(false)
-                    .connection_customizer(Box::new(PgSession))
                     .build(ConnectionManager::new(url))?,
             ),
             Backend::Sqlite => {
