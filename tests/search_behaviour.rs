@@ -914,3 +914,43 @@ async fn nothing_found_answers_with_the_closest_reading(f: Arc<Fixture>) {
     let r = f.ask("cam sanh").await;
     assert_eq!(r.explain.did_you_mean, None);
 }
+
+/// Two replicas starting together on an empty Meilisearch index both rebuild it: whichever swaps
+/// last, every document is live afterwards (they once shared a temporary index named by the
+/// millisecond, and the second swap put the empty old index back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_rebuilding_meilisearch_at_once_leave_every_document_live() {
+    let Ok(url) = std::env::var("VUNGCAO_TEST_MEILI_URL") else {
+        if std::env::var("VUNGCAO_REQUIRE_MEILI").is_ok_and(|v| v == "1" || v == "true") {
+            panic!("VUNGCAO_REQUIRE_MEILI=1 but VUNGCAO_TEST_MEILI_URL is not set");
+        }
+        eprintln!("SKIPPED: concurrent Meilisearch rebuilds (set VUNGCAO_TEST_MEILI_URL)");
+        return;
+    };
+    let key = std::env::var("VUNGCAO_TEST_MEILI_KEY").ok();
+    let uid = format!(
+        "vc_test_concurrent_rebuild_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    );
+    let first = SearchIndex::connect_meili(&url, key.clone(), &uid)
+        .await
+        .unwrap();
+    let second = SearchIndex::connect_meili(&url, key, &uid).await.unwrap();
+    let docs = demo_documents();
+    let n = docs.len() as u64;
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(
+            first.rebuild(docs.clone(), |_, _| {}),
+            second.rebuild(docs.clone(), |_, _| {})
+        );
+        assert_eq!((a.unwrap(), b.unwrap()), (n, n));
+        assert_eq!(first.doc_count().await.unwrap(), n);
+    }
+    if let SearchIndex::Meili(m) = &first {
+        m.drop_index().await.unwrap();
+    }
+}

@@ -476,7 +476,7 @@ impl MeiliIndex {
         Ok(())
     }
 
-    /// Fills `<uid>_rebuild_<ts>`, applies the settings, swaps it with the live index and deletes
+    /// Fills `<uid>_rebuild_<ts>_<random>`, applies the settings, swaps it with the live index and deletes
     /// the old one. Searches see the old index until the swap.
     pub async fn rebuild<I, F>(&self, docs: I, progress: F) -> Result<u64, SearchError>
     where
@@ -503,8 +503,15 @@ impl MeiliIndex {
         C: FnOnce() -> Result<(), SearchError>,
     {
         let _gate = self.write_gate.lock().await;
+        // Time and a random number: replicas starting together on an empty index each rebuild,
+        // and with a shared temp index (same millisecond) the second swap put the empty old
+        // index back live (docker/run-local.sh caught it once).
         let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S%3f");
-        let temp_uid = format!("{}_rebuild_{stamp}", self.uid);
+        let nonce = {
+            use argon2::password_hash::rand_core::{OsRng, RngCore};
+            OsRng.next_u32()
+        };
+        let temp_uid = format!("{}_rebuild_{stamp}_{nonce:08x}", self.uid);
         self.ensure_index(&self.uid).await?;
         self.ensure_index(&temp_uid).await?;
         let temp = self.client.index(temp_uid.as_str());
