@@ -351,7 +351,6 @@ impl Settings {
         })
     }
 
-    /// The database URL in force: the configured one, or `<data_dir>/vungcao.db`.
     /// Database connections: as set, else 16 on SQLite (file reads; a shopper's read runs on
     /// the worker) and 4 per core on PostgreSQL, whose backends compete for the same cores when
     /// it runs beside the app: with 16 on 2 cores, detail p99 at 64 connections was 31–130 ms
@@ -369,6 +368,7 @@ impl Settings {
         })
     }
 
+    /// The database URL in force: the configured one, or `<data_dir>/vungcao.db`.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
             self.data_dir

@@ -868,14 +868,23 @@ fn an_operator_disables_enables_and_resets_an_account_sqlite() {
     operator_controls_accounts(&Cli::new());
 }
 
+impl Cli {
+    /// Commands on a PostgreSQL database of their own, dropped with the first half; `None`
+    /// (SKIPPED) as [`PgDatabase::create`].
+    fn on_postgres() -> Option<(PgDatabase, Cli)> {
+        let (db, url) = PgDatabase::create()?;
+        let cli = Cli {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: Some(url),
+        };
+        Some((db, cli))
+    }
+}
+
 #[test]
 fn an_operator_disables_enables_and_resets_an_account_postgres() {
-    let Some((_db, url)) = PgDatabase::create() else {
+    let Some((_db, cli)) = Cli::on_postgres() else {
         return;
-    };
-    let cli = Cli {
-        dir: tempfile::tempdir().unwrap(),
-        database_url: Some(url),
     };
     operator_controls_accounts(&cli);
 }
@@ -885,12 +894,8 @@ fn an_operator_disables_enables_and_resets_an_account_postgres() {
 #[test]
 fn a_bulk_load_leaves_postgresql_vacuumed() {
     use diesel::{Connection, QueryableByName, RunQueryDsl};
-    let Some((_db, url)) = PgDatabase::create() else {
+    let Some((_db, cli)) = Cli::on_postgres() else {
         return;
-    };
-    let cli = Cli {
-        dir: tempfile::tempdir().unwrap(),
-        database_url: Some(url.clone()),
     };
     cli.ok(&["demo", "--synthetic", "3000"], None);
     #[derive(QueryableByName, Debug)]
@@ -902,7 +907,7 @@ fn a_bulk_load_leaves_postgresql_vacuumed() {
         #[diesel(sql_type = diesel::sql_types::Integer)]
         all_visible: i32,
     }
-    let mut conn = diesel::PgConnection::establish(&url).unwrap();
+    let mut conn = diesel::PgConnection::establish(&cli.database_url()).unwrap();
     let seen: Visibility = diesel::sql_query(
         "SELECT s.last_vacuum IS NOT NULL AS vacuumed, c.relpages AS pages, \
          c.relallvisible AS all_visible \

@@ -95,11 +95,9 @@ where
     .await;
 }
 
-async fn run_meili<F, Fut>(name: &str, test: F)
-where
-    F: FnOnce(Arc<Fixture>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
+/// The test Meilisearch (`VUNGCAO_TEST_MEILI_URL`, `_KEY`) and a fresh index uid for `name`;
+/// `None` (SKIPPED) without one unless `VUNGCAO_REQUIRE_MEILI` says it must be there.
+fn meili_for(name: &str) -> Option<(String, Option<String>, String)> {
     let Ok(url) = std::env::var("VUNGCAO_TEST_MEILI_URL") else {
         if std::env::var("VUNGCAO_REQUIRE_MEILI").is_ok_and(|v| v == "1" || v == "true") {
             panic!("VUNGCAO_REQUIRE_MEILI=1 but VUNGCAO_TEST_MEILI_URL is not set");
@@ -109,16 +107,30 @@ where
         use std::io::Write;
         let _ = writeln!(
             std::io::stderr().lock(),
-            "SKIPPED: Meilisearch behaviour suite (set VUNGCAO_TEST_MEILI_URL to run it)"
+            "SKIPPED: Meilisearch test {name} (set VUNGCAO_TEST_MEILI_URL to run it)"
         );
-        return;
+        return None;
     };
     let key = std::env::var("VUNGCAO_TEST_MEILI_KEY").ok();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    let uid = format!("vc_test_{name}_{}_{nanos}", std::process::id());
+    Some((
+        url,
+        key,
+        format!("vc_test_{name}_{}_{nanos}", std::process::id()),
+    ))
+}
+
+async fn run_meili<F, Fut>(name: &str, test: F)
+where
+    F: FnOnce(Arc<Fixture>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some((url, key, uid)) = meili_for(name) else {
+        return;
+    };
     let index = SearchIndex::connect_meili(&url, key, &uid)
         .await
         .expect("connect meilisearch");
@@ -920,22 +932,9 @@ async fn nothing_found_answers_with_the_closest_reading(f: Arc<Fixture>) {
 /// millisecond, and the second swap put the empty old index back).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_rebuilding_meilisearch_at_once_leave_every_document_live() {
-    let Ok(url) = std::env::var("VUNGCAO_TEST_MEILI_URL") else {
-        if std::env::var("VUNGCAO_REQUIRE_MEILI").is_ok_and(|v| v == "1" || v == "true") {
-            panic!("VUNGCAO_REQUIRE_MEILI=1 but VUNGCAO_TEST_MEILI_URL is not set");
-        }
-        eprintln!("SKIPPED: concurrent Meilisearch rebuilds (set VUNGCAO_TEST_MEILI_URL)");
+    let Some((url, key, uid)) = meili_for("concurrent_rebuild") else {
         return;
     };
-    let key = std::env::var("VUNGCAO_TEST_MEILI_KEY").ok();
-    let uid = format!(
-        "vc_test_concurrent_rebuild_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    );
     let first = SearchIndex::connect_meili(&url, key.clone(), &uid)
         .await
         .unwrap();

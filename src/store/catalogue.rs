@@ -331,14 +331,11 @@ pub fn place_and_descendants(conn: &mut Conn, code: &str) -> Result<Vec<String>,
         // the places under it (SQLite compares text bytewise).
         Conn::Sqlite(_) => {
             let row = place(conn, code)?.ok_or_else(unknown)?;
-            let Conn::Sqlite(c) = conn else {
-                return Err(AppError::internal("the connection changed its database"));
-            };
-            places::table
+            with_conn!(conn, |c| places::table
                 .filter(places::path.ge(&row.path))
                 .filter(places::path.lt(prefix_end(&row.path)))
                 .select(places::code)
-                .load(&mut **c)?
+                .load(c))?
         }
         // One round trip for the place and what lies under it (`starts_with`, not LIKE: a path
         // holding `_` or `%` is no pattern).

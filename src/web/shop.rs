@@ -504,11 +504,11 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
             "district" => "· ",
             _ => "· · ",
         };
-        let label = match count("place", &p.code) {
-            Some(n) => format!("{indent}{} ({n})", p.name),
-            None => format!("{indent}{}", p.name),
-        };
-        Choice::new(p.code.clone(), label, &form.place)
+        Choice::new(
+            p.code.clone(),
+            with_count(format!("{indent}{}", p.name), count("place", &p.code)),
+            &form.place,
+        )
     }));
     let kinds = vec![
         Choice::new("", t.any, &form.kind),
