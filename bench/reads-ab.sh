@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reads without the response cache, binaries taking turns on the same catalogue: detail by slug
-# (20 000 random slugs) and the two filtered list pages of issue 10, wrk -t2 -c64, on SQLite, or
+# (20 000 random slugs), the two filtered list pages of issue 10 and the search page
+# (/tim-kiem?q=che on the embedded index), wrk -t2 -c64, on SQLite, or
 # on PostgreSQL when VUNGCAO_BENCH_PG names its admin URL (e.g.
 # postgres://postgres@127.0.0.1:5432/postgres). Each binary serves its own copy of one synthetic
 # catalogue (a newer binary may migrate it).
@@ -55,6 +56,9 @@ fi
 echo "loading $N synthetic listings with ${BINS[0]%%=*}…" >&2
 VUNGCAO_DATA_DIR=$WORK/base VUNGCAO_DATABASE_URL=$(db_url base) \
   VUNGCAO_MEDIA_URL=$WORK/base/media "$first" demo --synthetic "$N" >/dev/null
+# The search page row searches the embedded index (each copy gets its own).
+VUNGCAO_DATA_DIR=$WORK/base VUNGCAO_DATABASE_URL=$(db_url base) \
+  VUNGCAO_MEDIA_URL=$WORK/base/media "$first" reindex >/dev/null 2>&1
 [ -n "$PG" ] || sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 sql "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
 PLACE=$(sql "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")
@@ -63,7 +67,7 @@ row() {
   local name=$1 what=$2 out
   shift 2
   out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$@")
-  printf '| %-10s | %-28s | %9s | %9s | %9s | %5s | %s\n' "$name" "$what" \
+  printf '| %-10s | %-32s | %9s | %9s | %9s | %5s | %s\n' "$name" "$what" \
     "$(awk '/^ +50%/ {print $2}' <<<"$out")" "$(awk '/^ +99%/ {print $2}' <<<"$out")" \
     "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" "$(cut -d' ' -f1 /proc/loadavg)" \
     "$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | tr '\n' ' ' || true)"
@@ -95,6 +99,7 @@ for round in $(seq 1 "$ROUNDS"); do
     ROWS+=("$(row "$name" "detail (round $round)" -s bench/wrk-slugs.lua "http://127.0.0.1:$PORT" -- "$WORK/slugs.txt")")
     ROWS+=("$(row "$name" "category+place (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&place=$PLACE&limit=20")")
     ROWS+=("$(row "$name" "month+ocop+price (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?month=6&ocop=4&price_max=500000&limit=20")")
+    ROWS+=("$(row "$name" "page /tim-kiem?q=che (round $round)" "http://127.0.0.1:$PORT/tim-kiem?q=che")")
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
 done
@@ -103,6 +108,6 @@ echo
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$N synthetic listings on $([ -n "$PG" ] && echo PostgreSQL || echo SQLite); response cache off; wrk -t2 -c64 -d${DURATION}s; binaries taking turns"
 echo
-printf '| %-10s | %-28s | %9s | %9s | %9s | %5s |\n' binary request p50 p99 req/s load
-echo "|------------|------------------------------|-----------|-----------|-----------|-------|"
+printf '| %-10s | %-32s | %9s | %9s | %9s | %5s |\n' binary request p50 p99 req/s load
+echo "|------------|----------------------------------|-----------|-----------|-----------|-------|"
 printf '%s\n' "${ROWS[@]}"
