@@ -154,9 +154,9 @@ impl Lookups {
     ) -> Result<Vec<(&'static str, Message)>, AppError> {
         let mut unknown = Vec::new();
         if let Some(place) = self.place {
-            match catalogue::place_and_descendants(conn, &place) {
-                Ok(codes) => {
-                    filter.place_codes = Some(codes);
+            match catalogue::place_path(conn, &place) {
+                Ok(path) => {
+                    filter.place_path = Some(path);
                     filter.place = Some(place);
                 }
                 Err(e) if e.code == Code::InvalidQuery => {

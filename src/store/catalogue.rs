@@ -321,51 +321,17 @@ pub fn may_sell_from(conn: &mut Conn, home: &str, place: &str) -> Result<bool, A
     Ok(home_top.is_some() && home_top == place_top)
 }
 
-/// All place codes at or under `code` (a commune, a former district or a province).
-pub fn place_and_descendants(conn: &mut Conn, code: &str) -> Result<Vec<String>, AppError> {
-    let unknown =
-        || AppError::new(Code::InvalidQuery).with_detail(format!("unknown place code: {code}"));
-    let codes = match conn {
-        // SQLite's LIKE ignores case, so it cannot use the index on `path` and reads every
-        // place (a seventh of a filtered list's time); the same prefix as a range reads only
-        // the places under it (SQLite compares text bytewise).
-        Conn::Sqlite(_) => {
-            let row = place(conn, code)?.ok_or_else(unknown)?;
-            with_conn!(conn, |c| places::table
-                .filter(places::path.ge(&row.path))
-                .filter(places::path.lt(prefix_end(&row.path)))
-                .select(places::code)
-                .load(c))?
-        }
-        // One round trip for the place and what lies under it (`starts_with`, not LIKE: a path
-        // holding `_` or `%` is no pattern).
-        Conn::Postgres(c) => {
-            #[derive(QueryableByName)]
-            struct Found {
-                #[diesel(sql_type = diesel::sql_types::Text)]
-                code: String,
-            }
-            diesel::sql_query(
-                "SELECT p.code FROM places p JOIN places r ON starts_with(p.path, r.path) \
-                 WHERE r.code = $1",
-            )
-            .bind::<diesel::sql_types::Text, _>(code)
-            .load::<Found>(&mut **c)?
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
-        }
-    };
-    // A known place is always among its own.
-    if codes.is_empty() {
-        return Err(unknown());
-    }
-    Ok(codes)
+/// The path of the place `code` (a commune, a former district or a province): a listing is at
+/// or under that place when its `place_path` starts with it.
+pub fn place_path(conn: &mut Conn, code: &str) -> Result<String, AppError> {
+    place(conn, code)?.map(|row| row.path).ok_or_else(|| {
+        AppError::new(Code::InvalidQuery).with_detail(format!("unknown place code: {code}"))
+    })
 }
 
 /// The least string above every string that starts with `prefix` (bytewise): `/TQ/D00/` →
 /// `/TQ/D000`.
-fn prefix_end(prefix: &str) -> String {
+pub(crate) fn prefix_end(prefix: &str) -> String {
     let mut end = prefix.to_owned();
     let next = |last: char| {
         char::from_u32(u32::from(last) + 1).or((last == '\u{D7FF}').then_some('\u{E000}'))

@@ -89,6 +89,8 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         external_id -> Nullable<Text>,
         version -> BigInt,
+        /// The place's path, kept by a trigger (migration `listing_place_path`).
+        place_path -> Text,
     }
 }
 

@@ -1018,9 +1018,8 @@ async fn place_page(
             let Some(place) = catalogue::place(conn, &code)? else {
                 return Ok(None);
             };
-            let codes = catalogue::place_and_descendants(conn, &code)?;
             let filter = ListingFilter {
-                place_codes: Some(codes),
+                place_path: Some(place.path.clone()),
                 ..ListingFilter::default()
             };
             let items =

@@ -2,13 +2,14 @@
 
 use crate::both_backends;
 use crate::helpers::{new_listing, TestApp};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 both_backends!(
     lists_published_demo_listings,
     detail_by_slug_and_not_found_problem,
     filters_narrow_the_list,
     place_filter_includes_everything_under_it,
+    a_listing_moved_to_another_commune_moves_between_place_lists,
     cursor_pagination_walks_every_listing_once,
     cursor_from_another_query_is_refused,
     unpublished_listings_never_leak,
@@ -160,6 +161,86 @@ async fn place_filter_includes_everything_under_it(app: TestApp) {
         .collect();
     fields.sort_unstable();
     assert_eq!(fields, ["limit", "ocop", "place"], "{problem}");
+}
+
+/// The place lists read each listing's copy of its place's path: a new listing is listed under
+/// its district and province, and a move to another commune moves it between the lists.
+async fn a_listing_moved_to_another_commune_moves_between_place_lists(app: TestApp) {
+    // Hồng Thái (the tea cooperative's home) publishes without review.
+    let (status, _) = app
+        .patch(
+            "/api/v1/admin/places/TQ-NH-HT",
+            &app.admin_token,
+            json!({"skip_review": true}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, created) = app
+        .post(
+            "/api/v1/my/listings",
+            &app.tea_token,
+            new_listing("Chè dời xã"),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (status, listing) = app
+        .post(
+            &format!("/api/v1/my/listings/{id}/submit"),
+            &app.tea_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, listing["status"].as_str()),
+        (200, Some("published")),
+        "{listing}"
+    );
+    let slug = listing["slug"].as_str().unwrap().to_owned();
+    let listed_in = |place: &'static str| {
+        let (app, slug) = (&app, &slug);
+        async move {
+            let (status, body) = app
+                .get_json(&format!(
+                    "/api/v1/listings?place={place}&category=tea&limit=100"
+                ))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            slugs(&body).contains(slug)
+        }
+    };
+    for (place, expected) in [
+        ("TQ", true),
+        ("TQ-NH", true),
+        ("TQ-NH-HT", true),
+        ("TQ-HY", false),
+    ] {
+        assert_eq!(listed_in(place).await, expected, "{place}");
+    }
+    // Moved to Minh Hương, in the former district of Hàm Yên.
+    let (status, moved) = app
+        .patch(
+            &format!("/api/v1/my/listings/{id}"),
+            &app.tea_token,
+            json!({"place": "TQ-HY-MH"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    for (place, expected) in [
+        ("TQ", true),
+        ("TQ-NH", false),
+        ("TQ-NH-HT", false),
+        ("TQ-HY", true),
+        ("TQ-HY-MH", true),
+        ("TQ-HY-PL", false),
+    ] {
+        assert_eq!(listed_in(place).await, expected, "{place}");
+    }
+    // The storefront's place page lists it under its new district only.
+    let hy = app.get("/dia-phuong/TQ-HY").await.text().await.unwrap();
+    assert!(hy.contains("Chè dời xã"), "{hy}");
+    let nh = app.get("/dia-phuong/TQ-NH").await.text().await.unwrap();
+    assert!(!nh.contains("Chè dời xã"));
 }
 
 async fn cursor_pagination_walks_every_listing_once(app: TestApp) {

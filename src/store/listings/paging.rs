@@ -26,13 +26,14 @@ fn in_season(month: u8) -> InSeason {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListingFilter {
     pub kind: Option<ListingKind>,
-    /// The place code as asked for (`place_codes` holds it and everything under it).
+    /// The place code as asked for (`place_path` is its path, resolved by the caller).
     pub place: Option<String>,
     /// The cooperative slug as asked for.
     pub cooperative: Option<String>,
     pub category: Option<String>,
-    /// The place and everything under it, resolved by the caller.
-    pub place_codes: Option<Vec<String>>,
+    /// The place's path: the list holds the listings whose place path starts with it (the
+    /// place and everything under it).
+    pub place_path: Option<String>,
     pub cooperative_id: Option<i64>,
     pub min_ocop_stars: Option<i16>,
     pub certification: Option<Certification>,
@@ -138,8 +139,14 @@ pub fn public_page_ids(
         if let Some(cat) = &filter.category {
             query = query.filter(listings::category_code.eq(cat));
         }
-        if let Some(codes) = &filter.place_codes {
-            query = query.filter(in_list(listings::place_code, codes));
+        if let Some(path) = &filter.place_path {
+            // A prefix as a range: both databases walk the list index in order and compare
+            // each entry's path bytewise (no LIKE pattern, no list of codes to plan).
+            query = query.filter(
+                listings::place_path
+                    .ge(path.clone())
+                    .and(listings::place_path.lt(crate::store::catalogue::prefix_end(path))),
+            );
         }
         if let Some(coop) = filter.cooperative_id {
             query = query.filter(listings::cooperative_id.eq(coop));
