@@ -145,6 +145,30 @@ impl Lookups {
         self.place.is_none() && self.cooperative.is_none()
     }
 
+    /// Like [`Lookups::resolve`], but the place is left for the list's own statement to look up
+    /// (`filter.place` without `filter.place_path`), which saves a round trip: the caller checks
+    /// the place when the page comes back empty. Every unknown field is named when the
+    /// cooperative is unknown.
+    pub fn resolve_all_but_place(
+        self,
+        conn: &mut crate::store::Conn,
+        filter: &mut ListingFilter,
+    ) -> Result<Vec<(&'static str, Message)>, AppError> {
+        let Some(place) = self.place else {
+            return self.resolve(conn, filter);
+        };
+        let rest = Lookups {
+            place: None,
+            cooperative: self.cooperative,
+        };
+        let mut unknown = rest.resolve(conn, filter)?;
+        if !unknown.is_empty() && catalogue::place(conn, &place)?.is_none() {
+            unknown.insert(0, ("place", Message::UnknownPlace));
+        }
+        filter.place = Some(place);
+        Ok(unknown)
+    }
+
     /// Puts the place (with everything under it) and the cooperative into `filter`; returns
     /// the fields that name nothing.
     pub fn resolve(
@@ -220,13 +244,27 @@ pub async fn list_listings(
         .db
         .read(move |conn| {
             let mut filter = filter;
-            let unknown = lookups.resolve(conn, &mut filter)?;
+            let unknown = lookups.resolve_all_but_place(conn, &mut filter)?;
             if !unknown.is_empty() {
                 return Ok(Err(unknown));
             }
-            let (ids, next) =
-                listings::public_page_ids(conn, &filter, sort, cursor.as_deref(), limit)?;
-            let items = listings::published_json(conn, &ids, &media_base)?;
+            let (items, next) = listings::list_public_json(
+                conn,
+                &filter,
+                sort,
+                cursor.as_deref(),
+                limit,
+                &media_base,
+            )?;
+            // The place was looked up by the page's statement: only an empty page may mean that
+            // it names nothing.
+            if items.is_empty() {
+                if let Some(place) = &filter.place {
+                    if catalogue::place(conn, place)?.is_none() {
+                        return Ok(Err(vec![("place", Message::UnknownPlace)]));
+                    }
+                }
+            }
             Ok(Ok((items, next)))
         })
         .await?

@@ -197,7 +197,8 @@ pub fn fill(conn: &mut Conn, mut progress: impl FnMut(usize)) -> Result<usize, A
 }
 
 /// A published listing's id and its card's format and body (both `None` without a card).
-type CardRow = (i64, Option<i64>, Option<String>);
+/// A listing's id with its card's format and stored text (none when it has no card).
+pub(super) type CardRow = (i64, Option<i64>, Option<String>);
 
 /// The columns of a [`CardRow`], for a query of `listings` left-joined with its card.
 fn card_columns() -> (
@@ -286,6 +287,35 @@ fn by_slug<S: Shape>(
             .into_iter()
             .next(),
     )
+}
+
+/// A page's listings from the card rows read with it (in page order), from the listing tables
+/// for those without a usable card.
+pub(super) fn page_views(
+    conn: &mut Conn,
+    rows: Vec<CardRow>,
+    media_base: &str,
+) -> Result<Vec<ListingView>, AppError> {
+    in_order::<View>(conn, rows, media_base)
+}
+
+/// [`page_views`] as the API's JSON, one text per listing.
+pub(super) fn page_json(
+    conn: &mut Conn,
+    rows: Vec<CardRow>,
+    media_base: &str,
+) -> Result<Vec<String>, AppError> {
+    in_order::<Json>(conn, rows, media_base)
+}
+
+fn in_order<S: Shape>(
+    conn: &mut Conn,
+    rows: Vec<CardRow>,
+    media_base: &str,
+) -> Result<Vec<S::Out>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut by_id = assemble::<S>(conn, rows, media_base)?;
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// The published listings among `ids` in shape `S`, in that order.

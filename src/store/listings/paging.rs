@@ -2,12 +2,16 @@
 //! review queue).
 
 use super::*;
+use crate::store::schema::listing_cards;
 use diesel::sql_types::Integer;
 use diesel::IntoSql;
 
 // `a & b` on integers (diesel has no bitwise operators); a typed operator keeps the statement
 // cacheable, unlike an SQL literal.
 diesel::infix_operator!(MaskAnd, " & ", diesel::sql_types::Integer);
+
+/// Sorts after every path under a place when appended to the place's path (bytewise).
+const PATH_END: &str = "\u{10FFFF}";
 
 type InSeason =
     diesel::dsl::Ne<MaskAnd<listings::season_mask, diesel::dsl::AsExprOf<i32, Integer>>, i32>;
@@ -32,7 +36,8 @@ pub struct ListingFilter {
     pub cooperative: Option<String>,
     pub category: Option<String>,
     /// The place's path: the list holds the listings whose place path starts with it (the
-    /// place and everything under it).
+    /// place and everything under it). Without it, a `place` is looked up by the list's own
+    /// statement.
     pub place_path: Option<String>,
     pub cooperative_id: Option<i64>,
     pub min_ocop_stars: Option<i16>,
@@ -103,22 +108,35 @@ pub fn list_public(
     limit: i64,
     media_base: &str,
 ) -> Result<Page, AppError> {
-    let (ids, next) = public_page_ids(conn, filter, sort, cursor, limit)?;
+    let (rows, next) = public_page_cards(conn, filter, sort, cursor, limit)?;
     Ok(Page {
-        items: cards::published_views(conn, &ids, media_base)?,
+        items: cards::page_views(conn, rows, media_base)?,
         next,
     })
 }
 
-/// The ids of one page of [`list_public`], and the cursor of the next page (the list API reads
-/// them with [`cards::published_json`]).
-pub fn public_page_ids(
+/// [`list_public`] as the API's JSON, one text per listing, and the cursor of the next page.
+pub fn list_public_json(
     conn: &mut Conn,
     filter: &ListingFilter,
     sort: ListSort,
     cursor: Option<&str>,
     limit: i64,
-) -> Result<(Vec<i64>, Option<String>), AppError> {
+    media_base: &str,
+) -> Result<(Vec<String>, Option<String>), AppError> {
+    let (rows, next) = public_page_cards(conn, filter, sort, cursor, limit)?;
+    Ok((cards::page_json(conn, rows, media_base)?, next))
+}
+
+/// One page of [`list_public`]: each listing's card row in page order (the cards come with the
+/// page in the same statement, one round trip), and the cursor of the next page.
+fn public_page_cards(
+    conn: &mut Conn,
+    filter: &ListingFilter,
+    sort: ListSort,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<cards::CardRow>, Option<String>), AppError> {
     let q = fingerprint(filter, sort);
     let after = cursor.map(|raw| decode_cursor(raw, &q)).transpose()?;
     let after_time = match (&after, sort) {
@@ -127,11 +145,25 @@ pub fn public_page_ids(
         }
         _ => None,
     };
-    // The page's ids and sort keys only (its index answers it); the views come from cards.
-    let rows: Vec<(i64, Option<NaiveDateTime>, Option<i64>)> = with_conn!(conn, |c| {
+    // The page's ids and sort keys (its index answers them), each with its card by primary key.
+    type Row = (
+        i64,
+        Option<NaiveDateTime>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+    );
+    let mut rows: Vec<Row> = with_conn!(conn, |c| {
         let mut query = listings::table
+            .left_join(listing_cards::table)
             .filter(listings::status.eq(ListingStatus::Published.as_str()))
-            .select((listings::id, listings::published_at, listings::price_vnd))
+            .select((
+                listings::id,
+                listings::published_at,
+                listings::price_vnd,
+                listing_cards::format.nullable(),
+                listing_cards::body.nullable(),
+            ))
             .into_boxed();
         if let Some(kind) = filter.kind {
             query = query.filter(listings::kind.eq(kind.as_str()));
@@ -146,6 +178,22 @@ pub fn public_page_ids(
                 listings::place_path
                     .ge(path.clone())
                     .and(listings::place_path.lt(crate::store::catalogue::prefix_end(path))),
+            );
+        } else if let Some(code) = &filter.place {
+            // The same range with the place's path read by this statement (one round trip; an
+            // unknown place lists nothing). Every path ends in `/`, so the paths under `p` sort
+            // before `p` followed by the last code point.
+            let path = || {
+                places::table
+                    .filter(places::code.eq(code.clone()))
+                    .select(places::path)
+                    .single_value()
+            };
+            query = query.filter(
+                listings::place_path
+                    .nullable()
+                    .ge(path())
+                    .and(listings::place_path.nullable().lt(path().concat(PATH_END))),
             );
         }
         if let Some(coop) = filter.cooperative_id {
@@ -209,9 +257,9 @@ pub fn public_page_ids(
         query.limit(limit + 1).load(c)
     })?;
     let has_more = rows.len() as i64 > limit;
-    let rows = &rows[..rows.len().min(limit.max(0) as usize)];
+    rows.truncate(limit.max(0) as usize);
     let next = if has_more {
-        rows.last().map(|&(id, published_at, price_vnd)| {
+        rows.last().map(|&(id, published_at, price_vnd, ..)| {
             let k = match sort {
                 ListSort::Newest => published_at
                     .map(|t| t.and_utc().timestamp_micros())
@@ -227,7 +275,12 @@ pub fn public_page_ids(
     } else {
         None
     };
-    Ok((rows.iter().map(|r| r.0).collect(), next))
+    Ok((
+        rows.into_iter()
+            .map(|(id, _, _, format, body)| (id, format, body))
+            .collect(),
+        next,
+    ))
 }
 
 /// Published events, with the dates the caller filters by occurrence.
