@@ -520,6 +520,18 @@ impl TestApp {
         .await
     }
 
+    /// The admin lets listings of cooperatives at home in `place` (or under it) skip review.
+    pub async fn skip_review_at(&self, place: &str) {
+        let (status, body) = self
+            .patch(
+                &format!("/api/v1/admin/places/{place}"),
+                &self.admin_token,
+                serde_json::json!({"skip_review": true}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
     /// The admin approves the listing as it is now (naming its current version).
     pub async fn approve(&self, id: i64) -> (u16, Value) {
         let version = self.version_of(id).await;

@@ -2,6 +2,7 @@
 
 use crate::both_backends;
 use crate::helpers::{new_listing, TestApp};
+use crate::revisions::{create, submit};
 use serde_json::{json, Value};
 
 both_backends!(
@@ -167,35 +168,10 @@ async fn place_filter_includes_everything_under_it(app: TestApp) {
 /// its district and province, and a move to another commune moves it between the lists.
 async fn a_listing_moved_to_another_commune_moves_between_place_lists(app: TestApp) {
     // Hồng Thái (the tea cooperative's home) publishes without review.
-    let (status, _) = app
-        .patch(
-            "/api/v1/admin/places/TQ-NH-HT",
-            &app.admin_token,
-            json!({"skip_review": true}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, created) = app
-        .post(
-            "/api/v1/my/listings",
-            &app.tea_token,
-            new_listing("Chè dời xã"),
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_i64().unwrap();
-    let (status, listing) = app
-        .post(
-            &format!("/api/v1/my/listings/{id}/submit"),
-            &app.tea_token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (status, listing["status"].as_str()),
-        (200, Some("published")),
-        "{listing}"
-    );
+    app.skip_review_at("TQ-NH-HT").await;
+    let id = create(&app, &app.tea_token, new_listing("Chè dời xã")).await;
+    let listing = submit(&app, &app.tea_token, id).await;
+    assert_eq!(listing["status"], "published", "{listing}");
     let slug = listing["slug"].as_str().unwrap().to_owned();
     let listed_in = |place: &'static str| {
         let (app, slug) = (&app, &slug);

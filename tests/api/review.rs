@@ -131,14 +131,7 @@ async fn only_admins_review(app: TestApp) {
 }
 
 async fn commune_skips_review(app: TestApp) {
-    let (status, _) = app
-        .patch(
-            "/api/v1/admin/places/TQ-NH-HT",
-            &app.admin_token,
-            json!({"skip_review": true}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.skip_review_at("TQ-NH-HT").await;
     let (_, created) = app
         .post(
             "/api/v1/my/listings",

@@ -27,13 +27,15 @@ both_backends!(
     a_slug_another_listing_holds_is_refused_when_proposed,
 );
 
-async fn create(app: &TestApp, token: &str, body: Value) -> i64 {
+/// A draft of the member holding `token`; its id.
+pub(crate) async fn create(app: &TestApp, token: &str, body: Value) -> i64 {
     let (status, created) = app.post("/api/v1/my/listings", token, body).await;
     assert_eq!(status, 201, "{created}");
     created["id"].as_i64().unwrap()
 }
 
-async fn submit(app: &TestApp, token: &str, id: i64) -> Value {
+/// The draft submitted (published at once where review is skipped); the listing as answered.
+pub(crate) async fn submit(app: &TestApp, token: &str, id: i64) -> Value {
     let (status, listing) = app
         .post(
             &format!("/api/v1/my/listings/{id}/submit"),
@@ -98,14 +100,7 @@ fn changed_fields(listing: &Value) -> Vec<String> {
 
 async fn review_skip_follows_the_cooperative_not_the_place(app: TestApp) {
     // Minh Hương skips review; the tea cooperative's home (Hồng Thái) does not.
-    let (status, _) = app
-        .patch(
-            "/api/v1/admin/places/TQ-HY-MH",
-            &app.admin_token,
-            json!({"skip_review": true}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.skip_review_at("TQ-HY-MH").await;
     let mut body = new_listing("Chè đặt nhờ xã khác");
     body["place"] = json!("TQ-HY-MH");
     let id = create(&app, &app.tea_token, body).await;
@@ -118,14 +113,7 @@ async fn review_skip_follows_the_cooperative_not_the_place(app: TestApp) {
         404
     );
     // The orange cooperative's own commune (Phù Lưu) decides for it.
-    let (status, _) = app
-        .patch(
-            "/api/v1/admin/places/TQ-HY-PL",
-            &app.admin_token,
-            json!({"skip_review": true}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.skip_review_at("TQ-HY-PL").await;
     let mut body = new_listing("Cam sành tin cậy");
     body["place"] = json!("TQ-NH-HT");
     let id = create(&app, &app.orange_token, body).await;
@@ -572,14 +560,7 @@ async fn photos_of_a_published_listing_wait_for_review(app: TestApp) {
 
 async fn a_commune_without_review_publishes_edits_at_once(app: TestApp) {
     let (id, slug) = published(&app, "Chè tin cậy").await;
-    let (status, _) = app
-        .patch(
-            "/api/v1/admin/places/TQ-NH-HT",
-            &app.admin_token,
-            json!({"skip_review": true}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.skip_review_at("TQ-NH-HT").await;
     let (status, edited) = app
         .patch(
             &format!("/api/v1/my/listings/{id}"),

@@ -449,14 +449,7 @@ async fn archive_missing_archives_only_what_the_file_leaves_out(app: TestApp) {
 }
 
 async fn a_commune_that_skips_review_publishes_at_once(app: TestApp) {
-    let (status, _) = app
-        .patch(
-            "/api/v1/admin/places/TQ-NH-HT",
-            &app.admin_token,
-            serde_json::json!({"skip_review": true}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.skip_review_at("TQ-NH-HT").await;
     let file = csv(&[HEADER, &tea_row("Chè mới xuất bản", "1000")]);
     let report = import(&app, file, ImportOptions::default())
         .await
