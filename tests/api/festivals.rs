@@ -110,17 +110,12 @@ async fn a_festival_shows_once_approved_and_leaves_once_archived(app: TestApp) {
     let (status, _) = app.approve(id).await;
     assert_eq!(status, 200);
     let found = upcoming(&app.client, &app.address).await;
-    // A demo festival may start the same day (the Pà Thẻn fire dance did on 2026-12-05): the
-    // new one is among the first day's, and the list is in date order.
+    // A demo festival may start the same day or earlier (the Pà Thẻn fire dance starts on 5
+    // December): the new one is listed on its day, and the list is in date order (below).
     let soonest = (today() + Duration::days(1)).to_string();
     assert!(
         found.contains(&(name.to_owned(), soonest.clone())),
         "listed on its day once approved: {found:?}"
-    );
-    assert_eq!(
-        found.first().map(|(_, start)| start.as_str()),
-        Some(soonest.as_str()),
-        "the soonest festivals come first: {found:?}"
     );
     assert!(
         found.windows(2).all(|w| w[0].1 <= w[1].1),

@@ -205,8 +205,19 @@ async fn shopper_pages_in_both_languages(app: TestApp) {
     let cursor = first["next"].as_str().unwrap();
     let (status, rest) = page(&client, &app, &format!("/le-hoi?sau={cursor}")).await;
     assert_eq!(status, 200);
-    assert!(rest.contains(&format!("/le-hoi/{second_slug}\"")), "{rest}");
-    assert!(!rest.contains(&format!("/le-hoi/{first_slug}\"")), "{rest}");
+    // The first card after the cursor is the second occurrence, and the first occurrence is
+    // gone (a yearly festival starting today is also listed a year on: count, not absence).
+    let cards_of = |html: &str, slug: &str| html.matches(&format!("/le-hoi/{slug}\"")).count();
+    let first_card = rest
+        .split("href=\"/le-hoi/")
+        .nth(1)
+        .and_then(|s| s.split('"').next());
+    assert_eq!(first_card, Some(second_slug), "{rest}");
+    assert_eq!(
+        cards_of(&rest, first_slug),
+        cards_of(&events, first_slug) - 1,
+        "{rest}"
+    );
     assert!(
         !rest.contains("class=\"more btn\""),
         "one page holds the rest"
