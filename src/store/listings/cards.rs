@@ -197,7 +197,6 @@ pub fn fill(conn: &mut Conn, mut progress: impl FnMut(usize)) -> Result<usize, A
 }
 
 /// A published listing's id and its card's format and body (both `None` without a card).
-/// A listing's id with its card's format and stored text (none when it has no card).
 pub(super) type CardRow = (i64, Option<i64>, Option<String>);
 
 /// The columns of a [`CardRow`], for a query of `listings` left-joined with its card.
@@ -264,15 +263,6 @@ pub fn published_views(
     media_base: &str,
 ) -> Result<Vec<ListingView>, AppError> {
     by_ids::<View>(conn, ids, media_base)
-}
-
-/// [`published_views`] as the API's JSON, one text per listing.
-pub fn published_json(
-    conn: &mut Conn,
-    ids: &[i64],
-    media_base: &str,
-) -> Result<Vec<String>, AppError> {
-    by_ids::<Json>(conn, ids, media_base)
 }
 
 /// A published listing by slug in shape `S`, with its id.

@@ -30,7 +30,7 @@ fn in_season(month: u8) -> InSeason {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListingFilter {
     pub kind: Option<ListingKind>,
-    /// The place code as asked for (`place_path` is its path, resolved by the caller).
+    /// The place code as asked for (`place_path`, when the caller resolved it, is its path).
     pub place: Option<String>,
     /// The cooperative slug as asked for.
     pub cooperative: Option<String>,
