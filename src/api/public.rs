@@ -145,9 +145,9 @@ impl Lookups {
         self.place.is_none() && self.cooperative.is_none()
     }
 
-    /// Like [`Lookups::resolve`], but the place is left for the list's own statement to look up
-    /// (`filter.place` without `filter.place_path`), which saves a round trip: the caller checks
-    /// the place when the page comes back empty. Every unknown field is named when the
+    /// Like [`Lookups::resolve`], but the place is not checked here (the list's own statement
+    /// reads its path), which saves a round trip: the caller checks the place when the page
+    /// comes back empty. Every unknown field is named when the
     /// cooperative is unknown.
     pub fn resolve_all_but_place(
         self,
@@ -178,15 +178,10 @@ impl Lookups {
     ) -> Result<Vec<(&'static str, Message)>, AppError> {
         let mut unknown = Vec::new();
         if let Some(place) = self.place {
-            match catalogue::place_path(conn, &place) {
-                Ok(path) => {
-                    filter.place_path = Some(path);
-                    filter.place = Some(place);
-                }
-                Err(e) if e.code == Code::InvalidQuery => {
-                    unknown.push(("place", Message::UnknownPlace))
-                }
-                Err(e) => return Err(e),
+            if catalogue::place(conn, &place)?.is_some() {
+                filter.place = Some(place);
+            } else {
+                unknown.push(("place", Message::UnknownPlace));
             }
         }
         if let Some(slug) = self.cooperative {

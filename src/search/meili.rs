@@ -476,8 +476,8 @@ impl MeiliIndex {
         Ok(())
     }
 
-    /// Fills `<uid>_rebuild_<ts>_<random>`, applies the settings, swaps it with the live index and deletes
-    /// the old one. Searches see the old index until the swap.
+    /// Fills `<uid>_rebuild_<ts>_<random>`, applies the settings, swaps it with the live index
+    /// and deletes the old one. Searches see the old index until the swap.
     pub async fn rebuild<I, F>(&self, docs: I, progress: F) -> Result<u64, SearchError>
     where
         I: IntoIterator<Item = SearchDocument> + Send + 'static,

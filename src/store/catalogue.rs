@@ -321,29 +321,6 @@ pub fn may_sell_from(conn: &mut Conn, home: &str, place: &str) -> Result<bool, A
     Ok(home_top.is_some() && home_top == place_top)
 }
 
-/// The path of the place `code` (a commune, a former district or a province): a listing is at
-/// or under that place when its `place_path` starts with it.
-pub fn place_path(conn: &mut Conn, code: &str) -> Result<String, AppError> {
-    place(conn, code)?.map(|row| row.path).ok_or_else(|| {
-        AppError::new(Code::InvalidQuery).with_detail(format!("unknown place code: {code}"))
-    })
-}
-
-/// The least string above every string that starts with `prefix` (bytewise): `/TQ/D00/` →
-/// `/TQ/D000`.
-pub(crate) fn prefix_end(prefix: &str) -> String {
-    let mut end = prefix.to_owned();
-    let next = |last: char| {
-        char::from_u32(u32::from(last) + 1).or((last == '\u{D7FF}').then_some('\u{E000}'))
-    };
-    match end.pop().and_then(next) {
-        Some(next) => end.push(next),
-        // Empty, or ending in the last code point: every string is under it.
-        None => end = char::MAX.to_string().repeat(2),
-    }
-    end
-}
-
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCooperative {
@@ -479,25 +456,5 @@ pub fn category_name(cat: &Category) -> Localized {
     Localized {
         vi: cat.name_vi.clone(),
         en: Some(cat.name_en.clone()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::prefix_end;
-
-    #[test]
-    fn a_prefix_range_holds_exactly_the_paths_under_it() {
-        let (start, end) = ("/TQ/TQ-D00/", prefix_end("/TQ/TQ-D00/"));
-        assert_eq!(end, "/TQ/TQ-D000");
-        let under = |p: &str| p >= start && p < end.as_str();
-        assert!(under("/TQ/TQ-D00/"));
-        assert!(under("/TQ/TQ-D00/TQ-C012/"));
-        assert!(under("/TQ/TQ-D00/Xã Hồng Thái/"));
-        assert!(!under("/TQ/TQ-D000/"));
-        assert!(!under("/TQ/TQ-D01/"));
-        assert!(!under("/TQ/"));
-        assert_eq!(prefix_end("a\u{D7FF}"), "a\u{E000}");
-        assert!(prefix_end("").as_str() > "/TQ/");
     }
 }

@@ -1019,7 +1019,7 @@ async fn place_page(
                 return Ok(None);
             };
             let filter = ListingFilter {
-                place_path: Some(place.path.clone()),
+                place: Some(place.code.clone()),
                 ..ListingFilter::default()
             };
             let items =

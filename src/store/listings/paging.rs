@@ -30,15 +30,11 @@ fn in_season(month: u8) -> InSeason {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListingFilter {
     pub kind: Option<ListingKind>,
-    /// The place code as asked for (`place_path`, when the caller resolved it, is its path).
+    /// The place code as asked for: the list holds the listings at it and everything under it.
     pub place: Option<String>,
     /// The cooperative slug as asked for.
     pub cooperative: Option<String>,
     pub category: Option<String>,
-    /// The place's path: the list holds the listings whose place path starts with it (the
-    /// place and everything under it). Without it, a `place` is looked up by the list's own
-    /// statement.
-    pub place_path: Option<String>,
     pub cooperative_id: Option<i64>,
     pub min_ocop_stars: Option<i16>,
     pub certification: Option<Certification>,
@@ -171,18 +167,12 @@ fn public_page_cards(
         if let Some(cat) = &filter.category {
             query = query.filter(listings::category_code.eq(cat));
         }
-        if let Some(path) = &filter.place_path {
-            // A prefix as a range: both databases walk the list index in order and compare
-            // each entry's path bytewise (no LIKE pattern, no list of codes to plan).
-            query = query.filter(
-                listings::place_path
-                    .ge(path.clone())
-                    .and(listings::place_path.lt(crate::store::catalogue::prefix_end(path))),
-            );
-        } else if let Some(code) = &filter.place {
-            // The same range with the place's path read by this statement (one round trip; an
-            // unknown place lists nothing). Every path ends in `/`, so the paths under `p` sort
-            // before `p` followed by the last code point.
+        if let Some(code) = &filter.place {
+            // The place's path as a prefix range, read by this statement (one round trip; an
+            // unknown place lists nothing): both databases walk the list index in order and
+            // compare each entry's path bytewise (no LIKE pattern, no list of codes to plan).
+            // Every path ends in `/`, so the paths under `p` sort before `p` followed by the last
+            // code point.
             let path = || {
                 places::table
                     .filter(places::code.eq(code.clone()))
