@@ -478,6 +478,24 @@ async fn facet_counts_match_the_catalogue(f: Arc<Fixture>) {
         expected_facets(&fruit)["place_path"]
     );
     assert_eq!(r.total as usize, fruit.len());
+    // With a word, facets count what it found: a district's count is its communes' sum.
+    // (Words read one way only: with several readings the facets are the first reading's.)
+    for text in ["cam", "mật", "xa"] {
+        let q = SearchQuery {
+            facets: true,
+            limit: 200,
+            ..SearchQuery::text(text)
+        };
+        let r = f.search(&q).await;
+        assert_eq!(r.explain.readings.len(), 1, "{text}: {:?}", r.explain);
+        let found: Vec<SearchDocument> = r.hits.iter().map(|h| f.doc(&h.slug).clone()).collect();
+        assert!(found.len() > 3, "{text}: {found:?}");
+        assert_eq!(r.total as usize, found.len(), "{text}");
+        let expected = expected_facets(&found);
+        for facet in ["category_code", "place_path"] {
+            assert_eq!(r.facets[facet], expected[facet], "{text}: {facet}");
+        }
+    }
 }
 
 async fn sorts_order_results(f: Arc<Fixture>) {

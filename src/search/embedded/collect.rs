@@ -25,12 +25,16 @@ pub(super) struct TopCollector {
     pub(super) keep: usize,
     /// Facets to count, in [`FACETS`] order.
     pub(super) facets: Vec<&'static str>,
+    /// The score of every document of an unscored search (a tier of [`word_tiers`]).
+    pub(super) fixed_score: Score,
 }
 
 pub(super) struct FacetCounter {
     pub(super) name: &'static str,
     /// At most one value per document: read with `first`, cheaper than `values_for_doc`.
     pub(super) single: bool,
+    /// Each value is several facet values (a `place_chain`): split when harvested.
+    pub(super) chained: bool,
     pub(super) column: StrColumn,
     pub(super) counts: Vec<u64>,
 }
@@ -53,6 +57,8 @@ pub(super) struct TopSegment {
     pub(super) facets: Vec<FacetCounter>,
     /// Scratch space for reading a block of single-valued ordinals at once.
     pub(super) ords: Vec<Option<u64>>,
+    /// The score of every document when unscored (see [`TopCollector::fixed_score`]).
+    pub(super) fixed_score: Score,
 }
 
 pub(super) struct SegmentFruit {
@@ -143,10 +149,15 @@ impl TopSegment {
 
     /// Offers one matching document to the top-k.
     pub(super) fn consider(&mut self, doc: DocId, score: Score) {
+        let head = self.head(score);
+        self.consider_at(doc, head, score);
+    }
+
+    /// [`Self::consider`] with the key's first component already known.
+    fn consider_at(&mut self, doc: DocId, head: i64, score: Score) {
         if self.keep == 0 {
             return;
         }
-        let head = self.head(score);
         if let Some(threshold) = &self.threshold {
             // Cheap early-out on the first component, then on the whole key.
             if head < threshold[0] {
@@ -201,8 +212,13 @@ impl SegmentCollector for TopSegment {
                 }
             }
         }
+        if self.keep == 0 {
+            return;
+        }
+        // Every document of an unscored search has the same score: one head for the block.
+        let (score, head) = (self.fixed_score, self.head(self.fixed_score));
         for &doc in docs {
-            self.consider(doc, 0.0);
+            self.consider_at(doc, head, score);
         }
     }
 
@@ -233,18 +249,24 @@ impl SegmentCollector for TopSegment {
                 .filter(|(_, c)| **c > 0)
                 .map(|(ord, c)| (ord as u64, *c))
                 .collect();
-            let mut map = BTreeMap::new();
+            let mut values: Vec<(String, u64)> = Vec::with_capacity(counted.len());
             let mut next = counted.iter();
             facet
                 .column
                 .dictionary()
                 .sorted_ords_to_term_cb(counted.iter().map(|e| e.0), |bytes| {
                     if let Some((_, count)) = next.next() {
-                        map.insert(String::from_utf8_lossy(bytes).into_owned(), *count);
+                        values.push((String::from_utf8_lossy(bytes).into_owned(), *count));
                     }
                     Ok(())
                 })
                 .map_err(|e| e.to_string())?;
+            // In dictionary order, so the map is built from sorted input.
+            let map: BTreeMap<String, u64> = if facet.chained {
+                split_chains(&values)
+            } else {
+                values.into_iter().collect()
+            };
             facets.push((facet.name, map));
         }
         Ok(SegmentFruit {
@@ -253,6 +275,24 @@ impl SegmentCollector for TopSegment {
             facets,
         })
     }
+}
+
+/// Counts of `place_chain` values as counts of each code in them (a district's count is the sum
+/// of its communes').
+fn split_chains(chains: &[(String, u64)]) -> BTreeMap<String, u64> {
+    let mut sums: std::collections::HashMap<&str, u64> =
+        std::collections::HashMap::with_capacity(chains.len() * 2);
+    for (chain, count) in chains {
+        for part in chain.split(CHAIN_SEPARATOR).filter(|p| !p.is_empty()) {
+            *sums.entry(part).or_default() += count;
+        }
+    }
+    let mut codes: Vec<(String, u64)> = sums
+        .into_iter()
+        .map(|(code, c)| (code.to_owned(), c))
+        .collect();
+    codes.sort_unstable();
+    codes.into_iter().collect()
 }
 
 pub(super) struct CollectedTop {
@@ -269,7 +309,8 @@ impl Collector for TopCollector {
         let ff = seg.fast_fields();
         let mut facets = Vec::new();
         for &name in &self.facets {
-            if let Some(column) = ff.str(name)? {
+            let (column_name, chained) = facet_column(name);
+            if let Some(column) = ff.str(column_name)? {
                 let counts = vec![0; column.num_terms()];
                 let single = !matches!(
                     column.ords().get_cardinality(),
@@ -278,6 +319,7 @@ impl Collector for TopCollector {
                 facets.push(FacetCounter {
                     name,
                     single,
+                    chained,
                     column,
                     counts,
                 });
@@ -298,6 +340,7 @@ impl Collector for TopCollector {
             lng: ff.f64("lng")?,
             facets,
             ords: Vec::new(),
+            fixed_score: self.fixed_score,
         })
     }
 
@@ -321,6 +364,11 @@ impl Collector for TopCollector {
             count += fruit.count;
             for (name, map) in fruit.facets {
                 let into = facets.entry(name.to_owned()).or_default();
+                if into.is_empty() {
+                    // The first (often the only) segment's counts are taken whole.
+                    *into = map;
+                    continue;
+                }
                 for (value, c) in map {
                     *into.entry(value).or_default() += c;
                 }
@@ -341,6 +389,25 @@ pub(super) fn search_generation(
     fields: &Fields,
     q: &SearchQuery,
 ) -> Result<SearchResults, SearchError> {
+    search_generation_as(generation, fields, q, Plan::Fastest)
+}
+
+/// How [`search_generation_as`] may collect a one-word search.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Plan {
+    /// One word: count and facets unscored, the top from [`word_tiers`].
+    Fastest,
+    /// Every search scored document by document (the reference the tiers are tested against).
+    #[cfg(test)]
+    Scored,
+}
+
+pub(super) fn search_generation_as(
+    generation: &Generation,
+    fields: &Fields,
+    q: &SearchQuery,
+    plan: Plan,
+) -> Result<SearchResults, SearchError> {
     let words = analyze::query_words(&q.text);
     let limit = q.limit.min(MAX_LIMIT);
     let offset = q.offset.min(MAX_OFFSET);
@@ -359,31 +426,55 @@ pub(super) fn search_generation(
     let whole_index = words.is_empty() && filter_clauses(fields, q).is_empty();
     let facet_names = q.facet_names();
     let cached_facets = !facet_names.is_empty() && whole_index;
-    let collector = TopCollector {
-        scoring: !words.is_empty(),
-        mode,
-        keep,
-        facets: if cached_facets {
-            Vec::new()
-        } else {
-            facet_names.clone()
-        },
+    let counted = if cached_facets {
+        Vec::new()
+    } else {
+        facet_names.clone()
     };
-    let run = |all_required: bool| {
-        let query = build_query(fields, q, &words, all_required);
-        searcher.search(&*query, &collector).map_err(backend)
-    };
-    // Like Meilisearch's `last` strategy: documents matching every word when there are enough
-    // of them; otherwise the last words are progressively optional (ranked below full matches).
-    let mut top = if words.len() > 1 {
-        let strict = run(true)?;
-        if strict.count as usize >= keep.max(1) {
-            strict
+    // One word: the count and the facets need no scores (blocks of documents, no alternative
+    // looked up per document), and by relevance the best come from the first tiers alone.
+    let tiered = plan == Plan::Fastest
+        && words.len() == 1
+        && (keep == 0 || matches!(mode, KeyMode::Relevance));
+    let mut top = if tiered {
+        let counter = TopCollector {
+            scoring: false,
+            mode,
+            keep: 0,
+            facets: counted,
+            fixed_score: 0.0,
+        };
+        let query = build_query(fields, q, &words, false);
+        let mut top = searcher.search(&*query, &counter).map_err(backend)?;
+        if keep > 0 {
+            top.hits = top_by_tiers(&searcher, fields, q, &words[0], keep)?;
+        }
+        top
+    } else {
+        let collector = TopCollector {
+            scoring: !words.is_empty(),
+            mode,
+            keep,
+            facets: counted,
+            fixed_score: 0.0,
+        };
+        let run = |all_required: bool| {
+            let query = build_query(fields, q, &words, all_required);
+            searcher.search(&*query, &collector).map_err(backend)
+        };
+        // Like Meilisearch's `last` strategy: documents matching every word when there are
+        // enough of them; otherwise the last words are progressively optional (ranked below
+        // full matches).
+        if words.len() > 1 {
+            let strict = run(true)?;
+            if strict.count as usize >= keep.max(1) {
+                strict
+            } else {
+                run(false)?
+            }
         } else {
             run(false)?
         }
-    } else {
-        run(false)?
     };
     if cached_facets {
         let mut all = whole_index_facets(generation, &searcher)?;
@@ -404,6 +495,38 @@ pub(super) fn search_generation(
     })
 }
 
+/// The best `keep` documents of a one-word search by relevance, tier by tier
+/// ([`word_tiers`]): a tier is read only while it could still place a document in the top.
+fn top_by_tiers(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    q: &SearchQuery,
+    word: &Word,
+    keep: usize,
+) -> Result<Vec<(SortKey, SearchHit)>, SearchError> {
+    let tiers = word_tiers(fields, q, word);
+    let mut hits: Vec<(SortKey, SearchHit)> = Vec::new();
+    for (i, (query, score)) in tiers.iter().enumerate() {
+        if let Some(kth) = hits.get(keep.saturating_sub(1)) {
+            let best_left = tiers[i..].iter().map(|t| quantize(t.1)).max();
+            if best_left.is_none_or(|best| best < kth.0[0]) {
+                break;
+            }
+        }
+        let collector = TopCollector {
+            scoring: false,
+            mode: KeyMode::Relevance,
+            keep,
+            facets: Vec::new(),
+            fixed_score: *score,
+        };
+        hits.extend(searcher.search(&**query, &collector).map_err(backend)?.hits);
+        hits.sort_by_key(|h| Reverse(h.0));
+        hits.truncate(keep);
+    }
+    Ok(hits)
+}
+
 pub(super) fn whole_index_facets(
     generation: &Generation,
     searcher: &tantivy::Searcher,
@@ -420,6 +543,7 @@ pub(super) fn whole_index_facets(
         mode: KeyMode::Newest,
         keep: 0,
         facets: FACETS.to_vec(),
+        fixed_score: 0.0,
     };
     let facets = searcher
         .search(&AllQuery, &collector)

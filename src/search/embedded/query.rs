@@ -17,11 +17,19 @@ pub(super) fn term_q(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(term(field, text), IndexRecordOption::Basic))
 }
 
-/// The query for one word: the best of how well it matches (exact accents > folded; name >
-/// place > other > description; exact word > prefix > typo), as a [`WordQuery`] whose matcher
-/// is the word in `all_f` (every folded word of the document), as a prefix for the last word,
-/// with typos from 5 letters.
-pub(super) fn word_query(f: &Fields, w: &Word, weight: f32, last: bool) -> Box<dyn Query> {
+/// One query word's parts: every alternative field match with its score (best first), the
+/// matcher (every document the word matches: each alternative is a subset of it) and the score
+/// of a document only the matcher holds (a typo or prefix match).
+pub(super) struct WordParts {
+    pub(super) alts: Vec<(Box<dyn Query>, f32)>,
+    pub(super) matcher: Box<dyn Query>,
+    pub(super) fallback: f32,
+}
+
+/// How well one word matches: exact accents > folded; name > place > other > description;
+/// exact word > prefix > typo. The matcher is the word in `all_f` (every folded word of the
+/// document), as a prefix for the last word, with typos from 5 letters.
+pub(super) fn word_parts(f: &Fields, w: &Word, weight: f32, last: bool) -> WordParts {
     let mut alts: Vec<(Box<dyn Query>, f32)> = Vec::with_capacity(10);
     let fw = w.folded.as_str();
     if w.accented() {
@@ -54,7 +62,18 @@ pub(super) fn word_query(f: &Fields, w: &Word, weight: f32, last: bool) -> Box<d
             weight + 1.5,
         ),
     };
-    Box::new(WordQuery::new(matcher, alts, fallback))
+    alts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    WordParts {
+        alts,
+        matcher,
+        fallback,
+    }
+}
+
+/// The query for one word: the best of its [`WordParts`], as a [`WordQuery`].
+pub(super) fn word_query(f: &Fields, w: &Word, weight: f32, last: bool) -> Box<dyn Query> {
+    let parts = word_parts(f, w, weight, last);
+    Box::new(WordQuery::new(parts.matcher, parts.alts, parts.fallback))
 }
 
 pub(super) fn text_query(f: &Fields, words: &[Word], all_required: bool) -> Option<Box<dyn Query>> {
@@ -76,6 +95,27 @@ pub(super) fn text_query(f: &Fields, words: &[Word], all_required: bool) -> Opti
         })
         .collect();
     Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// A one-word query's documents in tiers of equal score, best first: tier i holds the
+/// documents of alternative i that no better alternative holds (the last tier: the matcher's
+/// documents no alternative holds), each with the filters. Every document of a tier has the
+/// score the scored query gives it, so the best `k` are found in the first tiers alone.
+pub(super) fn word_tiers(f: &Fields, q: &SearchQuery, w: &Word) -> Vec<(Box<dyn Query>, f32)> {
+    let parts = word_parts(f, w, WORD_UNIT, true);
+    let mut tiers = parts.alts;
+    tiers.push((parts.matcher, parts.fallback));
+    let filters = filter_clauses(f, q);
+    (0..tiers.len())
+        .map(|i| {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, tiers[i].0.box_clone())];
+            clauses.extend(tiers[..i].iter().map(|t| (Occur::MustNot, t.0.box_clone())));
+            clauses.extend(filters.iter().map(|c| (Occur::Must, c.box_clone())));
+            let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+            (query, tiers[i].1)
+        })
+        .collect()
 }
 
 pub(super) fn i64_range(field: Field, lo: Option<i64>, hi: Option<i64>) -> Option<Box<dyn Query>> {
