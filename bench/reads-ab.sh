@@ -56,9 +56,6 @@ fi
 echo "loading $N synthetic listings with ${BINS[0]%%=*}…" >&2
 VUNGCAO_DATA_DIR=$WORK/base VUNGCAO_DATABASE_URL=$(db_url base) \
   VUNGCAO_MEDIA_URL=$WORK/base/media "$first" demo --synthetic "$N" >/dev/null
-# The search page row searches the embedded index (each copy gets its own).
-VUNGCAO_DATA_DIR=$WORK/base VUNGCAO_DATABASE_URL=$(db_url base) \
-  VUNGCAO_MEDIA_URL=$WORK/base/media "$first" reindex >/dev/null 2>&1
 [ -n "$PG" ] || sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 sql "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
 PLACE=$(sql "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")
@@ -84,6 +81,10 @@ for round in $(seq 1 "$ROUNDS"); do
         psql "$PG" -qc "DROP DATABASE IF EXISTS vungcao_ab_$name WITH (FORCE)" \
           -c "CREATE DATABASE vungcao_ab_$name TEMPLATE vungcao_ab_base" >/dev/null
       fi
+      # Each binary builds its own copy's index: another build may have another index schema.
+      rm -rf "$dir/search"
+      VUNGCAO_DATA_DIR=$dir VUNGCAO_DATABASE_URL=$(db_url "$name") VUNGCAO_MEDIA_URL=$dir/media \
+        "$bin" reindex >/dev/null 2>&1
     fi
     VUNGCAO_DATA_DIR=$dir VUNGCAO_DATABASE_URL=$(db_url "$name") VUNGCAO_MEDIA_URL=$dir/media \
       VUNGCAO_LISTEN=127.0.0.1:$PORT VUNGCAO_INDEXER=false VUNGCAO_LOG=warn \
@@ -94,6 +95,11 @@ for round in $(seq 1 "$ROUNDS"); do
       sleep 0.2
     done
     curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" || { cat "$dir/serve.log" >&2; exit 1; }
+    # The search page row means nothing on an empty index.
+    curl -fsS "http://127.0.0.1:$PORT/api/v1/search?q=che&limit=1" | grep -q '"total":[1-9]' || {
+      echo "$name: GET /api/v1/search?q=che finds nothing: is the index built?" >&2
+      exit 1
+    }
     # Let start-up work (the search vocabulary) finish before measuring.
     sleep "${VUNGCAO_BENCH_SETTLE:-15}"
     ROWS+=("$(row "$name" "detail (round $round)" -s bench/wrk-slugs.lua "http://127.0.0.1:$PORT" -- "$WORK/slugs.txt")")
