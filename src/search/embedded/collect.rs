@@ -27,14 +27,16 @@ pub(super) struct TopCollector {
     pub(super) facets: Vec<&'static str>,
     /// The score of every document of an unscored search (a tier of [`word_tiers`]).
     pub(super) fixed_score: Score,
+    /// The generation's chain tables, for a place facet.
+    pub(super) chain_tables: Arc<ChainTables>,
 }
 
 pub(super) struct FacetCounter {
     pub(super) name: &'static str,
     /// At most one value per document: read with `first`, cheaper than `values_for_doc`.
     pub(super) single: bool,
-    /// Each value is several facet values (a `place_chain`): split when harvested.
-    pub(super) chained: bool,
+    /// Each value is several facet values (a `place_chain`): the segment's table splits them.
+    pub(super) chains: Option<Arc<ChainTable>>,
     pub(super) column: StrColumn,
     pub(super) counts: Vec<u64>,
 }
@@ -241,7 +243,10 @@ impl SegmentCollector for TopSegment {
         }
         let mut facets = Vec::with_capacity(self.facets.len());
         for facet in self.facets {
-            // One pass over the dictionary in ordinal order, not one lookup per value.
+            if let Some(table) = &facet.chains {
+                facets.push((facet.name, table.counts(&facet.counts)));
+                continue;
+            }
             let counted: Vec<(u64, u64)> = facet
                 .counts
                 .iter()
@@ -249,24 +254,19 @@ impl SegmentCollector for TopSegment {
                 .filter(|(_, c)| **c > 0)
                 .map(|(ord, c)| (ord as u64, *c))
                 .collect();
-            let mut values: Vec<(String, u64)> = Vec::with_capacity(counted.len());
+            // One pass over the dictionary in ordinal order, not one lookup per value.
+            let mut map = BTreeMap::new();
             let mut next = counted.iter();
             facet
                 .column
                 .dictionary()
                 .sorted_ords_to_term_cb(counted.iter().map(|e| e.0), |bytes| {
                     if let Some((_, count)) = next.next() {
-                        values.push((String::from_utf8_lossy(bytes).into_owned(), *count));
+                        map.insert(String::from_utf8_lossy(bytes).into_owned(), *count);
                     }
                     Ok(())
                 })
                 .map_err(|e| e.to_string())?;
-            // In dictionary order, so the map is built from sorted input.
-            let map: BTreeMap<String, u64> = if facet.chained {
-                split_chains(&values)
-            } else {
-                values.into_iter().collect()
-            };
             facets.push((facet.name, map));
         }
         Ok(SegmentFruit {
@@ -277,22 +277,104 @@ impl SegmentCollector for TopSegment {
     }
 }
 
-/// Counts of `place_chain` values as counts of each code in them (a district's count is the sum
-/// of its communes').
-fn split_chains(chains: &[(String, u64)]) -> BTreeMap<String, u64> {
-    let mut sums: std::collections::HashMap<&str, u64> =
-        std::collections::HashMap::with_capacity(chains.len() * 2);
-    for (chain, count) in chains {
-        for part in chain.split(CHAIN_SEPARATOR).filter(|p| !p.is_empty()) {
-            *sums.entry(part).or_default() += count;
+/// The chain tables of a generation's segments (segments never change: a table is good for as
+/// long as its segment is searched).
+pub(super) type ChainTables =
+    Mutex<std::collections::HashMap<tantivy::index::SegmentId, Arc<ChainTable>>>;
+
+/// One segment's `place_chain` values as indices into its sorted place codes: the place facet
+/// is then a few additions per chain counted, with no dictionary read per search.
+pub(super) struct ChainTable {
+    codes: Vec<String>,
+    /// Per chain ordinal, its codes' indices.
+    parts: Vec<Vec<u32>>,
+}
+
+impl ChainTable {
+    fn build(column: &StrColumn) -> Result<ChainTable, String> {
+        let mut chains: Vec<String> = Vec::with_capacity(column.num_terms());
+        column
+            .dictionary()
+            .sorted_ords_to_term_cb(0..column.num_terms() as u64, |bytes| {
+                chains.push(String::from_utf8_lossy(bytes).into_owned());
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+        let split = |chain: &str| -> Vec<String> {
+            chain
+                .split(CHAIN_SEPARATOR)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let mut codes: Vec<String> = chains.iter().flat_map(|c| split(c)).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let parts = chains
+            .iter()
+            .map(|chain| {
+                split(chain)
+                    .iter()
+                    .filter_map(|p| codes.binary_search(p).ok())
+                    .map(|i| i as u32)
+                    .collect()
+            })
+            .collect();
+        Ok(ChainTable { codes, parts })
+    }
+
+    /// The table of `seg`'s chains, built on first use.
+    fn of_segment(
+        tables: &ChainTables,
+        seg: &SegmentReader,
+        column: &StrColumn,
+    ) -> tantivy::Result<Arc<ChainTable>> {
+        let poisoned = |_| tantivy::TantivyError::InternalError("chain tables poisoned".into());
+        let mut tables = tables.lock().map_err(poisoned)?;
+        if let Some(table) = tables.get(&seg.segment_id()) {
+            return Ok(Arc::clone(table));
+        }
+        let table =
+            Arc::new(ChainTable::build(column).map_err(tantivy::TantivyError::InternalError)?);
+        tables.insert(seg.segment_id(), Arc::clone(&table));
+        Ok(table)
+    }
+
+    /// Counts per chain ordinal as counts per code (a district's count is its communes' sum).
+    fn counts(&self, per_chain: &[u64]) -> BTreeMap<String, u64> {
+        let mut sums = vec![0u64; self.codes.len()];
+        for (parts, &count) in self.parts.iter().zip(per_chain) {
+            if count == 0 {
+                continue;
+            }
+            for &i in parts {
+                if let Some(sum) = sums.get_mut(i as usize) {
+                    *sum += count;
+                }
+            }
+        }
+        // In code order: the map is built from sorted input.
+        self.codes
+            .iter()
+            .zip(sums)
+            .filter(|(_, c)| *c > 0)
+            .map(|(code, c)| (code.clone(), c))
+            .collect()
+    }
+}
+
+/// Forgets the tables of segments `searcher` no longer has (merged or replaced).
+pub(super) fn forget_old_chain_tables(tables: &ChainTables, searcher: &tantivy::Searcher) {
+    if let Ok(mut tables) = tables.lock() {
+        if tables.len() > searcher.segment_readers().len() {
+            let live: std::collections::HashSet<tantivy::index::SegmentId> = searcher
+                .segment_readers()
+                .iter()
+                .map(SegmentReader::segment_id)
+                .collect();
+            tables.retain(|id, _| live.contains(id));
         }
     }
-    let mut codes: Vec<(String, u64)> = sums
-        .into_iter()
-        .map(|(code, c)| (code.to_owned(), c))
-        .collect();
-    codes.sort_unstable();
-    codes.into_iter().collect()
 }
 
 pub(super) struct CollectedTop {
@@ -311,6 +393,11 @@ impl Collector for TopCollector {
         for &name in &self.facets {
             let (column_name, chained) = facet_column(name);
             if let Some(column) = ff.str(column_name)? {
+                let chains = if chained {
+                    Some(ChainTable::of_segment(&self.chain_tables, seg, &column)?)
+                } else {
+                    None
+                };
                 let counts = vec![0; column.num_terms()];
                 let single = !matches!(
                     column.ords().get_cardinality(),
@@ -319,7 +406,7 @@ impl Collector for TopCollector {
                 facets.push(FacetCounter {
                     name,
                     single,
-                    chained,
+                    chains,
                     column,
                     counts,
                 });
@@ -426,6 +513,9 @@ pub(super) fn search_generation_as(
     let whole_index = words.is_empty() && filter_clauses(fields, q).is_empty();
     let facet_names = q.facet_names();
     let cached_facets = !facet_names.is_empty() && whole_index;
+    if facet_names.contains(&"place_path") {
+        forget_old_chain_tables(&generation.chain_tables, &searcher);
+    }
     let counted = if cached_facets {
         Vec::new()
     } else {
@@ -443,11 +533,19 @@ pub(super) fn search_generation_as(
             keep: 0,
             facets: counted,
             fixed_score: 0.0,
+            chain_tables: Arc::clone(&generation.chain_tables),
         };
         let query = build_query(fields, q, &words, false);
         let mut top = searcher.search(&*query, &counter).map_err(backend)?;
         if keep > 0 {
-            top.hits = top_by_tiers(&searcher, fields, q, &words[0], keep)?;
+            top.hits = top_by_tiers(
+                &searcher,
+                &generation.chain_tables,
+                fields,
+                q,
+                &words[0],
+                keep,
+            )?;
         }
         top
     } else {
@@ -457,6 +555,7 @@ pub(super) fn search_generation_as(
             keep,
             facets: counted,
             fixed_score: 0.0,
+            chain_tables: Arc::clone(&generation.chain_tables),
         };
         let run = |all_required: bool| {
             let query = build_query(fields, q, &words, all_required);
@@ -499,6 +598,7 @@ pub(super) fn search_generation_as(
 /// ([`word_tiers`]): a tier is read only while it could still place a document in the top.
 fn top_by_tiers(
     searcher: &tantivy::Searcher,
+    tables: &Arc<ChainTables>,
     fields: &Fields,
     q: &SearchQuery,
     word: &Word,
@@ -519,6 +619,7 @@ fn top_by_tiers(
             keep,
             facets: Vec::new(),
             fixed_score: *score,
+            chain_tables: Arc::clone(tables),
         };
         hits.extend(searcher.search(&**query, &collector).map_err(backend)?.hits);
         hits.sort_by_key(|h| Reverse(h.0));
@@ -544,6 +645,7 @@ pub(super) fn whole_index_facets(
         keep: 0,
         facets: FACETS.to_vec(),
         fixed_score: 0.0,
+        chain_tables: Arc::clone(&generation.chain_tables),
     };
     let facets = searcher
         .search(&AllQuery, &collector)

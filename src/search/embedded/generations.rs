@@ -9,6 +9,8 @@ pub(super) struct Generation {
     pub(super) reader: IndexReader,
     /// Facet counts of the whole index, per searcher generation (the browse landing page).
     pub(super) facet_cache: Mutex<Option<(u64, Facets)>>,
+    /// Each segment's place chains as place indices, built on its first place facet.
+    pub(super) chain_tables: Arc<ChainTables>,
     pub(super) writer: Mutex<Option<IndexWriter<TantivyDocument>>>,
 }
 
@@ -46,6 +48,7 @@ impl Generation {
             number,
             reader,
             facet_cache: Mutex::new(None),
+            chain_tables: Arc::default(),
             writer: Mutex::new(Some(writer)),
         })
     }

@@ -441,6 +441,44 @@ mod tests {
         assert!(found.total > 0, "{found:?}");
     }
 
+    /// A listing added after the index was built lands in a new segment: the place facet counts
+    /// it under its commune, district and province (each segment has its own chain table), and
+    /// a deleted listing is counted nowhere.
+    #[tokio::test]
+    async fn place_counts_follow_writes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = TantivyIndex::open(dir.path()).expect("open");
+        let docs: Vec<SearchDocument> = super::super::synthetic::documents(200, 5).collect();
+        index
+            .rebuild(docs.clone().into_iter(), |_, _| {})
+            .await
+            .expect("rebuild");
+        let places = |r: &SearchResults| r.facets.get("place_path").cloned().unwrap_or_default();
+        let q = SearchQuery {
+            facets: true,
+            filters: super::super::SearchFilters {
+                kind: Some("product".into()),
+                ..Default::default()
+            },
+            ..SearchQuery::text("")
+        };
+        let before = places(&index.search_blocking(&q).expect("search"));
+        let mut added = docs[0].clone();
+        added.id = 10_000;
+        added.slug = "new-listing".into();
+        added.kind = "product".into();
+        added.place_code = "TQ-NEW-C1".into();
+        added.place_path = vec!["TQ-NEW-C1".into(), "TQ-NEW".into(), "TQ".into()];
+        index.upsert(vec![added]).await.expect("upsert");
+        let after = places(&index.search_blocking(&q).expect("search"));
+        assert_eq!(after.get("TQ-NEW-C1"), Some(&1), "{after:?}");
+        assert_eq!(after.get("TQ-NEW"), Some(&1));
+        assert_eq!(after.get("TQ"), Some(&(before["TQ"] + 1)));
+        index.delete(&[10_000]).await.expect("delete");
+        let deleted = places(&index.search_blocking(&q).expect("search"));
+        assert_eq!(deleted, before);
+    }
+
     #[test]
     fn haversine_is_sane() {
         // Hồng Thái → Khau Mút, about 12 km.
