@@ -31,6 +31,26 @@ pub(super) struct TopCollector {
     pub(super) chain_tables: Arc<ChainTables>,
 }
 
+impl TopCollector {
+    /// A scored (or, with `scoring` false, score-0) collection on `generation`.
+    pub(super) fn new(
+        generation: &Generation,
+        scoring: bool,
+        mode: KeyMode,
+        keep: usize,
+        facets: Vec<&'static str>,
+    ) -> TopCollector {
+        TopCollector {
+            scoring,
+            mode,
+            keep,
+            facets,
+            fixed_score: 0.0,
+            chain_tables: Arc::clone(&generation.chain_tables),
+        }
+    }
+}
+
 pub(super) struct FacetCounter {
     pub(super) name: &'static str,
     /// At most one value per document: read with `first`, cheaper than `values_for_doc`.
@@ -363,17 +383,16 @@ impl ChainTable {
     }
 }
 
-/// Forgets the tables of segments `searcher` no longer has (merged or replaced).
+/// Forgets the tables of segments `searcher` no longer has (merged or replaced): called when a
+/// write makes a new searcher visible, the only moment the segments change.
 pub(super) fn forget_old_chain_tables(tables: &ChainTables, searcher: &tantivy::Searcher) {
     if let Ok(mut tables) = tables.lock() {
-        if tables.len() > searcher.segment_readers().len() {
-            let live: std::collections::HashSet<tantivy::index::SegmentId> = searcher
-                .segment_readers()
-                .iter()
-                .map(SegmentReader::segment_id)
-                .collect();
-            tables.retain(|id, _| live.contains(id));
-        }
+        let live: std::collections::HashSet<tantivy::index::SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        tables.retain(|id, _| live.contains(id));
     }
 }
 
@@ -513,9 +532,6 @@ pub(super) fn search_generation_as(
     let whole_index = words.is_empty() && filter_clauses(fields, q).is_empty();
     let facet_names = q.facet_names();
     let cached_facets = !facet_names.is_empty() && whole_index;
-    if facet_names.contains(&"place_path") {
-        forget_old_chain_tables(&generation.chain_tables, &searcher);
-    }
     let counted = if cached_facets {
         Vec::new()
     } else {
@@ -527,36 +543,15 @@ pub(super) fn search_generation_as(
         && words.len() == 1
         && (keep == 0 || matches!(mode, KeyMode::Relevance));
     let mut top = if tiered {
-        let counter = TopCollector {
-            scoring: false,
-            mode,
-            keep: 0,
-            facets: counted,
-            fixed_score: 0.0,
-            chain_tables: Arc::clone(&generation.chain_tables),
-        };
+        let counter = TopCollector::new(generation, false, mode, 0, counted);
         let query = build_query(fields, q, &words, false);
         let mut top = searcher.search(&*query, &counter).map_err(backend)?;
         if keep > 0 {
-            top.hits = top_by_tiers(
-                &searcher,
-                &generation.chain_tables,
-                fields,
-                q,
-                &words[0],
-                keep,
-            )?;
+            top.hits = top_by_tiers(generation, &searcher, fields, q, &words[0], keep)?;
         }
         top
     } else {
-        let collector = TopCollector {
-            scoring: !words.is_empty(),
-            mode,
-            keep,
-            facets: counted,
-            fixed_score: 0.0,
-            chain_tables: Arc::clone(&generation.chain_tables),
-        };
+        let collector = TopCollector::new(generation, !words.is_empty(), mode, keep, counted);
         let run = |all_required: bool| {
             let query = build_query(fields, q, &words, all_required);
             searcher.search(&*query, &collector).map_err(backend)
@@ -597,8 +592,8 @@ pub(super) fn search_generation_as(
 /// The best `keep` documents of a one-word search by relevance, tier by tier
 /// ([`word_tiers`]): a tier is read only while it could still place a document in the top.
 fn top_by_tiers(
+    generation: &Generation,
     searcher: &tantivy::Searcher,
-    tables: &Arc<ChainTables>,
     fields: &Fields,
     q: &SearchQuery,
     word: &Word,
@@ -614,12 +609,8 @@ fn top_by_tiers(
             }
         }
         let collector = TopCollector {
-            scoring: false,
-            mode: KeyMode::Relevance,
-            keep,
-            facets: Vec::new(),
             fixed_score: *score,
-            chain_tables: Arc::clone(tables),
+            ..TopCollector::new(generation, false, KeyMode::Relevance, keep, Vec::new())
         };
         hits.extend(searcher.search(&**query, &collector).map_err(backend)?.hits);
         hits.sort_by_key(|h| Reverse(h.0));
@@ -639,14 +630,7 @@ pub(super) fn whole_index_facets(
             return Ok(facets.clone());
         }
     }
-    let collector = TopCollector {
-        scoring: false,
-        mode: KeyMode::Newest,
-        keep: 0,
-        facets: FACETS.to_vec(),
-        fixed_score: 0.0,
-        chain_tables: Arc::clone(&generation.chain_tables),
-    };
+    let collector = TopCollector::new(generation, false, KeyMode::Newest, 0, FACETS.to_vec());
     let facets = searcher
         .search(&AllQuery, &collector)
         .map_err(backend)?

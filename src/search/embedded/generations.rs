@@ -71,6 +71,7 @@ impl Generation {
         }
         writer.commit().map_err(backend)?;
         self.reader.reload().map_err(backend)?;
+        forget_old_chain_tables(&self.chain_tables, &self.reader.searcher());
         Ok(())
     }
 
