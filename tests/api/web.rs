@@ -178,6 +178,27 @@ async fn shopper_pages_in_both_languages(app: TestApp) {
     let (_, by_place) = page(&client, &app, "/tim-kiem?place=TQ-NH&kind=product").await;
     assert!(by_place.contains("Chè Shan tuyết cổ thụ Hồng Thái"));
     assert!(!by_place.contains("Cam sành Hàm Yên"));
+    // The place filter offers the districts; a district's communes once it is chosen.
+    let option = |code: &str| format!("<option value=\"{code}\"");
+    assert!(found.contains(&option("TQ-NH")) && found.contains(&option("HG")));
+    assert!(
+        !found.contains(&option("TQ-NH-HT")),
+        "no commune before a district"
+    );
+    assert!(by_place.contains("<option value=\"TQ-NH\" selected>· Na Hang"));
+    assert!(by_place.contains("<option value=\"TQ-NH-HT\">· · Hồng Thái"));
+    assert!(by_place.contains(&option("TQ-NH-KM")) && by_place.contains(&option("TQ-HY")));
+    assert!(
+        !by_place.contains(&option("TQ-HY-MH")),
+        "only the chosen district's communes"
+    );
+    let (_, by_commune) = page(&client, &app, "/tim-kiem?place=TQ-NH-HT").await;
+    assert!(by_commune.contains("<option value=\"TQ-NH-HT\" selected>· · Hồng Thái"));
+    assert!(
+        by_commune.contains(&option("TQ-NH-KM")),
+        "the commune's neighbours stay offered"
+    );
+    assert!(!by_commune.contains(&option("HG-DV")));
     // "Load more" is a plain link to the next page.
     let (_, all) = page(&client, &app, "/tim-kiem").await;
     assert!(all.contains("data-more href=\"/tim-kiem?page=2\""));
