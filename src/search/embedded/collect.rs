@@ -239,7 +239,27 @@ impl SegmentCollector for TopSegment {
         }
         // Every document of an unscored search has the same score: one head for the block.
         let (score, head) = (self.fixed_score, self.head(self.fixed_score));
-        for &doc in docs {
+        if self.threshold.is_some_and(|t| head < t[0]) {
+            return;
+        }
+        if !matches!(self.mode, KeyMode::Relevance) {
+            for &doc in docs {
+                self.consider_at(doc, head, score);
+            }
+            return;
+        }
+        // By relevance the next key part is the name's length (shorter first): read for the
+        // block at once, so that the date is read only for documents that could still enter.
+        let name_lens = &mut self.ords[..docs.len()];
+        self.name_len.first_vals(docs, name_lens);
+        for (i, &doc) in docs.iter().enumerate() {
+            let shorter = -(self.ords[i].unwrap_or(0) as i64);
+            if self
+                .threshold
+                .is_some_and(|t| head == t[0] && shorter < t[1])
+            {
+                continue;
+            }
             self.consider_at(doc, head, score);
         }
     }

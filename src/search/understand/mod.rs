@@ -710,7 +710,8 @@ impl Plan {
         } else {
             let mut seen = HashSet::new();
             let mut hits = Vec::new();
-            let mut widest: Option<&SearchResults> = None;
+            // The answer that found the most: its total and facets are the answer's.
+            let mut widest: Option<(usize, u64)> = None;
             for (i, a) in answers.iter().enumerate().take(primary) {
                 let Some(r) = a else { continue };
                 for h in &r.hits {
@@ -719,12 +720,15 @@ impl Plan {
                         readings[i].matched = true;
                     }
                 }
-                if widest.is_none_or(|w| r.total > w.total) {
-                    widest = Some(r);
+                if widest.is_none_or(|(_, total)| r.total > total) {
+                    widest = Some((i, r.total));
                 }
             }
-            out.total = widest.map_or(0, |w| w.total).max(hits.len() as u64);
-            out.facets = widest.map(|w| w.facets.clone()).unwrap_or_default();
+            out.total = widest.map_or(0, |(_, total)| total).max(hits.len() as u64);
+            // Moved, not cloned: a place facet is a thousand names.
+            if let Some(r) = widest.and_then(|(i, _)| answers.get_mut(i)?.as_mut()) {
+                out.facets = std::mem::take(&mut r.facets);
+            }
             out.hits = hits
                 .into_iter()
                 .skip(self.offset)

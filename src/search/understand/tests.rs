@@ -280,3 +280,31 @@ fn the_closest_reading_is_worked_out_only_when_nothing_was_found() {
     });
     assert_eq!(merged.explain.did_you_mean.as_deref(), Some("miến dong"));
 }
+
+#[test]
+fn readings_merged_take_the_counts_of_the_one_that_found_most() {
+    let v = catalogue();
+    let p = plan(&SearchQuery::text("bap nep"), &v);
+    assert!(p.primary() >= 2, "both readings are primary");
+    let with_counts = |n: usize, category: &str| SearchResults {
+        facets: [(
+            "category_code".to_owned(),
+            [(category.to_owned(), n as u64)].into_iter().collect(),
+        )]
+        .into_iter()
+        .collect(),
+        ..found(n)
+    };
+    let mut answers = vec![
+        Some(with_counts(3, "grain")),
+        Some(with_counts(20, "processed")),
+    ];
+    answers.resize(p.steps.len(), None);
+    let merged = p.merge(answers);
+    assert_eq!(merged.total, 20);
+    assert_eq!(merged.facets["category_code"]["processed"], 20);
+    assert!(!merged.facets["category_code"].contains_key("grain"));
+    // Hits of both, each once, the first reading's first.
+    assert_eq!(merged.hits.len(), 20);
+    assert_eq!(merged.hits[0].id, 1);
+}
