@@ -2,7 +2,7 @@
 //!
 //! Documents carry folded text (`name`, `places`, `other`, `description`) and exact-diacritic
 //! markers (`name_x`, `rest_x`, see [`super::analyze`]) that Meilisearch cannot fold away. A
-//! relevance search with accented words runs two queries in one multi-search: the folded query
+//! relevance search with accented words runs two queries side by side: the folded query
 //! (`matchingStrategy: last`, with facets and total) and an exact one where accented words are
 //! replaced by their markers (`all`); exact hits come first, then the rest of the folded ones.
 
@@ -627,16 +627,21 @@ impl MeiliIndex {
         let plan = plan(query);
         let index = self.index();
         let main_sort: Vec<&str> = plan.main.sort.iter().map(String::as_str).collect();
-        let mut multi = self.client.multi_search();
-        multi.with_search_query(build_sdk_query(&index, &plan.main, &main_sort));
-        if let Some(exact) = &plan.exact {
-            multi.with_search_query(build_sdk_query(&index, exact, &[]));
-        }
-        let response = multi.execute::<HitDoc>().await.map_err(map_err)?;
-        let mut results = response.results.into_iter();
-        let main = results
-            .next()
-            .ok_or_else(|| SearchError::Backend("meilisearch returned no result".into()))?;
+        let main_query = build_sdk_query(&index, &plan.main, &main_sort);
+        // The exact query goes out next to the main one, not after it: Meilisearch answers the
+        // queries of one multi-search one after the other (measured: an accented query took
+        // ≈ 2.5 ms more than the main query alone through a multi-search).
+        let (main, exact) = match &plan.exact {
+            Some(exact) => {
+                let exact_query = build_sdk_query(&index, exact, &[]);
+                let (main, exact) = tokio::join!(
+                    main_query.execute::<HitDoc>(),
+                    exact_query.execute::<HitDoc>()
+                );
+                (main.map_err(map_err)?, Some(exact.map_err(map_err)?))
+            }
+            None => (main_query.execute::<HitDoc>().await.map_err(map_err)?, None),
+        };
         let to_hits = |r: meilisearch_sdk::search::SearchResults<HitDoc>| -> Vec<SearchHit> {
             r.hits
                 .into_iter()
@@ -668,11 +673,9 @@ impl MeiliIndex {
                 }
             }
         }
-        let hits = match (plan.exact.is_some(), results.next()) {
-            (true, Some(exact)) => {
-                merge_hits(to_hits(exact), to_hits(main), plan.offset, plan.limit)
-            }
-            _ => to_hits(main),
+        let hits = match exact {
+            Some(exact) => merge_hits(to_hits(exact), to_hits(main), plan.offset, plan.limit),
+            None => to_hits(main),
         };
         Ok(SearchResults {
             hits,
