@@ -303,8 +303,10 @@ pub fn plan(query: &SearchQuery) -> MeiliPlan {
                 match_all: true,
             }
         });
+    // With an exact query the page is cut after merging: the main query's first `offset +
+    // limit` hits hold at least as many new ones as the exact hits leave room for.
     let (main_offset, main_limit) = if exact.is_some() {
-        (0, (2 * (offset + limit)).min(MAX_TOTAL_HITS))
+        (0, (offset + limit).min(MAX_TOTAL_HITS))
     } else {
         (offset, limit)
     };
@@ -629,8 +631,9 @@ impl MeiliIndex {
         let main_sort: Vec<&str> = plan.main.sort.iter().map(String::as_str).collect();
         let main_query = build_sdk_query(&index, &plan.main, &main_sort);
         // The exact query goes out next to the main one, not after it: Meilisearch answers the
-        // queries of one multi-search one after the other (measured: an accented query took
-        // ≈ 2.5 ms more than the main query alone through a multi-search).
+        // queries of one multi-search one after the other ("chè shan tuyết" on 100 000
+        // listings: the pair 4.2 ms through `/multi-search`, 3.0 ms as two requests at once,
+        // the main query alone 2.5 ms).
         let (main, exact) = match &plan.exact {
             Some(exact) => {
                 let exact_query = build_sdk_query(&index, exact, &[]);
@@ -771,7 +774,7 @@ mod tests {
         let p = plan(&q);
         assert_eq!(p.main.q, "che shan tuyet and");
         assert!(!p.main.match_all);
-        assert_eq!((p.main.offset, p.main.limit), (0, 60));
+        assert_eq!((p.main.offset, p.main.limit), (0, 30));
         let exact = p.exact.expect("exact query");
         assert!(exact.match_all);
         let words: Vec<&str> = exact.q.split(' ').collect();
@@ -782,6 +785,37 @@ mod tests {
         assert_eq!(words[3], "and");
         assert_eq!((exact.offset, exact.limit), (0, 30));
         assert_eq!((p.offset, p.limit), (20, 10));
+    }
+
+    #[test]
+    fn the_main_query_needs_no_more_hits_than_the_page_ends_at() {
+        let hit = |id: i64| SearchHit {
+            id,
+            slug: format!("s{id}"),
+        };
+        // Every way the exact hits can overlap the main ones, for pages (offset, limit).
+        for (offset, limit) in [(0, 5), (5, 5), (3, 4)] {
+            let end = offset + limit;
+            for seed in 0..200u64 {
+                let main: Vec<SearchHit> = (0..3 * end as i64).map(hit).collect();
+                // Exact hits drawn from the main query's first hits only, or from further on too.
+                let drawn_from = [end - 1, end, 2 * end, 3 * end][seed as usize % 4] as i64;
+                let exact: Vec<SearchHit> = (0..drawn_from)
+                    .filter(|i| (seed.rotate_left(7) >> (i % 64)) & 1 == 1)
+                    .take(end)
+                    .map(hit)
+                    .collect();
+                let ids = |h: Vec<SearchHit>| h.into_iter().map(|h| h.id).collect::<Vec<_>>();
+                let whole = merge_hits(exact.clone(), main.clone(), offset, limit);
+                let cut = merge_hits(exact, main[..end].to_vec(), offset, limit);
+                assert_eq!(whole.len(), limit);
+                assert_eq!(
+                    ids(cut),
+                    ids(whole),
+                    "offset {offset} limit {limit} seed {seed}"
+                );
+            }
+        }
     }
 
     #[test]
