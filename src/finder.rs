@@ -16,14 +16,48 @@ fn observe_search(backend: &str, started: std::time::Instant) {
 }
 
 /// Runs `query` and reads the hits from the database, in the index's order. The database has
-/// the last word: a listing unpublished a moment ago is not shown. Used by the API and the
-/// storefront's search page.
+/// the last word: a listing unpublished a moment ago is not shown. Used by the storefront's
+/// search page.
 pub async fn find_listings(
     db: &Db,
     search: &Arc<SearchIndex>,
     media_base: Arc<str>,
     query: &SearchQuery,
 ) -> Result<(SearchResults, Vec<ListingView>), AppError> {
+    find_with(db, search, media_base, query, |conn, ids, media_base| {
+        listings::views_by_ids(conn, ids, Visibility::PublishedOnly, media_base)
+    })
+    .await
+}
+
+/// [`find_listings`] with each listing as the API's JSON text (from its stored card, not read
+/// into a view and written out again): the API's search.
+pub async fn find_listings_json(
+    db: &Db,
+    search: &Arc<SearchIndex>,
+    media_base: Arc<str>,
+    query: &SearchQuery,
+) -> Result<(SearchResults, Vec<String>), AppError> {
+    find_with(
+        db,
+        search,
+        media_base,
+        query,
+        listings::cards::published_json,
+    )
+    .await
+}
+
+/// Reads the published listings among the ids, in their order, with the media base.
+type ReadHits<T> = fn(&mut crate::store::Conn, &[i64], &str) -> Result<Vec<T>, AppError>;
+
+async fn find_with<T: Send + 'static>(
+    db: &Db,
+    search: &Arc<SearchIndex>,
+    media_base: Arc<str>,
+    query: &SearchQuery,
+    read: ReadHits<T>,
+) -> Result<(SearchResults, Vec<T>), AppError> {
     let unavailable = |e: SearchError| {
         AppError::unavailable(format!("search: {e}")).with_detail("search is unavailable right now")
     };
@@ -43,8 +77,7 @@ pub async fn find_listings(
                     .map_err(unavailable)?;
                 observe_search("tantivy", started);
                 let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-                let items =
-                    listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, &media_base)?;
+                let items = read(conn, &ids, &media_base)?;
                 Ok((results, items))
             })
             .await;
@@ -53,10 +86,6 @@ pub async fn find_listings(
     let results = search.search(query).await.map_err(unavailable)?;
     observe_search(search.backend_name(), started);
     let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-    let items = db
-        .read(move |conn| {
-            listings::views_by_ids(conn, &ids, Visibility::PublishedOnly, &media_base)
-        })
-        .await?;
+    let items = db.read(move |conn| read(conn, &ids, &media_base)).await?;
     Ok((results, items))
 }

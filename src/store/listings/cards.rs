@@ -265,6 +265,15 @@ pub fn published_views(
     by_ids::<View>(conn, ids, media_base)
 }
 
+/// [`published_views`] as the API's JSON, one text per listing, in the order of `ids`.
+pub fn published_json(
+    conn: &mut Conn,
+    ids: &[i64],
+    media_base: &str,
+) -> Result<Vec<String>, AppError> {
+    by_ids::<Json>(conn, ids, media_base)
+}
+
 /// A published listing by slug in shape `S`, with its id.
 fn by_slug<S: Shape>(
     conn: &mut Conn,
