@@ -17,6 +17,18 @@ pub mod stats;
 
 use actix_web::web;
 
+/// Appends `items` (listings' stored JSON texts) to `body` as a JSON array.
+pub(crate) fn push_json_array(body: &mut String, items: &[String]) {
+    body.push('[');
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    body.push(']');
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(params::query_error))
         .app_data(web::PathConfig::default().error_handler(params::path_error))

@@ -269,14 +269,9 @@ pub async fn list_listings(
         serde_json::to_string(&next).map_err(|e| AppError::internal(format!("json: {e}")))?;
     let mut body =
         String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + next.len() + 20);
-    body.push_str("{\"items\":[");
-    for (n, item) in items.iter().enumerate() {
-        if n > 0 {
-            body.push(',');
-        }
-        body.push_str(item);
-    }
-    body.push_str("],\"next\":");
+    body.push_str("{\"items\":");
+    super::push_json_array(&mut body, &items);
+    body.push_str(",\"next\":");
     body.push_str(&next);
     body.push('}');
     Ok(etag::json_text(&req, body))

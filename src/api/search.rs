@@ -354,14 +354,9 @@ fn page_body(
         head.len() + tail.len() + items.iter().map(|i| i.len() + 1).sum::<usize>() + 16,
     );
     body.push_str(head);
-    body.push_str(",\"items\":[");
-    for (n, item) in items.iter().enumerate() {
-        if n > 0 {
-            body.push(',');
-        }
-        body.push_str(item);
-    }
-    body.push_str("],");
+    body.push_str(",\"items\":");
+    super::push_json_array(&mut body, items);
+    body.push(',');
     body.push_str(tail);
     Ok(body)
 }
