@@ -277,6 +277,7 @@ pub async fn search(
         limit,
         facets,
         facet_fields,
+        place_counts: Default::default(),
     };
     let print = fingerprint(&query);
     if let Some(raw) = cursor {

@@ -89,6 +89,21 @@ pub struct SearchQuery {
     /// With `facets`, only these facets (names from [`limits::FACETS`]; unknown names are
     /// ignored). `None`: all of them. Counting fewer facets is cheaper on large result sets.
     pub facet_fields: Option<Vec<String>>,
+    /// Which places the place facet (`place_path`) must count: a bound on the work, not a
+    /// filter (an engine may count more; Meilisearch counts every place anyway).
+    pub place_counts: PlaceCounts,
+}
+
+/// The places a caller of the place facet reads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum PlaceCounts {
+    /// Every province, former district and commune.
+    #[default]
+    Every,
+    /// The provinces and former districts, and the communes under `open` (a former district's
+    /// code): what the search page's filter offers. The communes are most of the places (a
+    /// thousand in a real province), each a name made and freed per search.
+    Regions { open: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -157,6 +172,7 @@ impl SearchQuery {
             limit: 20,
             facets: false,
             facet_fields: None,
+            place_counts: Default::default(),
         }
     }
 

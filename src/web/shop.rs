@@ -9,7 +9,7 @@ use crate::domain::marketplace::Platform;
 use crate::error::{AppError, Code};
 use crate::festivals::{CalendarCursor, CalendarPage, FestivalCalendar, Occurrence};
 use crate::search::limits::MAX_OFFSET;
-use crate::search::{SearchFilters, SearchQuery, SortOrder};
+use crate::search::{PlaceCounts, SearchFilters, SearchQuery, SortOrder};
 use crate::state::AppState;
 use crate::store::catalogue;
 use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
@@ -331,22 +331,15 @@ fn price(s: &str) -> Option<i64> {
 /// The search behind the page: the same index as `GET /api/v1/search`; listings are then read
 /// from the database (published only), in the index's order. `counts`: count the hits per
 /// category and place for the filter panel (a page of more results, `partial=1`, has no panel).
+/// `places`: every place (the kept filter names), which a chosen place must be one of.
 pub async fn find(
     state: &AppState,
     form: &SearchForm,
+    places: &[catalogue::PlaceRow],
     counts: bool,
 ) -> Result<SearchPageData, AppError> {
-    let place = if form.place.is_empty() {
-        None
-    } else {
-        let code = form.place.clone();
-        let known = state
-            .db
-            .read(move |conn| catalogue::place(conn, &code))
-            .await?
-            .is_some();
-        known.then(|| form.place.clone())
-    };
+    let place = (!form.place.is_empty() && places.iter().any(|p| p.code == form.place))
+        .then(|| form.place.clone());
     let filters = SearchFilters {
         kind: ListingKind::parse(&form.kind).map(|k| k.as_str().to_owned()),
         category: (!form.category.is_empty()).then(|| form.category.clone()),
@@ -374,6 +367,10 @@ pub async fn find(
         facets: counts,
         // Only the counts the page's filter panel shows: counting costs per hit and field.
         facet_fields: Some(vec!["category_code".to_owned(), "place_path".to_owned()]),
+        // The filter offers these places (`offered_places`), not every commune.
+        place_counts: PlaceCounts::Regions {
+            open: open_district(places, &form.place).map(str::to_owned),
+        },
     };
     let (results, items) =
         crate::finder::find_listings(&state.db, &state.search, state.media_base.clone(), &query)
@@ -452,8 +449,15 @@ fn offered_places<'a>(
     places: &'a [catalogue::PlaceRow],
     chosen: &str,
 ) -> impl Iterator<Item = &'a catalogue::PlaceRow> {
-    // The place whose communes are listed: the chosen one, or the chosen commune's parent.
-    let open = places
+    let open = open_district(places, chosen);
+    places.iter().filter(move |p| {
+        p.kind != "commune" || (open.is_some() && p.parent_code.as_deref() == open)
+    })
+}
+
+/// The place whose communes the filter lists: the chosen one, or the chosen commune's parent.
+fn open_district<'a>(places: &'a [catalogue::PlaceRow], chosen: &str) -> Option<&'a str> {
+    places
         .iter()
         .find(|p| !chosen.is_empty() && p.code == chosen)
         .and_then(|p| {
@@ -462,10 +466,7 @@ fn offered_places<'a>(
             } else {
                 Some(p.code.as_str())
             }
-        });
-    places.iter().filter(move |p| {
-        p.kind != "commune" || (open.is_some() && p.parent_code.as_deref() == open)
-    })
+        })
 }
 
 fn with_count(label: String, count: Option<u64>) -> String {
@@ -495,7 +496,8 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     let t = lang.t();
     let form = SearchForm::from_query(req.query_string());
     let partial = Form::parse(req.query_string().as_bytes()).get("partial") == "1";
-    let data = find(&state, &form, !partial).await?;
+    let names = filter_names(&state).await?;
+    let data = find(&state, &form, &names.places, !partial).await?;
     let summary = if form.q.is_empty() {
         lang.results(data.total as usize)
     } else {
@@ -522,7 +524,6 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     if partial {
         return Ok(html(&req, &results, StatusCode::OK, Caching::Revalidate));
     }
-    let names = filter_names(&state).await?;
     let count =
         |facet: &str, value: &str| data.facets.get(facet).and_then(|f| f.get(value)).copied();
     let mut categories = vec![Choice::new("", t.any, &form.category)];

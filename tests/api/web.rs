@@ -199,6 +199,25 @@ async fn shopper_pages_in_both_languages(app: TestApp) {
         "the commune's neighbours stay offered"
     );
     assert!(!by_commune.contains(&option("HG-DV")));
+    // The offered places carry their counts: a commune's is what choosing it finds.
+    let count_of = |page: &str, shown: &str| -> usize {
+        let at = page.find(shown).unwrap_or_else(|| panic!("{shown} in the page")) + shown.len();
+        let digits: String = page[at..]
+            .strip_prefix(" (")
+            .unwrap_or_else(|| panic!("a count after {shown}"))
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().expect("a count")
+    };
+    let hong_thai = count_of(&by_place, "<option value=\"TQ-NH-HT\">· · Hồng Thái");
+    assert!(hong_thai > 0);
+    let (_, chosen) = page(&client, &app, "/tim-kiem?place=TQ-NH-HT&kind=product").await;
+    assert!(
+        chosen.contains(&format!("{hong_thai} kết quả")),
+        "the count offered ({hong_thai}) is what the commune finds"
+    );
+    assert!(count_of(&by_place, "<option value=\"TQ-NH\" selected>· Na Hang") >= hong_thai);
     // "Load more" is a plain link to the next page.
     let (_, all) = page(&client, &app, "/tim-kiem").await;
     assert!(all.contains("data-more href=\"/tim-kiem?page=2\""));

@@ -29,6 +29,8 @@ pub(super) struct TopCollector {
     pub(super) fixed_score: Score,
     /// The generation's chain tables, for a place facet.
     pub(super) chain_tables: Arc<ChainTables>,
+    /// The places a place facet counts.
+    pub(super) place_scope: PlaceCounts,
 }
 
 impl TopCollector {
@@ -47,6 +49,7 @@ impl TopCollector {
             facets,
             fixed_score: 0.0,
             chain_tables: Arc::clone(&generation.chain_tables),
+            place_scope: PlaceCounts::Every,
         }
     }
 }
@@ -57,6 +60,8 @@ pub(super) struct FacetCounter {
     pub(super) single: bool,
     /// Each value is several facet values (a `place_chain`): the segment's table splits them.
     pub(super) chains: Option<Arc<ChainTable>>,
+    /// With `chains`: the places counted.
+    pub(super) scope: PlaceCounts,
     pub(super) column: StrColumn,
     pub(super) counts: Vec<u64>,
 }
@@ -284,7 +289,7 @@ impl SegmentCollector for TopSegment {
         let mut facets = Vec::with_capacity(self.facets.len());
         for facet in self.facets {
             if let Some(table) = &facet.chains {
-                facets.push((facet.name, table.counts(&facet.counts)));
+                facets.push((facet.name, table.counts(&facet.counts, &facet.scope)));
                 continue;
             }
             let counted: Vec<(u64, u64)> = facet
@@ -326,6 +331,10 @@ pub(super) type ChainTables =
 /// is then a few additions per chain counted, with no dictionary read per search.
 pub(super) struct ChainTable {
     codes: Vec<String>,
+    /// Per code, how far below the root it is (0: a province, 1: a former district).
+    depth: Vec<u8>,
+    /// Per code, the index of the place it is in (none for a province).
+    parent: Vec<Option<u32>>,
     /// Per chain ordinal, its codes' indices.
     parts: Vec<Vec<u32>>,
 }
@@ -350,7 +359,7 @@ impl ChainTable {
         let mut codes: Vec<String> = chains.iter().flat_map(|c| split(c)).collect();
         codes.sort_unstable();
         codes.dedup();
-        let parts = chains
+        let parts: Vec<Vec<u32>> = chains
             .iter()
             .map(|chain| {
                 split(chain)
@@ -360,7 +369,26 @@ impl ChainTable {
                     .collect()
             })
             .collect();
-        Ok(ChainTable { codes, parts })
+        // A chain runs from the place itself up to its province.
+        let mut depth = vec![0u8; codes.len()];
+        let mut parent = vec![None; codes.len()];
+        for chain in &parts {
+            for (i, &code) in chain.iter().enumerate() {
+                let from_root = chain.len() - 1 - i;
+                if let Some(d) = depth.get_mut(code as usize) {
+                    *d = u8::try_from(from_root).unwrap_or(u8::MAX);
+                }
+                if let Some(p) = parent.get_mut(code as usize) {
+                    *p = chain.get(i + 1).copied();
+                }
+            }
+        }
+        Ok(ChainTable {
+            codes,
+            depth,
+            parent,
+            parts,
+        })
     }
 
     /// The table of `seg`'s chains, built on first use.
@@ -380,8 +408,9 @@ impl ChainTable {
         Ok(table)
     }
 
-    /// Counts per chain ordinal as counts per code (a district's count is its communes' sum).
-    fn counts(&self, per_chain: &[u64]) -> BTreeMap<String, u64> {
+    /// Counts per chain ordinal as counts per code (a district's count is its communes' sum),
+    /// for the codes `scope` asks for.
+    fn counts(&self, per_chain: &[u64], scope: &PlaceCounts) -> BTreeMap<String, u64> {
         let mut sums = vec![0u64; self.codes.len()];
         for (parts, &count) in self.parts.iter().zip(per_chain) {
             if count == 0 {
@@ -393,12 +422,29 @@ impl ChainTable {
                 }
             }
         }
+        let wanted = |i: usize| -> bool {
+            match scope {
+                PlaceCounts::Every => true,
+                PlaceCounts::Regions { open } => {
+                    self.depth.get(i).is_some_and(|d| *d <= 1)
+                        || open.as_deref().is_some_and(|open| {
+                            self.parent
+                                .get(i)
+                                .copied()
+                                .flatten()
+                                .and_then(|p| self.codes.get(p as usize))
+                                .is_some_and(|p| p == open)
+                        })
+                }
+            }
+        };
         // In code order: the map is built from sorted input.
         self.codes
             .iter()
             .zip(sums)
-            .filter(|(_, c)| *c > 0)
-            .map(|(code, c)| (code.clone(), c))
+            .enumerate()
+            .filter(|(i, (_, c))| *c > 0 && wanted(*i))
+            .map(|(_, (code, c))| (code.clone(), c))
             .collect()
     }
 }
@@ -446,6 +492,7 @@ impl Collector for TopCollector {
                     name,
                     single,
                     chains,
+                    scope: self.place_scope.clone(),
                     column,
                     counts,
                 });
@@ -563,7 +610,10 @@ pub(super) fn search_generation_as(
         && words.len() == 1
         && (keep == 0 || matches!(mode, KeyMode::Relevance));
     let mut top = if tiered {
-        let counter = TopCollector::new(generation, false, mode, 0, counted);
+        let counter = TopCollector {
+            place_scope: q.place_counts.clone(),
+            ..TopCollector::new(generation, false, mode, 0, counted)
+        };
         let query = build_query(fields, q, &words, false);
         let mut top = searcher.search(&*query, &counter).map_err(backend)?;
         if keep > 0 {
@@ -571,7 +621,10 @@ pub(super) fn search_generation_as(
         }
         top
     } else {
-        let collector = TopCollector::new(generation, !words.is_empty(), mode, keep, counted);
+        let collector = TopCollector {
+            place_scope: q.place_counts.clone(),
+            ..TopCollector::new(generation, !words.is_empty(), mode, keep, counted)
+        };
         let run = |all_required: bool| {
             let query = build_query(fields, q, &words, all_required);
             searcher.search(&*query, &collector).map_err(backend)

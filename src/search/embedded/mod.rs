@@ -28,7 +28,9 @@ pub use collect::*;
 
 use super::analyze::{self, DocText, Word};
 use super::word_query::WordQuery;
-use super::{SearchDocument, SearchError, SearchHit, SearchQuery, SearchResults, SortOrder};
+use super::{
+    PlaceCounts, SearchDocument, SearchError, SearchHit, SearchQuery, SearchResults, SortOrder,
+};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -393,6 +395,7 @@ mod tests {
                         limit,
                         facets: true,
                         facet_fields: None,
+                        place_counts: Default::default(),
                     };
                     let fast = search_generation_as(&generation, &index.fields, &q, Plan::Fastest)
                         .expect("tiers");
@@ -477,6 +480,68 @@ mod tests {
         index.delete(&[10_000]).await.expect("delete");
         let deleted = places(&index.search_blocking(&q).expect("search"));
         assert_eq!(deleted, before);
+    }
+
+    /// The search page's scope: provinces and former districts with the counts every place
+    /// gets, the communes of the open district only, the other communes not at all; over
+    /// several segments, and with a text query as with a filter.
+    #[tokio::test]
+    async fn place_counts_by_region_are_every_count_of_the_regions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = TantivyIndex::open(dir.path()).expect("open");
+        let docs: Vec<SearchDocument> = super::super::synthetic::documents(600, 9).collect();
+        index
+            .rebuild(docs[..400].to_vec(), |_, _| {})
+            .await
+            .expect("rebuild");
+        // A second segment, written after the first.
+        index.upsert(docs[400..].to_vec()).await.expect("upsert");
+        let places = |r: &SearchResults| r.facets.get("place_path").cloned().unwrap_or_default();
+        let open = docs[0].place_path[1].clone();
+        for text in ["", "che", "mat ong"] {
+            let every = SearchQuery {
+                facets: true,
+                filters: super::super::SearchFilters {
+                    kind: Some("product".into()),
+                    ..Default::default()
+                },
+                ..SearchQuery::text(text)
+            };
+            let all = places(&index.search_blocking(&every).expect("search"));
+            let communes_of = |district: &str| -> Vec<String> {
+                docs.iter()
+                    .filter(|d| d.place_path.len() == 3 && d.place_path[1] == district)
+                    .map(|d| d.place_path[0].clone())
+                    .collect()
+            };
+            let regions: Vec<String> = docs
+                .iter()
+                .flat_map(|d| d.place_path.iter().rev().take(2).cloned())
+                .collect();
+            for scope_open in [None, Some(open.clone())] {
+                let scoped = SearchQuery {
+                    place_counts: PlaceCounts::Regions {
+                        open: scope_open.clone(),
+                    },
+                    ..every.clone()
+                };
+                let got = places(&index.search_blocking(&scoped).expect("search"));
+                let open_communes = scope_open.as_deref().map(communes_of).unwrap_or_default();
+                let want: BTreeMap<String, u64> = all
+                    .iter()
+                    .filter(|(code, _)| regions.contains(code) || open_communes.contains(code))
+                    .map(|(code, n)| (code.clone(), *n))
+                    .collect();
+                assert_eq!(got, want, "{text:?} open {scope_open:?}");
+                assert!(got.len() < all.len(), "{text:?}: the communes are left out");
+                if scope_open.is_some() {
+                    assert!(
+                        got.keys().any(|c| open_communes.contains(c)),
+                        "{text:?}: the open district's communes are counted: {got:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
