@@ -201,7 +201,10 @@ async fn shopper_pages_in_both_languages(app: TestApp) {
     assert!(!by_commune.contains(&option("HG-DV")));
     // The offered places carry their counts: a commune's is what choosing it finds.
     let count_of = |page: &str, shown: &str| -> usize {
-        let at = page.find(shown).unwrap_or_else(|| panic!("{shown} in the page")) + shown.len();
+        let at = page
+            .find(shown)
+            .unwrap_or_else(|| panic!("{shown} in the page"))
+            + shown.len();
         let digits: String = page[at..]
             .strip_prefix(" (")
             .unwrap_or_else(|| panic!("a count after {shown}"))
