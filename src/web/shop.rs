@@ -338,12 +338,11 @@ pub async fn find(
     places: &[catalogue::PlaceRow],
     counts: bool,
 ) -> Result<SearchPageData, AppError> {
-    let place = (!form.place.is_empty() && places.iter().any(|p| p.code == form.place))
-        .then(|| form.place.clone());
+    let chosen = chosen_place(places, &form.place);
     let filters = SearchFilters {
         kind: ListingKind::parse(&form.kind).map(|k| k.as_str().to_owned()),
         category: (!form.category.is_empty()).then(|| form.category.clone()),
-        place,
+        place: chosen.map(|p| p.code.clone()),
         min_ocop_stars: form.ocop.parse().ok().filter(|s| (3..=5).contains(s)),
         in_season_month: form.month.parse().ok().filter(|m| (1..=12).contains(m)),
         price_min: price(&form.price_min),
@@ -369,7 +368,7 @@ pub async fn find(
         facet_fields: Some(vec!["category_code".to_owned(), "place_path".to_owned()]),
         // The filter offers these places (`offered_places`), not every commune.
         place_counts: PlaceCounts::Regions {
-            open: open_district(places, &form.place).map(str::to_owned),
+            open: chosen.and_then(open_district).map(str::to_owned),
         },
     };
     let (results, items) =
@@ -449,24 +448,28 @@ fn offered_places<'a>(
     places: &'a [catalogue::PlaceRow],
     chosen: &str,
 ) -> impl Iterator<Item = &'a catalogue::PlaceRow> {
-    let open = open_district(places, chosen);
+    let open = chosen_place(places, chosen).and_then(open_district);
     places.iter().filter(move |p| {
         p.kind != "commune" || (open.is_some() && p.parent_code.as_deref() == open)
     })
 }
 
-/// The place whose communes the filter lists: the chosen one, or the chosen commune's parent.
-fn open_district<'a>(places: &'a [catalogue::PlaceRow], chosen: &str) -> Option<&'a str> {
-    places
-        .iter()
-        .find(|p| !chosen.is_empty() && p.code == chosen)
-        .and_then(|p| {
-            if p.kind == "commune" {
-                p.parent_code.as_deref()
-            } else {
-                Some(p.code.as_str())
-            }
-        })
+/// The place `code` names, if it is one.
+fn chosen_place<'a>(
+    places: &'a [catalogue::PlaceRow],
+    code: &str,
+) -> Option<&'a catalogue::PlaceRow> {
+    places.iter().find(|p| !code.is_empty() && p.code == code)
+}
+
+/// The place whose communes the filter lists when `chosen` is chosen: itself, or a commune's
+/// parent.
+fn open_district(chosen: &catalogue::PlaceRow) -> Option<&str> {
+    if chosen.kind == "commune" {
+        chosen.parent_code.as_deref()
+    } else {
+        Some(chosen.code.as_str())
+    }
 }
 
 fn with_count(label: String, count: Option<u64>) -> String {
@@ -496,8 +499,14 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     let t = lang.t();
     let form = SearchForm::from_query(req.query_string());
     let partial = Form::parse(req.query_string().as_bytes()).get("partial") == "1";
-    let names = filter_names(&state).await?;
-    let data = find(&state, &form, &names.places, !partial).await?;
+    // A page of more results without a place needs no names (no filter panel, no place to check).
+    let names = if partial && form.place.is_empty() {
+        None
+    } else {
+        Some(filter_names(&state).await?)
+    };
+    let places = names.as_deref().map_or(&[][..], |n| n.places.as_slice());
+    let data = find(&state, &form, places, !partial).await?;
     let summary = if form.q.is_empty() {
         lang.results(data.total as usize)
     } else {
@@ -521,9 +530,9 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
             .unwrap_or_default(),
         start: (form.page - 1) * PAGE_SIZE + 1,
     };
-    if partial {
+    let Some(names) = names.filter(|_| !partial) else {
         return Ok(html(&req, &results, StatusCode::OK, Caching::Revalidate));
-    }
+    };
     let count =
         |facet: &str, value: &str| data.facets.get(facet).and_then(|f| f.get(value)).copied();
     let mut categories = vec![Choice::new("", t.any, &form.category)];

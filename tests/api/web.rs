@@ -178,6 +178,16 @@ async fn shopper_pages_in_both_languages(app: TestApp) {
     let (_, by_place) = page(&client, &app, "/tim-kiem?place=TQ-NH&kind=product").await;
     assert!(by_place.contains("Chè Shan tuyết cổ thụ Hồng Thái"));
     assert!(!by_place.contains("Cam sành Hàm Yên"));
+    // A page of more results keeps the place (checked against the kept names too).
+    let (_, more_by_place) = page(
+        &client,
+        &app,
+        "/tim-kiem?place=TQ-NH&kind=product&partial=1",
+    )
+    .await;
+    assert!(more_by_place.starts_with("<div id=\"results\""));
+    assert!(more_by_place.contains("Chè Shan tuyết cổ thụ Hồng Thái"));
+    assert!(!more_by_place.contains("Cam sành Hàm Yên"));
     // The place filter offers the districts; a district's communes once it is chosen.
     let option = |code: &str| format!("<option value=\"{code}\"");
     assert!(found.contains(&option("TQ-NH")) && found.contains(&option("HG")));

@@ -422,21 +422,21 @@ impl ChainTable {
                 }
             }
         }
+        // `None`: every place; `Some(open)`: the regions, and the communes of `open` (an index
+        // into `codes`, looked up once).
+        let regions: Option<Option<u32>> = match scope {
+            PlaceCounts::Every => None,
+            PlaceCounts::Regions { open } => Some(open.as_deref().and_then(|open| {
+                let at = self.codes.binary_search_by(|c| c.as_str().cmp(open)).ok()?;
+                u32::try_from(at).ok()
+            })),
+        };
         let wanted = |i: usize| -> bool {
-            match scope {
-                PlaceCounts::Every => true,
-                PlaceCounts::Regions { open } => {
-                    self.depth.get(i).is_some_and(|d| *d <= 1)
-                        || open.as_deref().is_some_and(|open| {
-                            self.parent
-                                .get(i)
-                                .copied()
-                                .flatten()
-                                .and_then(|p| self.codes.get(p as usize))
-                                .is_some_and(|p| p == open)
-                        })
-                }
-            }
+            let Some(open) = regions else {
+                return true;
+            };
+            self.depth.get(i).is_some_and(|d| *d <= 1)
+                || open.is_some_and(|open| self.parent.get(i).copied().flatten() == Some(open))
         };
         // In code order: the map is built from sorted input.
         self.codes
