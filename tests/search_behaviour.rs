@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use vungcao::search::{
-    SearchDocument, SearchFilters, SearchIndex, SearchQuery, SearchResults, SortOrder,
+    analyze, meili, SearchDocument, SearchFilters, SearchIndex, SearchQuery, SearchResults,
+    SortOrder,
 };
 use vungcao::text::fold;
 
@@ -174,6 +175,7 @@ macro_rules! behaviour {
 behaviour!(
     diacritic_free_and_upper_case_queries_find_accented_text,
     exact_diacritics_rank_first,
+    every_exact_spelling_ranks_before_any_other,
     typos_are_tolerated_like_meilisearch,
     last_word_matches_as_prefix,
     place_names_and_former_districts_are_searchable,
@@ -247,6 +249,71 @@ async fn exact_diacritics_rank_first(f: Arc<Fixture>) {
     let hits = f.text("le").await;
     assert!(hits.contains(&"le-vang-hong-thai".to_owned()), "{hits:?}");
     assert!(hits.contains(&"le-hoi-long-tong".to_owned()), "{hits:?}");
+}
+
+/// Whether a listing writes every accented word of `query` as the query does (and holds its
+/// other words): what "exact-diacritic matches rank first" promises to put first.
+fn spelled_as_typed(doc: &SearchDocument, query: &str) -> bool {
+    let t = analyze::DocText::of(doc);
+    let held: HashSet<&str> = [&t.name, &t.places, &t.other, &t.description]
+        .into_iter()
+        .flatten()
+        .flat_map(|w| [w.marker.as_str(), w.folded.as_str()])
+        .collect();
+    analyze::query_words(query)
+        .iter()
+        .all(|w| held.contains(w.marker.as_str()))
+}
+
+/// Whichever way the engine puts exact spellings first (on Meilisearch: no second query when
+/// the catalogue writes the words one way only, the markers after the words when the last word
+/// is whole, an exact query otherwise), every listing spelled as typed comes before every
+/// other one.
+async fn every_exact_spelling_ranks_before_any_other(f: Arc<Fixture>) {
+    let mut seen_both = 0;
+    let mut ways = HashSet::new();
+    for q in [
+        "lê vàng",
+        "lê",
+        "hồng trà",
+        "chè shan tuyết",
+        "mật ong",
+        "măng khô",
+        "thịt trâu",
+        "gạo nếp",
+        "hồng thái",
+    ] {
+        ways.insert(way_on_meilisearch(&f, q));
+        let hits = f.text(q).await;
+        let exact: Vec<bool> = hits
+            .iter()
+            .map(|slug| spelled_as_typed(f.doc(slug), q))
+            .collect();
+        if let Some(first_other) = exact.iter().position(|e| !e) {
+            assert!(
+                exact[first_other..].iter().all(|e| !e),
+                "{q:?}: a listing spelled as typed after one that is not: {hits:?}"
+            );
+            if first_other > 0 {
+                seen_both += 1;
+            }
+        }
+        assert!(exact.first().copied().unwrap_or(false), "{q:?}: {hits:?}");
+    }
+    // The demo catalogue spells some of these words more than one way, and the queries take
+    // every way Meilisearch has of putting exact spellings first.
+    assert!(seen_both >= 3, "only {seen_both} queries mixed spellings");
+    assert_eq!(ways.len(), 3, "{ways:?}");
+}
+
+/// Which of Meilisearch's ways of ranking exact spellings first `q` takes on this catalogue.
+fn way_on_meilisearch(f: &Fixture, q: &str) -> &'static str {
+    let vocabulary = f.index.vocabulary().read().expect("vocabulary");
+    match meili::exact_for(&analyze::query_words(q), &vocabulary) {
+        meili::Exact::Unneeded => "folded query alone",
+        meili::Exact::Appended(_) => "markers appended",
+        meili::Exact::Query => "exact query",
+    }
 }
 
 async fn typos_are_tolerated_like_meilisearch(f: Arc<Fixture>) {
@@ -943,6 +1010,57 @@ async fn nothing_found_answers_with_the_closest_reading(f: Arc<Fixture>) {
     // Found as typed: no "did you mean".
     let r = f.ask("cam sanh").await;
     assert_eq!(r.explain.did_you_mean, None);
+}
+
+/// Meilisearch only (tantivy weighs the field a word is found in against its spelling, by
+/// design): a word the catalogue writes two ways, typed with marks as the whole last word, is
+/// ranked by its marker appended to the one query, and the listings spelled as typed come
+/// first even when they hold it only in their description and another holds it in its name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meilisearch_puts_exact_spellings_first_within_one_query() {
+    run_meili("one_query_exact", |f| async move {
+        let listing = |id: i64, slug: &str, name: &str, description: &str| SearchDocument {
+            id,
+            slug: slug.into(),
+            name_vi: name.into(),
+            name_en: None,
+            description_vi: description.into(),
+            description_en: None,
+            cooperative_name: "HTX Bản Lá".into(),
+            ..f.docs[0].clone()
+        };
+        let added = vec![
+            listing(
+                9001,
+                "tra-shan-tuyet-hao",
+                "Trà Shan tuyệt hảo",
+                "Trà ngon.",
+            ),
+            listing(9002, "banh-la", "Bánh lá", "Gói bằng lá chè Shan tuyết."),
+        ];
+        f.index.upsert(added.clone()).await.expect("upsert");
+        let docs: Vec<SearchDocument> = f.docs.iter().cloned().chain(added).collect();
+        let q = "shan tuyết";
+        assert_eq!(way_on_meilisearch(&f, q), "markers appended");
+        let hits = f.text(q).await;
+        let exact: Vec<bool> = hits
+            .iter()
+            .map(|slug| {
+                let doc = docs.iter().find(|d| &d.slug == slug).expect("known slug");
+                spelled_as_typed(doc, q)
+            })
+            .collect();
+        let first_other = exact
+            .iter()
+            .position(|e| !e)
+            .unwrap_or_else(|| panic!("no listing spelled otherwise: {hits:?}"));
+        assert!(exact[first_other..].iter().all(|e| !e), "{hits:?}");
+        assert!(
+            position(&hits, "banh-la") < position(&hits, "tra-shan-tuyet-hao"),
+            "{hits:?}"
+        );
+    })
+    .await
 }
 
 /// Two replicas starting together on an empty Meilisearch index both rebuild it: whichever swaps

@@ -2,13 +2,17 @@
 //!
 //! Documents carry folded text (`name`, `places`, `other`, `description`) and exact-diacritic
 //! markers (`name_x`, `rest_x`, see [`super::analyze`]) that Meilisearch cannot fold away. A
-//! relevance search with accented words runs two queries side by side: the folded query
-//! (`matchingStrategy: last`, with facets and total) and an exact one where accented words are
-//! replaced by their markers (`all`); exact hits come first, then the rest of the folded ones.
+//! relevance search is the folded query (`matchingStrategy: last`, with facets and total); with
+//! accented words, their exact spellings are put first in the cheapest way the catalogue's words
+//! allow ([`exact_for`]): nothing more when the folded query already does it, their markers
+//! appended to the one query when the catalogue also writes them otherwise, or, when that would
+//! cost the last word its prefix matches, an exact query (`all`) sent side by side whose hits
+//! go first.
 
 use super::analyze::{self, DocText};
 use super::limits::{MAX_LIMIT, MAX_OFFSET};
 use super::meili_http::MeiliHttp;
+use super::understand::{Spelled, Vocabulary};
 use super::{
     SearchDocument, SearchError, SearchFilters, SearchHit, SearchQuery, SearchResults, SortOrder,
 };
@@ -266,7 +270,26 @@ pub struct MeiliPlan {
     pub limit: usize,
 }
 
-pub fn plan(query: &SearchQuery) -> MeiliPlan {
+/// How the exact spellings of an accented relevance query are put first ([`exact_for`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exact {
+    /// Nothing to do: the folded query alone puts them first, or no listing has them.
+    Unneeded,
+    /// These markers go after the folded words of the one query. With `matchingStrategy: last`
+    /// the `words` rule ranks the listings holding every term first (the exact spellings), then
+    /// those missing the last markers, then the folded query's own buckets: the markers are
+    /// dropped before any folded word is. Measured on 100 000 listings ("che shan tuyet" +
+    /// the marker of "chè"): 2.9 ms against 2.4 ms for the folded query alone and 3.0 / 4.8 ms
+    /// (p50 / p95) for it and the exact query sent at once.
+    Appended(Vec<String>),
+    /// A second query, every accented word as its marker (`matchingStrategy: all`), whose hits
+    /// go first: when appended markers would cost the last word its prefix matches.
+    Query,
+}
+
+/// The plan for a query; `exact` is asked how to rank exact spellings first when the query is a
+/// relevance query with accented words (see [`exact_for`]).
+pub fn plan(query: &SearchQuery, exact: impl FnOnce(&[analyze::Word]) -> Exact) -> MeiliPlan {
     let words = analyze::query_words(&query.text);
     let limit = query.limit.min(MAX_LIMIT);
     let offset = query.offset.min(MAX_OFFSET);
@@ -281,29 +304,42 @@ pub fn plan(query: &SearchQuery) -> MeiliPlan {
         _ => Vec::new(),
     };
     let filter = filter_expression(&query.filters);
-    let exact =
-        (sort.is_empty() && words.iter().any(analyze::Word::accented) && limit > 0).then(|| {
-            MeiliRequest {
-                q: words
-                    .iter()
-                    .map(|w| {
-                        if w.accented() {
-                            w.marker.as_str()
-                        } else {
-                            w.folded.as_str()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                filter: filter.clone(),
-                sort: Vec::new(),
-                facets: false,
-                facet_names: Vec::new(),
-                offset: 0,
-                limit: (offset + limit).min(MAX_TOTAL_HITS),
-                match_all: true,
+    let how = if sort.is_empty() && words.iter().any(analyze::Word::accented) && limit > 0 {
+        exact(&words)
+    } else {
+        Exact::Unneeded
+    };
+    let mut main_q = analyze::folded_text(&words);
+    let exact = match how {
+        Exact::Unneeded => None,
+        Exact::Appended(markers) => {
+            for m in markers {
+                main_q.push(' ');
+                main_q.push_str(&m);
             }
-        });
+            None
+        }
+        Exact::Query => Some(MeiliRequest {
+            q: words
+                .iter()
+                .map(|w| {
+                    if w.accented() {
+                        w.marker.as_str()
+                    } else {
+                        w.folded.as_str()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            filter: filter.clone(),
+            sort: Vec::new(),
+            facets: false,
+            facet_names: Vec::new(),
+            offset: 0,
+            limit: (offset + limit).min(MAX_TOTAL_HITS),
+            match_all: true,
+        }),
+    };
     // With an exact query the page is cut after merging: the main query's first `offset +
     // limit` hits hold at least as many new ones as the exact hits leave room for.
     let (main_offset, main_limit) = if exact.is_some() {
@@ -313,7 +349,7 @@ pub fn plan(query: &SearchQuery) -> MeiliPlan {
     };
     MeiliPlan {
         main: MeiliRequest {
-            q: analyze::folded_text(&words),
+            q: main_q,
             filter,
             sort,
             facets: query.facets,
@@ -325,6 +361,48 @@ pub fn plan(query: &SearchQuery) -> MeiliPlan {
         exact,
         offset,
         limit,
+    }
+}
+
+/// How to put the exact spellings of `words` first, judged on the catalogue's words
+/// (`vocabulary`, kept with the index):
+/// - [`Exact::Unneeded`] when some accented word is written that way by no listing (nothing
+///   has every exact spelling), or when each accented word is the only way the catalogue writes
+///   its fold and the last word (matched as a prefix) starts no other catalogue word: the folded
+///   query's first bucket (every word, no typo: `words` then `typo` lead the ranking rules) is
+///   then exactly the listings with the exact spellings.
+/// - [`Exact::Appended`] with the markers of the words the catalogue also writes otherwise, when
+///   the last word starts no other catalogue word (appended markers make it an ordinary word,
+///   no longer a prefix) and the query stays within Meilisearch's ten words.
+/// - [`Exact::Query`] otherwise, and always while the vocabulary is empty (not loaded yet).
+pub fn exact_for(words: &[analyze::Word], vocabulary: &Vocabulary) -> Exact {
+    if vocabulary.is_empty() {
+        return Exact::Query;
+    }
+    let Some(last) = words.last() else {
+        return Exact::Unneeded;
+    };
+    let prefix_finds_more = vocabulary.extended(&last.folded);
+    let mut markers = Vec::new();
+    for w in words.iter().filter(|w| w.accented()) {
+        let spelled = vocabulary.spelled(&w.folded, |s| {
+            analyze::query_words(s)
+                .first()
+                .is_some_and(|c| c.marker == w.marker)
+        });
+        match spelled {
+            Spelled::Nowhere => return Exact::Unneeded,
+            Spelled::AmongOthers => markers.push(w.marker.clone()),
+            Spelled::Only => {}
+        }
+    }
+    let last_only_by_prefix = last.accented() && prefix_finds_more;
+    if markers.is_empty() && !last_only_by_prefix {
+        Exact::Unneeded
+    } else if prefix_finds_more || words.len() + markers.len() > analyze::MAX_QUERY_WORDS {
+        Exact::Query
+    } else {
+        Exact::Appended(markers)
     }
 }
 
@@ -677,7 +755,10 @@ impl MeiliIndex {
     }
 
     pub async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
-        let plan = plan(query);
+        let plan = {
+            let v = self.vocabulary.read().map_err(|_| super::poisoned())?;
+            plan(query, |words| exact_for(words, &v))
+        };
         let index = self.index();
         let main_sort: Vec<&str> = plan.main.sort.iter().map(String::as_str).collect();
         let main_query = build_sdk_query(&index, &plan.main, &main_sort);
@@ -830,7 +911,7 @@ mod tests {
             limit: 10,
             ..SearchQuery::text("CHÈ shan \"tuyết\" AND")
         };
-        let p = plan(&q);
+        let p = plan(&q, |_| Exact::Query);
         assert_eq!(p.main.q, "che shan tuyet and");
         assert!(!p.main.match_all);
         assert_eq!((p.main.offset, p.main.limit), (0, 30));
@@ -879,30 +960,39 @@ mod tests {
 
     #[test]
     fn plain_and_sorted_queries_are_single() {
-        let p = plan(&SearchQuery::text("che shan"));
+        let p = plan(&SearchQuery::text("che shan"), |_| Exact::Query);
         assert!(p.exact.is_none());
         assert_eq!((p.main.offset, p.main.limit), (0, 20));
-        let p = plan(&SearchQuery {
-            sort: SortOrder::PriceAsc,
-            ..SearchQuery::text("chè")
-        });
+        let p = plan(
+            &SearchQuery {
+                sort: SortOrder::PriceAsc,
+                ..SearchQuery::text("chè")
+            },
+            |_| Exact::Query,
+        );
         assert!(p.exact.is_none());
         assert_eq!(p.main.sort, ["price_vnd:asc"]);
-        let p = plan(&SearchQuery {
-            sort: SortOrder::Nearest,
-            near: Some((22.4, 105.3)),
-            ..SearchQuery::text("")
-        });
+        let p = plan(
+            &SearchQuery {
+                sort: SortOrder::Nearest,
+                near: Some((22.4, 105.3)),
+                ..SearchQuery::text("")
+            },
+            |_| Exact::Query,
+        );
         assert_eq!(p.main.sort, ["_geoPoint(22.4, 105.3):asc"]);
         assert_eq!(p.main.q, "");
-        let p = plan(&SearchQuery::text("*** :: ()"));
+        let p = plan(&SearchQuery::text("*** :: ()"), |_| Exact::Query);
         assert_eq!(p.main.q, "");
         assert_eq!(p.main.sort, ["published_at:desc"]);
-        let p = plan(&SearchQuery {
-            offset: usize::MAX,
-            limit: usize::MAX,
-            ..SearchQuery::text("x")
-        });
+        let p = plan(
+            &SearchQuery {
+                offset: usize::MAX,
+                limit: usize::MAX,
+                ..SearchQuery::text("x")
+            },
+            |_| Exact::Query,
+        );
         assert_eq!((p.main.offset, p.main.limit), (MAX_OFFSET, MAX_LIMIT));
     }
 
@@ -985,6 +1075,114 @@ mod tests {
         assert_eq!(v["rankingRules"][0], "words");
         assert_eq!(v["faceting"]["maxValuesPerFacet"], 1000);
         assert_eq!(v["proximityPrecision"], "byAttribute");
+    }
+
+    fn listing(id: i64, name: &str, description: &str) -> SearchDocument {
+        SearchDocument {
+            id,
+            slug: format!("listing-{id}"),
+            kind: "product".into(),
+            name_vi: name.into(),
+            name_en: None,
+            description_vi: description.into(),
+            description_en: None,
+            category_code: "x".into(),
+            category_name_vi: "Đặc sản".into(),
+            place_code: "TQ".into(),
+            place_path: vec!["TQ".into()],
+            place_names: vec!["Tuyên Quang".into()],
+            cooperative_slug: "htx".into(),
+            cooperative_name: "HTX".into(),
+            price_vnd: None,
+            ocop_stars: None,
+            certifications: vec![],
+            season_months: vec![],
+            event_days: vec![],
+            lat: 0.0,
+            lng: 0.0,
+            published_at: id,
+        }
+    }
+
+    #[test]
+    fn exact_spellings_are_put_first_the_cheapest_way_the_catalogue_allows() {
+        let v = Vocabulary::of(&[
+            listing(1, "Lê vàng", "Quả lê ngọt"),
+            listing(2, "Lễ hội hoa lê", ""),
+            listing(3, "Chè Shan tuyết", "Chè búp"),
+            listing(4, "Mật ong bạc hà", ""),
+            listing(5, "Chén trà", ""),
+            listing(6, "Bánh ngọt", "mat ong"),
+            listing(7, "Lê Hà Giang", "Hỏi đáp"),
+        ]);
+        let how = |q: &str| exact_for(&analyze::query_words(q), &v);
+        let marker = |w: &str| analyze::query_words(w)[0].marker.clone();
+        // The catalogue's only spelling of each accented word, the last word starting no other
+        // catalogue word: the folded query alone puts them first.
+        assert_eq!(how("chè shan"), Exact::Unneeded);
+        assert_eq!(how("shan tuyết"), Exact::Unneeded);
+        assert_eq!(how("chè shan tuyết"), Exact::Unneeded);
+        assert_eq!(how("bạc hà"), Exact::Unneeded);
+        // An accented word the catalogue never writes that way: nothing has every spelling.
+        assert_eq!(how("lẽ"), Exact::Unneeded);
+        assert_eq!(how("lê vảng"), Exact::Unneeded);
+        assert_eq!(how("chè shăn"), Exact::Unneeded);
+        // Written otherwise too (with other marks, or without): the markers go after the words,
+        // only those of the words written more than one way.
+        assert_eq!(
+            how("lễ hội"),
+            Exact::Appended(vec![marker("lễ"), marker("hội")])
+        );
+        assert_eq!(
+            how("hội lê"),
+            Exact::Appended(vec![marker("hội"), marker("lê")])
+        );
+        assert_eq!(how("mật ong"), Exact::Appended(vec![marker("mật")]));
+        assert_eq!(how("lê shan tuyết"), Exact::Appended(vec![marker("lê")]));
+        // The last word also finds longer words as a prefix ("che" → "chen", "ch" → "che"):
+        // appended markers would make it a whole word, so the exact query goes out.
+        assert_eq!(how("chè"), Exact::Query);
+        assert_eq!(how("mật ong ch"), Exact::Query);
+        // Beyond Meilisearch's ten words the markers would be dropped: the exact query goes out.
+        assert_eq!(
+            how("lê lễ hội lê lễ hội lê lễ hội ong"),
+            Exact::Query,
+            "10 words + 9 markers"
+        );
+        // Nothing known yet (the vocabulary loads after start-up): the exact query goes out.
+        assert_eq!(
+            exact_for(&analyze::query_words("chè shan"), &Vocabulary::new()),
+            Exact::Query
+        );
+
+        // And the plan follows the answer.
+        let planned = |q: SearchQuery| plan(&q, |w| exact_for(w, &v));
+        let p = planned(SearchQuery {
+            offset: 20,
+            limit: 10,
+            ..SearchQuery::text("chè shan")
+        });
+        assert!(p.exact.is_none());
+        assert_eq!(p.main.q, "che shan");
+        assert_eq!((p.main.offset, p.main.limit), (20, 10));
+        let p = planned(SearchQuery {
+            offset: 20,
+            limit: 10,
+            ..SearchQuery::text("Mật ong")
+        });
+        assert!(p.exact.is_none());
+        assert_eq!(p.main.q, format!("mat ong {}", marker("mật")));
+        assert!(!p.main.match_all);
+        assert_eq!((p.main.offset, p.main.limit), (20, 10));
+        let p = planned(SearchQuery::text("chè"));
+        assert_eq!(p.main.q, "che");
+        assert_eq!(p.exact.map(|e| e.q), Some(marker("chè")));
+        // Sorted queries never rank by spelling.
+        let p = planned(SearchQuery {
+            sort: SortOrder::Newest,
+            ..SearchQuery::text("mật ong")
+        });
+        assert_eq!(p.main.q, "mat ong");
     }
 
     #[test]

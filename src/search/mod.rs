@@ -156,7 +156,7 @@ pub use meili::MeiliIndex;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-fn poisoned() -> SearchError {
+pub(crate) fn poisoned() -> SearchError {
     SearchError::Backend("search vocabulary lock poisoned".into())
 }
 

@@ -20,7 +20,7 @@ pub mod synonyms;
 pub mod telex;
 pub mod vocabulary;
 
-pub use vocabulary::Vocabulary;
+pub use vocabulary::{Spelled, Vocabulary};
 
 use super::analyze::{MAX_QUERY_WORDS, MAX_QUERY_WORD_CHARS};
 use super::limits::MAX_LIMIT;

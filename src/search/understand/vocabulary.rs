@@ -206,6 +206,17 @@ pub struct Vocabulary {
     longest_place: usize,
 }
 
+/// How the catalogue writes a word that a query writes with marks ([`Vocabulary::spelled`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spelled {
+    /// No listing writes it this way (nor holds the word at all).
+    Nowhere,
+    /// Every listing holding the word writes it this way.
+    Only,
+    /// Some listings write it this way, others otherwise or without marks.
+    AmongOthers,
+}
+
 /// Words that say which level a place is, not which place: dropped from the front of names.
 const PLACE_LEVEL_WORDS: [&str; 8] = [
     "huyen",
@@ -451,6 +462,38 @@ impl Vocabulary {
             ))
             .next()
             .is_some_and(|(w, _)| w.starts_with(folded))
+    }
+
+    /// Whether another catalogue word starts with `folded` (a prefix match of the last query
+    /// word would find it too).
+    pub fn extended(&self, folded: &str) -> bool {
+        self.words
+            .range::<str, _>((
+                std::ops::Bound::Excluded(folded),
+                std::ops::Bound::Unbounded,
+            ))
+            .next()
+            .is_some_and(|(w, _)| w.starts_with(folded))
+    }
+
+    /// How the catalogue writes the folded word, against one spelling with marks (`is_it` tells
+    /// whether a catalogue spelling is that one).
+    pub fn spelled(&self, folded: &str, is_it: impl Fn(&str) -> bool) -> Spelled {
+        let Some(e) = self.words.get(folded) else {
+            return Spelled::Nowhere;
+        };
+        let Some((_, listings)) = e
+            .spellings
+            .iter()
+            .find(|(s, _)| is_it(self.strings.get(*s)))
+        else {
+            return Spelled::Nowhere;
+        };
+        if e.spellings.len() == 1 && *listings as usize >= e.docs.len() {
+            Spelled::Only
+        } else {
+            Spelled::AmongOthers
+        }
     }
 
     /// How many listings hold the folded word.
