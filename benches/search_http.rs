@@ -19,6 +19,7 @@
 //! the run fails unless `VUNGCAO_BENCH_NO_MEILI=1`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -266,16 +267,28 @@ impl Client {
 struct Samples {
     times: Vec<Duration>,
     empty: usize,
+    /// The same times by the query's kind ([`synthetic::MIX_KINDS`]).
+    by_kind: BTreeMap<&'static str, Vec<Duration>>,
+}
+
+fn percentile(times: &mut [Duration], p: f64) -> f64 {
+    times.sort_unstable();
+    if times.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * times.len() as f64).ceil() as usize;
+    times[rank.clamp(1, times.len()) - 1].as_secs_f64() * 1_000.0
 }
 
 impl Samples {
     fn pct(&mut self, p: f64) -> f64 {
-        self.times.sort_unstable();
-        if self.times.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((p / 100.0) * self.times.len() as f64).ceil() as usize;
-        self.times[rank.clamp(1, self.times.len()) - 1].as_secs_f64() * 1_000.0
+        percentile(&mut self.times, p)
+    }
+
+    fn kind_pct(&mut self, kind: &str, p: f64) -> f64 {
+        self.by_kind
+            .get_mut(kind)
+            .map_or(f64::NAN, |t| percentile(t, p))
     }
 }
 
@@ -297,7 +310,9 @@ fn measure(
             for (i, v) in VARIANTS.into_iter().enumerate() {
                 let t = Instant::now();
                 let empty = f(q, v);
-                out[i].times.push(t.elapsed());
+                let took = t.elapsed();
+                out[i].times.push(took);
+                out[i].by_kind.entry(q.kind).or_default().push(took);
                 out[i].empty += usize::from(empty);
             }
         }
@@ -656,6 +671,30 @@ fn main() {
             &mut engine[i],
             Vec::new(),
         );
+    }
+    if let (Some(d), Some(t)) = (direct.as_mut(), through.as_mut()) {
+        // Where vungcao on Meilisearch differs from Meilisearch direct, by kind of query.
+        println!();
+        println!(
+            "plain, by kind of query (p50 / p95 ms)      {:>15} {:>15} {:>15} {:>8}",
+            "tantivy HTTP", "Meili HTTP", "Meili direct", "p95 gap"
+        );
+        for kind in synthetic::MIX_KINDS {
+            let cell = |s: &mut Samples| {
+                format!(
+                    "{:.2} / {:.2}",
+                    s.kind_pct(kind, 50.0),
+                    s.kind_pct(kind, 95.0)
+                )
+            };
+            let gap = t[0].kind_pct(kind, 95.0) - d[0].kind_pct(kind, 95.0);
+            println!(
+                "  {kind:<41} {:>15} {:>15} {:>15} {gap:>+8.2}",
+                cell(&mut tantivy_http[0]),
+                cell(&mut t[0]),
+                cell(&mut d[0])
+            );
+        }
     }
     println!();
     println!(
