@@ -83,10 +83,12 @@ macro_rules! with_conn {
 /// catalogue. Pages missing from it come from the operating system's file cache.
 const SQLITE_CACHE_KIB_TOTAL: u32 = 32 * 1024;
 /// How much of the database file SQLite reads through a memory map instead of a `pread` per
-/// page: one mapping of the operating system's file cache, shared by every connection, with
-/// no copy into each connection's own cache (the `pread`s were a tenth of a detail read on a
-/// 100 000-listing catalogue). The mapped pages count in the process's resident memory but are
-/// the file cache's, given back under memory pressure.
+/// page: the operating system's file cache, with no copy into each connection's own cache (the
+/// `pread`s were a tenth of a detail read on a 100 000-listing catalogue). Each connection maps
+/// the file itself (four mappings of one 256 MB file after a few hundred reads, in
+/// `/proc/PID/maps`): the pages are the file cache's, held once in memory and given back under
+/// memory pressure, but every mapping that touched a page counts it in the process's resident
+/// memory, so VmHWM can exceed the file's size.
 const SQLITE_MMAP_BYTES: u64 = 1 << 30;
 /// The least a connection gets, in KiB.
 const SQLITE_CACHE_KIB_MIN: u32 = 1024;
