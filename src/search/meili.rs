@@ -1079,28 +1079,8 @@ mod tests {
 
     fn listing(id: i64, name: &str, description: &str) -> SearchDocument {
         SearchDocument {
-            id,
-            slug: format!("listing-{id}"),
-            kind: "product".into(),
-            name_vi: name.into(),
-            name_en: None,
             description_vi: description.into(),
-            description_en: None,
-            category_code: "x".into(),
-            category_name_vi: "Đặc sản".into(),
-            place_code: "TQ".into(),
-            place_path: vec!["TQ".into()],
-            place_names: vec!["Tuyên Quang".into()],
-            cooperative_slug: "htx".into(),
-            cooperative_name: "HTX".into(),
-            price_vnd: None,
-            ocop_stars: None,
-            certifications: vec![],
-            season_months: vec![],
-            event_days: vec![],
-            lat: 0.0,
-            lng: 0.0,
-            published_at: id,
+            ..super::super::sample_document(id, name)
         }
     }
 

@@ -43,6 +43,36 @@ pub struct SearchDocument {
     pub published_at: i64,
 }
 
+/// A published product listing named `name`, in Tuyên Quang, with nothing else set (unit tests
+/// override what they need).
+#[cfg(test)]
+pub(crate) fn sample_document(id: i64, name: &str) -> SearchDocument {
+    SearchDocument {
+        id,
+        slug: crate::text::slugify(name),
+        kind: "product".into(),
+        name_vi: name.into(),
+        name_en: None,
+        description_vi: String::new(),
+        description_en: None,
+        category_code: "x".into(),
+        category_name_vi: "Đặc sản".into(),
+        place_code: "TQ".into(),
+        place_path: vec!["TQ".into()],
+        place_names: vec!["Tuyên Quang".into()],
+        cooperative_slug: "htx".into(),
+        cooperative_name: "HTX Vùng Cao".into(),
+        price_vnd: None,
+        ocop_stars: None,
+        certifications: vec![],
+        season_months: vec![],
+        event_days: vec![],
+        lat: 0.0,
+        lng: 0.0,
+        published_at: id,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {

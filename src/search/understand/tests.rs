@@ -5,28 +5,10 @@ use crate::search::SearchDocument;
 
 fn doc(id: i64, name: &str, places: &[&str], path: &[&str]) -> SearchDocument {
     SearchDocument {
-        id,
-        slug: crate::text::slugify(name),
-        kind: "product".into(),
-        name_vi: name.into(),
-        name_en: None,
-        description_vi: String::new(),
-        description_en: None,
-        category_code: "x".into(),
-        category_name_vi: "Đặc sản".into(),
         place_code: path[0].into(),
         place_path: path.iter().map(|p| (*p).to_owned()).collect(),
         place_names: places.iter().map(|p| (*p).to_owned()).collect(),
-        cooperative_slug: "htx".into(),
-        cooperative_name: "HTX Vùng Cao".into(),
-        price_vnd: None,
-        ocop_stars: None,
-        certifications: vec![],
-        season_months: vec![],
-        event_days: vec![],
-        lat: 0.0,
-        lng: 0.0,
-        published_at: id,
+        ..crate::search::sample_document(id, name)
     }
 }
 

@@ -455,25 +455,23 @@ impl Vocabulary {
 
     /// Whether some catalogue word starts with `folded` (as-you-type).
     pub fn has_prefix(&self, folded: &str) -> bool {
-        self.words
-            .range::<str, _>((
-                std::ops::Bound::Included(folded),
-                std::ops::Bound::Unbounded,
-            ))
-            .next()
-            .is_some_and(|(w, _)| w.starts_with(folded))
+        self.first_word_from(std::ops::Bound::Included(folded))
+            .is_some_and(|w| w.starts_with(folded))
     }
 
     /// Whether another catalogue word starts with `folded` (a prefix match of the last query
     /// word would find it too).
     pub fn extended(&self, folded: &str) -> bool {
+        self.first_word_from(std::ops::Bound::Excluded(folded))
+            .is_some_and(|w| w.starts_with(folded))
+    }
+
+    /// The first catalogue word (in byte order) from `bound` on.
+    fn first_word_from(&self, bound: std::ops::Bound<&str>) -> Option<&str> {
         self.words
-            .range::<str, _>((
-                std::ops::Bound::Excluded(folded),
-                std::ops::Bound::Unbounded,
-            ))
+            .range::<str, _>((bound, std::ops::Bound::Unbounded))
             .next()
-            .is_some_and(|(w, _)| w.starts_with(folded))
+            .map(|(w, _)| &**w)
     }
 
     /// How the catalogue writes the folded word, against one spelling with marks (`is_it` tells
