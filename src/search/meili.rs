@@ -370,7 +370,9 @@ pub fn plan(query: &SearchQuery, exact: impl FnOnce(&[analyze::Word]) -> Exact) 
 ///   has every exact spelling), or when each accented word is the only way the catalogue writes
 ///   its fold and the last word (matched as a prefix) starts no other catalogue word: the folded
 ///   query's first bucket (every word, no typo: `words` then `typo` lead the ranking rules) is
-///   then exactly the listings with the exact spellings.
+///   then exactly the listings with the exact spellings. (Where a listing has the exact
+///   spellings and a typo in another word, it ranks among the folded query's typo matches,
+///   not before them as the exact query put it.)
 /// - [`Exact::Appended`] with the markers of the words the catalogue also writes otherwise, when
 ///   the last word starts no other catalogue word (appended markers make it an ordinary word,
 ///   no longer a prefix) and the query stays within Meilisearch's ten words.
