@@ -157,9 +157,15 @@ pub fn doc_words(text: &str) -> Vec<Word> {
 pub fn query_words(text: &str) -> Vec<Word> {
     let input = truncate_chars(text, MAX_QUERY_INPUT_CHARS);
     raw_words(input)
-        .filter_map(|w| analyse_word(truncate_chars(&w, MAX_QUERY_WORD_CHARS)))
+        .filter_map(|w| query_word(&w))
         .take(MAX_QUERY_WORDS)
         .collect()
+}
+
+/// One word already lower-case and split off (a catalogue spelling), analysed as the same word
+/// in a query would be.
+pub fn query_word(word: &str) -> Option<Word> {
+    analyse_word(truncate_chars(word, MAX_QUERY_WORD_CHARS))
 }
 
 /// Typos allowed for a query word, as Meilisearch counts them with our settings

@@ -388,9 +388,7 @@ pub fn exact_for(words: &[analyze::Word], vocabulary: &Vocabulary) -> Exact {
     let mut markers = Vec::new();
     for w in words.iter().filter(|w| w.accented()) {
         let spelled = vocabulary.spelled(&w.folded, |s| {
-            analyze::query_words(s)
-                .first()
-                .is_some_and(|c| c.marker == w.marker)
+            analyze::query_word(s).is_some_and(|c| c.marker == w.marker)
         });
         match spelled {
             Spelled::Nowhere => return Exact::Unneeded,
