@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::search::{SearchDocument, SearchError, SearchIndex, Vocabulary};
-use crate::store::{listings, outbox, Db};
+use crate::store::{indexed_changes, listings, outbox, Db};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,9 +58,13 @@ async fn drain_batch(db: &Db, index: &SearchIndex) -> Result<Batch, AppError> {
     let handled = rows.len();
     match result {
         Ok(()) => {
-            let row_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let applied = row_ids.clone();
-            db.run(move |conn| outbox::complete(conn, &row_ids)).await?;
+            let applied: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            complete_rows(
+                db,
+                index,
+                rows.iter().map(|r| (r.id, r.listing_id)).collect(),
+            )
+            .await?;
             // One line per applied batch: the replicas' logs together show no row applied twice.
             tracing::info!(rows = handled, row_ids = ?applied,
                 "outbox batch applied"
@@ -77,6 +81,30 @@ async fn drain_batch(db: &Db, index: &SearchIndex) -> Result<Batch, AppError> {
         rows: handled,
         listings: ids,
     })
+}
+
+/// Completes outbox rows, (row id, listing id), whose listings the index now holds as they are.
+/// On a shared index their listings are recorded in the same transaction (both or neither), so
+/// the other processes serving from it learn of them ([`Follower`]).
+async fn complete_rows(
+    db: &Db,
+    index: &SearchIndex,
+    rows: Vec<(i64, i64)>,
+) -> Result<(), AppError> {
+    let shared = index.is_shared();
+    db.run(move |conn| {
+        conn.transaction(|conn| {
+            let row_ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            outbox::complete(conn, &row_ids)?;
+            if shared {
+                let listings: BTreeSet<i64> = rows.iter().map(|r| r.1).collect();
+                let listings: Vec<i64> = listings.into_iter().collect();
+                indexed_changes::record(conn, &listings)?;
+            }
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// Drains until nothing is due (used by tests and `check --fix`).
@@ -119,28 +147,42 @@ impl IndexerTask {
     }
 }
 
-/// Runs until [`IndexerTask::shutdown`]: drains the outbox whenever rows are due; `changed` is
-/// told each batch's listings (search answers may now differ).
-pub fn spawn(
-    db: Db,
-    index: Arc<SearchIndex>,
-    changed: crate::store::changes::Listener,
-) -> IndexerTask {
+/// What the indexing tasks tell the rest of the server (its kept answers).
+#[derive(Clone)]
+pub struct Tell {
+    /// The listings whose search documents changed (answers showing them may now differ).
+    pub listings: crate::store::changes::Listener,
+    /// The vocabulary was read whole: any search may now read its query differently (answers
+    /// given while a server was still reading it at start-up understood nothing).
+    pub vocabulary_read: Arc<dyn Fn() + Send + Sync>,
+}
+
+/// Runs until [`IndexerTask::shutdown`]: drains the outbox whenever rows are due; `tell` hears
+/// each batch's listings (search answers may now differ).
+pub fn spawn(db: Db, index: Arc<SearchIndex>, tell: Tell) -> IndexerTask {
     let (stop, mut stopping) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
-        if let Err(e) = prepare(&db, &index).await {
-            tracing::warn!(error = %e, "readying the search index; the outbox drain goes on");
+        // Before the vocabulary is read: what other processes index meanwhile is then applied.
+        let mut follower = Follower::start(&db, &index).await;
+        match prepare(&db, &index).await {
+            Ok(()) => (tell.vocabulary_read)(),
+            Err(e) => {
+                tracing::warn!(error = %e, "readying the search index; the outbox drain goes on")
+            }
         }
         let mut failures = 0u32;
         while !*stopping.borrow() {
             let pause = match drain_batch(&db, &index).await {
                 Ok(Batch { rows: 0, .. }) => {
                     failures = 0;
+                    if let Some(f) = follower.as_mut() {
+                        f.follow_when_due(&db, &index, &tell).await;
+                    }
                     IDLE_POLL
                 }
                 Ok(batch) => {
                     failures = 0;
-                    changed(&batch.listings);
+                    (tell.listings)(&batch.listings);
                     Duration::ZERO
                 }
                 Err(e) => {
@@ -160,6 +202,142 @@ pub fn spawn(
         tracing::info!("indexer stopped");
     });
     IndexerTask { task, stop }
+}
+
+/// Runs until [`IndexerTask::shutdown`] on a server without an indexer: reads the vocabulary
+/// once and, on a shared index, keeps it current with what the indexing processes record
+/// ([`Follower`]); `tell` hears the listings they indexed.
+pub fn spawn_follower(db: Db, index: Arc<SearchIndex>, tell: Tell) -> IndexerTask {
+    let (stop, mut stopping) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(async move {
+        let follower = Follower::start(&db, &index).await;
+        match load_vocabulary(&db, &index).await {
+            Ok(_) => (tell.vocabulary_read)(),
+            Err(e) => tracing::warn!(error = %e, "loading the search vocabulary"),
+        }
+        let Some(mut follower) = follower else {
+            return;
+        };
+        while !*stopping.borrow() {
+            tokio::select! {
+                () = tokio::time::sleep(FOLLOW_POLL) => {}
+                _ = stopping.changed() => {}
+            }
+            follower.follow_when_due(&db, &index, &tell).await;
+        }
+    });
+    IndexerTask { task, stop }
+}
+
+/// How often a process on a shared index reads what the others indexed.
+const FOLLOW_POLL: Duration = Duration::from_secs(2);
+/// Rows of [`indexed_changes`] read at a time.
+const FOLLOW_BATCH: i64 = 5000;
+
+/// Where a process serving from a shared index (Meilisearch) stands in what the indexing
+/// processes recorded ([`indexed_changes`]): its vocabulary learns each listing indexed since
+/// it read the catalogue, whichever process indexed it.
+pub struct Follower {
+    after: i64,
+    /// When the record was last read (or the vocabulary loaded).
+    read_at: std::time::Instant,
+}
+
+impl Follower {
+    /// Starts at the record's latest row, on a shared index only; call before the vocabulary is
+    /// read from the database, so that a listing indexed meanwhile is applied again (re-adding a
+    /// listing's unchanged words changes nothing). `None` when the index is not shared or the
+    /// database cannot be read (the vocabulary is then only this process's).
+    pub async fn start(db: &Db, index: &SearchIndex) -> Option<Follower> {
+        if !index.is_shared() {
+            return None;
+        }
+        match db.run(indexed_changes::latest).await {
+            Ok(after) => Some(Follower {
+                after,
+                read_at: std::time::Instant::now(),
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the indexed-changes record; the vocabulary will not follow other processes");
+                None
+            }
+        }
+    }
+
+    /// [`Follower::follow`] at most every [`FOLLOW_POLL`], telling `tell` what it learned; a
+    /// failure is logged and tried again at the next poll.
+    async fn follow_when_due(&mut self, db: &Db, index: &SearchIndex, tell: &Tell) {
+        if self.read_at.elapsed() < FOLLOW_POLL {
+            return;
+        }
+        match self.follow(db, index).await {
+            Ok(Followed::Listings(listings)) if !listings.is_empty() => (tell.listings)(&listings),
+            Ok(Followed::Listings(_)) => {}
+            Ok(Followed::VocabularyRead) => (tell.vocabulary_read)(),
+            Err(e) => tracing::warn!(error = %e, "following other processes' indexing"),
+        }
+    }
+
+    /// Applies every row recorded since the last read to the vocabulary. After a gap longer
+    /// than the record keeps rows, the vocabulary is read again whole instead.
+    pub async fn follow(&mut self, db: &Db, index: &SearchIndex) -> Result<Followed, AppError> {
+        let kept = Duration::from_secs(3600 * indexed_changes::KEPT_HOURS as u64);
+        if self.read_at.elapsed() >= kept / 2 {
+            let after = db.run(indexed_changes::latest).await?;
+            reload_vocabulary(db, index).await?;
+            *self = Follower {
+                after,
+                read_at: std::time::Instant::now(),
+            };
+            return Ok(Followed::VocabularyRead);
+        }
+        let mut learned = BTreeSet::new();
+        loop {
+            let after = self.after;
+            let rows = db
+                .run(move |conn| indexed_changes::after(conn, after, FOLLOW_BATCH))
+                .await?;
+            self.read_at = std::time::Instant::now();
+            let Some(&(last, _)) = rows.last() else {
+                break;
+            };
+            let ids: Vec<i64> = rows
+                .iter()
+                .map(|r| r.1)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let docs = {
+                let ids = ids.clone();
+                db.run(move |conn| listings::search_documents(conn, &ids))
+                    .await?
+            };
+            let present: BTreeSet<i64> = docs.iter().map(|d| d.id).collect();
+            let gone: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !present.contains(id))
+                .collect();
+            index
+                .learn(&docs, &gone)
+                .map_err(|e| AppError::unavailable(e.to_string()))?;
+            self.after = last;
+            learned.extend(ids);
+            if (rows.len() as i64) < FOLLOW_BATCH {
+                break;
+            }
+        }
+        Ok(Followed::Listings(learned.into_iter().collect()))
+    }
+}
+
+/// What one [`Follower::follow`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Followed {
+    /// Learned these listings (none: nothing new was recorded).
+    Listings(Vec<i64>),
+    /// Read the whole vocabulary again (the record had been out of reach too long).
+    VocabularyRead,
 }
 
 /// Readies the index before the drain loop. An empty index (or one of an older schema) while the
@@ -210,9 +388,11 @@ impl Iterator for DatabaseDocuments {
                 return None;
             }
             let batch = self.db.get().and_then(|mut conn| {
-                let ids = listings::published_ids_after(&mut conn, self.after, 1000)?;
-                let docs = listings::search_documents(&mut conn, &ids)?;
-                Ok((ids, docs))
+                conn.scanning(|conn| {
+                    let ids = listings::published_ids_after(conn, self.after, 1000)?;
+                    let docs = listings::search_documents(conn, &ids)?;
+                    Ok((ids, docs))
+                })
             });
             match batch {
                 Ok((ids, _)) if ids.is_empty() => return None,
@@ -238,6 +418,15 @@ impl Iterator for DatabaseDocuments {
 /// Builds the query-understanding vocabulary from every published listing and hands it to the
 /// index (unless a rebuild already filled it meanwhile).
 pub async fn load_vocabulary(db: &Db, index: &SearchIndex) -> Result<usize, AppError> {
+    read_vocabulary(db, index, false).await
+}
+
+/// Builds the vocabulary from every published listing and puts it in place of the one in use.
+async fn reload_vocabulary(db: &Db, index: &SearchIndex) -> Result<usize, AppError> {
+    read_vocabulary(db, index, true).await
+}
+
+async fn read_vocabulary(db: &Db, index: &SearchIndex, replace: bool) -> Result<usize, AppError> {
     let failed = Arc::new(std::sync::Mutex::new(None));
     let docs = DatabaseDocuments {
         db: db.clone(),
@@ -246,6 +435,7 @@ pub async fn load_vocabulary(db: &Db, index: &SearchIndex) -> Result<usize, AppE
         remaining: 0,
         failed: failed.clone(),
     };
+    let started = std::time::Instant::now();
     let vocabulary = tokio::task::spawn_blocking(move || {
         let mut v = crate::search::understand::Vocabulary::new();
         for d in docs {
@@ -260,12 +450,17 @@ pub async fn load_vocabulary(db: &Db, index: &SearchIndex) -> Result<usize, AppE
         return Err(AppError::unavailable(format!("reading the database: {e}")));
     }
     let n = vocabulary.len();
+    tracing::info!(
+        listings = n,
+        seconds = started.elapsed().as_secs_f64(),
+        "search vocabulary read from the database"
+    );
     let empty = index
         .vocabulary()
         .read()
         .map(|v| v.is_empty())
         .unwrap_or(false);
-    if empty {
+    if empty || replace {
         index
             .set_vocabulary(vocabulary)
             .map_err(|e| AppError::unavailable(e.to_string()))?;
@@ -283,7 +478,7 @@ pub async fn reindex(
     progress: impl FnMut(usize, usize) + Send + 'static,
     vocabulary: Vocabulary,
 ) -> Result<u64, AppError> {
-    let covered = db.run(outbox::all_ids).await?;
+    let covered = db.run(outbox::all_rows).await?;
     let total = db.run(listings::count_published).await?;
     let failed = Arc::new(std::sync::Mutex::new(None));
     let docs = DatabaseDocuments {
@@ -305,7 +500,7 @@ pub async fn reindex(
         .await
         .map_err(|e| AppError::unavailable(e.to_string()))?;
     let rows = covered.len();
-    db.run(move |conn| outbox::complete(conn, &covered)).await?;
+    complete_rows(db, index, covered).await?;
     if rows > 0 {
         tracing::info!(rows, "outbox rows covered by the rebuild completed");
     }

@@ -141,10 +141,15 @@ impl Application {
             tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
                 let filled = db.get().and_then(|mut conn| {
-                    crate::store::listings::cards::fill(&mut conn, |done| {
-                        if done % 20_000 == 0 {
-                            tracing::info!(done, "writing the stored views of published listings");
-                        }
+                    conn.scanning(|conn| {
+                        crate::store::listings::cards::fill(conn, |done| {
+                            if done % 20_000 == 0 {
+                                tracing::info!(
+                                    done,
+                                    "writing the stored views of published listings"
+                                );
+                            }
+                        })
                     })
                 });
                 match filled {
@@ -181,23 +186,24 @@ impl Application {
             db.changes()
                 .listen(Arc::new(move |ids: &[i64]| cache.listings_changed(ids)));
         }
+        let tell = {
+            let (listings, all) = (microcache.clone(), microcache.clone());
+            crate::indexer::Tell {
+                listings: Arc::new(move |ids: &[i64]| listings.listings_changed(ids)),
+                vocabulary_read: Arc::new(move || all.everything_changed()),
+            }
+        };
         let indexer = if settings.indexer {
-            let cache = microcache.clone();
-            Some(crate::indexer::spawn(
+            Some(crate::indexer::spawn(db.clone(), search.clone(), tell))
+        } else {
+            // No indexer here: another process keeps the index itself current; the query
+            // understanding's vocabulary is read from the database and, on a shared index,
+            // follows what the indexing processes record.
+            Some(crate::indexer::spawn_follower(
                 db.clone(),
                 search.clone(),
-                Arc::new(move |ids: &[i64]| cache.listings_changed(ids)),
+                tell,
             ))
-        } else {
-            // No indexer here: the query understanding's vocabulary is read once from the
-            // database (another process keeps the index itself current).
-            let (db, search) = (db.clone(), search.clone());
-            tokio::spawn(async move {
-                if let Err(e) = crate::indexer::load_vocabulary(&db, &search).await {
-                    tracing::warn!(error = %e, "loading the search vocabulary");
-                }
-            });
-            None
         };
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;

@@ -253,6 +253,13 @@ impl SearchIndex {
         }
     }
 
+    /// Whether several processes may serve from this one index (Meilisearch): each then keeps
+    /// its vocabulary current with what the others indexed (`indexer::Follower`). An embedded
+    /// index is one process's own.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, SearchIndex::Meili(_))
+    }
+
     /// The vocabulary the query understanding reads (built from the indexed documents).
     pub fn vocabulary(&self) -> &understand::SharedVocabulary {
         match self {
@@ -275,11 +282,7 @@ impl SearchIndex {
             SearchIndex::Tantivy(i) => i.upsert(docs).await?,
             SearchIndex::Meili(i) => i.upsert(docs).await?,
         }
-        let mut v = self.vocabulary().write().map_err(|_| poisoned())?;
-        for d in &for_vocabulary {
-            v.add(d);
-        }
-        Ok(())
+        self.learn(&for_vocabulary, &[])
     }
 
     /// Removes documents by listing id (idempotent, batched).
@@ -288,8 +291,17 @@ impl SearchIndex {
             SearchIndex::Tantivy(i) => i.delete(ids).await?,
             SearchIndex::Meili(i) => i.delete(ids).await?,
         }
+        self.learn(&[], ids)
+    }
+
+    /// Brings the vocabulary, and only it, up to date with documents indexed (`docs`) or taken
+    /// out (`gone`), by this process or by another serving from the same index.
+    pub fn learn(&self, docs: &[SearchDocument], gone: &[i64]) -> Result<(), SearchError> {
         let mut v = self.vocabulary().write().map_err(|_| poisoned())?;
-        for id in ids {
+        for d in docs {
+            v.add(d);
+        }
+        for id in gone {
             v.remove(*id);
         }
         Ok(())

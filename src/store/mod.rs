@@ -10,6 +10,7 @@ pub mod changes;
 pub mod clicks;
 pub mod import_jobs;
 pub mod in_list;
+pub mod indexed_changes;
 pub mod listings;
 pub mod outbox;
 pub mod photos;
@@ -266,11 +267,13 @@ impl Db {
     /// SQLite may pick an index that ignores the ORDER BY and sort the whole table.
     pub fn analyze(&self) -> Result<(), AppError> {
         let mut conn = self.get()?;
-        with_conn!(&mut conn, |c| match self.backend() {
-            Backend::Sqlite => c.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;"),
-            Backend::Postgres => c.batch_execute("ANALYZE"),
+        conn.scanning(|conn| {
+            with_conn!(conn, |c| match self.backend() {
+                Backend::Sqlite => c.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;"),
+                Backend::Postgres => c.batch_execute("ANALYZE"),
+            })
+            .map_err(AppError::from)
         })
-        .map_err(AppError::from)
     }
 
     /// After a bulk load: on PostgreSQL `VACUUM (ANALYZE)`, which also marks the new rows'
@@ -318,6 +321,26 @@ impl Conn {
         if let Conn::Postgres(c) = self {
             let _ = c.batch_execute("SELECT 1");
         }
+    }
+
+    /// Runs a read over a large part of the catalogue (the vocabulary's load, a rebuild's
+    /// documents) with SQLite's memory map off for its duration: its pages then pass through the
+    /// connection's small page cache and the operating system's file cache instead of staying
+    /// mapped into the server, where every page once touched counts in its resident memory (a
+    /// million-listing catalogue's load made a server of 2 GB). Shoppers' reads keep the map.
+    /// On PostgreSQL, `work` as it is.
+    pub fn scanning<T>(
+        &mut self,
+        work: impl FnOnce(&mut Conn) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        if let Conn::Sqlite(c) = self {
+            c.batch_execute("PRAGMA mmap_size = 0")?;
+        }
+        let result = work(self);
+        if let Conn::Sqlite(c) = self {
+            c.batch_execute(&format!("PRAGMA mmap_size = {SQLITE_MMAP_BYTES}"))?;
+        }
+        result
     }
 
     /// Runs `work` in one transaction: everything or nothing (the outbox row rides along).
@@ -417,6 +440,69 @@ mod cache_tests {
         let mapped: MmapSize = diesel::sql_query("PRAGMA mmap_size").get_result(&mut *conn)?;
         assert_eq!(mapped.mmap_size, SQLITE_MMAP_BYTES as i64);
         Ok(())
+    }
+
+    /// Whether this process maps `path` (Linux's `/proc/self/maps`).
+    fn mapped(path: &std::path::Path) -> anyhow::Result<bool> {
+        let maps = std::fs::read_to_string("/proc/self/maps")?;
+        let path = path.canonicalize()?;
+        Ok(maps.lines().any(|l| l.ends_with(&*path.to_string_lossy())))
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_whole_catalogue_read_leaves_the_file_unmapped() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("s.db");
+        let db = Db::connect(&path.to_string_lossy(), 1)?;
+        let mut conn = db.get()?;
+        let read_all = |conn: &mut Conn| -> Result<i64, AppError> {
+            let Conn::Sqlite(c) = conn else {
+                panic!("SQLite")
+            };
+            let n: CountRow = diesel::sql_query("SELECT count(*) AS n FROM t WHERE length(v) > 0")
+                .get_result(&mut **c)?;
+            Ok(n.n)
+        };
+        if let Conn::Sqlite(c) = &mut conn {
+            c.batch_execute(
+                "CREATE TABLE t (v TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL \
+                 SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT hex(randomblob(500)) FROM n; \
+                 PRAGMA wal_checkpoint(TRUNCATE);",
+            )?;
+        }
+        drop(conn);
+        drop(db);
+        // A fresh pool reads the table from the file itself (nothing left in the write-ahead
+        // log, nothing in its page cache), with the map off.
+        let mut conn = Db::connect(&path.to_string_lossy(), 1)?.get()?;
+        assert_eq!(conn.scanning(read_all)?, 2000);
+        assert!(!mapped(&path)?, "a scan maps nothing");
+        // The map is back for the reads that follow.
+        let Conn::Sqlite(c) = &mut conn else {
+            panic!("SQLite")
+        };
+        let size: MmapSize = diesel::sql_query("PRAGMA mmap_size").get_result(&mut **c)?;
+        assert_eq!(size.mmap_size, SQLITE_MMAP_BYTES as i64);
+        // The same read without `scanning` on another fresh pool maps the file.
+        let mut other = Db::connect(&path.to_string_lossy(), 1)?.get()?;
+        assert_eq!(read_all(&mut other)?, 2000);
+        assert!(mapped(&path)?, "an ordinary read maps the file");
+        // A scan that fails gives the map back too.
+        let failed = conn.scanning(|_| -> Result<(), AppError> { Err(AppError::internal("x")) });
+        assert!(failed.is_err());
+        let Conn::Sqlite(c) = &mut conn else {
+            panic!("SQLite")
+        };
+        let size: MmapSize = diesel::sql_query("PRAGMA mmap_size").get_result(&mut **c)?;
+        assert_eq!(size.mmap_size, SQLITE_MMAP_BYTES as i64);
+        Ok(())
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct CountRow {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
     }
 
     #[derive(diesel::QueryableByName)]

@@ -109,9 +109,13 @@ pub fn retry_later(conn: &mut Conn, rows: &[OutboxRow], error: &str) -> Result<(
     Ok(())
 }
 
-/// Every row's id, due or not (a rebuild about to read every listing covers them all).
-pub fn all_ids(conn: &mut Conn) -> Result<Vec<i64>, AppError> {
-    with_conn!(conn, |c| outbox::table.select(outbox::id).load(c)).map_err(AppError::from)
+/// Every row, due or not, as (row id, listing id): a rebuild about to read every listing
+/// covers them all.
+pub fn all_rows(conn: &mut Conn) -> Result<Vec<(i64, i64)>, AppError> {
+    with_conn!(conn, |c| outbox::table
+        .select((outbox::id, outbox::listing_id))
+        .load(c))
+    .map_err(AppError::from)
 }
 
 pub fn pending(conn: &mut Conn) -> Result<i64, AppError> {

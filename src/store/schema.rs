@@ -181,6 +181,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    indexed_changes (id) {
+        id -> BigInt,
+        listing_id -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     storefront_version (id) {
         id -> Integer,
         version -> BigInt,
@@ -235,6 +243,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     marketplace_links,
     photos,
     outbox,
+    indexed_changes,
     link_clicks,
     listing_views,
     listing_cards,

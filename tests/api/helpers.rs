@@ -204,6 +204,34 @@ fn use_test_bucket(settings: &mut Settings) -> bool {
     true
 }
 
+/// An app whose search index is a fresh one on the test Meilisearch (`VUNGCAO_TEST_MEILI_URL`,
+/// `_KEY`): the deployment where several processes serve from one index. `None` (and a SKIPPED
+/// line) without one, unless `VUNGCAO_REQUIRE_MEILI=1` (as in `.ci/run`) makes it a failure.
+pub async fn spawn_app_on_meilisearch(backend: Backend) -> Option<TestApp> {
+    let Some(url) = std::env::var("VUNGCAO_TEST_MEILI_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        assert!(
+            !std::env::var("VUNGCAO_REQUIRE_MEILI").is_ok_and(|v| v == "1" || v == "true"),
+            "VUNGCAO_REQUIRE_MEILI=1 but VUNGCAO_TEST_MEILI_URL is not set"
+        );
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: Meilisearch API test (set VUNGCAO_TEST_MEILI_URL to run it)"
+        );
+        return None;
+    };
+    let key = std::env::var("VUNGCAO_TEST_MEILI_KEY").ok();
+    spawn_app_with(backend, move |s| {
+        s.meili_url = Some(url);
+        s.meili_key = key.map(vungcao::config::Secret::new);
+        s.meili_index = format!("vc_api_{}", uuid_like());
+    })
+    .await
+}
+
 pub async fn spawn_app_with(
     backend: Backend,
     tweak: impl FnOnce(&mut Settings),

@@ -24,6 +24,7 @@ mod public;
 mod review;
 mod revisions;
 mod search;
+mod search_replicas;
 mod sign_in_limits;
 mod stats;
 mod transfer;

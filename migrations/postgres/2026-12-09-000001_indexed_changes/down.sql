@@ -1,0 +1,1 @@
+DROP TABLE indexed_changes;
