@@ -24,6 +24,33 @@ struct Batch {
     listings: Vec<i64>,
 }
 
+/// Listings as they are in the database now.
+struct Current {
+    /// The listings asked about, each once, in id order.
+    ids: Vec<i64>,
+    /// The search documents of those still published.
+    docs: Vec<SearchDocument>,
+    /// Those no longer published (or gone).
+    gone: Vec<i64>,
+}
+
+/// Reads the current search documents of `listings` (repeats allowed).
+async fn current(db: &Db, listings: impl Iterator<Item = i64>) -> Result<Current, AppError> {
+    let ids: Vec<i64> = listings.collect::<BTreeSet<_>>().into_iter().collect();
+    let docs = {
+        let ids = ids.clone();
+        db.run(move |conn| listings::search_documents(conn, &ids))
+            .await?
+    };
+    let present: BTreeSet<i64> = docs.iter().map(|d| d.id).collect();
+    let gone = ids
+        .iter()
+        .copied()
+        .filter(|id| !present.contains(id))
+        .collect();
+    Ok(Current { ids, docs, gone })
+}
+
 async fn drain_batch(db: &Db, index: &SearchIndex) -> Result<Batch, AppError> {
     let rows = db.run(|conn| outbox::claim(conn, BATCH)).await?;
     if rows.is_empty() {
@@ -32,24 +59,8 @@ async fn drain_batch(db: &Db, index: &SearchIndex) -> Result<Batch, AppError> {
             listings: Vec::new(),
         });
     }
-    let ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.listing_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
     // The document is read now, after the change committed, so the index gets the latest state.
-    let docs = {
-        let ids = ids.clone();
-        db.run(move |conn| listings::search_documents(conn, &ids))
-            .await?
-    };
-    let present: BTreeSet<i64> = docs.iter().map(|d| d.id).collect();
-    let gone: Vec<i64> = ids
-        .iter()
-        .copied()
-        .filter(|id| !present.contains(id))
-        .collect();
+    let Current { ids, docs, gone } = current(db, rows.iter().map(|r| r.listing_id)).await?;
     let result = async {
         index.upsert(docs).await?;
         index.delete(&gone).await
@@ -301,23 +312,7 @@ impl Follower {
             let Some(&(last, _)) = rows.last() else {
                 break;
             };
-            let ids: Vec<i64> = rows
-                .iter()
-                .map(|r| r.1)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let docs = {
-                let ids = ids.clone();
-                db.run(move |conn| listings::search_documents(conn, &ids))
-                    .await?
-            };
-            let present: BTreeSet<i64> = docs.iter().map(|d| d.id).collect();
-            let gone: Vec<i64> = ids
-                .iter()
-                .copied()
-                .filter(|id| !present.contains(id))
-                .collect();
+            let Current { ids, docs, gone } = current(db, rows.iter().map(|r| r.1)).await?;
             index
                 .learn(&docs, &gone)
                 .map_err(|e| AppError::unavailable(e.to_string()))?;
