@@ -443,6 +443,7 @@ mod cache_tests {
     }
 
     /// Whether this process maps `path` (Linux's `/proc/self/maps`).
+    #[cfg(target_os = "linux")]
     fn mapped(path: &std::path::Path) -> anyhow::Result<bool> {
         let maps = std::fs::read_to_string("/proc/self/maps")?;
         let path = path.canonicalize()?;
