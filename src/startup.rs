@@ -218,8 +218,17 @@ impl Application {
         let views = crate::stats::ViewCounter::new(db.clone());
         let views_flusher =
             views.spawn_flusher(Duration::from_secs(settings.stats_flush_seconds.max(1)));
+        let media_base: Arc<str> = settings.media_base().into();
+        let details = {
+            let media_base = Arc::clone(&media_base);
+            let readers = std::thread::available_parallelism().map_or(2, usize::from);
+            crate::store::read_batches::ReadBatches::new(db.clone(), readers, move |conn, slugs| {
+                crate::store::listings::published_json_by_slugs(conn, slugs, &media_base)
+            })
+        };
         let state = web::Data::new(AppState {
-            media_base: settings.media_base().into(),
+            media_base,
+            details,
             settings: Arc::new(settings),
             db,
             search: search.clone(),

@@ -36,6 +36,9 @@ pub struct AppState {
     pub kept: Arc<crate::http::kept_answers::KeptAnswers>,
     /// The versions those answers are kept by, each read once for the requests waiting on it.
     pub versions: Arc<crate::store::shared_read::StoredVersions>,
+    /// Listings' details as the API's JSON by slug: on PostgreSQL the reads arriving together
+    /// are one statement (`store::read_batches`).
+    pub details: crate::store::read_batches::ReadBatches<String, (i64, String)>,
     /// The search page's category and place names, kept by the storefront's version.
     pub filter_names:
         Arc<crate::http::kept_answers::KeptValue<crate::store::catalogue::FilterNames>>,

@@ -292,11 +292,9 @@ pub async fn get_listing(
     req: HttpRequest,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let media_base = state.media_base.clone();
     let (id, json) = state
-        .db
-        .read(move |conn| listings::published_json_by_slug(conn, &slug, &media_base))
+        .details
+        .get(slug.into_inner())
         .await?
         .ok_or_else(|| AppError::new(Code::ListingNotFound))?;
     let mut res = etag::json_text(&req, json);

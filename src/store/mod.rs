@@ -14,6 +14,7 @@ pub mod indexed_changes;
 pub mod listings;
 pub mod outbox;
 pub mod photos;
+pub mod read_batches;
 pub mod revisions;
 pub mod schema;
 pub mod shared_read;
@@ -174,6 +175,14 @@ impl Db {
         })
     }
 
+    /// The most connections the pool holds.
+    pub fn pool_size(&self) -> u32 {
+        match &self.pools {
+            Pools::Postgres(p) => p.max_size(),
+            Pools::Sqlite(p) => p.max_size(),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pools {
             Pools::Postgres(_) => Backend::Postgres,
@@ -318,8 +327,15 @@ impl Conn {
     /// `SELECT 1` always marks it (tests/api/pool.rs); on a live connection it costs one round
     /// trip, on failures only.
     pub fn close_if_dead(&mut self) {
-        if let Conn::Postgres(c) = self {
-            let _ = c.batch_execute("SELECT 1");
+        let _ = self.is_alive();
+    }
+
+    /// Whether the connection still answers (a `SELECT 1` on PostgreSQL, which marks it broken
+    /// when it does not; a SQLite file always does).
+    pub fn is_alive(&mut self) -> bool {
+        match self {
+            Conn::Postgres(c) => c.batch_execute("SELECT 1").is_ok(),
+            Conn::Sqlite(_) => true,
         }
     }
 

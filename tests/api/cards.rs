@@ -11,6 +11,7 @@ both_backends!(
     stored_views_are_what_the_tables_show,
     a_cooperative_or_place_change_shows_on_its_listings_at_once,
     listings_without_a_usable_stored_view_are_read_from_the_tables_then_filled,
+    details_read_together_are_each_their_own,
 );
 
 const TEA: &str = "che-shan-tuyet-co-thu-hong-thai";
@@ -280,4 +281,100 @@ async fn listings_without_a_usable_stored_view_are_read_from_the_tables_then_fil
     assert_eq!(card_count(&app).await, 1);
     let (stored, tables) = both_readings(&app).await;
     assert_eq!(stored, tables);
+}
+
+/// Details asked for at the same moment (on PostgreSQL read together, one statement per batch:
+/// `store::read_batches`) each answer their own listing, as read alone; a slug nobody has is a
+/// 404 among them; a change shows in every read that starts after it.
+async fn details_read_together_are_each_their_own(app: TestApp) {
+    app.with_db(|conn| vungcao::demo::load_synthetic(conn, 120, 11, |_, _| {}).unwrap())
+        .await;
+    let slugs: Vec<String> = app
+        .with_db(|conn| {
+            listings::published_ids_after(conn, 0, 1000)
+                .unwrap()
+                .into_iter()
+                .map(|id| listings::row(conn, id).unwrap().unwrap().slug)
+                .collect()
+        })
+        .await;
+    assert!(slugs.len() > 120, "{}", slugs.len());
+    // One of them without its stored view: read from the tables, inside a batch too.
+    execute(
+        &app,
+        "DELETE FROM listing_cards WHERE listing_id = \
+         (SELECT id FROM listings WHERE slug = 'che-shan-tuyet-co-thu-hong-thai')",
+    )
+    .await;
+    let mut alone = std::collections::HashMap::new();
+    for slug in &slugs {
+        let (status, body) = app.get_json(&format!("/api/v1/listings/{slug}")).await;
+        assert_eq!(status, 200, "{slug}: {body}");
+        assert_eq!(body["slug"], slug.as_str());
+        alone.insert(slug.clone(), body);
+    }
+
+    // The statement a batch runs, on this database: the same JSON as one read per slug.
+    let base = "https://anh.vungcao.vn/m";
+    let asked: Vec<String> = slugs
+        .iter()
+        .cloned()
+        .chain(["khong-co-dau".to_owned()])
+        .collect();
+    let (together, one_by_one) = app
+        .with_db(move |conn| {
+            let together = listings::published_json_by_slugs(conn, &asked, base).unwrap();
+            let one_by_one: std::collections::HashMap<String, (i64, String)> = asked
+                .iter()
+                .filter_map(|slug| {
+                    listings::published_json_by_slug(conn, slug, base)
+                        .unwrap()
+                        .map(|found| (slug.clone(), found))
+                })
+                .collect();
+            (together, one_by_one)
+        })
+        .await;
+    assert_eq!(together.len(), slugs.len());
+    assert_eq!(together, one_by_one);
+
+    // Through the API, all at once: every slug twice, and slugs nobody has.
+    let mut wanted: Vec<String> = slugs.iter().chain(slugs.iter()).cloned().collect();
+    wanted.extend((0..10).map(|i| format!("khong-co-san-pham-{i}")));
+    let app_ref = &app;
+    let answers =
+        futures_util::future::join_all(wanted.iter().map(|slug| async move {
+            app_ref.get_json(&format!("/api/v1/listings/{slug}")).await
+        }))
+        .await;
+    for (slug, (status, body)) in wanted.iter().zip(answers) {
+        match alone.get(slug) {
+            Some(expected) => {
+                assert_eq!(status, 200, "{slug}: {body}");
+                assert_eq!(&body, expected, "{slug}");
+            }
+            None => {
+                assert_eq!(status, 404, "{slug}: {body}");
+                assert_eq!(body["code"], "listing_not_found");
+            }
+        }
+    }
+
+    // A change, then reads all at once: every one shows it.
+    let (status, body) = app
+        .patch(
+            "/api/v1/admin/cooperatives/htx-che-shan-tuyet-hong-thai",
+            &app.admin_token,
+            json!({"phone": "0987 000 111"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let answers = futures_util::future::join_all(
+        (0..64).map(|_| async { app.get_json(&format!("/api/v1/listings/{TEA}")).await }),
+    )
+    .await;
+    for (status, tea) in answers {
+        assert_eq!(status, 200);
+        assert_eq!(tea["cooperative"]["phone"], "0987 000 111");
+    }
 }

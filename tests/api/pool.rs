@@ -29,7 +29,8 @@ async fn dropped_postgres_connections_are_replaced() {
     assert_eq!(status, 200, "{page}");
     let slug = page["items"][0]["slug"].as_str().unwrap().to_owned();
     let detail = format!("/api/v1/listings/{slug}");
-    // Sixteen answers at once: every one of the app's connections (it holds up to 8) is used.
+    // Sixteen answers at once (on PostgreSQL read together by the details' readers, see
+    // `store::read_batches`; the pool opens all of its 8 connections at start).
     let burst = || futures_util::future::join_all((0..16).map(|_| app.get_json(&detail)));
     assert!(burst().await.iter().all(|(s, _)| *s == 200));
 
@@ -69,7 +70,8 @@ async fn dropped_postgres_connections_are_replaced() {
     .await;
 
     // At most one failed answer per dropped connection (each a 5xx problem), whenever the pool
-    // happens to hand it out: a connection handed out again after failing would fail again.
+    // happens to hand it out: a connection handed out again after failing would fail again, and
+    // a batch of details read on a dropped connection is read again on another.
     let mut failed = 0;
     for _ in 0..10 {
         for (status, body) in burst().await {

@@ -255,6 +255,42 @@ pub fn published_json_by_slug(
     by_slug::<Json>(conn, slug, media_base)
 }
 
+/// Published listings by slug as the API's JSON, with their ids, read together (one statement
+/// for the cards, whatever their number): what [`super::super::read_batches`] asks on
+/// PostgreSQL. A slug with no published listing is left out. One slug is read as
+/// [`published_json_by_slug`] reads it.
+pub fn published_json_by_slugs(
+    conn: &mut Conn,
+    slugs: &[String],
+    media_base: &str,
+) -> Result<HashMap<String, (i64, String)>, AppError> {
+    if let [slug] = slugs {
+        return Ok(published_json_by_slug(conn, slug, media_base)?
+            .map(|found| (slug.clone(), found))
+            .into_iter()
+            .collect());
+    }
+    if slugs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found: Vec<(String, CardRow)> = with_conn!(conn, |c| listings::table
+        .left_join(listing_cards::table)
+        .filter(in_list(listings::slug, slugs))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
+        .select((listings::slug, card_columns()))
+        .load(c))?;
+    let mut slug_of: HashMap<i64, String> = HashMap::with_capacity(found.len());
+    let mut rows = Vec::with_capacity(found.len());
+    for (slug, row) in found {
+        slug_of.insert(row.0, slug);
+        rows.push(row);
+    }
+    Ok(assemble::<Json>(conn, rows, media_base)?
+        .into_iter()
+        .filter_map(|(id, json)| Some((slug_of.remove(&id)?, (id, json))))
+        .collect())
+}
+
 /// Published listings among `ids`, in that order (others dropped): from their cards, and from
 /// the listing tables for those without one.
 pub fn published_views(

@@ -14,7 +14,7 @@ pub use search_docs::*;
 mod bulk;
 pub use bulk::*;
 pub mod cards;
-pub use cards::{published_by_slug, published_json_by_slug};
+pub use cards::{published_by_slug, published_json_by_slug, published_json_by_slugs};
 
 use super::catalogue::{self, Category, Cooperative, PlaceRow};
 use super::in_list::in_list;
