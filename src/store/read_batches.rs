@@ -3,8 +3,8 @@
 //! On PostgreSQL a shopper's read by key (a listing's detail by slug) is a round trip, a
 //! statement for a backend that shares the machine's cores with the server, and a hand-off to a
 //! blocking thread and back; under load that is most of the read's cost, not the row. So such
-//! reads queue here, and a few readers (each a [`Db::run`] job: a blocking thread and one
-//! connection) take everything queued when they look, read it with one statement
+//! reads queue here, and a few readers (each a [`Db::run_read`] job: a blocking thread and one
+//! read connection) take everything queued when they look, read it with one statement
 //! (`slug = ANY($1)`), answer each request and look again. Alone, a request is read at once, as
 //! before; the batches grow only while every reader is busy.
 //!
@@ -168,7 +168,7 @@ where
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 // An error was given to the requests it concerned.
-                let _ = db.run(move |conn| reader.read_all(conn)).await;
+                let _ = db.run_read(move |conn| reader.read_all(conn)).await;
             });
         }
     }
@@ -200,7 +200,7 @@ where
                 Err(e) => e,
             };
             // On a connection the server dropped (a restart, a cut), the batch is read again by
-            // a reader with another connection: the pool discards this one when `Db::run`
+            // a reader with another connection: the pool discards this one when `Db::run_read`
             // sees the error. Only a read failing on a live connection, or on more dead ones
             // than the pool holds, is answered with the error.
             let dead = !conn.is_alive();

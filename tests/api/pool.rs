@@ -85,3 +85,68 @@ async fn dropped_postgres_connections_are_replaced() {
     }
     assert!(failed <= 8, "{failed} failed answers of 160");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Plans {
+    #[diesel(sql_type = BigInt)]
+    generic_plans: i64,
+    #[diesel(sql_type = BigInt)]
+    custom_plans: i64,
+}
+
+/// On PostgreSQL a shopper's read keeps its statement's generic plan instead of planning each
+/// execution for its values (`store::READ_SESSION`): a list page by month and price read ten
+/// times on one read connection is planned once. Writes and bulk work keep PostgreSQL's own
+/// choice on the main pool (a bulk load's statement planned generically on an empty table
+/// would keep scanning it whole).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shoppers_reads_on_postgres_keep_their_plans() {
+    let Some(app) = spawn_app_with(Backend::Postgres, |_| {}).await else {
+        return;
+    };
+    // The demo's listings in season in June (four of them).
+    let filter = vungcao::store::listings::ListingFilter {
+        in_season_month: Some(6),
+        price_max: Some(100_000_000),
+        ..Default::default()
+    };
+    let read = |filter: vungcao::store::listings::ListingFilter| {
+        move |conn: &mut vungcao::store::Conn| {
+            let mut pages = Vec::new();
+            for limit in 1..=10 {
+                pages.push(
+                    vungcao::store::listings::list_public_json(
+                        conn,
+                        &filter,
+                        Default::default(),
+                        None,
+                        limit,
+                        "/media",
+                    )?
+                    .0
+                    .len(),
+                );
+            }
+            let vungcao::store::Conn::Postgres(c) = conn else {
+                panic!("a PostgreSQL app");
+            };
+            let plans: Plans = diesel::sql_query(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+                 WHERE statement LIKE '%season_mask%' AND statement LIKE '%listing_cards%'",
+            )
+            .get_result(&mut **c)
+            .map_err(vungcao::error::AppError::from)?;
+            Ok((pages, plans))
+        }
+    };
+    let (pages, plans) = app.db.read(read(filter.clone())).await.unwrap();
+    // The reads found them, as many as each page asked.
+    assert_eq!(pages[..4], [1, 2, 3, 4]);
+    assert!(pages[4..].iter().all(|n| *n == pages[9]), "{pages:?}");
+    assert_eq!(plans.custom_plans, 0);
+    assert!(plans.generic_plans >= 10, "{}", plans.generic_plans);
+    // Work on the main pool plans each execution for its values (PostgreSQL's `auto`: its
+    // first five executions at least).
+    let (_, plans) = app.db.run(read(filter)).await.unwrap();
+    assert!(plans.custom_plans >= 5, "{}", plans.custom_plans);
+}
