@@ -10,6 +10,8 @@
 #   e.g. bench/reads-ab.sh main=/tmp/vungcao-main new=target/release/vungcao -- 100000 8 2
 #
 # The first binary loads the catalogue. Needs wrk, sqlite3 (or psql), curl.
+# VUNGCAO_BENCH_MORE_LISTS=1 adds three lists (certification, a category by price, events):
+# the filters whose plans a change of PostgreSQL planning could make worse.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BINS=()
@@ -106,6 +108,11 @@ for round in $(seq 1 "$ROUNDS"); do
     ROWS+=("$(row "$name" "category+place (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&place=$PLACE&limit=20")")
     ROWS+=("$(row "$name" "month+ocop+price (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?month=6&ocop=4&price_max=500000&limit=20")")
     ROWS+=("$(row "$name" "page /tim-kiem?q=che (round $round)" "http://127.0.0.1:$PORT/tim-kiem?q=che")")
+    if [ "${VUNGCAO_BENCH_MORE_LISTS:-}" = 1 ]; then
+      ROWS+=("$(row "$name" "certification (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?certification=vietgap&limit=20")")
+      ROWS+=("$(row "$name" "tea by price (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&sort=price_asc&limit=20")")
+      ROWS+=("$(row "$name" "events (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?kind=event&limit=20")")
+    fi
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
 done

@@ -131,9 +131,9 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for ReadPlans {
 /// - each prepared statement's generic plan, made once and kept, instead of a plan made for
 ///   each execution's values: a shopper's read is a few indexed lookups whose best plan does
 ///   not depend on the values, and PostgreSQL's own choice (`auto`) planned the month + OCOP +
-///   price list afresh at every request (0.3 ms of planning for 0.25 ms of execution; with
-///   pgbench on a 100 000-listing copy, 5 300 executions/s against 10 800 with the generic
-///   plan). Plans are made again when the tables' statistics change (`ANALYZE`, autovacuum),
+///   price list afresh at every request (0.3 ms of planning for 0.25 ms of execution;
+///   `bench/pg-plans.sh` on a 100 000-listing catalogue: 5 100 executions/s against 10 700
+///   with the generic plan). Plans are made again when the tables' statistics change (`ANALYZE`, autovacuum),
 ///   so a catalogue that grows from empty does not keep the plans of an empty table for long;
 ///   bulk loads, imports and writes stay on the main pool, planned per execution (a loader's
 ///   statement planned generically on an empty table kept scanning it whole);

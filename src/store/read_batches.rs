@@ -321,6 +321,15 @@ mod tests {
         panic!("timed out waiting until {what}");
     }
 
+    /// A request for `key`, on its own task.
+    fn asking(
+        reads: &ReadBatches<u32, u32>,
+        key: u32,
+    ) -> tokio::task::JoinHandle<Result<Option<u32>, AppError>> {
+        let reads = reads.clone();
+        tokio::spawn(async move { reads.get(key).await })
+    }
+
     fn queued<K, V>(reads: &ReadBatches<K, V>) -> usize {
         reads.shared.lock().waiting.len()
     }
@@ -329,16 +338,9 @@ mod tests {
     async fn requests_queued_while_the_reader_is_busy_are_read_with_one_statement() {
         let dir = tempfile::tempdir().unwrap();
         let (reads, batches, release) = reads(dir.path(), 1);
-        let first = tokio::spawn({
-            let reads = reads.clone();
-            async move { reads.get(1).await }
-        });
+        let first = asking(&reads, 1);
         until("the first read runs", || batches.lock().unwrap().len() == 1).await;
-        let mut later = Vec::new();
-        for key in [2, 3, 2, 99] {
-            let reads = reads.clone();
-            later.push(tokio::spawn(async move { reads.get(key).await }));
-        }
+        let later: Vec<_> = [2, 3, 2, 99].map(|key| asking(&reads, key)).into();
         until("four requests wait", || queued(&reads) == 4).await;
         release.send(()).unwrap();
         assert_eq!(first.await.unwrap().unwrap(), Some(10));
@@ -362,15 +364,9 @@ mod tests {
     async fn a_failed_batch_answers_its_requests_with_the_error_and_later_ones_are_read() {
         let dir = tempfile::tempdir().unwrap();
         let (reads, batches, release) = reads(dir.path(), 1);
-        let first = tokio::spawn({
-            let reads = reads.clone();
-            async move { reads.get(13).await }
-        });
+        let first = asking(&reads, 13);
         until("the first read runs", || batches.lock().unwrap().len() == 1).await;
-        let second = tokio::spawn({
-            let reads = reads.clone();
-            async move { reads.get(4).await }
-        });
+        let second = asking(&reads, 4);
         until("a request waits", || queued(&reads) == 1).await;
         release.send(()).unwrap();
         let failed = first.await.unwrap().unwrap_err();
