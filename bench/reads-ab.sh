@@ -25,6 +25,10 @@ if [ ${#BINS[@]} -eq 0 ]; then
   echo "usage: bench/reads-ab.sh NAME=BIN [NAME=BIN...] [-- LISTINGS SECONDS ROUNDS]" >&2
   exit 2
 fi
+for spec in "${BINS[@]}"; do
+  # Each binary's copy of the catalogue is a folder (and database) named after it.
+  [ "${spec%%=*}" != base ] || { echo "bench/reads-ab.sh: \"base\" names the loaded catalogue; call the binary otherwise" >&2; exit 2; }
+done
 PG=${VUNGCAO_BENCH_PG:-}
 for tool in wrk curl $([ -n "$PG" ] && echo psql || echo sqlite3); do
   command -v "$tool" >/dev/null || {
@@ -98,8 +102,10 @@ for round in $(seq 1 "$ROUNDS"); do
     done
     curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" || { cat "$dir/serve.log" >&2; exit 1; }
     # The search page row means nothing on an empty index.
-    curl -fsS "http://127.0.0.1:$PORT/api/v1/search?q=che&limit=1" | grep -q '"total":[1-9]' || {
-      echo "$name: GET /api/v1/search?q=che finds nothing: is the index built?" >&2
+    # (Read whole first: `grep -q` leaving early would break curl's pipe, and pipefail would fail.)
+    found=$(curl -fsS "http://127.0.0.1:$PORT/api/v1/search?q=che&limit=1")
+    grep -q '"total":[1-9]' <<<"$found" || {
+      echo "$name: GET /api/v1/search?q=che finds nothing: is the index built? It answered: ${found:0:300}" >&2
       exit 1
     }
     # Let start-up work (the search vocabulary) finish before measuring.

@@ -12,6 +12,7 @@ both_backends!(
     a_cooperative_or_place_change_shows_on_its_listings_at_once,
     listings_without_a_usable_stored_view_are_read_from_the_tables_then_filled,
     details_read_together_are_each_their_own,
+    a_detail_checks_slug_and_status_in_one_index,
 );
 
 const TEA: &str = "che-shan-tuyet-co-thu-hong-thai";
@@ -377,4 +378,60 @@ async fn details_read_together_are_each_their_own(app: TestApp) {
         assert_eq!(status, 200);
         assert_eq!(tea["cooperative"]["phone"], "0987 000 111");
     }
+}
+
+/// A detail by slug checks that the listing is published from the `(slug, status)` index alone,
+/// without reading the listing's row (its texts), then reads the card by id.
+async fn a_detail_checks_slug_and_status_in_one_index(app: TestApp) {
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    let (postgres, lines) = app
+        .with_db(|conn| {
+            let postgres = matches!(conn, vungcao::store::Conn::Postgres(_));
+            let lines: Vec<Line> = match conn {
+                vungcao::store::Conn::Sqlite(c) => diesel::RunQueryDsl::load(
+                    diesel::sql_query(
+                        "EXPLAIN QUERY PLAN \
+                         SELECT listings.id, listing_cards.body FROM listings \
+                         LEFT JOIN listing_cards ON listing_cards.listing_id = listings.id \
+                         WHERE listings.slug = 'che-shan-tuyet-co-thu-hong-thai' \
+                         AND listings.status = 'published'",
+                    ),
+                    &mut **c,
+                ),
+                // Tiny tables are scanned whatever the indexes: check the index itself.
+                vungcao::store::Conn::Postgres(c) => diesel::RunQueryDsl::load(
+                    diesel::sql_query(
+                        "SELECT indexdef AS detail FROM pg_indexes \
+                         WHERE indexname = 'listings_slug_status'",
+                    ),
+                    &mut **c,
+                ),
+            }
+            .unwrap();
+            (
+                postgres,
+                lines.into_iter().map(|l| l.detail).collect::<Vec<_>>(),
+            )
+        })
+        .await;
+    let plan = lines.join("\n");
+    if postgres {
+        assert!(plan.contains("(slug, status)"), "{plan}");
+    } else {
+        assert!(
+            plan.contains("SEARCH listings USING COVERING INDEX listings_slug_status"),
+            "{plan}"
+        );
+        assert!(
+            plan.contains("listing_cards USING INTEGER PRIMARY KEY"),
+            "{plan}"
+        );
+    }
+    let (status, detail) = app.get_json(&format!("/api/v1/listings/{TEA}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["slug"], TEA);
 }

@@ -393,7 +393,7 @@ impl Shape for Json {
             // Its next dates are the day's: read, work them out, write out again.
             return view_of(stored, media_base, today).and_then(|v| to_json(&v).ok());
         }
-        Some(stored.view.replace(stored.mark, media_base))
+        Some(with_media_base(stored.view, stored.mark, media_base))
     }
     fn from_view(view: ListingView) -> Result<String, AppError> {
         to_json(&view)
@@ -437,16 +437,32 @@ fn assemble<S: Shape>(
     Ok(by_id)
 }
 
+/// `text` with the media base where the card's mark is (`str::replace`, with a SIMD search for
+/// the mark: this runs for every listing a read answers).
+fn with_media_base(text: &str, mark: &str, media_base: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4 * media_base.len());
+    let mut last = 0;
+    for at in memchr::memmem::find_iter(text.as_bytes(), mark.as_bytes()) {
+        // A match of a `str` in a `str` starts and ends on character boundaries.
+        out.push_str(&text[last..at]);
+        out.push_str(media_base);
+        last = at + mark.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// The view a card holds, made whole for `media_base` and `today`; `None` when it cannot be read.
 fn view_of(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<ListingView> {
-    let parsed = serde_json::from_str::<ListingView>(&stored.view.replace(stored.mark, media_base))
-        .and_then(|view| {
-            let shares = stored.shares.replace(stored.mark, media_base);
-            Ok((
-                view,
-                serde_json::from_str::<Vec<Option<VariantView>>>(&shares)?,
-            ))
-        });
+    let parsed =
+        serde_json::from_str::<ListingView>(&with_media_base(stored.view, stored.mark, media_base))
+            .and_then(|view| {
+                let shares = with_media_base(stored.shares, stored.mark, media_base);
+                Ok((
+                    view,
+                    serde_json::from_str::<Vec<Option<VariantView>>>(&shares)?,
+                ))
+            });
     let (mut view, shares) = match parsed {
         Ok(read) => read,
         Err(e) => {
@@ -463,4 +479,31 @@ fn view_of(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<Li
         event.next_end = next.map(|o| o.end);
     }
     Some(view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_media_base_goes_where_str_replace_puts_it() {
+        let mark = "@vungcao-media-0@";
+        for text in [
+            "",
+            "Chè Shan tuyết",
+            "@vungcao-media-0@",
+            "@vungcao-media-0@@vungcao-media-0@",
+            r#"{"name":"Mật ong hoa bạc hà","url":"@vungcao-media-0@p/ab/1/640.webp"}"#,
+            r#"[{"url":"@vungcao-media-0@a.jpg"},{"url":"@vungcao-media-0@b.jpg"}]tail"#,
+            "@vungcao-media-0 @vungcao-media-1@ đường phên",
+        ] {
+            for base in ["", "/media/", "https://cdn.example.vn/vùng/"] {
+                assert_eq!(
+                    with_media_base(text, mark, base),
+                    text.replace(mark, base),
+                    "{text:?} with {base:?}"
+                );
+            }
+        }
+    }
 }
