@@ -420,7 +420,7 @@ async fn a_detail_checks_slug_and_status_in_one_index(app: TestApp) {
         .await;
     let plan = lines.join("\n");
     if postgres {
-        assert!(plan.contains("(slug, status)"), "{plan}");
+        assert!(plan.contains("(slug, status) INCLUDE (id)"), "{plan}");
     } else {
         assert!(
             plan.contains("SEARCH listings USING COVERING INDEX listings_slug_status"),
