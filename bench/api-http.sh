@@ -119,14 +119,11 @@ bench_backend() {
   "$BIN" reindex >/dev/null 2>&1
   if [ "$name" = sqlite ]; then
     sqlite3 "$url" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-  else
-    psql "$url" -qc "VACUUM (ANALYZE)" >/dev/null
-  fi
-  if [ "$name" = sqlite ]; then
     size=$(du -cb "$url"* | tail -1 | cut -f1)
     sqlite3 "$url" "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
     place=$(sqlite3 "$url" "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")
   else
+    psql "$url" -qc "VACUUM (ANALYZE)" >/dev/null
     size=$(psql "$url" -Atc "SELECT pg_database_size(current_database())")
     psql "$url" -Atc "SELECT slug FROM listings WHERE status='published' ORDER BY random() LIMIT 20000" >"$WORK/slugs.txt"
     place=$(psql "$url" -Atc "SELECT parent_code FROM places WHERE kind='commune' AND parent_code IS NOT NULL ORDER BY code LIMIT 1 OFFSET 3")

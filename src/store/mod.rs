@@ -262,13 +262,16 @@ impl Db {
         &self.changes
     }
 
+    /// The read connections `lane` runs on: `None` for the main pool (and on SQLite).
+    fn read_lane(&self, lane: Lane) -> Option<&ReadLane> {
+        self.reads.as_ref().filter(|_| matches!(lane, Lane::Reads))
+    }
+
     /// A connection of `lane`, for blocking code.
     fn get_in(&self, lane: Lane) -> Result<Conn, AppError> {
-        match (lane, &self.reads) {
-            (Lane::Reads, Some(reads)) => {
-                Ok(Conn::Postgres(reads.pool.get().map_err(AppError::pool)?))
-            }
-            _ => self.get(),
+        match self.read_lane(lane) {
+            Some(reads) => Ok(Conn::Postgres(reads.pool.get().map_err(AppError::pool)?)),
+            None => self.get(),
         }
     }
 
@@ -298,10 +301,7 @@ impl Db {
         F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     {
         let db = self.clone();
-        let gate = match (lane, &self.reads) {
-            (Lane::Reads, Some(reads)) => &reads.gate,
-            _ => &self.gate,
-        };
+        let gate = self.read_lane(lane).map_or(&self.gate, |reads| &reads.gate);
         let waiting = std::time::Instant::now();
         let permit = gate
             .clone()
