@@ -230,7 +230,13 @@ async fn shopper_pages_in_both_languages(app: TestApp) {
         chosen.contains(&format!("{hong_thai} kết quả")),
         "the count offered ({hong_thai}) is what the commune finds"
     );
-    assert!(count_of(&by_place, "<option value=\"TQ-NH\" selected>· Na Hang") >= hong_thai);
+    let na_hang = count_of(&by_place, "<option value=\"TQ-NH\" selected>· Na Hang");
+    assert!(na_hang >= hong_thai);
+    // A province's count is its places' (it was missing while the index read the place
+    // chains from the wrong end).
+    assert!(count_of(&by_place, "<option value=\"TQ\">Tuyên Quang") >= na_hang);
+    let tea_in_tq = count_of(&found, "<option value=\"TQ\">Tuyên Quang");
+    assert!(tea_in_tq > 0 && tea_in_tq >= count_of(&found, "<option value=\"TQ-NH\">· Na Hang"));
     // "Load more" is a plain link to the next page.
     let (_, all) = page(&client, &app, "/tim-kiem").await;
     assert!(all.contains("data-more href=\"/tim-kiem?page=2\""));

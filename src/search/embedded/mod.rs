@@ -55,7 +55,8 @@ use tantivy::{
 const POINTER_FILE: &str = "CURRENT";
 const TOKENIZER: &str = "vc_ws";
 /// Bump when the schema or the analysis changes: an index of another version is not reused.
-const SCHEMA_VERSION: &str = "vungcao-search-4";
+/// 5: `place_chain` runs from the place up to its province (indexes of 4 ran from the root).
+const SCHEMA_VERSION: &str = "vungcao-search-5";
 const VERSION_FILE: &str = "VUNGCAO_SCHEMA";
 const WRITER_BUDGET: usize = 48_000_000;
 const REBUILD_BUDGET: usize = 200_000_000;

@@ -46,9 +46,13 @@ pub fn search_documents(conn: &mut Conn, ids: &[i64]) -> Result<Vec<SearchDocume
     Ok(rows
         .into_iter()
         .map(|(l, coop, place, cat)| {
-            let path = place.path_codes();
+            // The place first, then its ancestors up to the province, as `place_path` is
+            // documented (the stored path runs from the root): the place facet's roll-up
+            // reads a chain in this order.
+            let mut path = place.path_codes();
+            path.reverse();
             let mut place_names = Vec::new();
-            for code in path.iter().rev() {
+            for code in &path {
                 if let Some(p) = chain.get(code) {
                     place_names.push(p.name.clone());
                     place_names.extend(p.alias_list());
