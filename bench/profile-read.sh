@@ -72,6 +72,8 @@ sleep 2
 perf record -q -F 999 --call-graph dwarf,16384 -p "$SERVER" -o "$WORK/perf.data" -- sleep "$SECONDS_" 2>/dev/null
 wait "$WRK"
 perf script -i "$WORK/perf.data" -F comm,tid,ip,sym 2>/dev/null >"$WORK/perf.txt"
+# VUNGCAO_PROFILE_KEEP=FILE keeps the stack dump for a closer look (bench/perf_shares.py, perf_below.py).
+[ -z "${VUNGCAO_PROFILE_KEEP:-}" ] || cp "$WORK/perf.txt" "$VUNGCAO_PROFILE_KEEP"
 echo
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$N synthetic listings on $([ -n "$PG" ] && echo PostgreSQL || echo SQLite), $WHAT, wrk -t2 -c64: $(awk '/^Requests\/sec/ {print $2}' "$WORK/wrk.txt") req/s, p99 $(awk '/^ +99%/ {print $2}' "$WORK/wrk.txt")"

@@ -27,8 +27,8 @@ pub(super) struct TopCollector {
     pub(super) facets: Vec<&'static str>,
     /// The score of every document of an unscored search (a tier of [`word_tiers`]).
     pub(super) fixed_score: Score,
-    /// The generation's chain tables, for a place facet.
-    pub(super) chain_tables: Arc<ChainTables>,
+    /// The generation's per-segment tables (place chains, facet ordinals, relevance ranks).
+    pub(super) tables: Arc<SegmentTables>,
     /// The places a place facet counts.
     pub(super) place_scope: PlaceCounts,
 }
@@ -48,7 +48,7 @@ impl TopCollector {
             keep,
             facets,
             fixed_score: 0.0,
-            chain_tables: Arc::clone(&generation.chain_tables),
+            tables: Arc::clone(&generation.tables),
             place_scope: PlaceCounts::Every,
         }
     }
@@ -62,11 +62,16 @@ pub(super) struct FacetCounter {
     pub(super) chains: Option<Arc<ChainTable>>,
     /// With `chains`: the places counted.
     pub(super) scope: PlaceCounts,
+    /// The column's ordinals as a plain array, when single-valued and small enough.
+    pub(super) dense: Option<Arc<DenseOrds>>,
     pub(super) column: StrColumn,
     pub(super) counts: Vec<u64>,
 }
 
 pub(super) struct TopSegment {
+    /// Scores are the query's ([`TopCollector::scoring`]); otherwise every document's score is
+    /// `fixed_score`.
+    pub(super) scored: bool,
     pub(super) mode: KeyMode,
     pub(super) keep: usize,
     /// Candidates; pruned to the best `keep` (quickselect) whenever it doubles.
@@ -84,6 +89,14 @@ pub(super) struct TopSegment {
     pub(super) facets: Vec<FacetCounter>,
     /// Scratch space for reading a block of single-valued ordinals at once.
     pub(super) ords: Vec<Option<u64>>,
+    /// An unscored search by relevance (a tier): every document has the same score, so the
+    /// best are those of lowest [`Ranks`]; candidates are kept as (rank, doc) and keyed at the
+    /// harvest.
+    pub(super) ranks: Option<Arc<Ranks>>,
+    /// Candidates by rank; pruned to the lowest `keep` whenever it doubles.
+    pub(super) ranked: Vec<(u32, DocId)>,
+    /// The highest rank kept by the last prune of `ranked`.
+    pub(super) rank_threshold: Option<u32>,
     /// The score of every document when unscored (see [`TopCollector::fixed_score`]).
     pub(super) fixed_score: Score,
 }
@@ -108,6 +121,15 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 impl TopSegment {
+    /// Keeps the `keep` candidates of lowest rank (see [`Self::ranks`]).
+    fn prune_ranked(&mut self) {
+        if self.ranked.len() > self.keep && self.keep > 0 {
+            self.ranked.select_nth_unstable(self.keep - 1);
+            self.ranked.truncate(self.keep);
+            self.rank_threshold = self.ranked.iter().map(|e| e.0).max();
+        }
+    }
+
     pub(super) fn prune(&mut self) {
         if self.buffer.len() > self.keep && self.keep > 0 {
             self.buffer
@@ -158,7 +180,9 @@ impl TopSegment {
 impl TopSegment {
     pub(super) fn count_facets(&mut self, doc: DocId) {
         for facet in &mut self.facets {
-            if facet.single {
+            if let Some(dense) = &facet.dense {
+                dense.count_one(doc, &mut facet.counts);
+            } else if facet.single {
                 if let Some(ord) = facet.column.ords().first(doc) {
                     if let Some(c) = facet.counts.get_mut(ord as usize) {
                         *c += 1;
@@ -208,6 +232,12 @@ impl SegmentCollector for TopSegment {
     type Fruit = Result<SegmentFruit, String>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        if !self.scored {
+            // An unscored search on a segment with deleted documents hands them over one by
+            // one, with score 0: each has the fixed score, as in a block.
+            self.collect_block(&[doc]);
+            return;
+        }
         self.count += 1;
         self.count_facets(doc);
         self.consider(doc, score);
@@ -222,7 +252,9 @@ impl SegmentCollector for TopSegment {
         }
         let ords = &mut self.ords[..docs.len()];
         for facet in &mut self.facets {
-            if facet.single {
+            if let Some(dense) = &facet.dense {
+                dense.count(docs, &mut facet.counts);
+            } else if facet.single {
                 facet.column.ords().first_vals(docs, ords);
                 for ord in ords.iter().flatten() {
                     if let Some(c) = facet.counts.get_mut(*ord as usize) {
@@ -253,6 +285,18 @@ impl SegmentCollector for TopSegment {
             }
             return;
         }
+        if let Some(ranks) = &self.ranks {
+            for &doc in docs {
+                let rank = ranks.of(doc);
+                if self.rank_threshold.is_none_or(|t| rank < t) {
+                    self.ranked.push((rank, doc));
+                }
+            }
+            if self.ranked.len() >= 2 * self.keep + 16 {
+                self.prune_ranked();
+            }
+            return;
+        }
         // By relevance the next key part is the name's length (shorter first): read for the
         // block at once, so that the date is read only for documents that could still enter.
         let name_lens = &mut self.ords[..docs.len()];
@@ -270,21 +314,42 @@ impl SegmentCollector for TopSegment {
     }
 
     fn harvest(mut self) -> Self::Fruit {
+        self.prune_ranked();
+        let (score, head) = (self.fixed_score, self.head(self.fixed_score));
+        for (_, doc) in std::mem::take(&mut self.ranked) {
+            let key = self.key(head, doc, score);
+            self.buffer.push((key, doc));
+        }
         self.prune();
         let mut hits = Vec::with_capacity(self.buffer.len());
-        let mut buf = String::new();
+        let mut slug_ords: Vec<(u64, usize)> = Vec::with_capacity(self.buffer.len());
         for (key, doc) in std::mem::take(&mut self.buffer) {
             let id = self.id.first(doc).unwrap_or(0);
-            let mut slug = String::new();
-            if let Some(col) = &self.slug {
-                if let Some(ord) = col.ords().first(doc) {
-                    buf.clear();
-                    if col.ord_to_str(ord, &mut buf).map_err(|e| e.to_string())? {
-                        slug = buf.clone();
-                    }
-                }
+            if let Some(ord) = self.slug.as_ref().and_then(|col| col.ords().first(doc)) {
+                slug_ords.push((ord, hits.len()));
             }
-            hits.push((key, SearchHit { id, slug }));
+            hits.push((
+                key,
+                SearchHit {
+                    id,
+                    slug: String::new(),
+                },
+            ));
+        }
+        if let Some(col) = &self.slug {
+            // The slugs in one pass over the dictionary, in ordinal order (looked up one by one,
+            // each decoded a block of the dictionary: 4 % of the search page).
+            slug_ords.sort_unstable();
+            slug_ords.dedup_by_key(|e| e.0);
+            let mut next = slug_ords.iter();
+            col.dictionary()
+                .sorted_ords_to_term_cb(slug_ords.iter().map(|e| e.0), |bytes| {
+                    if let Some(hit) = next.next().and_then(|e| hits.get_mut(e.1)) {
+                        hit.1.slug = String::from_utf8_lossy(bytes).into_owned();
+                    }
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
         }
         let mut facets = Vec::with_capacity(self.facets.len());
         for facet in self.facets {
@@ -322,146 +387,6 @@ impl SegmentCollector for TopSegment {
     }
 }
 
-/// The chain tables of a generation's segments (segments never change: a table is good for as
-/// long as its segment is searched).
-pub(super) type ChainTables =
-    Mutex<std::collections::HashMap<tantivy::index::SegmentId, Arc<ChainTable>>>;
-
-/// One segment's `place_chain` values as indices into its sorted place codes: the place facet
-/// is then a few additions per chain counted, with no dictionary read per search.
-pub(super) struct ChainTable {
-    codes: Vec<String>,
-    /// Per code, how far below the root it is (0: a province, 1: a former district).
-    depth: Vec<u8>,
-    /// Per code, the index of the place it is in (none for a province).
-    parent: Vec<Option<u32>>,
-    /// Per chain ordinal, its codes' indices.
-    parts: Vec<Vec<u32>>,
-}
-
-impl ChainTable {
-    fn build(column: &StrColumn) -> Result<ChainTable, String> {
-        let mut chains: Vec<String> = Vec::with_capacity(column.num_terms());
-        column
-            .dictionary()
-            .sorted_ords_to_term_cb(0..column.num_terms() as u64, |bytes| {
-                chains.push(String::from_utf8_lossy(bytes).into_owned());
-                Ok(())
-            })
-            .map_err(|e| e.to_string())?;
-        let split = |chain: &str| -> Vec<String> {
-            chain
-                .split(CHAIN_SEPARATOR)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
-        let mut codes: Vec<String> = chains.iter().flat_map(|c| split(c)).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        let parts: Vec<Vec<u32>> = chains
-            .iter()
-            .map(|chain| {
-                split(chain)
-                    .iter()
-                    .filter_map(|p| codes.binary_search(p).ok())
-                    .map(|i| i as u32)
-                    .collect()
-            })
-            .collect();
-        // A chain runs from the place itself up to its province.
-        let mut depth = vec![0u8; codes.len()];
-        let mut parent = vec![None; codes.len()];
-        for chain in &parts {
-            for (i, &code) in chain.iter().enumerate() {
-                let from_root = chain.len() - 1 - i;
-                if let Some(d) = depth.get_mut(code as usize) {
-                    *d = u8::try_from(from_root).unwrap_or(u8::MAX);
-                }
-                if let Some(p) = parent.get_mut(code as usize) {
-                    *p = chain.get(i + 1).copied();
-                }
-            }
-        }
-        Ok(ChainTable {
-            codes,
-            depth,
-            parent,
-            parts,
-        })
-    }
-
-    /// The table of `seg`'s chains, built on first use.
-    fn of_segment(
-        tables: &ChainTables,
-        seg: &SegmentReader,
-        column: &StrColumn,
-    ) -> tantivy::Result<Arc<ChainTable>> {
-        let poisoned = |_| tantivy::TantivyError::InternalError("chain tables poisoned".into());
-        let mut tables = tables.lock().map_err(poisoned)?;
-        if let Some(table) = tables.get(&seg.segment_id()) {
-            return Ok(Arc::clone(table));
-        }
-        let table =
-            Arc::new(ChainTable::build(column).map_err(tantivy::TantivyError::InternalError)?);
-        tables.insert(seg.segment_id(), Arc::clone(&table));
-        Ok(table)
-    }
-
-    /// Counts per chain ordinal as counts per code (a district's count is its communes' sum),
-    /// for the codes `scope` asks for.
-    fn counts(&self, per_chain: &[u64], scope: &PlaceCounts) -> BTreeMap<String, u64> {
-        let mut sums = vec![0u64; self.codes.len()];
-        for (parts, &count) in self.parts.iter().zip(per_chain) {
-            if count == 0 {
-                continue;
-            }
-            for &i in parts {
-                if let Some(sum) = sums.get_mut(i as usize) {
-                    *sum += count;
-                }
-            }
-        }
-        // `None`: every place; `Some(open)`: the regions, and the communes of `open` (an index
-        // into `codes`, looked up once).
-        let regions: Option<Option<u32>> = match scope {
-            PlaceCounts::Every => None,
-            PlaceCounts::Regions { open } => Some(open.as_deref().and_then(|open| {
-                let at = self.codes.binary_search_by(|c| c.as_str().cmp(open)).ok()?;
-                u32::try_from(at).ok()
-            })),
-        };
-        let wanted = |i: usize| -> bool {
-            let Some(open) = regions else {
-                return true;
-            };
-            self.depth.get(i).is_some_and(|d| *d <= 1)
-                || open.is_some_and(|open| self.parent.get(i).copied().flatten() == Some(open))
-        };
-        // In code order: the map is built from sorted input.
-        self.codes
-            .iter()
-            .zip(sums)
-            .enumerate()
-            .filter(|(i, (_, c))| *c > 0 && wanted(*i))
-            .map(|(_, (code, c))| (code.clone(), c))
-            .collect()
-    }
-}
-
-/// Forgets the tables of segments `searcher` no longer has (merged or replaced): called when a
-/// write makes a new searcher visible, the only moment the segments change.
-pub(super) fn forget_old_chain_tables(tables: &ChainTables, searcher: &tantivy::Searcher) {
-    if let Ok(mut tables) = tables.lock() {
-        let live: std::collections::HashSet<tantivy::index::SegmentId> = searcher
-            .segment_readers()
-            .iter()
-            .map(SegmentReader::segment_id)
-            .collect();
-        tables.retain(|id, _| live.contains(id));
-    }
-}
-
 pub(super) struct CollectedTop {
     pub(super) hits: Vec<(SortKey, SearchHit)>,
     pub(super) count: u64,
@@ -474,15 +399,24 @@ impl Collector for TopCollector {
 
     fn for_segment(&self, _ord: u32, seg: &SegmentReader) -> tantivy::Result<TopSegment> {
         let ff = seg.fast_fields();
+        // Only the columns this search's keys read are opened (each open looks its name up in
+        // the segment's column directory): none when only counting.
+        let keyed = self.keep > 0;
+        let nearest = matches!(self.mode, KeyMode::Nearest(..));
+        let max_doc = seg.max_doc();
+        let empty = || Column::build_empty_column(max_doc);
+        let by_relevance = matches!(self.mode, KeyMode::Relevance);
+        let by_price = matches!(self.mode, KeyMode::PriceAsc | KeyMode::PriceDesc);
         let mut facets = Vec::new();
         for &name in &self.facets {
             let (column_name, chained) = facet_column(name);
             if let Some(column) = ff.str(column_name)? {
                 let chains = if chained {
-                    Some(ChainTable::of_segment(&self.chain_tables, seg, &column)?)
+                    Some(self.tables.chains(seg, &column)?)
                 } else {
                     None
                 };
+                let dense = self.tables.ords(seg, column_name, &column)?;
                 let counts = vec![0; column.num_terms()];
                 let single = !matches!(
                     column.ords().get_cardinality(),
@@ -493,26 +427,55 @@ impl Collector for TopCollector {
                     single,
                     chains,
                     scope: self.place_scope.clone(),
+                    dense,
                     column,
                     counts,
                 });
             }
         }
         Ok(TopSegment {
+            scored: self.scoring,
             mode: self.mode,
             keep: self.keep,
             buffer: Vec::with_capacity(2 * self.keep + 16),
             threshold: None,
             count: 0,
-            id: ff.i64("id")?,
-            slug: ff.str("slug")?,
-            price: ff.i64("price_vnd")?,
-            published: ff.i64("published_at")?,
-            name_len: ff.u64("name_len")?,
-            lat: ff.f64("lat")?,
-            lng: ff.f64("lng")?,
+            id: if keyed { ff.i64("id")? } else { empty() },
+            slug: if keyed { ff.str("slug")? } else { None },
+            price: if keyed && by_price {
+                ff.i64("price_vnd")?
+            } else {
+                empty()
+            },
+            published: if keyed && (by_relevance || matches!(self.mode, KeyMode::Newest)) {
+                ff.i64("published_at")?
+            } else {
+                empty()
+            },
+            name_len: if keyed && by_relevance {
+                ff.u64("name_len")?
+            } else {
+                Column::build_empty_column(max_doc)
+            },
+            lat: if keyed && nearest {
+                ff.f64("lat")?
+            } else {
+                Column::build_empty_column(max_doc)
+            },
+            lng: if keyed && nearest {
+                ff.f64("lng")?
+            } else {
+                Column::build_empty_column(max_doc)
+            },
             facets,
             ords: Vec::new(),
+            ranks: if !self.scoring && self.keep > 0 && matches!(self.mode, KeyMode::Relevance) {
+                Some(self.tables.ranks(seg)?)
+            } else {
+                None
+            },
+            ranked: Vec::new(),
+            rank_threshold: None,
             fixed_score: self.fixed_score,
         })
     }

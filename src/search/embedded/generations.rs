@@ -9,8 +9,8 @@ pub(super) struct Generation {
     pub(super) reader: IndexReader,
     /// Facet counts of the whole index, per searcher generation (the browse landing page).
     pub(super) facet_cache: Mutex<Option<(u64, Facets)>>,
-    /// Each segment's place chains as place indices, built on its first place facet.
-    pub(super) chain_tables: Arc<ChainTables>,
+    /// Each segment's tables (place chains, facet ordinals, relevance ranks), built on use.
+    pub(super) tables: Arc<SegmentTables>,
     pub(super) writer: Mutex<Option<IndexWriter<TantivyDocument>>>,
 }
 
@@ -48,7 +48,7 @@ impl Generation {
             number,
             reader,
             facet_cache: Mutex::new(None),
-            chain_tables: Arc::default(),
+            tables: Arc::default(),
             writer: Mutex::new(Some(writer)),
         })
     }
@@ -71,7 +71,7 @@ impl Generation {
         }
         writer.commit().map_err(backend)?;
         self.reader.reload().map_err(backend)?;
-        forget_old_chain_tables(&self.chain_tables, &self.reader.searcher());
+        self.tables.forget_old(&self.reader.searcher());
         Ok(())
     }
 

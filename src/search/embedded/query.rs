@@ -78,8 +78,12 @@ pub(super) fn word_query(f: &Fields, w: &Word, weight: f32, last: bool) -> Box<d
 
 pub(super) fn text_query(f: &Fields, words: &[Word], all_required: bool) -> Option<Box<dyn Query>> {
     let n = words.len();
-    if n == 0 {
-        return None;
+    match words {
+        [] => return None,
+        // One word is its own query (a boolean query of one clause scores the same, and costs
+        // a wrapper around every block of documents).
+        [word] => return Some(word_query(f, word, WORD_UNIT, true)),
+        _ => {}
     }
     let clauses = words
         .iter()

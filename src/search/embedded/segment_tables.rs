@@ -1,0 +1,291 @@
+//! Tables a segment's searches read again and again, built on a segment's first search that
+//! needs them and kept while it is searched (a segment never changes; deletes only hide
+//! documents): the place chains split into places, a facet's ordinals as a plain array, and
+//! each document's place in relevance order.
+
+use super::*;
+use std::collections::{HashMap, HashSet};
+use tantivy::index::SegmentId;
+
+/// A table per segment, or per segment and column.
+type Kept<K, V> = Mutex<HashMap<K, V>>;
+
+/// The tables of one generation's segments.
+#[derive(Default)]
+pub(super) struct SegmentTables {
+    chains: Kept<SegmentId, Arc<ChainTable>>,
+    /// `None`: the column has no dense table (multi-valued, or too many values).
+    ords: Kept<(SegmentId, &'static str), Option<Arc<DenseOrds>>>,
+    ranks: Kept<SegmentId, Arc<Ranks>>,
+}
+
+fn poisoned<T>(_: T) -> tantivy::TantivyError {
+    tantivy::TantivyError::InternalError("segment tables poisoned".into())
+}
+
+/// `map[key]`, built by `build` on first use (under the lock: concurrent first searches wait
+/// for one build rather than each making its own).
+fn kept<K: std::hash::Hash + Eq, V: Clone>(
+    map: &Kept<K, V>,
+    key: K,
+    build: impl FnOnce() -> tantivy::Result<V>,
+) -> tantivy::Result<V> {
+    let mut map = map.lock().map_err(poisoned)?;
+    if let Some(v) = map.get(&key) {
+        return Ok(v.clone());
+    }
+    let v = build()?;
+    map.insert(key, v.clone());
+    Ok(v)
+}
+
+impl SegmentTables {
+    /// `seg`'s place chains (`column` is its `place_chain`).
+    pub(super) fn chains(
+        &self,
+        seg: &SegmentReader,
+        column: &StrColumn,
+    ) -> tantivy::Result<Arc<ChainTable>> {
+        kept(&self.chains, seg.segment_id(), || {
+            ChainTable::build(column)
+                .map(Arc::new)
+                .map_err(tantivy::TantivyError::InternalError)
+        })
+    }
+
+    /// `seg`'s ordinals of the single-valued facet column `column` (named `name`), one per
+    /// document; `None` when the column is multi-valued or has too many values for the table.
+    pub(super) fn ords(
+        &self,
+        seg: &SegmentReader,
+        name: &'static str,
+        column: &StrColumn,
+    ) -> tantivy::Result<Option<Arc<DenseOrds>>> {
+        kept(&self.ords, (seg.segment_id(), name), || {
+            Ok(DenseOrds::build(column, seg.max_doc()).map(Arc::new))
+        })
+    }
+
+    /// `seg`'s documents' places in relevance order among equals (see [`Ranks`]).
+    pub(super) fn ranks(&self, seg: &SegmentReader) -> tantivy::Result<Arc<Ranks>> {
+        kept(&self.ranks, seg.segment_id(), || {
+            let ff = seg.fast_fields();
+            Ok(Arc::new(Ranks::build(
+                &ff.u64("name_len")?,
+                &ff.i64("published_at")?,
+                seg.max_doc(),
+            )))
+        })
+    }
+
+    /// Forgets the tables of segments `searcher` no longer has (merged or replaced): called when
+    /// a write makes a new searcher visible, the only moment the segments change.
+    pub(super) fn forget_old(&self, searcher: &tantivy::Searcher) {
+        let live: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        if let Ok(mut chains) = self.chains.lock() {
+            chains.retain(|id, _| live.contains(id));
+        }
+        if let Ok(mut ords) = self.ords.lock() {
+            ords.retain(|(id, _), _| live.contains(id));
+        }
+        if let Ok(mut ranks) = self.ranks.lock() {
+            ranks.retain(|id, _| live.contains(id));
+        }
+    }
+}
+
+/// A single-valued facet column's ordinals as a plain array: counting a facet over a third of
+/// the catalogue is then one load per document, not a decode of the column's packed blocks.
+/// Two bytes a document (2 MB per facet at a million listings).
+pub(super) struct DenseOrds(Vec<u16>);
+
+impl DenseOrds {
+    /// No value.
+    const NONE: u16 = u16::MAX;
+
+    fn build(column: &StrColumn, max_doc: DocId) -> Option<DenseOrds> {
+        let ords = column.ords();
+        if matches!(
+            ords.get_cardinality(),
+            tantivy::columnar::Cardinality::Multivalued
+        ) || column.num_terms() >= usize::from(Self::NONE)
+        {
+            return None;
+        }
+        let mut dense = Vec::with_capacity(max_doc as usize);
+        let mut docs: Vec<DocId> = Vec::with_capacity(1024);
+        let mut vals: Vec<Option<u64>> = vec![None; 1024];
+        let mut start = 0;
+        while start < max_doc {
+            let end = max_doc.min(start + 1024);
+            docs.clear();
+            docs.extend(start..end);
+            let vals = &mut vals[..docs.len()];
+            ords.first_vals(&docs, vals);
+            // Every ordinal is below NONE (num_terms is).
+            dense.extend(
+                vals.iter()
+                    .map(|v| v.map_or(Self::NONE, |o| u16::try_from(o).unwrap_or(Self::NONE))),
+            );
+            start = end;
+        }
+        Some(DenseOrds(dense))
+    }
+
+    /// Adds one to `counts[ordinal]` for each of `docs` with a value.
+    pub(super) fn count(&self, docs: &[DocId], counts: &mut [u64]) {
+        for &doc in docs {
+            self.count_one(doc, counts);
+        }
+    }
+
+    pub(super) fn count_one(&self, doc: DocId, counts: &mut [u64]) {
+        if let Some(&ord) = self.0.get(doc as usize) {
+            if let Some(c) = counts.get_mut(usize::from(ord)) {
+                *c += 1;
+            }
+        }
+    }
+}
+
+/// Each document's position when the segment's documents are ordered as a one-word search's
+/// tier orders them (every document of a tier has the same score): shorter name first, then
+/// newest, then lower document id, as [`TopSegment::key`] orders by relevance. A tier's best
+/// are then its documents with the lowest ranks: one load per document, no key built for the
+/// others. Four bytes a document.
+pub(super) struct Ranks(Vec<u32>);
+
+impl Ranks {
+    fn build(name_len: &Column<u64>, published: &Column<i64>, max_doc: DocId) -> Ranks {
+        let mut order: Vec<(u64, Reverse<i64>, DocId)> = (0..max_doc)
+            .map(|doc| {
+                (
+                    name_len.first(doc).unwrap_or(0),
+                    Reverse(published.first(doc).unwrap_or(0)),
+                    doc,
+                )
+            })
+            .collect();
+        order.sort_unstable();
+        let mut ranks = vec![0u32; max_doc as usize];
+        for (rank, (_, _, doc)) in order.into_iter().enumerate() {
+            if let Some(r) = ranks.get_mut(doc as usize) {
+                *r = rank as u32;
+            }
+        }
+        Ranks(ranks)
+    }
+
+    pub(super) fn of(&self, doc: DocId) -> u32 {
+        self.0.get(doc as usize).copied().unwrap_or(u32::MAX)
+    }
+}
+
+/// One segment's `place_chain` values as indices into its sorted place codes: the place facet
+/// is then a few additions per chain counted, with no dictionary read per search.
+pub(super) struct ChainTable {
+    codes: Vec<String>,
+    /// Per code, how far below the root it is (0: a province, 1: a former district).
+    depth: Vec<u8>,
+    /// Per code, the index of the place it is in (none for a province).
+    parent: Vec<Option<u32>>,
+    /// Per chain ordinal, its codes' indices.
+    parts: Vec<Vec<u32>>,
+}
+
+impl ChainTable {
+    fn build(column: &StrColumn) -> Result<ChainTable, String> {
+        let mut chains: Vec<String> = Vec::with_capacity(column.num_terms());
+        column
+            .dictionary()
+            .sorted_ords_to_term_cb(0..column.num_terms() as u64, |bytes| {
+                chains.push(String::from_utf8_lossy(bytes).into_owned());
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+        let split = |chain: &str| -> Vec<String> {
+            chain
+                .split(CHAIN_SEPARATOR)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let mut codes: Vec<String> = chains.iter().flat_map(|c| split(c)).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let parts: Vec<Vec<u32>> = chains
+            .iter()
+            .map(|chain| {
+                split(chain)
+                    .iter()
+                    .filter_map(|p| codes.binary_search(p).ok())
+                    .map(|i| i as u32)
+                    .collect()
+            })
+            .collect();
+        // A chain runs from the place itself up to its province.
+        let mut depth = vec![0u8; codes.len()];
+        let mut parent = vec![None; codes.len()];
+        for chain in &parts {
+            for (i, &code) in chain.iter().enumerate() {
+                let from_root = chain.len() - 1 - i;
+                if let Some(d) = depth.get_mut(code as usize) {
+                    *d = u8::try_from(from_root).unwrap_or(u8::MAX);
+                }
+                if let Some(p) = parent.get_mut(code as usize) {
+                    *p = chain.get(i + 1).copied();
+                }
+            }
+        }
+        Ok(ChainTable {
+            codes,
+            depth,
+            parent,
+            parts,
+        })
+    }
+
+    /// Counts per chain ordinal as counts per code (a district's count is its communes' sum),
+    /// for the codes `scope` asks for.
+    pub(super) fn counts(&self, per_chain: &[u64], scope: &PlaceCounts) -> BTreeMap<String, u64> {
+        let mut sums = vec![0u64; self.codes.len()];
+        for (parts, &count) in self.parts.iter().zip(per_chain) {
+            if count == 0 {
+                continue;
+            }
+            for &i in parts {
+                if let Some(sum) = sums.get_mut(i as usize) {
+                    *sum += count;
+                }
+            }
+        }
+        // `None`: every place; `Some(open)`: the regions, and the communes of `open` (an index
+        // into `codes`, looked up once).
+        let regions: Option<Option<u32>> = match scope {
+            PlaceCounts::Every => None,
+            PlaceCounts::Regions { open } => Some(open.as_deref().and_then(|open| {
+                let at = self.codes.binary_search_by(|c| c.as_str().cmp(open)).ok()?;
+                u32::try_from(at).ok()
+            })),
+        };
+        let wanted = |i: usize| -> bool {
+            let Some(open) = regions else {
+                return true;
+            };
+            self.depth.get(i).is_some_and(|d| *d <= 1)
+                || open.is_some_and(|open| self.parent.get(i).copied().flatten() == Some(open))
+        };
+        // In code order: the map is built from sorted input.
+        self.codes
+            .iter()
+            .zip(sums)
+            .enumerate()
+            .filter(|(i, (_, c))| *c > 0 && wanted(*i))
+            .map(|(_, (code, c))| (code.clone(), c))
+            .collect()
+    }
+}
