@@ -279,12 +279,8 @@ impl SegmentCollector for TopSegment {
         if self.threshold.is_some_and(|t| head < t[0]) {
             return;
         }
-        if !matches!(self.mode, KeyMode::Relevance) {
-            for &doc in docs {
-                self.consider_at(doc, head, score);
-            }
-            return;
-        }
+        // By relevance (a tier) the segment's ranks order the block; by anything else each
+        // document is keyed.
         if let Some(ranks) = &self.ranks {
             for &doc in docs {
                 let rank = ranks.of(doc);
@@ -297,18 +293,7 @@ impl SegmentCollector for TopSegment {
             }
             return;
         }
-        // By relevance the next key part is the name's length (shorter first): read for the
-        // block at once, so that the date is read only for documents that could still enter.
-        let name_lens = &mut self.ords[..docs.len()];
-        self.name_len.first_vals(docs, name_lens);
-        for (i, &doc) in docs.iter().enumerate() {
-            let shorter = -(self.ords[i].unwrap_or(0) as i64);
-            if self
-                .threshold
-                .is_some_and(|t| head == t[0] && shorter < t[1])
-            {
-                continue;
-            }
+        for &doc in docs {
             self.consider_at(doc, head, score);
         }
     }
@@ -387,6 +372,20 @@ impl SegmentCollector for TopSegment {
     }
 }
 
+/// `open()` when `used`, else an empty column of `max_doc` rows: opening a column looks its name
+/// up in the segment's column directory, for every segment of every search.
+fn column_if<T: PartialOrd + Default>(
+    used: bool,
+    max_doc: DocId,
+    open: impl FnOnce() -> tantivy::Result<Column<T>>,
+) -> tantivy::Result<Column<T>> {
+    if used {
+        open()
+    } else {
+        Ok(Column::build_empty_column(max_doc))
+    }
+}
+
 pub(super) struct CollectedTop {
     pub(super) hits: Vec<(SortKey, SearchHit)>,
     pub(super) count: u64,
@@ -399,14 +398,14 @@ impl Collector for TopCollector {
 
     fn for_segment(&self, _ord: u32, seg: &SegmentReader) -> tantivy::Result<TopSegment> {
         let ff = seg.fast_fields();
-        // Only the columns this search's keys read are opened (each open looks its name up in
-        // the segment's column directory): none when only counting.
+        // Only the columns this search's keys read are opened ([`column_if`]): none when only
+        // counting.
         let keyed = self.keep > 0;
-        let nearest = matches!(self.mode, KeyMode::Nearest(..));
         let max_doc = seg.max_doc();
-        let empty = || Column::build_empty_column(max_doc);
         let by_relevance = matches!(self.mode, KeyMode::Relevance);
         let by_price = matches!(self.mode, KeyMode::PriceAsc | KeyMode::PriceDesc);
+        let by_date = by_relevance || matches!(self.mode, KeyMode::Newest);
+        let nearest = matches!(self.mode, KeyMode::Nearest(..));
         let mut facets = Vec::new();
         for &name in &self.facets {
             let (column_name, chained) = facet_column(name);
@@ -440,36 +439,16 @@ impl Collector for TopCollector {
             buffer: Vec::with_capacity(2 * self.keep + 16),
             threshold: None,
             count: 0,
-            id: if keyed { ff.i64("id")? } else { empty() },
+            id: column_if(keyed, max_doc, || ff.i64("id"))?,
             slug: if keyed { ff.str("slug")? } else { None },
-            price: if keyed && by_price {
-                ff.i64("price_vnd")?
-            } else {
-                empty()
-            },
-            published: if keyed && (by_relevance || matches!(self.mode, KeyMode::Newest)) {
-                ff.i64("published_at")?
-            } else {
-                empty()
-            },
-            name_len: if keyed && by_relevance {
-                ff.u64("name_len")?
-            } else {
-                Column::build_empty_column(max_doc)
-            },
-            lat: if keyed && nearest {
-                ff.f64("lat")?
-            } else {
-                Column::build_empty_column(max_doc)
-            },
-            lng: if keyed && nearest {
-                ff.f64("lng")?
-            } else {
-                Column::build_empty_column(max_doc)
-            },
+            price: column_if(keyed && by_price, max_doc, || ff.i64("price_vnd"))?,
+            published: column_if(keyed && by_date, max_doc, || ff.i64("published_at"))?,
+            name_len: column_if(keyed && by_relevance, max_doc, || ff.u64("name_len"))?,
+            lat: column_if(keyed && nearest, max_doc, || ff.f64("lat"))?,
+            lng: column_if(keyed && nearest, max_doc, || ff.f64("lng"))?,
             facets,
             ords: Vec::new(),
-            ranks: if !self.scoring && self.keep > 0 && matches!(self.mode, KeyMode::Relevance) {
+            ranks: if !self.scoring && keyed && by_relevance {
                 Some(self.tables.ranks(seg)?)
             } else {
                 None
