@@ -556,7 +556,7 @@ pub(super) fn search_generation_as(
             place_scope: q.place_counts.clone(),
             ..TopCollector::new(generation, false, mode, 0, counted)
         };
-        let query = build_query(fields, q, &words, false);
+        let query = build_query(fields, &generation.tables, q, &words, false);
         let mut top = searcher.search(&*query, &counter).map_err(backend)?;
         if keep > 0 {
             top.hits = top_by_tiers(generation, &searcher, fields, q, &words[0], keep)?;
@@ -568,7 +568,7 @@ pub(super) fn search_generation_as(
             ..TopCollector::new(generation, !words.is_empty(), mode, keep, counted)
         };
         let run = |all_required: bool| {
-            let query = build_query(fields, q, &words, all_required);
+            let query = build_query(fields, &generation.tables, q, &words, all_required);
             searcher.search(&*query, &collector).map_err(backend)
         };
         // Like Meilisearch's `last` strategy: documents matching every word when there are
@@ -614,7 +614,7 @@ fn top_by_tiers(
     word: &Word,
     keep: usize,
 ) -> Result<Vec<(SortKey, SearchHit)>, SearchError> {
-    let tiers = word_tiers(fields, q, word);
+    let tiers = word_tiers(fields, &generation.tables, q, word);
     let mut hits: Vec<(SortKey, SearchHit)> = Vec::new();
     for (i, (query, score)) in tiers.iter().enumerate() {
         if let Some(kth) = hits.get(keep.saturating_sub(1)) {

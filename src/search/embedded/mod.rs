@@ -15,7 +15,9 @@
 //! (`query::word_tiers`), reading only the best-scoring matches ("chè" as a name's first word
 //! before "chè" in a description). Multi-word searches are scored document by document.
 //!
-//! One file per job: `schema`, `generations`, `query`, `collect`; the index itself lives here.
+//! One file per job: `schema`, `generations`, `query`, `collect`, `segment_tables` (what a
+//! segment's searches read again), `kept_prefix` (short prefixes' documents); the index itself
+//! lives here.
 
 mod schema;
 use schema::*;
@@ -24,8 +26,10 @@ use generations::*;
 mod query;
 use query::*;
 mod collect;
+mod kept_prefix;
 mod segment_tables;
 pub use collect::*;
+use kept_prefix::KeptPrefixQuery;
 use segment_tables::*;
 
 use super::analyze::{self, DocText, Word};

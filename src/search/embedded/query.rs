@@ -29,7 +29,13 @@ pub(super) struct WordParts {
 /// How well one word matches: exact accents > folded; name > place > other > description;
 /// exact word > prefix > typo. The matcher is the word in `all_f` (every folded word of the
 /// document), as a prefix for the last word, with typos from 5 letters.
-pub(super) fn word_parts(f: &Fields, w: &Word, weight: f32, last: bool) -> WordParts {
+pub(super) fn word_parts(
+    f: &Fields,
+    tables: &Arc<SegmentTables>,
+    w: &Word,
+    weight: f32,
+    last: bool,
+) -> WordParts {
     let mut alts: Vec<(Box<dyn Query>, f32)> = Vec::with_capacity(10);
     let fw = w.folded.as_str();
     if w.accented() {
@@ -43,13 +49,18 @@ pub(super) fn word_parts(f: &Fields, w: &Word, weight: f32, last: bool) -> WordP
     alts.push((term_q(f.other_f, fw), weight + 3.5));
     alts.push((term_q(f.desc_f, fw), weight + 2.5));
     let typos = analyze::typo_budget(fw);
-    let prefix =
-        || -> Box<dyn Query> { Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), 0, true)) };
     let (matcher, fallback): (Box<dyn Query>, f32) = match (last, typos) {
-        // As-you-type: the last word also matches as a prefix (with typos from 5 letters).
-        (true, 0) => (prefix(), weight + 2.0),
+        // As-you-type: the last word also matches as a prefix (with typos from 5 letters). A
+        // short word's prefix documents are kept per segment ([`super::kept_prefix`]).
+        (true, 0) => (
+            Box::new(KeptPrefixQuery::new(f.all_f, fw, Arc::clone(tables))),
+            weight + 2.0,
+        ),
         (true, typos) => {
-            alts.push((prefix(), weight + 2.0));
+            alts.push((
+                Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), 0, true)),
+                weight + 2.0,
+            ));
             (
                 Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), typos, true)),
                 weight + 1.0,
@@ -71,18 +82,29 @@ pub(super) fn word_parts(f: &Fields, w: &Word, weight: f32, last: bool) -> WordP
 }
 
 /// The query for one word: the best of its [`WordParts`], as a [`WordQuery`].
-pub(super) fn word_query(f: &Fields, w: &Word, weight: f32, last: bool) -> Box<dyn Query> {
-    let parts = word_parts(f, w, weight, last);
+pub(super) fn word_query(
+    f: &Fields,
+    tables: &Arc<SegmentTables>,
+    w: &Word,
+    weight: f32,
+    last: bool,
+) -> Box<dyn Query> {
+    let parts = word_parts(f, tables, w, weight, last);
     Box::new(WordQuery::new(parts.matcher, parts.alts, parts.fallback))
 }
 
-pub(super) fn text_query(f: &Fields, words: &[Word], all_required: bool) -> Option<Box<dyn Query>> {
+pub(super) fn text_query(
+    f: &Fields,
+    tables: &Arc<SegmentTables>,
+    words: &[Word],
+    all_required: bool,
+) -> Option<Box<dyn Query>> {
     let n = words.len();
     match words {
         [] => return None,
         // One word is its own query (a boolean query of one clause scores the same, and costs
         // a wrapper around every block of documents).
-        [word] => return Some(word_query(f, word, WORD_UNIT, true)),
+        [word] => return Some(word_query(f, tables, word, WORD_UNIT, true)),
         _ => {}
     }
     let clauses = words
@@ -95,7 +117,7 @@ pub(super) fn text_query(f: &Fields, words: &[Word], all_required: bool) -> Opti
             } else {
                 Occur::Should
             };
-            (occur, word_query(f, w, weight, i + 1 == n))
+            (occur, word_query(f, tables, w, weight, i + 1 == n))
         })
         .collect();
     Some(Box::new(BooleanQuery::new(clauses)))
@@ -105,8 +127,13 @@ pub(super) fn text_query(f: &Fields, words: &[Word], all_required: bool) -> Opti
 /// documents of alternative i that no better alternative holds (the last tier: the matcher's
 /// documents no alternative holds), each with the filters. Every document of a tier has the
 /// score the scored query gives it, so the best `k` are found in the first tiers alone.
-pub(super) fn word_tiers(f: &Fields, q: &SearchQuery, w: &Word) -> Vec<(Box<dyn Query>, f32)> {
-    let parts = word_parts(f, w, WORD_UNIT, true);
+pub(super) fn word_tiers(
+    f: &Fields,
+    tables: &Arc<SegmentTables>,
+    q: &SearchQuery,
+    w: &Word,
+) -> Vec<(Box<dyn Query>, f32)> {
+    let parts = word_parts(f, tables, w, WORD_UNIT, true);
     let mut tiers = parts.alts;
     tiers.push((parts.matcher, parts.fallback));
     let filters = filter_clauses(f, q);
@@ -177,12 +204,13 @@ pub(super) fn filter_clauses(f: &Fields, q: &SearchQuery) -> Vec<Box<dyn Query>>
 
 pub(super) fn build_query(
     f: &Fields,
+    tables: &Arc<SegmentTables>,
     q: &SearchQuery,
     words: &[Word],
     all_required: bool,
 ) -> Box<dyn Query> {
     let filters = filter_clauses(f, q);
-    let text = text_query(f, words, all_required);
+    let text = text_query(f, tables, words, all_required);
     if filters.is_empty() {
         return text.unwrap_or_else(|| Box::new(AllQuery));
     }

@@ -17,6 +17,7 @@ pub(super) struct SegmentTables {
     /// `None`: the column has no dense table (multi-valued, or too many values).
     ords: Kept<(SegmentId, &'static str), Option<Arc<DenseOrds>>>,
     ranks: Kept<SegmentId, Arc<Ranks>>,
+    prefixes: Mutex<PrefixDocs>,
 }
 
 fn poisoned<T>(_: T) -> tantivy::TantivyError {
@@ -78,6 +79,28 @@ impl SegmentTables {
         })
     }
 
+    /// The documents of `seg` with a word of `field` starting with `prefix` (see
+    /// [`super::kept_prefix`]), read by `read` when they are not kept.
+    pub(super) fn prefix_docs(
+        &self,
+        seg: &SegmentReader,
+        field: Field,
+        prefix: &str,
+        read: impl FnOnce() -> tantivy::Result<Vec<DocId>>,
+    ) -> tantivy::Result<Arc<[DocId]>> {
+        let key = (seg.segment_id(), field, prefix.to_owned());
+        if let Some(docs) = self.prefixes.lock().map_err(poisoned)?.get(&key) {
+            return Ok(docs);
+        }
+        // Read outside the lock: other prefixes' searches go on meanwhile.
+        let docs: Arc<[DocId]> = read()?.into();
+        self.prefixes
+            .lock()
+            .map_err(poisoned)?
+            .insert(key, Arc::clone(&docs));
+        Ok(docs)
+    }
+
     /// Forgets the tables of segments `searcher` no longer has (merged or replaced): called when
     /// a write makes a new searcher visible, the only moment the segments change.
     pub(super) fn forget_old(&self, searcher: &tantivy::Searcher) {
@@ -95,6 +118,86 @@ impl SegmentTables {
         if let Ok(mut ranks) = self.ranks.lock() {
             ranks.retain(|id, _| live.contains(id));
         }
+        if let Ok(mut prefixes) = self.prefixes.lock() {
+            prefixes.retain(|(id, _, _)| live.contains(id));
+        }
+    }
+}
+
+/// The prefixes' documents kept: at most `budget` bytes of document ids, the least recently
+/// used dropped first.
+struct PrefixDocs {
+    kept: HashMap<PrefixKey, (Arc<[DocId]>, u64)>,
+    bytes: usize,
+    budget: usize,
+    /// Counts lookups: an entry's stamp is when it was last used.
+    clock: u64,
+}
+
+/// A segment, a field, a prefix.
+type PrefixKey = (SegmentId, Field, String);
+
+impl PrefixDocs {
+    /// 16 MiB: four million document ids (a two-letter prefix matching a third of 100 000
+    /// listings takes 130 KB; of a million, 1.3 MB).
+    const BUDGET: usize = 16 << 20;
+
+    fn with_budget(budget: usize) -> Self {
+        PrefixDocs {
+            kept: HashMap::new(),
+            bytes: 0,
+            budget,
+            clock: 0,
+        }
+    }
+
+    fn get(&mut self, key: &PrefixKey) -> Option<Arc<[DocId]>> {
+        self.clock += 1;
+        let (docs, used) = self.kept.get_mut(key)?;
+        *used = self.clock;
+        Some(Arc::clone(docs))
+    }
+
+    fn insert(&mut self, key: PrefixKey, docs: Arc<[DocId]>) {
+        let size = std::mem::size_of_val(&*docs);
+        if size > self.budget {
+            return;
+        }
+        while self.bytes + size > self.budget {
+            let Some(oldest) = self
+                .kept
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.remove(&oldest);
+        }
+        self.clock += 1;
+        self.bytes += size;
+        if let Some((old, _)) = self.kept.insert(key, (docs, self.clock)) {
+            self.bytes -= std::mem::size_of_val(&*old);
+        }
+    }
+
+    fn remove(&mut self, key: &PrefixKey) {
+        if let Some((docs, _)) = self.kept.remove(key) {
+            self.bytes -= std::mem::size_of_val(&*docs);
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(&PrefixKey) -> bool) {
+        let gone: Vec<PrefixKey> = self.kept.keys().filter(|k| !keep(k)).cloned().collect();
+        for key in gone {
+            self.remove(&key);
+        }
+    }
+}
+
+impl Default for PrefixDocs {
+    fn default() -> Self {
+        Self::with_budget(Self::BUDGET)
     }
 }
 
@@ -287,5 +390,41 @@ impl ChainTable {
             .filter(|(i, (_, c))| *c > 0 && wanted(*i))
             .map(|(_, (code, c))| (code.clone(), c))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_prefixes_stay_within_their_budget_least_recently_used_out() {
+        let seg = SegmentId::generate_random();
+        let field = Field::from_field_id(0);
+        let key = |p: &str| (seg, field, p.to_owned());
+        let docs = |n: u32| -> Arc<[DocId]> { (0..n).collect::<Vec<_>>().into() };
+        // Room for 100 ids.
+        let mut kept = PrefixDocs::with_budget(400);
+        kept.insert(key("a"), docs(40));
+        kept.insert(key("b"), docs(40));
+        assert!(kept.get(&key("a")).is_some(), "a used last");
+        kept.insert(key("c"), docs(40));
+        assert!(
+            kept.get(&key("b")).is_none(),
+            "b, least recently used, made room"
+        );
+        assert_eq!(kept.get(&key("a")).map(|d| d.len()), Some(40));
+        assert_eq!(kept.get(&key("c")).map(|d| d.len()), Some(40));
+        assert_eq!(kept.bytes, 320);
+        // Larger than the whole budget: not kept, nothing thrown out for it.
+        kept.insert(key("d"), docs(101));
+        assert!(kept.get(&key("d")).is_none());
+        assert_eq!(kept.bytes, 320);
+        // Kept again under the same key: counted once.
+        kept.insert(key("c"), docs(10));
+        assert_eq!(kept.bytes, 200);
+        kept.retain(|(_, _, p)| p != "a");
+        assert!(kept.get(&key("a")).is_none());
+        assert_eq!(kept.bytes, 40);
     }
 }

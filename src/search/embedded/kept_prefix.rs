@@ -1,0 +1,240 @@
+//! Short prefixes, their documents kept per segment. A shopper typing "ch" or "che" asks for
+//! every word starting so: tantivy walks the dictionary for those words and merges their
+//! postings into a fresh bit set on every search (a tenth of the search page at 100 000
+//! listings, all of it the same answer, since a segment never changes). A short word (no typos
+//! allowed: [`analyze::typo_budget`]) is read once per segment and its documents kept in the
+//! generation's [`SegmentTables`] (within a memory budget, least recently used first out).
+//! Deleted documents are among them as in tantivy's own scorer; the collector skips them.
+
+use super::*;
+use std::fmt;
+use tantivy::query::{ConstScorer, EnableScoring, Explanation, Scorer, Weight};
+use tantivy::{DocSet, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
+
+/// The documents of the words starting with a prefix of `field`, kept per segment.
+#[derive(Clone)]
+pub(super) struct KeptPrefixQuery {
+    field: Field,
+    prefix: String,
+    /// tantivy's prefix query, read on a segment's first search.
+    inner: FuzzyTermQuery,
+    tables: Arc<SegmentTables>,
+}
+
+impl fmt::Debug for KeptPrefixQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeptPrefixQuery({:?}, {:?})", self.field, self.prefix)
+    }
+}
+
+impl KeptPrefixQuery {
+    pub(super) fn new(field: Field, prefix: &str, tables: Arc<SegmentTables>) -> Self {
+        KeptPrefixQuery {
+            field,
+            prefix: prefix.to_owned(),
+            inner: FuzzyTermQuery::new_prefix(term(field, prefix), 0, true),
+            tables,
+        }
+    }
+}
+
+impl Query for KeptPrefixQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(KeptPrefixWeight {
+            field: self.field,
+            prefix: self.prefix.clone(),
+            inner: self.inner.weight(enable_scoring)?,
+            tables: Arc::clone(&self.tables),
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.inner.query_terms(visitor);
+    }
+}
+
+struct KeptPrefixWeight {
+    field: Field,
+    prefix: String,
+    inner: Box<dyn Weight>,
+    tables: Arc<SegmentTables>,
+}
+
+impl Weight for KeptPrefixWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let docs = self
+            .tables
+            .prefix_docs(reader, self.field, &self.prefix, || {
+                let mut scorer = self.inner.scorer(reader, 1.0)?;
+                let mut docs = Vec::with_capacity(scorer.size_hint() as usize);
+                let mut doc = scorer.doc();
+                while doc != TERMINATED {
+                    docs.push(doc);
+                    doc = scorer.advance();
+                }
+                Ok(docs)
+            })?;
+        Ok(Box::new(ConstScorer::new(KeptDocs { docs, at: 0 }, boost)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.inner.explain(reader, doc)
+    }
+}
+
+/// A kept, ascending list of documents as tantivy's `DocSet`.
+struct KeptDocs {
+    docs: Arc<[DocId]>,
+    at: usize,
+}
+
+impl DocSet for KeptDocs {
+    fn advance(&mut self) -> DocId {
+        self.at += 1;
+        self.doc()
+    }
+
+    fn doc(&self) -> DocId {
+        self.docs.get(self.at).copied().unwrap_or(TERMINATED)
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let rest = self.docs.get(self.at..).unwrap_or_default();
+        self.at += rest.partition_point(|&d| d < target);
+        self.doc()
+    }
+
+    fn fill_buffer(&mut self, buffer: &mut [DocId; COLLECT_BLOCK_BUFFER_LEN]) -> usize {
+        let rest = self.docs.get(self.at..).unwrap_or_default();
+        let n = rest.len().min(buffer.len());
+        buffer[..n].copy_from_slice(&rest[..n]);
+        self.at += n;
+        n
+    }
+
+    fn size_hint(&self) -> u32 {
+        u32::try_from(self.docs.len().saturating_sub(self.at)).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+    use tantivy::collector::DocSetCollector;
+
+    /// The documents a search finds, as (segment ordinal, document).
+    fn found(searcher: &tantivy::Searcher, query: &dyn Query) -> Vec<(u32, DocId)> {
+        let mut docs: Vec<(u32, DocId)> = searcher
+            .search(query, &DocSetCollector)
+            .expect("search")
+            .into_iter()
+            .map(|a| (a.segment_ord, a.doc_id))
+            .collect();
+        docs.sort_unstable();
+        docs
+    }
+
+    /// Short prefixes of the synthetic names' words find what tantivy's prefix query finds, the
+    /// first time (read) and the second (kept), and again after edits and withdrawals (a second
+    /// segment, deleted documents in the first).
+    #[tokio::test]
+    async fn kept_prefixes_find_what_tantivy_finds_before_and_after_edits() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = TantivyIndex::open(dir.path()).expect("open");
+        let docs: Vec<SearchDocument> =
+            super::super::super::synthetic::documents(2_000, 3).collect();
+        index
+            .rebuild(docs.clone().into_iter(), |_, _| {})
+            .await
+            .expect("rebuild");
+        let mut prefixes: Vec<String> = docs
+            .iter()
+            .take(200)
+            .flat_map(|d| {
+                d.name_vi
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .flat_map(|w| {
+                let folded = crate::text::fold(&w.to_lowercase());
+                (1..=4)
+                    .map(|n| folded.chars().take(n).collect::<String>())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        prefixes.extend(["zzq".to_owned(), "đ".to_owned()]);
+        prefixes.sort();
+        prefixes.dedup();
+        assert!(prefixes.len() > 30, "{}", prefixes.len());
+        for round in ["one segment", "after edits"] {
+            if round == "after edits" {
+                let edited: Vec<SearchDocument> = docs[..200]
+                    .iter()
+                    .map(|d| SearchDocument {
+                        name_vi: format!("Chanh leo {}", d.name_vi),
+                        ..d.clone()
+                    })
+                    .collect();
+                index.upsert(edited).await.expect("upsert");
+                let withdrawn: Vec<i64> = docs[200..300].iter().map(|d| d.id).collect();
+                index.delete(&withdrawn).await.expect("delete");
+            }
+            let generation = index.live().expect("live");
+            let searcher = generation.reader.searcher();
+            let mut matched = 0;
+            for prefix in &prefixes {
+                let theirs = found(
+                    &searcher,
+                    &FuzzyTermQuery::new_prefix(term(index.fields.all_f, prefix), 0, true),
+                );
+                let kept = KeptPrefixQuery::new(
+                    index.fields.all_f,
+                    prefix,
+                    Arc::clone(&generation.tables),
+                );
+                assert_eq!(found(&searcher, &kept), theirs, "{round}: {prefix:?} read");
+                assert_eq!(found(&searcher, &kept), theirs, "{round}: {prefix:?} kept");
+                matched += usize::from(!theirs.is_empty());
+            }
+            assert!(matched > 30, "{round}: only {matched} prefixes match");
+        }
+    }
+
+    fn docs(list: &[DocId]) -> KeptDocs {
+        KeptDocs {
+            docs: list.into(),
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn kept_documents_iterate_seek_and_fill_as_a_docset_must() {
+        let mut d = docs(&[1, 4, 9, 200]);
+        assert_eq!(d.doc(), 1);
+        assert_eq!(d.seek(4), 4);
+        assert_eq!(d.seek(5), 9);
+        assert_eq!(d.advance(), 200);
+        assert_eq!(d.advance(), TERMINATED);
+        assert_eq!(d.seek(300), TERMINATED);
+
+        let many: Vec<DocId> = (0..150).map(|i| i * 3).collect();
+        let mut d = docs(&many);
+        let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
+        let mut seen = Vec::new();
+        loop {
+            let n = d.fill_buffer(&mut buffer);
+            seen.extend_from_slice(&buffer[..n]);
+            if n < buffer.len() {
+                break;
+            }
+        }
+        assert_eq!(seen, many);
+        assert_eq!(d.doc(), TERMINATED);
+
+        let mut empty = docs(&[]);
+        assert_eq!(empty.doc(), TERMINATED);
+        assert_eq!(empty.fill_buffer(&mut buffer), 0);
+    }
+}
