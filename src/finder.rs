@@ -62,25 +62,30 @@ async fn find_with<T: Send + 'static>(
         AppError::unavailable(format!("search: {e}")).with_detail("search is unavailable right now")
     };
     if matches!(&**search, SearchIndex::Tantivy(_)) {
-        // The embedded index is searched on the same blocking thread that then loads the
-        // listings: one hand-off from the async workers instead of two.
+        // The embedded index is searched where the listings are then read: on the calling
+        // worker while its searches are quick (SQLite, see `Db::read`), else on one blocking
+        // thread (one hand-off from the async workers instead of two).
         let index = Arc::clone(search);
         let query = query.clone();
-        return db
-            .run(move |conn| {
-                let SearchIndex::Tantivy(tantivy) = &*index else {
-                    return Err(AppError::internal("search backend changed"));
-                };
-                let started = std::time::Instant::now();
-                let results = tantivy
-                    .search_understood_blocking(&query)
-                    .map_err(unavailable)?;
-                observe_search("tantivy", started);
-                let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-                let items = read(conn, &ids, &media_base)?;
-                Ok((results, items))
-            })
-            .await;
+        let work = move |conn: &mut crate::store::Conn| {
+            let SearchIndex::Tantivy(tantivy) = &*index else {
+                return Err(AppError::internal("search backend changed"));
+            };
+            let started = std::time::Instant::now();
+            let results = tantivy
+                .search_understood_blocking(&query)
+                .map_err(unavailable)?;
+            observe_search("tantivy", started);
+            let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+            let items = read(conn, &ids, &media_base)?;
+            Ok((results, items))
+        };
+        let quick = matches!(&**search, SearchIndex::Tantivy(t) if t.searches_are_quick());
+        return if quick {
+            db.read(work).await
+        } else {
+            db.run_read(work).await
+        };
     }
     let started = std::time::Instant::now();
     let results = search.search(query).await.map_err(unavailable)?;

@@ -87,7 +87,13 @@ pub struct TantivyIndex {
     needs_rebuild: std::sync::atomic::AtomicBool,
     /// The catalogue's words for the query understanding (kept by [`super::SearchIndex`]).
     pub(crate) vocabulary: super::understand::SharedVocabulary,
+    /// How long searches took lately: a moving average in microseconds (see
+    /// [`TantivyIndex::searches_are_quick`]).
+    recent_micros: std::sync::atomic::AtomicU64,
 }
+
+/// Searches averaging at most this long are quick (see [`TantivyIndex::searches_are_quick`]).
+const QUICK_SEARCH_MICROS: u64 = 1_000;
 
 fn gen_name(n: u64) -> String {
     format!("gen-{n}")
@@ -132,7 +138,31 @@ impl TantivyIndex {
             write_gate: tokio::sync::Mutex::new(()),
             needs_rebuild: std::sync::atomic::AtomicBool::new(needs_rebuild),
             vocabulary: Default::default(),
+            // Not quick until searches have shown it (the first build each segment's tables).
+            recent_micros: std::sync::atomic::AtomicU64::new(4 * QUICK_SEARCH_MICROS),
         })
+    }
+
+    /// True while this index's searches average at most a millisecond (a moving average over
+    /// the last few dozen): short enough to run on a server's async worker rather than be handed
+    /// to a blocking thread and back (the hand-off's thread switches were a sixth of the search
+    /// page at 100 000 listings). A slower index (a million listings, long multi-word searches)
+    /// goes back to the blocking threads, where a long search cannot hold up the other requests
+    /// of its worker.
+    pub fn searches_are_quick(&self) -> bool {
+        self.recent_micros
+            .load(std::sync::atomic::Ordering::Relaxed)
+            <= QUICK_SEARCH_MICROS
+    }
+
+    /// Adds one search's time to the moving average (weight 1/16; racing updates may lose one,
+    /// which an average does not mind).
+    fn note_search_time(&self, took: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let before = self.recent_micros.load(Relaxed);
+        let after = before - before / 16 + took / 16;
+        self.recent_micros.store(after, Relaxed);
     }
 
     /// True when the index on disk had an older schema and was started afresh: run a reindex.
@@ -305,6 +335,7 @@ impl TantivyIndex {
         &self,
         query: &SearchQuery,
     ) -> Result<SearchResults, SearchError> {
+        let started = std::time::Instant::now();
         let mut plan = {
             let v = self
                 .vocabulary
@@ -326,6 +357,7 @@ impl TantivyIndex {
             };
             answers.push(answer);
         }
+        self.note_search_time(started.elapsed());
         Ok(plan.merge(answers))
     }
 }
@@ -342,6 +374,21 @@ impl Drop for TantivyIndex {
 #[allow(clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn searches_are_quick_once_they_have_shown_it_and_slow_again_after_slow_ones() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = TantivyIndex::open(dir.path()).expect("open");
+        assert!(!index.searches_are_quick(), "not before any search");
+        for _ in 0..60 {
+            index.note_search_time(std::time::Duration::from_micros(300));
+        }
+        assert!(index.searches_are_quick(), "after 60 searches of 0.3 ms");
+        for _ in 0..10 {
+            index.note_search_time(std::time::Duration::from_millis(20));
+        }
+        assert!(!index.searches_are_quick(), "after 10 searches of 20 ms");
+    }
 
     /// Every single word of the synthetic names (folded, accented, cut short as typed, with a
     /// typo), with and without filters and paging: the tiers find the same page, count and
