@@ -10,6 +10,8 @@
 #   e.g. bench/reads-ab.sh main=/tmp/vungcao-main new=target/release/vungcao -- 100000 8 2
 #
 # The first binary loads the catalogue. Needs wrk, sqlite3 (or psql), curl.
+# VUNGCAO_BENCH_ROWS picks the rows (any of "detail lists search"; default all of them), e.g.
+# VUNGCAO_BENCH_ROWS=search for more rounds of the search page in the same time.
 # VUNGCAO_BENCH_MORE_LISTS=1 adds three lists (certification, a category by price, events):
 # the filters whose plans a change of PostgreSQL planning could make worse.
 set -euo pipefail
@@ -36,6 +38,14 @@ for tool in wrk curl $([ -n "$PG" ] && echo psql || echo sqlite3); do
     exit 1
   }
 done
+WANTED=" ${VUNGCAO_BENCH_ROWS:-detail lists search} "
+for r in $WANTED; do
+  case $r in
+    detail | lists | search) ;;
+    *) echo "bench/reads-ab.sh: VUNGCAO_BENCH_ROWS: unknown row \"$r\" (detail, lists, search)" >&2; exit 2 ;;
+  esac
+done
+wanted() { [[ $WANTED == *" $1 "* ]]; }
 WORK=$(mktemp -d)
 PG_DBS=()
 cleanup() {
@@ -110,10 +120,16 @@ for round in $(seq 1 "$ROUNDS"); do
     }
     # Let start-up work (the search vocabulary) finish before measuring.
     sleep "${VUNGCAO_BENCH_SETTLE:-15}"
-    ROWS+=("$(row "$name" "detail (round $round)" -s bench/wrk-slugs.lua "http://127.0.0.1:$PORT" -- "$WORK/slugs.txt")")
-    ROWS+=("$(row "$name" "category+place (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&place=$PLACE&limit=20")")
-    ROWS+=("$(row "$name" "month+ocop+price (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?month=6&ocop=4&price_max=500000&limit=20")")
-    ROWS+=("$(row "$name" "page /tim-kiem?q=che (round $round)" "http://127.0.0.1:$PORT/tim-kiem?q=che")")
+    if wanted detail; then
+      ROWS+=("$(row "$name" "detail (round $round)" -s bench/wrk-slugs.lua "http://127.0.0.1:$PORT" -- "$WORK/slugs.txt")")
+    fi
+    if wanted lists; then
+      ROWS+=("$(row "$name" "category+place (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&place=$PLACE&limit=20")")
+      ROWS+=("$(row "$name" "month+ocop+price (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?month=6&ocop=4&price_max=500000&limit=20")")
+    fi
+    if wanted search; then
+      ROWS+=("$(row "$name" "page /tim-kiem?q=che (round $round)" "http://127.0.0.1:$PORT/tim-kiem?q=che")")
+    fi
     if [ "${VUNGCAO_BENCH_MORE_LISTS:-}" = 1 ]; then
       ROWS+=("$(row "$name" "certification (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?certification=vietgap&limit=20")")
       ROWS+=("$(row "$name" "tea by price (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&sort=price_asc&limit=20")")
