@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::search::{SearchError, SearchIndex, SearchQuery, SearchResults};
-use crate::store::listings::{self, ListingView, Visibility};
+use crate::store::listings::{self, ListingBrief};
 use crate::store::Db;
 use std::sync::Arc;
 
@@ -15,18 +15,22 @@ fn observe_search(backend: &str, started: std::time::Instant) {
     });
 }
 
-/// Runs `query` and reads the hits from the database, in the index's order. The database has
-/// the last word: a listing unpublished a moment ago is not shown. Used by the storefront's
-/// search page.
+/// Runs `query` and reads the hits from the database, in the index's order, as what a card
+/// shows of each. The database has the last word: a listing unpublished a moment ago is not
+/// shown. Used by the storefront's search page.
 pub async fn find_listings(
     db: &Db,
     search: &Arc<SearchIndex>,
     media_base: Arc<str>,
     query: &SearchQuery,
-) -> Result<(SearchResults, Vec<ListingView>), AppError> {
-    find_with(db, search, media_base, query, |conn, ids, media_base| {
-        listings::views_by_ids(conn, ids, Visibility::PublishedOnly, media_base)
-    })
+) -> Result<(SearchResults, Vec<ListingBrief>), AppError> {
+    find_with(
+        db,
+        search,
+        media_base,
+        query,
+        listings::cards::published_briefs,
+    )
     .await
 }
 

@@ -12,7 +12,7 @@ use crate::search::limits::MAX_OFFSET;
 use crate::search::{PlaceCounts, SearchFilters, SearchQuery, SortOrder};
 use crate::state::AppState;
 use crate::store::catalogue;
-use crate::store::listings::{self, ListSort, ListingFilter, ListingView};
+use crate::store::listings::{self, ListSort, ListingBrief, ListingFilter, ListingView};
 use crate::store::Conn;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -315,7 +315,7 @@ impl SearchForm {
 /// One page of results with facet counts (facet name → value → count), as the search index gives them.
 #[derive(Debug, Clone, Default)]
 pub struct SearchPageData {
-    pub items: Vec<ListingView>,
+    pub items: Vec<ListingBrief>,
     pub total: u64,
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
     pub next_page: Option<usize>,
@@ -523,7 +523,7 @@ async fn search(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
         t,
         summary,
         did_you_mean,
-        cards: Card::list(lang, &data.items),
+        cards: Card::briefs(lang, &data.items),
         more_url: data
             .next_page
             .map(|p| format!("/tim-kiem?{}", form.query_string(p)))

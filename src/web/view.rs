@@ -2,7 +2,7 @@
 
 use super::i18n::Lang;
 use crate::domain::listing::{ListingKind, Localized};
-use crate::store::listings::ListingView;
+use crate::store::listings::{EventView, ListingBrief, ListingView, Price};
 use crate::store::photos::PhotoView;
 use base64::Engine;
 use chrono::{Datelike, NaiveDate};
@@ -160,36 +160,89 @@ pub struct Card {
     pub art: &'static str,
 }
 
+/// What a card shows, borrowed from a full view or a brief.
+struct CardParts<'a> {
+    kind: ListingKind,
+    slug: &'a str,
+    name: &'a Localized,
+    price: Option<&'a Price>,
+    place: &'a str,
+    ocop_stars: Option<i16>,
+    event: Option<&'a EventView>,
+    photo: Option<&'a PhotoView>,
+    category: &'a str,
+}
+
 impl Card {
     pub fn of(lang: Lang, l: &ListingView) -> Card {
+        Card::of_parts(
+            lang,
+            CardParts {
+                kind: l.kind,
+                slug: &l.slug,
+                name: &l.name,
+                price: l.price.as_ref(),
+                place: &l.place.name,
+                ocop_stars: l.ocop.as_ref().map(|o| o.stars),
+                event: l.event.as_ref(),
+                photo: l.photos.first(),
+                category: &l.category.code,
+            },
+        )
+    }
+
+    pub fn of_brief(lang: Lang, l: &ListingBrief) -> Card {
+        Card::of_parts(
+            lang,
+            CardParts {
+                kind: l.kind,
+                slug: &l.slug,
+                name: &l.name,
+                price: l.price.as_ref(),
+                place: &l.place_name,
+                ocop_stars: l.ocop_stars,
+                event: l.event.as_ref(),
+                photo: l.photo.as_ref(),
+                category: &l.category_code,
+            },
+        )
+    }
+
+    fn of_parts(lang: Lang, l: CardParts<'_>) -> Card {
         Card {
-            url: listing_path(l.kind, &l.slug),
-            name: localized(lang, &l.name),
-            price: price_text(l),
-            place: l.place.name.clone(),
+            url: listing_path(l.kind, l.slug),
+            name: localized(lang, l.name),
+            price: price_of(l.price),
+            place: l.place.to_owned(),
             ocop: l
-                .ocop
-                .as_ref()
-                .map(|o| lang.ocop_stars(o.stars))
+                .ocop_stars
+                .map(|stars| lang.ocop_stars(stars))
                 .unwrap_or_default(),
             when: l
                 .event
-                .as_ref()
                 .and_then(|e| Some(date_range(lang, e.next_start?, e.next_end?)))
                 .unwrap_or_default(),
-            picture: l.photos.first().and_then(Picture::of),
-            art: super::art::for_category(&l.category.code),
+            picture: l.photo.and_then(Picture::of),
+            art: super::art::for_category(l.category),
         }
     }
 
     pub fn list(lang: Lang, items: &[ListingView]) -> Vec<Card> {
         items.iter().map(|l| Card::of(lang, l)).collect()
     }
+
+    pub fn briefs(lang: Lang, items: &[ListingBrief]) -> Vec<Card> {
+        items.iter().map(|l| Card::of_brief(lang, l)).collect()
+    }
 }
 
 /// "450.000 ₫ / hộp 200 g", or empty when there is no price.
 pub fn price_text(l: &ListingView) -> String {
-    match &l.price {
+    price_of(l.price.as_ref())
+}
+
+fn price_of(price: Option<&Price>) -> String {
+    match price {
         Some(p) => match &p.unit {
             Some(unit) if !unit.is_empty() => format!("{} / {unit}", vnd(p.vnd)),
             _ => vnd(p.vnd),

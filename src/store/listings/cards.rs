@@ -301,6 +301,15 @@ pub fn published_views(
     by_ids::<View>(conn, ids, media_base)
 }
 
+/// [`published_views`] as briefs (what a card on a page shows), in the order of `ids`.
+pub fn published_briefs(
+    conn: &mut Conn,
+    ids: &[i64],
+    media_base: &str,
+) -> Result<Vec<ListingBrief>, AppError> {
+    by_ids::<Brief>(conn, ids, media_base)
+}
+
 /// [`published_views`] as the API's JSON, one text per listing, in the order of `ids`.
 pub fn published_json(
     conn: &mut Conn,
@@ -375,6 +384,7 @@ trait Shape {
 
 struct View;
 struct Json;
+struct Brief;
 
 impl Shape for View {
     type Out = ListingView;
@@ -397,6 +407,16 @@ impl Shape for Json {
     }
     fn from_view(view: ListingView) -> Result<String, AppError> {
         to_json(&view)
+    }
+}
+
+impl Shape for Brief {
+    type Out = ListingBrief;
+    fn from_card(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<ListingBrief> {
+        brief_of(stored, media_base, today)
+    }
+    fn from_view(view: ListingView) -> Result<ListingBrief, AppError> {
+        Ok(ListingBrief::from(view))
     }
 }
 
@@ -474,16 +494,174 @@ fn view_of(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<Li
         photo.share = share;
     }
     if let Some(event) = &mut view.event {
-        let next = next_occurrence(event.start, event.end, event.recurs_yearly, today);
-        event.next_start = next.map(|o| o.start);
-        event.next_end = next.map(|o| o.end);
+        next_dates(event, today);
     }
     Some(view)
 }
 
+/// An event's next dates as of `today` (a card keeps the dates it was written with).
+fn next_dates(event: &mut EventView, today: NaiveDate) {
+    let next = next_occurrence(event.start, event.end, event.recurs_yearly, today);
+    event.next_start = next.map(|o| o.start);
+    event.next_end = next.map(|o| o.end);
+}
+
+/// The parts of a card's view JSON a [`ListingBrief`] reads; serde skips the rest without
+/// building it.
+#[derive(serde::Deserialize)]
+struct BriefJson {
+    id: i64,
+    slug: String,
+    kind: ListingKind,
+    name: Localized,
+    category: CodeOnly,
+    place: NameOnly,
+    price: Option<Price>,
+    ocop: Option<StarsOnly>,
+    event: Option<EventView>,
+    #[serde(deserialize_with = "first_only")]
+    photos: Option<PhotoView>,
+}
+
+#[derive(serde::Deserialize)]
+struct CodeOnly {
+    code: String,
+}
+
+#[derive(serde::Deserialize)]
+struct NameOnly {
+    name: String,
+}
+
+#[derive(serde::Deserialize)]
+struct StarsOnly {
+    stars: i16,
+}
+
+/// The first element of a JSON array, the others skipped unread.
+fn first_only<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct First<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for First<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Option<T>, A::Error> {
+            let first = seq.next_element::<T>()?;
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(first)
+        }
+    }
+    deserializer.deserialize_seq(First(std::marker::PhantomData))
+}
+
+/// The brief a card holds, for `media_base` and `today`; `None` when it cannot be read. Only the
+/// first photo's URLs get the media base (each starts with the card's mark).
+fn brief_of(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<ListingBrief> {
+    let read = match serde_json::from_str::<BriefJson>(stored.view) {
+        Ok(read) => read,
+        Err(e) => {
+            tracing::warn!(error = %e, "listing card's JSON");
+            return None;
+        }
+    };
+    let mut photo = read.photos;
+    for variant in photo.iter_mut().flat_map(|p| p.variants.iter_mut()) {
+        if let Some(path) = variant.url.strip_prefix(stored.mark) {
+            variant.url = format!("{media_base}{path}");
+        }
+    }
+    let mut event = read.event;
+    if let Some(event) = &mut event {
+        next_dates(event, today);
+    }
+    Some(ListingBrief {
+        id: read.id,
+        slug: read.slug,
+        kind: read.kind,
+        name: read.name,
+        category_code: read.category.code,
+        place_name: read.place.name,
+        price: read.price,
+        ocop_stars: read.ocop.map(|o| o.stars),
+        event,
+        photo,
+    })
+}
+
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    /// A card read as a brief shows what the full view shows: the same first photo with the
+    /// media base, the event's next dates for the day, the rest of the view skipped.
+    #[test]
+    fn a_brief_read_from_a_card_is_the_full_views_brief() {
+        let photo = |id: i64, name: &str| {
+            serde_json::json!({
+                "id": id, "width": 1280, "height": 960, "aspect_ratio": 1.333,
+                "placeholder": "3OcRJYB4d3h/iIeHeEh3eIhw+j2w",
+                "variants": [
+                    {"width": 640, "height": 480, "format": "webp", "url": format!("p/{name}/640.webp")},
+                    {"width": 640, "height": 480, "format": "jpeg", "url": format!("p/{name}/640.jpg")}
+                ]
+            })
+        };
+        let view = |kind: &str, event: serde_json::Value, photos: Vec<serde_json::Value>| {
+            serde_json::from_value::<ListingView>(serde_json::json!({
+                "id": 42, "slug": "le-hoi-hoa-le-hong-thai", "kind": kind, "status": "published",
+                "name": {"vi": "Lễ hội hoa lê Hồng Thái", "en": "Hồng Thái pear-blossom festival"},
+                "description": {"vi": "Mùa hoa lê \"trắng\" núi đồi\nHà Giang"},
+                "category": {"code": "festival", "name": {"vi": "Lễ hội"}},
+                "place": {"code": "TQ-HT", "name": "Hồng Thái", "lat": 22.8, "lng": 105.1,
+                    "path": [{"code": "TQ", "name": "Tuyên Quang", "kind": "province"}]},
+                "cooperative": {"slug": "htx-hong-thai", "name": "HTX Hồng Thái", "phone": null},
+                "price": {"vnd": 450000, "unit": "hộp 200 g"},
+                "ocop": {"stars": 4, "certificate": "OCOP-4", "expires": null},
+                "certifications": ["vietgap", "organic"],
+                "season_months": [2, 3],
+                "event": event,
+                "marketplace_links": [{"id": 1, "platform": "shopee", "url": "https://shopee.vn/x",
+                    "go_url": "/di/1"}],
+                "photos": photos,
+                "created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-02T03:04:05Z",
+                "published_at": null, "version": 3
+            }))
+            .expect("a view")
+        };
+        let today = NaiveDate::from_ymd_opt(2027, 5, 1).expect("date");
+        let festival = serde_json::json!({"start": "2026-02-10", "end": "2026-02-12",
+            "recurs_yearly": true, "next_start": "2026-02-10", "next_end": "2026-02-12"});
+        for v in [
+            view("event", festival, vec![photo(7, "a"), photo(8, "b")]),
+            view("product", serde_json::Value::Null, vec![]),
+        ] {
+            let text = encode(&v).expect("encode");
+            let stored = Stored::split(&text).expect("split");
+            for base in ["", "/media/", "https://cdn.example.vn/"] {
+                let full = ListingBrief::from(view_of(&stored, base, today).expect("view"));
+                let brief = brief_of(&stored, base, today).expect("brief");
+                assert_eq!(format!("{brief:?}"), format!("{full:?}"), "{base}");
+                if let Some(photo) = &brief.photo {
+                    assert_eq!(photo.id, 7);
+                    assert_eq!(photo.variants[1].url, format!("{base}p/a/640.jpg"));
+                }
+            }
+            if v.kind == ListingKind::Event {
+                let brief = brief_of(&stored, "", today).expect("brief");
+                let event = brief.event.expect("event");
+                assert_eq!(event.next_start, NaiveDate::from_ymd_opt(2028, 2, 10));
+            }
+        }
+    }
 
     #[test]
     fn the_media_base_goes_where_str_replace_puts_it() {

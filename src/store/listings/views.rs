@@ -97,6 +97,42 @@ pub struct ListingView {
     pub revision: Option<crate::review::RevisionView>,
 }
 
+/// What a list of listings shows of one (a card on the storefront's pages): read from a stored
+/// card without the rest of the view (description, links, cooperative, every photo), which a
+/// page of 20 search results spent a seventh of its time reading.
+#[derive(Debug, Clone)]
+pub struct ListingBrief {
+    pub id: i64,
+    pub slug: String,
+    pub kind: ListingKind,
+    pub name: Localized,
+    pub category_code: String,
+    pub place_name: String,
+    pub price: Option<Price>,
+    pub ocop_stars: Option<i16>,
+    /// With its next dates worked out for the day it was read.
+    pub event: Option<EventView>,
+    /// The first photo.
+    pub photo: Option<PhotoView>,
+}
+
+impl From<ListingView> for ListingBrief {
+    fn from(v: ListingView) -> Self {
+        ListingBrief {
+            id: v.id,
+            slug: v.slug,
+            kind: v.kind,
+            name: v.name,
+            category_code: v.category.code,
+            place_name: v.place.name,
+            price: v.price,
+            ocop_stars: v.ocop.map(|o| o.stars),
+            event: v.event,
+            photo: v.photos.into_iter().next(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cooperatives)]
 pub struct CoopBrief {
