@@ -65,7 +65,8 @@ async fn find_with<T: Send + 'static>(
     let unavailable = |e: SearchError| {
         AppError::unavailable(format!("search: {e}")).with_detail("search is unavailable right now")
     };
-    if matches!(&**search, SearchIndex::Tantivy(_)) {
+    if let SearchIndex::Tantivy(tantivy) = &**search {
+        let quick = tantivy.searches_are_quick();
         // The embedded index is searched where the listings are then read: on the calling
         // worker while its searches are quick (SQLite, see `Db::read`), else on one blocking
         // thread (one hand-off from the async workers instead of two).
@@ -84,7 +85,6 @@ async fn find_with<T: Send + 'static>(
             let items = read(conn, &ids, &media_base)?;
             Ok((results, items))
         };
-        let quick = matches!(&**search, SearchIndex::Tantivy(t) if t.searches_are_quick());
         return if quick {
             db.read(work).await
         } else {

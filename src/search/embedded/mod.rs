@@ -145,7 +145,7 @@ impl TantivyIndex {
 
     /// True while this index's searches average at most a millisecond of CPU time (a moving
     /// average over the last few dozen): short enough to run on a server's async worker rather
-    /// than be handed to a blocking thread and back (the hand-off's thread switches were a sixth
+    /// than be handed to a blocking thread and back (the hand-off's thread switches were a seventh
     /// of the search page at 100 000 listings). A slower index (a million listings, long
     /// multi-word searches) goes back to the blocking threads, where a long search cannot hold
     /// up the other requests of its worker. CPU time, not wall time: a search waiting its turn

@@ -163,6 +163,8 @@ impl PrefixDocs {
         if size > self.budget {
             return;
         }
+        // Read twice at once (two first searches): the later one replaces the earlier.
+        self.remove(&key);
         while self.bytes + size > self.budget {
             let Some(oldest) = self
                 .kept
@@ -176,9 +178,7 @@ impl PrefixDocs {
         }
         self.clock += 1;
         self.bytes += size;
-        if let Some((old, _)) = self.kept.insert(key, (docs, self.clock)) {
-            self.bytes -= std::mem::size_of_val(&*old);
-        }
+        self.kept.insert(key, (docs, self.clock));
     }
 
     fn remove(&mut self, key: &PrefixKey) {
