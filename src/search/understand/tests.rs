@@ -211,6 +211,34 @@ fn re_adding_an_unchanged_listing_changes_nothing_and_a_changed_one_is_replaced(
     assert_eq!(v.doc_freq("che"), 3);
 }
 
+#[test]
+fn a_name_two_places_share_is_no_place() {
+    // Two communes named Hồng Thái in different districts: the only place every listing
+    // carrying the name shares is the province, which holds the other listings as well.
+    let ht_nh = ["Hồng Thái", "Na Hang", "Tuyên Quang"];
+    let ht_hsp = ["Hồng Thái", "Hoàng Su Phì", "Tuyên Quang"];
+    let ly = ["Lăng Can", "Lâm Bình", "Tuyên Quang"];
+    let mut v = Vocabulary::of(&[
+        doc(1, "Chè Shan tuyết", &ht_nh, &["TQ-NH-HT", "TQ-NH", "TQ"]),
+        doc(2, "Lễ hội hoa lê", &ht_hsp, &["TQ-HSP-HT", "TQ-HSP", "TQ"]),
+        doc(3, "Chè xanh", &ly, &["TQ-LB-LC", "TQ-LB", "TQ"]),
+    ]);
+    assert_eq!(v.place_at(&["hong", "thai"]), None);
+    let q = SearchQuery::text("hong thai");
+    assert_eq!(plan(&q, &v).steps[0].query.text, "hong thai");
+    // One of them gone, the name is one place again (its district holds the same listings).
+    v.remove(2);
+    assert_eq!(
+        v.place_at(&["hong", "thai"]).map(|p| p.code),
+        Some("TQ-NH".to_owned())
+    );
+    // A province every listing is in is still a place when its name is asked for.
+    assert_eq!(
+        v.place_at(&["tuyen", "quang"]).map(|p| p.code),
+        Some("TQ".to_owned())
+    );
+}
+
 fn found(n: usize) -> SearchResults {
     SearchResults {
         hits: (0..n)

@@ -611,11 +611,17 @@ impl Vocabulary {
                 continue;
             };
             // The deepest place shared by every listing carrying the name (when a district's
-            // listings are all in one commune, either code selects the same listings).
+            // listings are all in one commune, either code selects the same listings), and
+            // holding no other listing: two communes of one name in different districts share
+            // only their province, and boosting a whole province is no reading of the name.
             let code = e
                 .codes
                 .iter()
-                .filter(|(_, c)| **c == e.docs && e.docs > 0)
+                .filter(|(code, c)| {
+                    **c == e.docs
+                        && e.docs > 0
+                        && self.code_docs.get(*code).copied().unwrap_or(0) == e.docs
+                })
                 .min_by_key(|(code, _)| {
                     (
                         self.code_docs.get(*code).copied().unwrap_or(0),
