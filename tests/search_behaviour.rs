@@ -194,6 +194,7 @@ behaviour!(
     ocop_stars_are_a_boost_not_a_text_match,
     short_syllables_get_one_typo_when_the_other_words_pin_them,
     nothing_found_answers_with_the_closest_reading,
+    a_facet_reports_its_first_thousand_values_in_order,
 );
 
 async fn diacritic_free_and_upper_case_queries_find_accented_text(f: Arc<Fixture>) {
@@ -563,6 +564,42 @@ async fn facet_counts_match_the_catalogue(f: Arc<Fixture>) {
             assert_eq!(r.facets[facet], expected[facet], "{text}: {facet}");
         }
     }
+}
+
+/// A facet with more values than [`vungcao::search::limits::MAX_FACET_VALUES`] (a million
+/// listings have tens of thousands of cooperatives) reports its first values in byte order and
+/// their exact counts, as Meilisearch's `maxValuesPerFacet` does; the other facets stay whole.
+async fn a_facet_reports_its_first_thousand_values_in_order(f: Arc<Fixture>) {
+    use vungcao::search::limits::MAX_FACET_VALUES;
+    let template = f.docs[0].clone();
+    let more: Vec<SearchDocument> = (0..MAX_FACET_VALUES * 3 / 2 + 300)
+        .map(|i| SearchDocument {
+            id: 900_000 + i as i64,
+            slug: format!("htx-listing-{i}"),
+            // Counts of 2 and 1 alternate, so a count read from the wrong value shows.
+            cooperative_slug: format!("htx-many-{:04}", i * 2 / 3),
+            ..template.clone()
+        })
+        .collect();
+    f.index.upsert(more.clone()).await.expect("index more");
+    let mut all = f.docs.clone();
+    all.extend(more);
+    let expected = expected_facets(&all);
+    let first: BTreeMap<String, u64> = expected["cooperative_slug"]
+        .iter()
+        .take(MAX_FACET_VALUES)
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    assert!(expected["cooperative_slug"].len() > MAX_FACET_VALUES);
+    let q = SearchQuery {
+        facets: true,
+        ..SearchQuery::text("")
+    };
+    let r = f.search(&q).await;
+    assert_eq!(r.total as usize, all.len());
+    assert_eq!(r.facets["cooperative_slug"], first);
+    assert_eq!(r.facets["kind"], expected["kind"]);
+    assert_eq!(r.facets["category_code"], expected["category_code"]);
 }
 
 async fn sorts_order_results(f: Arc<Fixture>) {

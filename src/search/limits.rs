@@ -12,6 +12,11 @@ pub const FACETS: [&str; 7] = [
     "season_months",
 ];
 
+/// Most values one facet reports, the first in byte order (Meilisearch's `maxValuesPerFacet`
+/// with its alphabetical order): a million listings have tens of thousands of cooperatives, and
+/// every search answering all of them would send shoppers on 3G a quarter of a megabyte.
+pub const MAX_FACET_VALUES: usize = 1000;
+
 /// Most hits one search returns, whatever the caller asks.
 pub const MAX_LIMIT: usize = 200;
 

@@ -10,7 +10,7 @@
 //! go first.
 
 use super::analyze::{self, DocText};
-use super::limits::{MAX_LIMIT, MAX_OFFSET};
+use super::limits::{MAX_FACET_VALUES, MAX_LIMIT, MAX_OFFSET};
 use super::meili_http::MeiliHttp;
 use super::understand::{Spelled, Vocabulary};
 use super::{
@@ -103,7 +103,7 @@ pub fn index_settings() -> Settings {
             disable_on_numbers: None,
         })
         .with_faceting(FacetingSettings {
-            max_values_per_facet: 1_000,
+            max_values_per_facet: MAX_FACET_VALUES,
             sort_facet_values_by: None,
         })
         .with_pagination(PaginationSetting {

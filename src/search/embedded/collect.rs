@@ -348,6 +348,9 @@ impl SegmentCollector for TopSegment {
                 .enumerate()
                 .filter(|(_, c)| **c > 0)
                 .map(|(ord, c)| (ord as u64, *c))
+                // Ordinals are in byte order: the first values overall are among each
+                // segment's first.
+                .take(MAX_FACET_VALUES)
                 .collect();
             // One pass over the dictionary in ordinal order, not one lookup per value.
             let mut map = BTreeMap::new();
@@ -489,6 +492,9 @@ impl Collector for TopCollector {
                 }
             }
         }
+        for counts in facets.values_mut() {
+            cap_values(counts);
+        }
         hits.sort_by_key(|h| Reverse(h.0));
         hits.truncate(self.keep);
         Ok(CollectedTop {
@@ -496,6 +502,13 @@ impl Collector for TopCollector {
             count,
             facets,
         })
+    }
+}
+
+/// Keeps a facet's first [`MAX_FACET_VALUES`] values.
+fn cap_values(counts: &mut BTreeMap<String, u64>) {
+    if let Some(first_cut) = counts.keys().nth(MAX_FACET_VALUES).cloned() {
+        counts.split_off(&first_cut);
     }
 }
 

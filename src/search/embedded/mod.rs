@@ -66,7 +66,7 @@ const SCHEMA_VERSION: &str = "vungcao-search-5";
 const VERSION_FILE: &str = "VUNGCAO_SCHEMA";
 const WRITER_BUDGET: usize = 48_000_000;
 const REBUILD_BUDGET: usize = 200_000_000;
-use super::limits::{FACETS, MAX_LIMIT, MAX_OFFSET};
+use super::limits::{FACETS, MAX_FACET_VALUES, MAX_LIMIT, MAX_OFFSET};
 
 fn backend(e: impl std::fmt::Display) -> SearchError {
     SearchError::Backend(e.to_string())
