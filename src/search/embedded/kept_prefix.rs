@@ -1,21 +1,25 @@
-//! Short prefixes, their documents kept per segment. A shopper typing "ch" or "che" asks for
-//! every word starting so: tantivy walks the dictionary for those words and merges their
-//! postings into a fresh bit set on every search (a tenth of the search page at 100 000
-//! listings, all of it the same answer, since a segment never changes). A short word (no typos
-//! allowed: [`analyze::typo_budget`]) is read once per segment and its documents kept in the
-//! generation's [`SegmentTables`] (within a memory budget, least recently used first out).
-//! Deleted documents are among them as in tantivy's own scorer; the collector skips them.
+//! Prefixes, their documents kept per segment. A shopper typing "ch" or "che" asks for every
+//! word starting so: tantivy walks the dictionary for those words and merges their postings
+//! into a fresh bit set on every search (a tenth of the search page at 100 000 listings, all of
+//! it the same answer, since a segment never changes); "tuyet" as the last word, with the typo
+//! it is allowed, walks it twice (with and without the typo: a ninth of "che shan tuyet" at a
+//! million listings). A last word's prefix is read once per segment, with each typo budget
+//! asked for, and its documents kept in the generation's [`SegmentTables`] (within a memory
+//! budget, least recently used first out). Deleted documents are among them as in tantivy's own
+//! scorer; the collector skips them.
 
 use super::*;
 use std::fmt;
 use tantivy::query::{ConstScorer, EnableScoring, Explanation, Scorer, Weight};
 use tantivy::{DocSet, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
 
-/// The documents of the words starting with a prefix of `field`, kept per segment.
+/// The documents of the words starting with a prefix of `field` (give or take `typos`), kept
+/// per segment.
 #[derive(Clone)]
 pub(super) struct KeptPrefixQuery {
     field: Field,
     prefix: String,
+    typos: u8,
     /// tantivy's prefix query, read on a segment's first search.
     inner: FuzzyTermQuery,
     tables: Arc<SegmentTables>,
@@ -23,16 +27,21 @@ pub(super) struct KeptPrefixQuery {
 
 impl fmt::Debug for KeptPrefixQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeptPrefixQuery({:?}, {:?})", self.field, self.prefix)
+        write!(
+            f,
+            "KeptPrefixQuery({:?}, {:?}, {} typos)",
+            self.field, self.prefix, self.typos
+        )
     }
 }
 
 impl KeptPrefixQuery {
-    pub(super) fn new(field: Field, prefix: &str, tables: Arc<SegmentTables>) -> Self {
+    pub(super) fn new(field: Field, prefix: &str, typos: u8, tables: Arc<SegmentTables>) -> Self {
         KeptPrefixQuery {
             field,
             prefix: prefix.to_owned(),
-            inner: FuzzyTermQuery::new_prefix(term(field, prefix), 0, true),
+            typos,
+            inner: FuzzyTermQuery::new_prefix(term(field, prefix), typos, true),
             tables,
         }
     }
@@ -43,6 +52,7 @@ impl Query for KeptPrefixQuery {
         Ok(Box::new(KeptPrefixWeight {
             field: self.field,
             prefix: self.prefix.clone(),
+            typos: self.typos,
             inner: self.inner.weight(enable_scoring)?,
             tables: Arc::clone(&self.tables),
         }))
@@ -56,24 +66,25 @@ impl Query for KeptPrefixQuery {
 struct KeptPrefixWeight {
     field: Field,
     prefix: String,
+    typos: u8,
     inner: Box<dyn Weight>,
     tables: Arc<SegmentTables>,
 }
 
 impl Weight for KeptPrefixWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let docs = self
-            .tables
-            .prefix_docs(reader, self.field, &self.prefix, || {
-                let mut scorer = self.inner.scorer(reader, 1.0)?;
-                let mut docs = Vec::with_capacity(scorer.size_hint() as usize);
-                let mut doc = scorer.doc();
-                while doc != TERMINATED {
-                    docs.push(doc);
-                    doc = scorer.advance();
-                }
-                Ok(docs)
-            })?;
+        let docs =
+            self.tables
+                .prefix_docs(reader, self.field, (&self.prefix, self.typos), || {
+                    let mut scorer = self.inner.scorer(reader, 1.0)?;
+                    let mut docs = Vec::with_capacity(scorer.size_hint() as usize);
+                    let mut doc = scorer.doc();
+                    while doc != TERMINATED {
+                        docs.push(doc);
+                        doc = scorer.advance();
+                    }
+                    Ok(docs)
+                })?;
         Ok(Box::new(ConstScorer::new(KeptDocs { docs, at: 0 }, boost)))
     }
 
@@ -98,9 +109,17 @@ impl DocSet for KeptDocs {
         self.docs.get(self.at).copied().unwrap_or(TERMINATED)
     }
 
+    /// Galloping: an intersection seeks a little ahead most of the time, so the steps double
+    /// from here before halving (log of the distance, not of the whole list).
     fn seek(&mut self, target: DocId) -> DocId {
         let rest = self.docs.get(self.at..).unwrap_or_default();
-        self.at += rest.partition_point(|&d| d < target);
+        let mut end = 1;
+        while end < rest.len() && rest[end - 1] < target {
+            end *= 2;
+        }
+        let end = end.min(rest.len());
+        let start = end / 2;
+        self.at += start + rest[start..end].partition_point(|&d| d < target);
         self.doc()
     }
 
@@ -159,7 +178,7 @@ mod tests {
             })
             .flat_map(|w| {
                 let folded = crate::text::fold(&w.to_lowercase());
-                (1..=4)
+                (1..=6)
                     .map(|n| folded.chars().take(n).collect::<String>())
                     .collect::<Vec<_>>()
             })
@@ -183,22 +202,29 @@ mod tests {
             }
             let generation = index.live().expect("live");
             let searcher = generation.reader.searcher();
-            let mut matched = 0;
+            let (mut matched, mut typo_matched) = (0, 0);
             for prefix in &prefixes {
-                let theirs = found(
-                    &searcher,
-                    &FuzzyTermQuery::new_prefix(term(index.fields.all_f, prefix), 0, true),
-                );
-                let kept = KeptPrefixQuery::new(
-                    index.fields.all_f,
-                    prefix,
-                    Arc::clone(&generation.tables),
-                );
-                assert_eq!(found(&searcher, &kept), theirs, "{round}: {prefix:?} read");
-                assert_eq!(found(&searcher, &kept), theirs, "{round}: {prefix:?} kept");
-                matched += usize::from(!theirs.is_empty());
+                let typos = crate::search::analyze::typo_budget(prefix);
+                for typos in (0..=typos).rev() {
+                    let theirs = found(
+                        &searcher,
+                        &FuzzyTermQuery::new_prefix(term(index.fields.all_f, prefix), typos, true),
+                    );
+                    let kept = KeptPrefixQuery::new(
+                        index.fields.all_f,
+                        prefix,
+                        typos,
+                        Arc::clone(&generation.tables),
+                    );
+                    let what = format!("{round}: {prefix:?} with {typos} typos");
+                    assert_eq!(found(&searcher, &kept), theirs, "{what} read");
+                    assert_eq!(found(&searcher, &kept), theirs, "{what} kept");
+                    matched += usize::from(!theirs.is_empty());
+                    typo_matched += usize::from(typos > 0 && !theirs.is_empty());
+                }
             }
             assert!(matched > 30, "{round}: only {matched} prefixes match");
+            assert!(typo_matched > 5, "{round}: only {typo_matched} with a typo");
         }
     }
 
@@ -220,6 +246,19 @@ mod tests {
         assert_eq!(d.seek(300), TERMINATED);
 
         let many: Vec<DocId> = (0..150).map(|i| i * 3).collect();
+        // Seeks near and far, to each document, between documents and past the end.
+        for from in [0, 1, 7, 100] {
+            for target in (0..460).step_by(7) {
+                let mut d = docs(&many);
+                d.seek(many[from]);
+                let expected = many
+                    .iter()
+                    .copied()
+                    .find(|&x| x >= target.max(many[from]))
+                    .unwrap_or(TERMINATED);
+                assert_eq!(d.seek(target), expected, "from {from} to {target}");
+            }
+        }
         let mut d = docs(&many);
         let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
         let mut seen = Vec::new();

@@ -50,19 +50,19 @@ pub(super) fn word_parts(
     alts.push((term_q(f.desc_f, fw), weight + 2.5));
     let typos = analyze::typo_budget(fw);
     let (matcher, fallback): (Box<dyn Query>, f32) = match (last, typos) {
-        // As-you-type: the last word also matches as a prefix (with typos from 5 letters). A
-        // short word's prefix documents are kept per segment ([`super::kept_prefix`]).
+        // As-you-type: the last word also matches as a prefix (with typos from 5 letters); its
+        // prefix documents are kept per segment ([`super::kept_prefix`]).
         (true, 0) => (
-            Box::new(KeptPrefixQuery::new(f.all_f, fw, Arc::clone(tables))),
+            Box::new(KeptPrefixQuery::new(f.all_f, fw, 0, Arc::clone(tables))),
             weight + 2.0,
         ),
         (true, typos) => {
             alts.push((
-                Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), 0, true)),
+                Box::new(KeptPrefixQuery::new(f.all_f, fw, 0, Arc::clone(tables))),
                 weight + 2.0,
             ));
             (
-                Box::new(FuzzyTermQuery::new_prefix(term(f.all_f, fw), typos, true)),
+                Box::new(KeptPrefixQuery::new(f.all_f, fw, typos, Arc::clone(tables))),
                 weight + 1.0,
             )
         }

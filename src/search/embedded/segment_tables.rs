@@ -79,16 +79,16 @@ impl SegmentTables {
         })
     }
 
-    /// The documents of `seg` with a word of `field` starting with `prefix` (see
-    /// [`super::kept_prefix`]), read by `read` when they are not kept.
+    /// The documents of `seg` with a word of `field` starting with `prefix` give or take
+    /// `typos` (see [`super::kept_prefix`]), read by `read` when they are not kept.
     pub(super) fn prefix_docs(
         &self,
         seg: &SegmentReader,
         field: Field,
-        prefix: &str,
+        (prefix, typos): (&str, u8),
         read: impl FnOnce() -> tantivy::Result<Vec<DocId>>,
     ) -> tantivy::Result<Arc<[DocId]>> {
-        let key = (seg.segment_id(), field, prefix.to_owned());
+        let key = (seg.segment_id(), field, prefix.to_owned(), typos);
         if let Some(docs) = self.prefixes.lock().map_err(poisoned)?.get(&key) {
             return Ok(docs);
         }
@@ -119,7 +119,7 @@ impl SegmentTables {
             ranks.retain(|id, _| live.contains(id));
         }
         if let Ok(mut prefixes) = self.prefixes.lock() {
-            prefixes.retain(|(id, _, _)| live.contains(id));
+            prefixes.retain(|(id, ..)| live.contains(id));
         }
     }
 }
@@ -134,8 +134,8 @@ struct PrefixDocs {
     clock: u64,
 }
 
-/// A segment, a field, a prefix.
-type PrefixKey = (SegmentId, Field, String);
+/// A segment, a field, a prefix, the typos allowed.
+type PrefixKey = (SegmentId, Field, String, u8);
 
 impl PrefixDocs {
     /// 16 MiB: four million document ids (a two-letter prefix matching a third of 100 000
@@ -401,7 +401,7 @@ mod tests {
     fn kept_prefixes_stay_within_their_budget_least_recently_used_out() {
         let seg = SegmentId::generate_random();
         let field = Field::from_field_id(0);
-        let key = |p: &str| (seg, field, p.to_owned());
+        let key = |p: &str| (seg, field, p.to_owned(), 0);
         let docs = |n: u32| -> Arc<[DocId]> { (0..n).collect::<Vec<_>>().into() };
         // Room for 100 ids.
         let mut kept = PrefixDocs::with_budget(400);
@@ -423,7 +423,7 @@ mod tests {
         // Kept again under the same key: counted once.
         kept.insert(key("c"), docs(10));
         assert_eq!(kept.bytes, 200);
-        kept.retain(|(_, _, p)| p != "a");
+        kept.retain(|(_, _, p, _)| p != "a");
         assert!(kept.get(&key("a")).is_none());
         assert_eq!(kept.bytes, 40);
     }
