@@ -564,40 +564,43 @@ pub(super) fn search_generation_as(
     let tiered = plan == Plan::Fastest
         && words.len() == 1
         && (keep == 0 || matches!(mode, KeyMode::Relevance));
-    let mut top = if tiered {
-        let counter = TopCollector {
-            place_scope: q.place_counts.clone(),
-            ..TopCollector::new(generation, false, mode, 0, counted)
-        };
-        let query = build_query(fields, &generation.tables, q, &words, false);
-        let mut top = searcher.search(&*query, &counter).map_err(backend)?;
-        if keep > 0 {
-            top.hits = top_by_tiers(generation, &searcher, fields, q, &words[0], keep)?;
-        }
-        top
-    } else {
-        let collector = TopCollector {
-            place_scope: q.place_counts.clone(),
-            ..TopCollector::new(generation, !words.is_empty(), mode, keep, counted)
-        };
-        let run = |all_required: bool| {
-            let query = build_query(fields, &generation.tables, q, &words, all_required);
-            searcher.search(&*query, &collector).map_err(backend)
-        };
-        // Like Meilisearch's `last` strategy: documents matching every word when there are
-        // enough of them; otherwise the last words are progressively optional (ranked below
-        // full matches).
-        if words.len() > 1 {
-            let strict = run(true)?;
-            if strict.count as usize >= keep.max(1) {
-                strict
+    let mut top =
+        if plan == Plan::Fastest && whole_index && matches!(mode, KeyMode::Newest) && keep > 0 {
+            browse_newest(generation, &searcher, keep)?
+        } else if tiered {
+            let counter = TopCollector {
+                place_scope: q.place_counts.clone(),
+                ..TopCollector::new(generation, false, mode, 0, counted)
+            };
+            let query = build_query(fields, &generation.tables, q, &words, false);
+            let mut top = searcher.search(&*query, &counter).map_err(backend)?;
+            if keep > 0 {
+                top.hits = top_by_tiers(generation, &searcher, fields, q, &words[0], keep)?;
+            }
+            top
+        } else {
+            let collector = TopCollector {
+                place_scope: q.place_counts.clone(),
+                ..TopCollector::new(generation, !words.is_empty(), mode, keep, counted)
+            };
+            let run = |all_required: bool| {
+                let query = build_query(fields, &generation.tables, q, &words, all_required);
+                searcher.search(&*query, &collector).map_err(backend)
+            };
+            // Like Meilisearch's `last` strategy: documents matching every word when there are
+            // enough of them; otherwise the last words are progressively optional (ranked below
+            // full matches).
+            if words.len() > 1 {
+                let strict = run(true)?;
+                if strict.count as usize >= keep.max(1) {
+                    strict
+                } else {
+                    run(false)?
+                }
             } else {
                 run(false)?
             }
-        } else {
-            run(false)?
-        }
-    };
+        };
     if cached_facets {
         let mut all = whole_index_facets(generation, &searcher)?;
         all.retain(|name, _| facet_names.contains(&name.as_str()));
@@ -615,6 +618,29 @@ pub(super) fn search_generation_as(
         facets: top.facets,
         explain: Default::default(),
     })
+}
+
+/// A browse of the whole catalogue, newest first: the candidates are each segment's first
+/// `keep` live documents in [`Newest`] order, keyed and merged as a search keys them; the count
+/// is the index's. (Scanning every document for the newest took 18 ms at a million listings.)
+fn browse_newest(
+    generation: &Generation,
+    searcher: &tantivy::Searcher,
+    keep: usize,
+) -> Result<CollectedTop, SearchError> {
+    let collector = TopCollector::new(generation, false, KeyMode::Newest, keep, Vec::new());
+    let mut fruits = Vec::with_capacity(searcher.segment_readers().len());
+    for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+        let newest = generation.tables.newest(seg).map_err(backend)?;
+        let mut child = collector
+            .for_segment(u32::try_from(ord).unwrap_or(u32::MAX), seg)
+            .map_err(backend)?;
+        child.collect_block(&newest.first(keep, seg.alive_bitset()));
+        fruits.push(child.harvest());
+    }
+    let mut top = collector.merge_fruits(fruits).map_err(backend)?;
+    top.count = searcher.num_docs();
+    Ok(top)
 }
 
 /// The best `keep` documents of a one-word search by relevance, tier by tier

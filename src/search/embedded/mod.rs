@@ -460,6 +460,90 @@ mod tests {
         assert!(compared > 600, "only {compared} searches found something");
     }
 
+    /// A browse of the whole catalogue newest first (read from each segment's [`Newest`]
+    /// order) finds the page, count and facets that visiting every document finds, on one
+    /// segment and with deletes and a second segment whose documents are the newest.
+    #[tokio::test]
+    async fn a_browse_of_everything_finds_what_visiting_every_document_finds() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = TantivyIndex::open(dir.path()).expect("open");
+        let mut docs: Vec<SearchDocument> = super::super::synthetic::documents(3_000, 5).collect();
+        // The 40 newest share one publication time: the order among them is the documents'.
+        for d in docs.iter_mut().skip(1000).take(40) {
+            d.published_at = 1_900_000_000;
+        }
+        index
+            .rebuild(docs.clone().into_iter(), |_, _| {})
+            .await
+            .expect("rebuild");
+        let mut compared = 0;
+        for round in ["one segment", "deletes and a second segment"] {
+            if round != "one segment" {
+                let edited: Vec<SearchDocument> = docs[..300]
+                    .iter()
+                    .map(|d| SearchDocument {
+                        published_at: d.published_at + 1_000_000,
+                        ..d.clone()
+                    })
+                    .collect();
+                index.upsert(edited).await.expect("upsert");
+                // Withdrawn: some of the newest of the first segment, ten of the tied among them.
+                let withdrawn: Vec<i64> = docs[2950..]
+                    .iter()
+                    .chain(&docs[1000..1010])
+                    .map(|d| d.id)
+                    .collect();
+                index.delete(&withdrawn).await.expect("delete");
+            }
+            let generation = index.live().expect("live");
+            for sort in [SortOrder::Newest, SortOrder::Relevance] {
+                for (offset, limit) in [(0, 1), (0, 20), (20, 20), (0, 200), (990, 10)] {
+                    for facets in [false, true] {
+                        let q = SearchQuery {
+                            sort,
+                            offset,
+                            limit,
+                            facets,
+                            ..SearchQuery::text("")
+                        };
+                        let fast =
+                            search_generation_as(&generation, &index.fields, &q, Plan::Fastest)
+                                .expect("browse");
+                        let scanned =
+                            search_generation_as(&generation, &index.fields, &q, Plan::Scored)
+                                .expect("scan");
+                        assert_eq!(fast, scanned, "{round}: {q:?}");
+                        assert_eq!(fast.hits.len(), limit, "{round}: {q:?}");
+                        compared += 1;
+                    }
+                }
+            }
+            let tied: Vec<i64> = docs[if round == "one segment" { 1000 } else { 1010 }..1040]
+                .iter()
+                .map(|d| d.id)
+                .collect();
+            let page = search_generation_as(
+                &generation,
+                &index.fields,
+                &SearchQuery {
+                    sort: SortOrder::Newest,
+                    limit: 200,
+                    ..SearchQuery::text("")
+                },
+                Plan::Fastest,
+            )
+            .expect("browse");
+            let mut first: Vec<i64> = page.hits.iter().take(tied.len()).map(|h| h.id).collect();
+            first.sort_unstable();
+            assert_eq!(first, tied, "{round}: the newest first");
+            assert_eq!(
+                page.total,
+                if round == "one segment" { 3_000 } else { 2_940 }
+            );
+        }
+        assert_eq!(compared, 40);
+    }
+
     /// [`search_generation_as`] by tiers and by scoring every document, for each word, filter and
     /// page: the same answers. Returns how many found something.
     fn compare_tiers_with_scoring(

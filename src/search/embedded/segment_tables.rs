@@ -1,10 +1,11 @@
 //! Tables a segment's searches read again and again, built on a segment's first search that
 //! needs them and kept while it is searched (a segment never changes; deletes only hide
 //! documents): the place chains split into places, a facet's ordinals as a plain array, and
-//! each document's place in relevance order.
+//! each document's place in relevance order, the documents newest first.
 
 use super::*;
 use std::collections::{HashMap, HashSet};
+use tantivy::fastfield::AliveBitSet;
 use tantivy::index::SegmentId;
 
 /// A table per segment, or per segment and column.
@@ -17,6 +18,7 @@ pub(super) struct SegmentTables {
     /// `None`: the column has no dense table (multi-valued, or too many values).
     ords: Kept<(SegmentId, &'static str), Option<Arc<DenseOrds>>>,
     ranks: Kept<SegmentId, Arc<Ranks>>,
+    newest: Kept<SegmentId, Arc<Newest>>,
     prefixes: Mutex<PrefixDocs>,
 }
 
@@ -79,6 +81,16 @@ impl SegmentTables {
         })
     }
 
+    /// `seg`'s documents newest first (see [`Newest`]).
+    pub(super) fn newest(&self, seg: &SegmentReader) -> tantivy::Result<Arc<Newest>> {
+        kept(&self.newest, seg.segment_id(), || {
+            Ok(Arc::new(Newest::build(
+                &seg.fast_fields().i64("published_at")?,
+                seg.max_doc(),
+            )))
+        })
+    }
+
     /// The documents of `seg` with a word of `field` starting with `prefix` give or take
     /// `typos` (see [`super::kept_prefix`]), read by `read` when they are not kept.
     pub(super) fn prefix_docs(
@@ -117,6 +129,9 @@ impl SegmentTables {
         }
         if let Ok(mut ranks) = self.ranks.lock() {
             ranks.retain(|id, _| live.contains(id));
+        }
+        if let Ok(mut newest) = self.newest.lock() {
+            newest.retain(|id, _| live.contains(id));
         }
         if let Ok(mut prefixes) = self.prefixes.lock() {
             prefixes.retain(|(id, ..)| live.contains(id));
@@ -285,6 +300,31 @@ impl Ranks {
 
     pub(super) fn of(&self, doc: DocId) -> u32 {
         self.0.get(doc as usize).copied().unwrap_or(u32::MAX)
+    }
+}
+
+/// A segment's documents newest first, then by lower document id, as [`TopSegment::key`] orders
+/// a browse: the page of a browse of the whole catalogue is among each segment's first live
+/// documents, with no other document visited. Four bytes a document.
+pub(super) struct Newest(Vec<DocId>);
+
+impl Newest {
+    fn build(published: &Column<i64>, max_doc: DocId) -> Newest {
+        let mut order: Vec<(Reverse<i64>, DocId)> = (0..max_doc)
+            .map(|doc| (Reverse(published.first(doc).unwrap_or(0)), doc))
+            .collect();
+        order.sort_unstable();
+        Newest(order.into_iter().map(|(_, doc)| doc).collect())
+    }
+
+    /// The first `keep` documents that `alive` holds (all are, without deletes).
+    pub(super) fn first(&self, keep: usize, alive: Option<&AliveBitSet>) -> Vec<DocId> {
+        self.0
+            .iter()
+            .copied()
+            .filter(|&doc| alive.is_none_or(|a| a.is_alive(doc)))
+            .take(keep)
+            .collect()
     }
 }
 
