@@ -64,6 +64,9 @@ pub(super) struct FacetCounter {
     pub(super) scope: PlaceCounts,
     /// The column's ordinals as a plain array, when single-valued and small enough.
     pub(super) dense: Option<Arc<DenseOrds>>,
+    /// The column's value sets, when multi-valued with few values; counted into `set_counts`.
+    pub(super) sets: Option<Arc<DenseSets>>,
+    pub(super) set_counts: Box<SetCounts>,
     pub(super) column: StrColumn,
     pub(super) counts: Vec<u64>,
 }
@@ -182,6 +185,8 @@ impl TopSegment {
         for facet in &mut self.facets {
             if let Some(dense) = &facet.dense {
                 dense.count_one(doc, &mut facet.counts);
+            } else if let Some(sets) = &facet.sets {
+                sets.count_one(doc, &mut facet.set_counts);
             } else if facet.single {
                 if let Some(ord) = facet.column.ords().first(doc) {
                     if let Some(c) = facet.counts.get_mut(ord as usize) {
@@ -254,6 +259,8 @@ impl SegmentCollector for TopSegment {
         for facet in &mut self.facets {
             if let Some(dense) = &facet.dense {
                 dense.count(docs, &mut facet.counts);
+            } else if let Some(sets) = &facet.sets {
+                sets.count(docs, &mut facet.set_counts);
             } else if facet.single {
                 facet.column.ords().first_vals(docs, ords);
                 for ord in ords.iter().flatten() {
@@ -337,7 +344,8 @@ impl SegmentCollector for TopSegment {
                 .map_err(|e| e.to_string())?;
         }
         let mut facets = Vec::with_capacity(self.facets.len());
-        for facet in self.facets {
+        for mut facet in self.facets {
+            facet.set_counts.add_to(&mut facet.counts);
             if let Some(table) = &facet.chains {
                 facets.push((facet.name, table.counts(&facet.counts, &facet.scope)));
                 continue;
@@ -419,6 +427,7 @@ impl Collector for TopCollector {
                     None
                 };
                 let dense = self.tables.ords(seg, column_name, &column)?;
+                let sets = self.tables.sets(seg, column_name, &column)?;
                 let counts = vec![0; column.num_terms()];
                 let single = !matches!(
                     column.ords().get_cardinality(),
@@ -430,6 +439,8 @@ impl Collector for TopCollector {
                     chains,
                     scope: self.place_scope.clone(),
                     dense,
+                    sets,
+                    set_counts: Box::default(),
                     column,
                     counts,
                 });

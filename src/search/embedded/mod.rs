@@ -544,6 +544,107 @@ mod tests {
         assert_eq!(compared, 40);
     }
 
+    /// Facets of several values per listing (certifications, months in season), read from the
+    /// kept value sets, count each listing holding a value once: a filtered browse (blocks of
+    /// documents), one word (unscored) and two words (scored), on one segment and after edits
+    /// that change the values and withdrawals.
+    #[tokio::test]
+    async fn multi_valued_facets_count_each_listing_holding_a_value() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = TantivyIndex::open(dir.path()).expect("open");
+        let mut docs: std::collections::BTreeMap<i64, SearchDocument> =
+            super::super::synthetic::documents(3_000, 11)
+                .map(|d| (d.id, d))
+                .collect();
+        index
+            .rebuild(
+                docs.values().cloned().collect::<Vec<_>>().into_iter(),
+                |_, _| {},
+            )
+            .await
+            .expect("rebuild");
+        let words: Vec<String> = docs
+            .values()
+            .take(60)
+            .flat_map(|d| {
+                let folded = crate::text::fold(&d.name_vi.to_lowercase());
+                let w: Vec<&str> = folded.split_whitespace().collect();
+                vec![w[0].to_owned(), w[w.len() - 1].to_owned(), w[..2].join(" ")]
+            })
+            .collect();
+        let mut compared = 0;
+        for round in ["one segment", "after edits"] {
+            if round == "after edits" {
+                let edited: Vec<SearchDocument> = docs
+                    .values()
+                    .take(300)
+                    .enumerate()
+                    .map(|(i, d)| SearchDocument {
+                        certifications: if i % 2 == 0 {
+                            vec!["organic".into(), "vietgap".into()]
+                        } else {
+                            Vec::new()
+                        },
+                        season_months: (1..=(i % 12) as u8 + 1).collect(),
+                        ..d.clone()
+                    })
+                    .collect();
+                index.upsert(edited.clone()).await.expect("upsert");
+                docs.extend(edited.into_iter().map(|d| (d.id, d)));
+                let withdrawn: Vec<i64> = docs.keys().skip(300).take(100).copied().collect();
+                index.delete(&withdrawn).await.expect("delete");
+                for id in withdrawn {
+                    docs.remove(&id);
+                }
+            }
+            let generation = index.live().expect("live");
+            let mut queries: Vec<SearchQuery> = ["tea", "fruit", "festival"]
+                .iter()
+                .map(|c| SearchQuery {
+                    filters: super::super::SearchFilters {
+                        category: Some((*c).to_owned()),
+                        ..Default::default()
+                    },
+                    limit: 0,
+                    facets: true,
+                    ..SearchQuery::text("")
+                })
+                .collect();
+            queries.extend(words.iter().map(|w| SearchQuery {
+                limit: MAX_LIMIT,
+                facets: true,
+                ..SearchQuery::text(w.clone())
+            }));
+            for q in &queries {
+                let r = search_generation(&generation, &index.fields, q).expect("search");
+                let found: Vec<&SearchDocument> = if q.text.is_empty() {
+                    docs.values()
+                        .filter(|d| Some(&d.category_code) == q.filters.category.as_ref())
+                        .collect()
+                } else if r.total as usize == r.hits.len() {
+                    r.hits.iter().filter_map(|h| docs.get(&h.id)).collect()
+                } else {
+                    continue;
+                };
+                assert_eq!(found.len() as u64, r.total, "{round}: {q:?}");
+                let mut certifications: BTreeMap<String, u64> = BTreeMap::new();
+                let mut months: BTreeMap<String, u64> = BTreeMap::new();
+                for d in &found {
+                    for c in &d.certifications {
+                        *certifications.entry(c.clone()).or_default() += 1;
+                    }
+                    for m in &d.season_months {
+                        *months.entry(m.to_string()).or_default() += 1;
+                    }
+                }
+                assert_eq!(r.facets["certifications"], certifications, "{round}: {q:?}");
+                assert_eq!(r.facets["season_months"], months, "{round}: {q:?}");
+                compared += usize::from(!found.is_empty());
+            }
+        }
+        assert!(compared > 60, "only {compared} searches compared");
+    }
+
     /// [`search_generation_as`] by tiers and by scoring every document, for each word, filter and
     /// page: the same answers. Returns how many found something.
     fn compare_tiers_with_scoring(
