@@ -4,6 +4,8 @@
 # large figure to the small one:
 #   - load time (`vungcao demo --synthetic N`) and the database's size on disk;
 #   - `vungcao reindex` (the tantivy index rebuilt whole) and the index's size;
+#   - the time the server takes to load its search vocabulary after /readyz (the searches wait
+#     for it: before, they run without the understanding layer and beside the load's core);
 #   - search p50/p95 through GET /api/v1/search (bench/search-replay.py: 16 everyday queries, one
 #     keep-alive client, response cache off), plain and with a filter and two facets;
 #   - the home page alone (curl, one request at a time), the response cache off;
@@ -102,6 +104,11 @@ run() {
   "$BIN" serve >"$WORK/serve.log" 2>&1 &
   SERVER=$!
   wait_ready
+  echo "$backend, $n listings: waiting for the search vocabulary…" >&2
+  local t0 vocabulary
+  t0=$(date +%s.%N)
+  bench/wait-vocabulary.sh "$PORT" "$SERVER" 2400
+  vocabulary=$(echo "$(date +%s.%N) - $t0" | bc)
   echo "$backend, $n listings: searching…" >&2
   replay >/dev/null # warm: the index's files and the database's pages, once
   local plain filtered home hwm anon
@@ -118,6 +125,7 @@ run() {
   R[$backend,$n,db]=$(echo "$size / 1048576" | bc -l)
   R[$backend,$n,reindex]=$reindex
   R[$backend,$n,index]=$(echo "$index_size / 1048576" | bc -l)
+  R[$backend,$n,vocabulary]=$vocabulary
   R[$backend,$n,plain50]=${plain% *}
   R[$backend,$n,plain95]=${plain#* }
   R[$backend,$n,filt95]=${filtered#* }
@@ -146,6 +154,7 @@ for n in "${SZ[@]}"; do header+=" $n |"; rule+="---|"; done
 echo "$header"
 echo "$rule"
 for m in "load:load time, s" "db:database size, MiB" "reindex:reindex, s" "index:index size, MiB" \
+  "vocabulary:search vocabulary loaded after ready, s" \
   "plain50:search p50, ms" "plain95:search p95, ms" "filt95:search + filter + 2 facets p95, ms" \
   "home:home page alone p95, ms" "hwm:server peak memory, MiB" "anon:of it anonymous at the end, MiB"; do
   key=${m%%:*}

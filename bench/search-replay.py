@@ -9,8 +9,15 @@ p50/p95/p99 in ms. For A/B runs of two binaries on the same data dir, taking tur
     # the same searches sent to Meilisearch directly (the anchor for vungcao on Meilisearch):
     bench/search-replay.py meili http://127.0.0.1:7700 KEY INDEX 1500
 
+    # each query's own p50 / p95 and hits as well (which query sets the p95); with the server's
+    # pid instead of 1, also its CPU time per search (user + system, all threads: steadier
+    # than wall time on a busy machine):
+    VUNGCAO_REPLAY_BY_QUERY=1 bench/search-replay.py 8080 1600
+    VUNGCAO_REPLAY_BY_QUERY=$SERVER_PID bench/search-replay.py 8080 1600
+
 Run `bench/search-http.sh` for the full table next to Meilisearch.
 """
+import os
 import json
 import http.client
 import sys
@@ -45,20 +52,44 @@ def main() -> int:
 
         def send(q):
             conn.request("GET", "/api/v1/search?q=" + urllib.parse.quote(q) + extra)
+    by = os.environ.get("VUNGCAO_REPLAY_BY_QUERY", "")
+    pid = int(by) if by.isdigit() and by != "1" else None
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu_ms():  # the server's user + system time, all threads
+        if pid is None:
+            return 0.0
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / tick
+
     took = []
+    by_query, cpu, hits = {}, {}, {}
     for i in range(n):
         q = QUERIES[i % len(QUERIES)]
+        c0 = cpu_ms()
         start = time.perf_counter()
         send(q)
         answer = conn.getresponse()
-        answer.read()
+        body = answer.read()
+        took.append((time.perf_counter() - start) * 1000)
+        cpu[q] = cpu.get(q, 0.0) + cpu_ms() - c0
         if answer.status != 200:
             print(f"search {q!r}: HTTP {answer.status}", file=sys.stderr)
             return 1
-        took.append((time.perf_counter() - start) * 1000)
-    took.sort()
-    pick = lambda p: took[min(len(took) - 1, int(len(took) * p))]
-    print(f"p50 {pick(0.5):.2f} p95 {pick(0.95):.2f} p99 {pick(0.99):.2f} ms ({n} searches)")
+        if by and q not in hits:
+            answered = json.loads(body)
+            hits[q] = answered.get("total", answered.get("estimatedTotalHits", "?"))
+        by_query.setdefault(q, []).append(took[-1])
+    pick = lambda took, p: sorted(took)[min(len(took) - 1, int(len(took) * p))]
+    if by:
+        for q, times in sorted(by_query.items(), key=lambda e: -pick(e[1], 0.95)):
+            line = f"  {q!r:24} p50 {pick(times, 0.5):7.2f} p95 {pick(times, 0.95):7.2f} ms"
+            if pid is not None:
+                line += f", server CPU {cpu[q] / len(times):6.2f} ms"
+            print(f"{line}, {hits[q]} hits")
+    print(f"p50 {pick(took, 0.5):.2f} p95 {pick(took, 0.95):.2f} p99 {pick(took, 0.99):.2f} ms "
+          f"({n} searches)")
     return 0
 
 

@@ -41,12 +41,7 @@ done
 ready=$(echo "$(date +%s.%N) - $t0" | bc)
 # The vocabulary loads in the background after /readyz: wait until the metric says it is in.
 # (A million listings read from a busy machine's SQLite take minutes: wait up to 40.)
-for _ in $(seq 1 2400); do
-  n=$({ curl -fsS "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; } | awk '/^[a-z_]*search_vocabulary_listings / { print $2 }')
-  [ -n "$n" ] && [ "${n%.*}" -gt 0 ] && break
-  kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
-  sleep 1
-done
+bench/wait-vocabulary.sh "$PORT" "$SERVER" 2400 || { cat "$WORK/serve.log" >&2; exit 1; }
 loaded=$(echo "$(date +%s.%N) - $t0" | bc)
 echo warm >"$WORK/phase"
 python3 bench/search-replay.py "$PORT" "$QUERIES" >/dev/null
