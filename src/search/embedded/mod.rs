@@ -444,20 +444,26 @@ mod tests {
             if round != "one segment" {
                 // Listings edited (each replaced: deleted from the first segment, added to a
                 // new one) and withdrawn: the first segment now has deleted documents.
-                let edited: Vec<SearchDocument> = docs[..300]
-                    .iter()
-                    .map(|d| SearchDocument {
-                        published_at: d.published_at + 1_000_000,
-                        ..d.clone()
-                    })
-                    .collect();
-                index.upsert(edited).await.expect("upsert");
+                republish(&index, &docs[..300]).await;
                 let withdrawn: Vec<i64> = docs[300..400].iter().map(|d| d.id).collect();
                 index.delete(&withdrawn).await.expect("delete");
             }
             compared += compare_tiers_with_scoring(&index, &words, &filters, round);
         }
         assert!(compared > 600, "only {compared} searches found something");
+    }
+
+    /// Edits `docs` as published later (each replaced: deleted from its segment, added to a
+    /// new one, now the newest).
+    async fn republish(index: &TantivyIndex, docs: &[SearchDocument]) {
+        let edited: Vec<SearchDocument> = docs
+            .iter()
+            .map(|d| SearchDocument {
+                published_at: d.published_at + 1_000_000,
+                ..d.clone()
+            })
+            .collect();
+        index.upsert(edited).await.expect("upsert");
     }
 
     /// A browse of the whole catalogue newest first (read from each segment's [`Newest`]
@@ -479,14 +485,7 @@ mod tests {
         let mut compared = 0;
         for round in ["one segment", "deletes and a second segment"] {
             if round != "one segment" {
-                let edited: Vec<SearchDocument> = docs[..300]
-                    .iter()
-                    .map(|d| SearchDocument {
-                        published_at: d.published_at + 1_000_000,
-                        ..d.clone()
-                    })
-                    .collect();
-                index.upsert(edited).await.expect("upsert");
+                republish(&index, &docs[..300]).await;
                 // Withdrawn: some of the newest of the first segment, ten of the tied among them.
                 let withdrawn: Vec<i64> = docs[2950..]
                     .iter()
