@@ -10,8 +10,55 @@ both_backends!(
     search_filters_facets_and_cursor,
     publish_search_archive_round_trip,
     hostile_queries_never_fail,
-    search_understands_what_shoppers_mean
+    search_understands_what_shoppers_mean,
+    quick_and_slow_searches_answer_alike
 );
+
+/// The finder runs an embedded search where its hits are then read: on the calling worker while
+/// the index's searches are quick, on a blocking thread otherwise. A debug build's searches are
+/// rarely quick, so the index is put on each side in turn: the API and the search page answer
+/// the same either way.
+async fn quick_and_slow_searches_answer_alike(app: TestApp) {
+    app.indexed().await;
+    let search = app.search().await;
+    let vungcao::search::SearchIndex::Tantivy(tantivy) = &*search else {
+        panic!("the API tests search with tantivy");
+    };
+    let mut answers = Vec::new();
+    // The same words written three ways: three addresses, so no answer comes from the response
+    // cache.
+    for (quick, took, text) in [
+        (true, 10, "che%20shan"),
+        (false, 50_000, "Che%20Shan"),
+        (true, 10, "CHE%20SHAN"),
+    ] {
+        for _ in 0..200 {
+            tantivy.note_search_time(std::time::Duration::from_micros(took));
+        }
+        assert_eq!(tantivy.searches_are_quick(), quick);
+        let (status, api) = app
+            .get_json(&format!("/api/v1/search?q={text}&facets=kind"))
+            .await;
+        assert_eq!(status, 200);
+        let page = app.get(&format!("/tim-kiem?q={text}")).await;
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.unwrap();
+        let slugs: Vec<String> = api["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["slug"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(!slugs.is_empty(), "{api}");
+        assert!(
+            slugs.iter().all(|s| page.contains(s.as_str())),
+            "quick {quick}: the page shows every hit: {slugs:?}"
+        );
+        answers.push((slugs, api["total"].clone(), api["facets"].clone()));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[1], answers[2]);
+}
 
 async fn search_understands_what_shoppers_mean(app: TestApp) {
     app.indexed().await;

@@ -158,8 +158,9 @@ impl TantivyIndex {
     }
 
     /// Adds one search's CPU time to the moving average (weight 1/16; racing updates may lose one,
-    /// which an average does not mind).
-    fn note_search_time(&self, took: std::time::Duration) {
+    /// which an average does not mind). Each search notes its own; public so that a test can
+    /// put the index on either side of [`Self::searches_are_quick`].
+    pub fn note_search_time(&self, took: std::time::Duration) {
         use std::sync::atomic::Ordering::Relaxed;
         let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         let before = self.recent_micros.load(Relaxed);
