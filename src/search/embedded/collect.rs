@@ -64,9 +64,9 @@ pub(super) struct FacetCounter {
     pub(super) scope: PlaceCounts,
     /// The column's ordinals as a plain array, when single-valued and small enough.
     pub(super) dense: Option<Arc<DenseOrds>>,
-    /// The column's value sets, when multi-valued with few values; counted into `set_counts`.
-    pub(super) sets: Option<Arc<DenseSets>>,
-    pub(super) set_counts: Box<SetCounts>,
+    /// The column's value sets, when multi-valued with few values, and what they counted (into
+    /// `counts` at the harvest).
+    pub(super) sets: Option<(Arc<DenseSets>, Box<SetCounts>)>,
     pub(super) column: StrColumn,
     pub(super) counts: Vec<u64>,
 }
@@ -185,8 +185,8 @@ impl TopSegment {
         for facet in &mut self.facets {
             if let Some(dense) = &facet.dense {
                 dense.count_one(doc, &mut facet.counts);
-            } else if let Some(sets) = &facet.sets {
-                sets.count_one(doc, &mut facet.set_counts);
+            } else if let Some((sets, counted)) = &mut facet.sets {
+                sets.count_one(doc, counted);
             } else if facet.single {
                 if let Some(ord) = facet.column.ords().first(doc) {
                     if let Some(c) = facet.counts.get_mut(ord as usize) {
@@ -259,8 +259,8 @@ impl SegmentCollector for TopSegment {
         for facet in &mut self.facets {
             if let Some(dense) = &facet.dense {
                 dense.count(docs, &mut facet.counts);
-            } else if let Some(sets) = &facet.sets {
-                sets.count(docs, &mut facet.set_counts);
+            } else if let Some((sets, counted)) = &mut facet.sets {
+                sets.count(docs, counted);
             } else if facet.single {
                 facet.column.ords().first_vals(docs, ords);
                 for ord in ords.iter().flatten() {
@@ -345,7 +345,9 @@ impl SegmentCollector for TopSegment {
         }
         let mut facets = Vec::with_capacity(self.facets.len());
         for mut facet in self.facets {
-            facet.set_counts.add_to(&mut facet.counts);
+            if let Some((_, counted)) = &facet.sets {
+                counted.add_to(&mut facet.counts);
+            }
             if let Some(table) = &facet.chains {
                 facets.push((facet.name, table.counts(&facet.counts, &facet.scope)));
                 continue;
@@ -427,7 +429,14 @@ impl Collector for TopCollector {
                     None
                 };
                 let dense = self.tables.ords(seg, column_name, &column)?;
-                let sets = self.tables.sets(seg, column_name, &column)?;
+                // A column has one table or the other (single- or multi-valued).
+                let sets = match dense {
+                    Some(_) => None,
+                    None => self
+                        .tables
+                        .sets(seg, column_name, &column)?
+                        .map(|sets| (sets, Box::default())),
+                };
                 let counts = vec![0; column.num_terms()];
                 let single = !matches!(
                     column.ords().get_cardinality(),
@@ -440,7 +449,6 @@ impl Collector for TopCollector {
                     scope: self.place_scope.clone(),
                     dense,
                     sets,
-                    set_counts: Box::default(),
                     column,
                     counts,
                 });
