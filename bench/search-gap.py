@@ -2,14 +2,21 @@
 """What vungcao adds to Meilisearch, query by query: each query is sent to a running vungcao
 on Meilisearch (GET /api/v1/search) and to that Meilisearch directly (POST
 /indexes/INDEX/search, the same text, page and facets), the two taking turns, and the p50 / p95
-of both and their difference are printed per query. `bench/search-http.sh` gives the whole
-mix's table; this tells which queries make the difference.
+of both and their difference are printed per query, largest difference first, with the
+readings of the query understanding that ran (each one a Meilisearch search). The last line
+is the p50 / p95 over every sample, as `bench/search-http.sh` counts them. That script gives
+the whole mix's table; this tells which queries make the difference, and why.
 
     VUNGCAO_MEILI_URL=… VUNGCAO_RESPONSE_CACHE_SECONDS=0 ./vungcao serve &   # port 8080
     bench/search-gap.py 8080 http://127.0.0.1:7700 KEY listings 200            # no facets
     bench/search-gap.py 8080 http://127.0.0.1:7700 KEY listings 200 facets     # all 7 facets
+    cargo run --release --example query_mix > mix.tsv                         # the bench's mix
+    bench/search-gap.py --mix mix.tsv 8080 http://127.0.0.1:7700 KEY listings 20
 
-Wait until the server has loaded its query vocabulary (about 15 s at 100 000 listings).
+Without --mix, a fixed list of 15 queries. The catalogue should be the one the mix was made
+for (`vungcao demo --synthetic 100000` + `vungcao reindex`). Wait until the server has loaded
+its query vocabulary (bench/wait-vocabulary.sh; about 15 s at 100 000 listings): before, it
+sends every accented query twice.
 """
 import http.client
 import json
@@ -24,13 +31,38 @@ FACETS = ["kind", "category_code", "place_path", "cooperative_slug", "ocop_stars
           "certifications", "season_months"]
 
 
+def read_mix(path):
+    """(kind, text) per distinct query of a `kind<TAB>text` file (a bare line is a text)."""
+    seen, out = set(), []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            kind, tab, text = line.partition("\t")
+            if not tab:
+                kind, text = "", line
+            if text not in seen:
+                seen.add(text)
+                out.append((kind, text))
+    if not out:
+        raise SystemExit(f"{path}: no queries")
+    return out
+
+
 def main() -> int:
-    if len(sys.argv) < 6:
+    args = sys.argv[1:]
+    queries = [("", q) for q in QUERIES]
+    if args[:1] == ["--mix"]:
+        if len(args) < 2:
+            print(__doc__, file=sys.stderr)
+            return 2
+        queries = read_mix(args[1])
+        args = args[2:]
+    if len(args) < 5:
         print(__doc__, file=sys.stderr)
         return 2
-    port, meili, key, index, n = sys.argv[1:6]
+    port, meili, key, index, n = args[:5]
     n = int(n)
-    facets = len(sys.argv) > 6 and sys.argv[6] == "facets"
+    facets = len(args) > 5 and args[5] == "facets"
     url = urllib.parse.urlparse(meili)
     ours = http.client.HTTPConnection("127.0.0.1", int(port))
     theirs = http.client.HTTPConnection(url.hostname, url.port or 80)
@@ -42,30 +74,41 @@ def main() -> int:
         start = time.perf_counter()
         send()
         answer = conn.getresponse()
-        answer.read()
+        body = answer.read()
         if answer.status != 200:
             raise SystemExit(f"{what}: HTTP {answer.status}")
-        return (time.perf_counter() - start) * 1000
+        return (time.perf_counter() - start) * 1000, body
 
     pick = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(len(xs) * p))]
-    print(f"{'query':24} {'vungcao p50/p95':>16} {'direct p50/p95':>16} {'p50 gap':>8}  "
-          f"({n} each, {'all facets' if facets else 'no facets'}, ms)")
-    gaps = []
-    for q in QUERIES:
-        body = {"q": q, "limit": 20, "attributesToRetrieve": ["id", "slug"]}
+    rows, all_via, all_direct = [], [], []
+    for kind, q in queries:
+        api = "/api/v1/search?q=" + urllib.parse.quote(q) + extra
+        _, body = timed(lambda: ours.request("GET", api + "&explain=true"), ours, q)
+        answer = json.loads(body)
+        ran = [r["role"] for r in answer.get("explain", {}).get("readings", []) if r["ran"]]
+        direct_body = {"q": q, "limit": 20, "attributesToRetrieve": ["id", "slug"]}
         if facets:
-            body["facets"] = FACETS
-        body = json.dumps(body)
+            direct_body["facets"] = FACETS
+        direct_body = json.dumps(direct_body)
         via, direct = [], []
         for _ in range(n):
-            via.append(timed(lambda: ours.request(
-                "GET", "/api/v1/search?q=" + urllib.parse.quote(q) + extra), ours, q))
-            direct.append(timed(lambda: theirs.request("POST", path, body, headers), theirs, q))
-        gap = pick(via, 0.5) - pick(direct, 0.5)
-        gaps.append(gap)
-        print(f"{q!r:24} {pick(via, .5):7.2f} /{pick(via, .95):7.2f} "
-              f"{pick(direct, .5):7.2f} /{pick(direct, .95):7.2f} {gap:8.2f}")
-    print(f"median of the queries' p50 gaps: {sorted(gaps)[len(gaps) // 2]:.2f} ms")
+            via.append(timed(lambda: ours.request("GET", api), ours, q)[0])
+            direct.append(timed(lambda: theirs.request("POST", path, direct_body, headers),
+                                theirs, q)[0])
+        all_via += via
+        all_direct += direct
+        rows.append((pick(via, .5) - pick(direct, .5), kind, q, via, direct, answer["total"],
+                     "+".join(ran) or "-"))
+    print(f"{'p50 gap':>7} {'kind':22} {'query':32} {'vungcao p50/p95':>16} "
+          f"{'direct p50/p95':>16} {'total':>7}  readings run  "
+          f"({n} each, {'all facets' if facets else 'no facets'}, ms)")
+    for gap, kind, q, via, direct, total, ran in sorted(rows, key=lambda r: -r[0]):
+        print(f"{gap:+7.2f} {kind[:22]:22} {q[:32]:32} {pick(via, .5):7.2f} /{pick(via, .95):7.2f} "
+              f"{pick(direct, .5):7.2f} /{pick(direct, .95):7.2f} {total:7d}  {ran}")
+    gaps = sorted(r[0] for r in rows)
+    print(f"median of the queries' p50 gaps: {gaps[len(gaps) // 2]:.2f} ms; every sample: "
+          f"vungcao p50 / p95 {pick(all_via, .5):.2f} / {pick(all_via, .95):.2f}, direct "
+          f"{pick(all_direct, .5):.2f} / {pick(all_direct, .95):.2f} ms")
     return 0
 
 
