@@ -16,8 +16,9 @@
 //! before "chè" in a description). Multi-word searches are scored document by document.
 //!
 //! One file per job: `schema`, `generations`, `query`, `collect`, `segment_tables` (what a
-//! segment's searches read again), `kept_prefix` (short prefixes' documents); the index itself
-//! lives here.
+//! segment's searches read again), `kept_prefix` (short prefixes' documents), `kept_range`
+//! (price and OCOP ranges on kept values), `optional_words` (the loose reading's optional
+//! words, looked up only on the documents kept); the index itself lives here.
 
 mod schema;
 use schema::*;
@@ -27,9 +28,13 @@ mod query;
 use query::*;
 mod collect;
 mod kept_prefix;
+mod kept_range;
+mod optional_words;
 mod segment_tables;
 pub use collect::*;
 use kept_prefix::KeptPrefixQuery;
+use kept_range::KeptRangeQuery;
+use optional_words::OptionalWords;
 use segment_tables::*;
 
 use super::analyze::{self, DocText, Word};

@@ -98,6 +98,7 @@ pub(super) fn text_query(
     tables: &Arc<SegmentTables>,
     words: &[Word],
     all_required: bool,
+    bar: Option<Arc<Bar>>,
 ) -> Option<Box<dyn Query>> {
     let n = words.len();
     match words {
@@ -107,20 +108,32 @@ pub(super) fn text_query(
         [word] => return Some(word_query(f, tables, word, WORD_UNIT, true)),
         _ => {}
     }
-    let clauses = words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let weight = WORD_UNIT * (1u32 << (n - 1 - i)) as f32;
-            let occur = if i == 0 || all_required {
-                Occur::Must
-            } else {
-                Occur::Should
-            };
-            (occur, word_query(f, tables, w, weight, i + 1 == n))
-        })
-        .collect();
-    Some(Box::new(BooleanQuery::new(clauses)))
+    // Each word's query and the best score it can give.
+    let word = |i: usize, w: &Word| {
+        let weight = WORD_UNIT * (1u32 << (n - 1 - i)) as f32;
+        let parts = word_parts(f, tables, w, weight, i + 1 == n);
+        let best = parts
+            .alts
+            .iter()
+            .map(|a| a.1)
+            .fold(parts.fallback, f32::max);
+        let query: Box<dyn Query> =
+            Box::new(WordQuery::new(parts.matcher, parts.alts, parts.fallback));
+        (query, best)
+    };
+    if all_required {
+        let clauses = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (Occur::Must, word(i, w).0))
+            .collect();
+        return Some(Box::new(BooleanQuery::new(clauses)));
+    }
+    // The first word required, the others optional: scored as a `Must` and `Should`s, each
+    // optional word looked up only on the documents kept.
+    let mut each = words.iter().enumerate().map(|(i, w)| word(i, w));
+    let first = each.next()?;
+    Some(Box::new(OptionalWords::new(first, each.collect(), bar)))
 }
 
 /// A one-word query's documents in tiers of equal score, best first: tier i holds the
@@ -136,7 +149,7 @@ pub(super) fn word_tiers(
     let parts = word_parts(f, tables, w, WORD_UNIT, true);
     let mut tiers = parts.alts;
     tiers.push((parts.matcher, parts.fallback));
-    let filters = filter_clauses(f, q);
+    let filters = filter_clauses(f, tables, q);
     (0..tiers.len())
         .map(|i| {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> =
@@ -162,7 +175,11 @@ pub(super) fn i64_range(field: Field, lo: Option<i64>, hi: Option<i64>) -> Optio
     Some(Box::new(RangeQuery::new(lower, upper)))
 }
 
-pub(super) fn filter_clauses(f: &Fields, q: &SearchQuery) -> Vec<Box<dyn Query>> {
+pub(super) fn filter_clauses(
+    f: &Fields,
+    tables: &Arc<SegmentTables>,
+    q: &SearchQuery,
+) -> Vec<Box<dyn Query>> {
     let filters = &q.filters;
     let mut out: Vec<Box<dyn Query>> = Vec::new();
     let mut keyword = |field: Field, value: &Option<String>| {
@@ -187,11 +204,13 @@ pub(super) fn filter_clauses(f: &Fields, q: &SearchQuery) -> Vec<Box<dyn Query>>
             .collect();
         out.push(Box::new(BooleanQuery::new(months)));
     }
-    if let Some(q) = i64_range(f.ocop_n, filters.min_ocop_stars.map(i64::from), None) {
-        out.push(q);
+    let stars = filters.min_ocop_stars.map(i64::from);
+    if let Some(q) = KeptRangeQuery::new((f.ocop_n, "ocop_n"), stars, None, tables) {
+        out.push(Box::new(q));
     }
-    if let Some(q) = i64_range(f.price_vnd, filters.price_min, filters.price_max) {
-        out.push(q);
+    let (lo, hi) = (filters.price_min, filters.price_max);
+    if let Some(q) = KeptRangeQuery::new((f.price_vnd, "price_vnd"), lo, hi, tables) {
+        out.push(Box::new(q));
     }
     if let Some((a, b)) = filters.event_days {
         let (a, b) = (a.min(b), a.max(b));
@@ -208,9 +227,10 @@ pub(super) fn build_query(
     q: &SearchQuery,
     words: &[Word],
     all_required: bool,
+    bar: Option<Arc<Bar>>,
 ) -> Box<dyn Query> {
-    let filters = filter_clauses(f, q);
-    let text = text_query(f, tables, words, all_required);
+    let filters = filter_clauses(f, tables, q);
+    let text = text_query(f, tables, words, all_required, bar);
     if filters.is_empty() {
         return text.unwrap_or_else(|| Box::new(AllQuery));
     }

@@ -19,6 +19,8 @@ pub(super) struct SegmentTables {
     ords: Kept<(SegmentId, &'static str), Option<Arc<DenseOrds>>>,
     /// `None`: the column has no set table (single-valued, or more than 16 values).
     sets: Kept<(SegmentId, &'static str), Option<Arc<DenseSets>>>,
+    /// A single-valued number column's values, one per document ([`super::kept_range`]).
+    values: Kept<(SegmentId, &'static str), Arc<[i64]>>,
     ranks: Kept<SegmentId, Arc<Ranks>>,
     newest: Kept<SegmentId, Arc<Newest>>,
     prefixes: Mutex<PrefixDocs>,
@@ -81,6 +83,37 @@ impl SegmentTables {
     ) -> tantivy::Result<Option<Arc<DenseSets>>> {
         kept(&self.sets, (seg.segment_id(), name), || {
             Ok(DenseSets::build(column, seg.max_doc()).map(Arc::new))
+        })
+    }
+
+    /// `seg`'s values of the single-valued `i64` column `name`, one per document
+    /// ([`super::kept_range::NO_VALUE`] where it has none).
+    pub(super) fn values(
+        &self,
+        seg: &SegmentReader,
+        name: &'static str,
+    ) -> tantivy::Result<Arc<[i64]>> {
+        kept(&self.values, (seg.segment_id(), name), || {
+            let column = seg.fast_fields().i64(name)?;
+            let max_doc = seg.max_doc();
+            let mut values = Vec::with_capacity(max_doc as usize);
+            let mut docs: Vec<DocId> = Vec::with_capacity(1024);
+            let mut block = vec![None; 1024];
+            let mut start = 0;
+            while start < max_doc {
+                let end = max_doc.min(start + 1024);
+                docs.clear();
+                docs.extend(start..end);
+                let block = &mut block[..docs.len()];
+                column.first_vals(&docs, block);
+                values.extend(
+                    block
+                        .iter()
+                        .map(|v| v.unwrap_or(super::kept_range::NO_VALUE)),
+                );
+                start = end;
+            }
+            Ok(values.into())
         })
     }
 
