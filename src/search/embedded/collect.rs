@@ -2,7 +2,6 @@
 //! search on one generation.
 
 use super::*;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 pub(super) type Facets = BTreeMap<String, BTreeMap<String, u64>>;
 
@@ -32,47 +31,6 @@ pub(super) struct TopCollector {
     pub(super) tables: Arc<SegmentTables>,
     /// The places a place facet counts.
     pub(super) place_scope: PlaceCounts,
-    /// Shared with the search's [`OptionalWords`], which skips what cannot pass it.
-    pub(super) bar: Option<Arc<Bar>>,
-}
-
-/// The lowest key head a document still needs to enter a search's top-k: each segment's
-/// collector raises it when it prunes its candidates (a segment's k-th best bars every
-/// segment: k documents already beat it), and turns away any document below it. The loose
-/// reading's [`OptionalWords`] reads it to skip looking up the alternatives of a document whose
-/// best possible score is below it (most documents missing a word, once k hold more words).
-pub(super) struct Bar {
-    mode: KeyMode,
-    head: AtomicI64,
-}
-
-impl std::fmt::Debug for Bar {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Bar({})", self.head.load(Ordering::Relaxed))
-    }
-}
-
-impl Bar {
-    pub(super) fn new(mode: KeyMode) -> Bar {
-        Bar {
-            mode,
-            head: AtomicI64::new(i64::MIN),
-        }
-    }
-
-    fn raise(&self, head: i64) {
-        self.head.fetch_max(head, Ordering::Relaxed);
-    }
-
-    fn bars_head(&self, head: i64) -> bool {
-        head < self.head.load(Ordering::Relaxed)
-    }
-
-    /// Whether a document scoring at most `score` can no longer enter the top-k. (The bar only
-    /// rises: what it bars now, the collector turns away later.)
-    pub(super) fn bars(&self, score: Score) -> bool {
-        self.bars_head(head_of(self.mode, score))
-    }
 }
 
 impl TopCollector {
@@ -92,7 +50,6 @@ impl TopCollector {
             fixed_score: 0.0,
             tables: Arc::clone(&generation.tables),
             place_scope: PlaceCounts::Every,
-            bar: None,
         }
     }
 }
@@ -124,8 +81,6 @@ pub(super) struct TopSegment {
     pub(super) buffer: Vec<(SortKey, DocId)>,
     /// The smallest key kept by the last prune: anything not above it cannot enter the top-k.
     pub(super) threshold: Option<SortKey>,
-    /// The search's [`Bar`], raised to `threshold`'s head.
-    pub(super) bar: Option<Arc<Bar>>,
     pub(super) count: u64,
     pub(super) id: Column<i64>,
     pub(super) slug: Option<StrColumn>,
@@ -159,15 +114,6 @@ pub(super) fn quantize(score: Score) -> i64 {
     (f64::from(score) * 16.0).round() as i64
 }
 
-/// A key's first component in `mode`: the quantized score by relevance, else the words matched
-/// (the score's multiple of [`WORD_UNIT`]).
-fn head_of(mode: KeyMode, score: Score) -> i64 {
-    match mode {
-        KeyMode::Relevance => quantize(score),
-        _ => (f64::from(score) / f64::from(WORD_UNIT)).floor() as i64,
-    }
-}
-
 /// Distance in metres (haversine).
 pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     let (lat1, lng1) = (a.0.to_radians(), a.1.to_radians());
@@ -193,15 +139,15 @@ impl TopSegment {
                 .select_nth_unstable_by(self.keep - 1, |a, b| b.0.cmp(&a.0));
             self.buffer.truncate(self.keep);
             self.threshold = self.buffer.iter().map(|e| e.0).min();
-            if let (Some(bar), Some(t)) = (&self.bar, &self.threshold) {
-                bar.raise(t[0]);
-            }
         }
     }
 
     /// The first key component, cheap (from the score only) for every mode.
     pub(super) fn head(&self, score: Score) -> i64 {
-        head_of(self.mode, score)
+        match self.mode {
+            KeyMode::Relevance => quantize(score),
+            _ => (f64::from(score) / f64::from(WORD_UNIT)).floor() as i64,
+        }
     }
 
     /// The full key; the last component is the negated doc id so ties are deterministic.
@@ -273,9 +219,6 @@ impl TopSegment {
             if head < threshold[0] {
                 return;
             }
-        }
-        if self.bar.as_ref().is_some_and(|bar| bar.bars_head(head)) {
-            return;
         }
         let key = self.key(head, doc, score);
         if let Some(threshold) = &self.threshold {
@@ -517,7 +460,6 @@ impl Collector for TopCollector {
             keep: self.keep,
             buffer: Vec::with_capacity(2 * self.keep + 16),
             threshold: None,
-            bar: self.bar.clone(),
             count: 0,
             id: column_if(keyed, max_doc, || ff.i64("id"))?,
             slug: if keyed { ff.str("slug")? } else { None },
@@ -600,12 +542,9 @@ pub(super) fn search_generation(
 /// How [`search_generation_as`] may collect a one-word search.
 #[derive(Clone, Copy, PartialEq)]
 pub(super) enum Plan {
-    /// One word: count and facets unscored, the top from [`word_tiers`]. Several: the loose
-    /// reading's optional words looked up only where a document can still enter the top
-    /// ([`Bar`]).
+    /// One word: count and facets unscored, the top from [`word_tiers`].
     Fastest,
-    /// Every search scored document by document, each word's alternatives looked up for every
-    /// document (the reference the tiers and the bar are tested against).
+    /// Every search scored document by document (the reference the tiers are tested against).
     #[cfg(test)]
     Scored,
 }
@@ -652,29 +591,19 @@ pub(super) fn search_generation_as(
                 place_scope: q.place_counts.clone(),
                 ..TopCollector::new(generation, false, mode, 0, counted)
             };
-            let query = build_query(fields, &generation.tables, q, &words, false, None);
+            let query = build_query(fields, &generation.tables, q, &words, false);
             let mut top = searcher.search(&*query, &counter).map_err(backend)?;
             if keep > 0 {
                 top.hits = top_by_tiers(generation, &searcher, fields, q, &words[0], keep)?;
             }
             top
         } else {
+            let collector = TopCollector {
+                place_scope: q.place_counts.clone(),
+                ..TopCollector::new(generation, !words.is_empty(), mode, keep, counted)
+            };
             let run = |all_required: bool| {
-                // Shared by the query's optional words and the collector (see [`Bar`]).
-                let bar = (plan == Plan::Fastest && keep > 0).then(|| Arc::new(Bar::new(mode)));
-                let query = build_query(
-                    fields,
-                    &generation.tables,
-                    q,
-                    &words,
-                    all_required,
-                    bar.clone(),
-                );
-                let collector = TopCollector {
-                    place_scope: q.place_counts.clone(),
-                    bar,
-                    ..TopCollector::new(generation, !words.is_empty(), mode, keep, counted.clone())
-                };
+                let query = build_query(fields, &generation.tables, q, &words, all_required);
                 searcher.search(&*query, &collector).map_err(backend)
             };
             // Like Meilisearch's `last` strategy: documents matching every word when there are

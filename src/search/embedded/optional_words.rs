@@ -7,55 +7,29 @@
 //! required part holds: at a million listings "lễ hội thành tuyên" filtered to products (the
 //! strict reading finds no product, so this one runs) scored every "hội", "thanh" give or take
 //! a letter and "tuyen…" document for 40 000 matches, 49 ms.
-//!
-//! With the search's [`Bar`], a document is first only matched against each word (a seek); its
-//! words' alternatives (which field, accents, typo: a seek each) are looked up only when the best
-//! score its words could give can still enter the top-k. Otherwise that best score is its score:
-//! the collector turns it away all the same.
 
-use super::Bar;
 use std::fmt;
-use std::sync::Arc;
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
 
-/// A query and the best score it gives a document.
-type Scored<T> = (T, Score);
-
 #[derive(Debug)]
 pub(super) struct OptionalWords {
-    required: Scored<Box<dyn Query>>,
-    optional: Vec<Scored<Box<dyn Query>>>,
-    bar: Option<Arc<Bar>>,
+    required: Box<dyn Query>,
+    optional: Vec<Box<dyn Query>>,
 }
 
 impl Clone for OptionalWords {
     fn clone(&self) -> Self {
         OptionalWords {
-            required: (self.required.0.box_clone(), self.required.1),
-            optional: self
-                .optional
-                .iter()
-                .map(|(q, best)| (q.box_clone(), *best))
-                .collect(),
-            bar: self.bar.clone(),
+            required: self.required.box_clone(),
+            optional: self.optional.iter().map(|q| q.box_clone()).collect(),
         }
     }
 }
 
 impl OptionalWords {
-    /// `required` and `optional` with the best score each gives; `bar`, when the search has
-    /// one, lets documents that cannot enter its top-k go unscored.
-    pub(super) fn new(
-        required: Scored<Box<dyn Query>>,
-        optional: Vec<Scored<Box<dyn Query>>>,
-        bar: Option<Arc<Bar>>,
-    ) -> OptionalWords {
-        OptionalWords {
-            required,
-            optional,
-            bar,
-        }
+    pub(super) fn new(required: Box<dyn Query>, optional: Vec<Box<dyn Query>>) -> OptionalWords {
+        OptionalWords { required, optional }
     }
 }
 
@@ -63,31 +37,29 @@ impl Query for OptionalWords {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         // Unscored (a count, facets): the optional words change nothing.
         if !enable_scoring.is_scoring_enabled() {
-            return self.required.0.weight(enable_scoring);
+            return self.required.weight(enable_scoring);
         }
         Ok(Box::new(OptionalWeight {
-            required: (self.required.0.weight(enable_scoring)?, self.required.1),
+            required: self.required.weight(enable_scoring)?,
             optional: self
                 .optional
                 .iter()
-                .map(|(q, best)| Ok((q.weight(enable_scoring)?, *best)))
+                .map(|q| q.weight(enable_scoring))
                 .collect::<tantivy::Result<_>>()?,
-            bar: self.bar.clone(),
         }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        self.required.0.query_terms(visitor);
-        for (q, _) in &self.optional {
+        self.required.query_terms(visitor);
+        for q in &self.optional {
             q.query_terms(visitor);
         }
     }
 }
 
 struct OptionalWeight {
-    required: Scored<Box<dyn Weight>>,
-    optional: Vec<Scored<Box<dyn Weight>>>,
-    bar: Option<Arc<Bar>>,
+    required: Box<dyn Weight>,
+    optional: Vec<Box<dyn Weight>>,
 }
 
 impl fmt::Debug for OptionalWeight {
@@ -96,40 +68,20 @@ impl fmt::Debug for OptionalWeight {
     }
 }
 
-impl OptionalWeight {
-    fn scorer_with(
-        &self,
-        reader: &SegmentReader,
-        boost: Score,
-        bar: Option<Arc<Bar>>,
-    ) -> tantivy::Result<OptionalScorer> {
-        Ok(OptionalScorer {
-            required: (
-                self.required.0.scorer(reader, boost)?,
-                boost * self.required.1,
-            ),
+impl Weight for OptionalWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(OptionalScorer {
+            required: self.required.scorer(reader, boost)?,
             optional: self
                 .optional
                 .iter()
-                .map(|(w, best)| Ok((w.scorer(reader, boost)?, boost * best)))
+                .map(|w| w.scorer(reader, boost))
                 .collect::<tantivy::Result<_>>()?,
-            bar,
-        })
-    }
-}
-
-impl Weight for OptionalWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(Box::new(self.scorer_with(
-            reader,
-            boost,
-            self.bar.clone(),
-        )?))
+        }))
     }
 
-    /// The document's own score, never a best possible one.
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer_with(reader, 1.0, None)?;
+        let mut scorer = self.scorer(reader, 1.0)?;
         if scorer.seek(doc) != doc {
             return Err(TantivyError::InvalidArgument(format!(
                 "document #{doc} does not match"
@@ -139,55 +91,44 @@ impl Weight for OptionalWeight {
     }
 
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
-        self.required.0.count(reader)
+        self.required.count(reader)
     }
 }
 
 struct OptionalScorer {
-    required: Scored<Box<dyn Scorer>>,
+    required: Box<dyn Scorer>,
     /// Each moved forward only when a document is scored.
-    optional: Vec<Scored<Box<dyn Scorer>>>,
-    bar: Option<Arc<Bar>>,
+    optional: Vec<Box<dyn Scorer>>,
 }
 
 impl DocSet for OptionalScorer {
     fn advance(&mut self) -> DocId {
-        self.required.0.advance()
+        self.required.advance()
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
-        self.required.0.seek(target)
+        self.required.seek(target)
     }
 
     fn doc(&self) -> DocId {
-        self.required.0.doc()
+        self.required.doc()
     }
 
     fn size_hint(&self) -> u32 {
-        self.required.0.size_hint()
+        self.required.size_hint()
     }
 }
 
 impl Scorer for OptionalScorer {
     fn score(&mut self) -> Score {
-        let doc = self.required.0.doc();
-        // The optional words moved to the document: those on it hold it.
-        let mut best = self.required.1;
-        for (word, word_best) in &mut self.optional {
+        let doc = self.required.doc();
+        let mut score = self.required.score();
+        for word in &mut self.optional {
             let mut at = word.doc();
             if at < doc {
                 at = word.seek(doc);
             }
             if at == doc {
-                best += *word_best;
-            }
-        }
-        if self.bar.as_ref().is_some_and(|bar| bar.bars(best)) {
-            return best;
-        }
-        let mut score = self.required.0.score();
-        for (word, _) in &mut self.optional {
-            if word.doc() == doc {
                 score += word.score();
             }
         }
@@ -310,8 +251,7 @@ mod tests {
                         filters: filter.clone(),
                         ..SearchQuery::text(phrase)
                     };
-                    let ours =
-                        build_query(&index.fields, &generation.tables, &q, &words, false, None);
+                    let ours = build_query(&index.fields, &generation.tables, &q, &words, false);
                     let theirs = as_boolean_query(&index.fields, &generation.tables, &q, &words);
                     let found = scored_docs(&searcher, &*theirs);
                     assert_eq!(
@@ -328,91 +268,5 @@ mod tests {
             assert!(compared > 100, "{round}: only {compared} searches found");
             assert!(partial > 50, "{round}: only {partial} with unequal scores");
         }
-    }
-
-    /// With the bar (documents that cannot enter the top go unscored), loose readings (a word no
-    /// listing has, words of two listings) find the page, count and facets that scoring every
-    /// document finds: each order, shallow and deep pages, with and without filters, on one
-    /// segment and with deletes and a second segment.
-    #[tokio::test]
-    async fn the_bar_leaves_every_answer_as_scoring_every_document_gives_it() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let index = TantivyIndex::open(dir.path()).expect("open");
-        let docs: Vec<SearchDocument> =
-            super::super::super::synthetic::documents(3_000, 9).collect();
-        index
-            .rebuild(docs.clone().into_iter(), |_, _| {})
-            .await
-            .expect("rebuild");
-        let names: Vec<Vec<String>> = docs
-            .iter()
-            .step_by(61)
-            .map(|d| {
-                d.name_vi
-                    .to_lowercase()
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .filter(|w: &Vec<String>| w.len() > 1)
-            .collect();
-        let mut phrases: Vec<String> = Vec::new();
-        for (a, b) in names.iter().zip(names.iter().skip(1)) {
-            let last = |w: &Vec<String>| w[w.len() - 1].clone();
-            phrases.push(format!("{} zzqx {}", a[0], last(a)));
-            phrases.push(format!("{} {} {}", a[0], a[1], last(b)));
-            phrases.push(crate::text::fold(&format!("{} {} {}", b[0], last(a), a[1])));
-        }
-        phrases.sort();
-        phrases.dedup();
-        let filters = [
-            SearchFilters::default(),
-            SearchFilters {
-                kind: Some("product".into()),
-                min_ocop_stars: Some(3),
-                ..Default::default()
-            },
-        ];
-        let mut compared = 0;
-        for round in ["one segment", "after edits"] {
-            if round == "after edits" {
-                let edited: Vec<SearchDocument> = docs[..300]
-                    .iter()
-                    .map(|d| SearchDocument {
-                        published_at: d.published_at + 1_000_000,
-                        ..d.clone()
-                    })
-                    .collect();
-                index.upsert(edited).await.expect("upsert");
-                let withdrawn: Vec<i64> = docs[300..400].iter().map(|d| d.id).collect();
-                index.delete(&withdrawn).await.expect("delete");
-            }
-            let generation = index.live().expect("live");
-            for phrase in &phrases {
-                for filter in &filters {
-                    for sort in [SortOrder::Relevance, SortOrder::PriceAsc, SortOrder::Newest] {
-                        for (offset, limit) in [(0, 12), (12, 24), (60, 10)] {
-                            let q = SearchQuery {
-                                filters: filter.clone(),
-                                sort,
-                                offset,
-                                limit,
-                                facets: true,
-                                ..SearchQuery::text(phrase)
-                            };
-                            let fast =
-                                search_generation_as(&generation, &index.fields, &q, Plan::Fastest)
-                                    .expect("with the bar");
-                            let scored =
-                                search_generation_as(&generation, &index.fields, &q, Plan::Scored)
-                                    .expect("every document scored");
-                            assert_eq!(fast, scored, "{round}: {q:?}");
-                            compared += usize::from(scored.hits.len() == limit);
-                        }
-                    }
-                }
-            }
-        }
-        assert!(compared > 300, "only {compared} full pages compared");
     }
 }

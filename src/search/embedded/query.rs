@@ -98,7 +98,6 @@ pub(super) fn text_query(
     tables: &Arc<SegmentTables>,
     words: &[Word],
     all_required: bool,
-    bar: Option<Arc<Bar>>,
 ) -> Option<Box<dyn Query>> {
     let n = words.len();
     match words {
@@ -108,24 +107,15 @@ pub(super) fn text_query(
         [word] => return Some(word_query(f, tables, word, WORD_UNIT, true)),
         _ => {}
     }
-    // Each word's query and the best score it can give.
     let word = |i: usize, w: &Word| {
         let weight = WORD_UNIT * (1u32 << (n - 1 - i)) as f32;
-        let parts = word_parts(f, tables, w, weight, i + 1 == n);
-        let best = parts
-            .alts
-            .iter()
-            .map(|a| a.1)
-            .fold(parts.fallback, f32::max);
-        let query: Box<dyn Query> =
-            Box::new(WordQuery::new(parts.matcher, parts.alts, parts.fallback));
-        (query, best)
+        word_query(f, tables, w, weight, i + 1 == n)
     };
     if all_required {
         let clauses = words
             .iter()
             .enumerate()
-            .map(|(i, w)| (Occur::Must, word(i, w).0))
+            .map(|(i, w)| (Occur::Must, word(i, w)))
             .collect();
         return Some(Box::new(BooleanQuery::new(clauses)));
     }
@@ -133,7 +123,7 @@ pub(super) fn text_query(
     // optional word looked up only on the documents kept.
     let mut each = words.iter().enumerate().map(|(i, w)| word(i, w));
     let first = each.next()?;
-    Some(Box::new(OptionalWords::new(first, each.collect(), bar)))
+    Some(Box::new(OptionalWords::new(first, each.collect())))
 }
 
 /// A one-word query's documents in tiers of equal score, best first: tier i holds the
@@ -227,10 +217,9 @@ pub(super) fn build_query(
     q: &SearchQuery,
     words: &[Word],
     all_required: bool,
-    bar: Option<Arc<Bar>>,
 ) -> Box<dyn Query> {
     let filters = filter_clauses(f, tables, q);
-    let text = text_query(f, tables, words, all_required, bar);
+    let text = text_query(f, tables, words, all_required);
     if filters.is_empty() {
         return text.unwrap_or_else(|| Box::new(AllQuery));
     }
