@@ -178,6 +178,9 @@ impl SegmentTables {
         if let Ok(mut sets) = self.sets.lock() {
             sets.retain(|(id, _), _| live.contains(id));
         }
+        if let Ok(mut values) = self.values.lock() {
+            values.retain(|(id, _), _| live.contains(id));
+        }
         if let Ok(mut ranks) = self.ranks.lock() {
             ranks.retain(|id, _| live.contains(id));
         }
@@ -566,6 +569,49 @@ impl ChainTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A price filter keeps each segment's prices; once every listing of a segment is replaced
+    /// (the segment gone), its prices go with it.
+    #[tokio::test]
+    #[allow(clippy::expect_used)]
+    async fn kept_values_of_segments_gone_are_forgotten() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = TantivyIndex::open(dir.path()).expect("open");
+        let docs: Vec<SearchDocument> = super::super::super::synthetic::documents(300, 4).collect();
+        index
+            .rebuild(docs.clone().into_iter(), |_, _| {})
+            .await
+            .expect("rebuild");
+        let priced = SearchQuery {
+            filters: crate::search::SearchFilters {
+                price_min: Some(1),
+                ..Default::default()
+            },
+            ..SearchQuery::text("")
+        };
+        let kept = |index: &TantivyIndex| -> Vec<SegmentId> {
+            let generation = index.live().expect("live");
+            let values = generation.tables.values.lock().expect("lock");
+            values.keys().map(|k| k.0).collect()
+        };
+        let before = index.search_blocking(&priced).expect("search");
+        assert!(before.total > 100, "{}", before.total);
+        let first = kept(&index);
+        assert_eq!(first.len(), 1, "one segment's prices");
+        let replaced: Vec<SearchDocument> = docs
+            .iter()
+            .map(|d| SearchDocument {
+                price_vnd: d.price_vnd.map(|p| p + 1),
+                ..d.clone()
+            })
+            .collect();
+        index.upsert(replaced).await.expect("upsert");
+        let after = index.search_blocking(&priced).expect("search");
+        assert_eq!(after.total, before.total);
+        let now = kept(&index);
+        assert_eq!(now.len(), 1, "only the live segment's prices: {now:?}");
+        assert_ne!(now, first, "the new segment's, not the old one's");
+    }
 
     #[test]
     fn kept_prefixes_stay_within_their_budget_least_recently_used_out() {
