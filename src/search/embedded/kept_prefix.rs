@@ -139,34 +139,15 @@ impl DocSet for KeptDocs {
 #[cfg(test)]
 #[allow(clippy::expect_used)]
 mod tests {
+    use super::super::test_support::*;
     use super::*;
-    use tantivy::collector::DocSetCollector;
-
-    /// The documents a search finds, as (segment ordinal, document).
-    fn found(searcher: &tantivy::Searcher, query: &dyn Query) -> Vec<(u32, DocId)> {
-        let mut docs: Vec<(u32, DocId)> = searcher
-            .search(query, &DocSetCollector)
-            .expect("search")
-            .into_iter()
-            .map(|a| (a.segment_ord, a.doc_id))
-            .collect();
-        docs.sort_unstable();
-        docs
-    }
 
     /// Short prefixes of the synthetic names' words find what tantivy's prefix query finds, the
     /// first time (read) and the second (kept), and again after edits and withdrawals (a second
     /// segment, deleted documents in the first).
     #[tokio::test]
     async fn kept_prefixes_find_what_tantivy_finds_before_and_after_edits() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let index = TantivyIndex::open(dir.path()).expect("open");
-        let docs: Vec<SearchDocument> =
-            super::super::super::synthetic::documents(2_000, 3).collect();
-        index
-            .rebuild(docs.clone().into_iter(), |_, _| {})
-            .await
-            .expect("rebuild");
+        let (_dir, index, docs) = synthetic_index(2_000, 3).await;
         let mut prefixes: Vec<String> = docs
             .iter()
             .take(200)
@@ -189,16 +170,11 @@ mod tests {
         assert!(prefixes.len() > 30, "{}", prefixes.len());
         for round in ["one segment", "after edits"] {
             if round == "after edits" {
-                let edited: Vec<SearchDocument> = docs[..200]
-                    .iter()
-                    .map(|d| SearchDocument {
-                        name_vi: format!("Chanh leo {}", d.name_vi),
-                        ..d.clone()
-                    })
-                    .collect();
-                index.upsert(edited).await.expect("upsert");
-                let withdrawn: Vec<i64> = docs[200..300].iter().map(|d| d.id).collect();
-                index.delete(&withdrawn).await.expect("delete");
+                edit_and_withdraw(&index, &docs, |d| SearchDocument {
+                    name_vi: format!("Chanh leo {}", d.name_vi),
+                    ..d.clone()
+                })
+                .await;
             }
             let generation = index.live().expect("live");
             let searcher = generation.reader.searcher();

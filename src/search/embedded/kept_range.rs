@@ -138,37 +138,19 @@ impl DocSet for InRange {
 #[cfg(test)]
 #[allow(clippy::expect_used)]
 mod tests {
+    use super::super::test_support::*;
     use super::*;
-    use tantivy::collector::DocSetCollector;
-
-    fn found(searcher: &tantivy::Searcher, query: &dyn Query) -> Vec<(u32, DocId)> {
-        let mut docs: Vec<(u32, DocId)> = searcher
-            .search(query, &DocSetCollector)
-            .expect("search")
-            .into_iter()
-            .map(|a| (a.segment_ord, a.doc_id))
-            .collect();
-        docs.sort_unstable();
-        docs
-    }
 
     /// Price and OCOP ranges (open at either end, empty, around listings without a price) find
     /// what tantivy's range query finds, alone and inside an intersection with a word, on one
     /// segment and after edits and withdrawals.
     #[tokio::test]
     async fn kept_ranges_find_what_tantivy_finds_before_and_after_edits() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let index = TantivyIndex::open(dir.path()).expect("open");
-        let docs: Vec<SearchDocument> =
-            super::super::super::synthetic::documents(2_000, 11).collect();
+        let (_dir, index, docs) = synthetic_index(2_000, 11).await;
         assert!(
             docs.iter().any(|d| d.price_vnd.is_none()),
             "some without a price"
         );
-        index
-            .rebuild(docs.clone().into_iter(), |_, _| {})
-            .await
-            .expect("rebuild");
         let f = &index.fields;
         type Range = ((Field, &'static str), Option<i64>, Option<i64>);
         let ranges: [Range; 8] = [
@@ -183,16 +165,11 @@ mod tests {
         ];
         for round in ["one segment", "after edits"] {
             if round == "after edits" {
-                let edited: Vec<SearchDocument> = docs[..200]
-                    .iter()
-                    .map(|d| SearchDocument {
-                        price_vnd: d.price_vnd.map(|p| p + 10_000),
-                        ..d.clone()
-                    })
-                    .collect();
-                index.upsert(edited).await.expect("upsert");
-                let withdrawn: Vec<i64> = docs[200..300].iter().map(|d| d.id).collect();
-                index.delete(&withdrawn).await.expect("delete");
+                edit_and_withdraw(&index, &docs, |d| SearchDocument {
+                    price_vnd: d.price_vnd.map(|p| p + 10_000),
+                    ..d.clone()
+                })
+                .await;
             }
             let generation = index.live().expect("live");
             let searcher = generation.reader.searcher();

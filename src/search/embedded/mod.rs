@@ -31,6 +31,8 @@ mod kept_prefix;
 mod kept_range;
 mod optional_words;
 mod segment_tables;
+#[cfg(test)]
+mod test_support;
 pub use collect::*;
 use kept_prefix::KeptPrefixQuery;
 use kept_range::KeptRangeQuery;

@@ -139,6 +139,7 @@ impl Scorer for OptionalScorer {
 #[cfg(test)]
 #[allow(clippy::expect_used)]
 mod tests {
+    use super::super::test_support::*;
     use super::super::*;
     use crate::search::SearchFilters;
     use tantivy::collector::TopDocs;
@@ -188,14 +189,7 @@ mod tests {
     /// edits and withdrawals (a second segment, deleted documents in the first).
     #[tokio::test]
     async fn optional_words_score_as_a_boolean_query_of_should_clauses() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let index = TantivyIndex::open(dir.path()).expect("open");
-        let docs: Vec<SearchDocument> =
-            super::super::super::synthetic::documents(2_000, 5).collect();
-        index
-            .rebuild(docs.clone().into_iter(), |_, _| {})
-            .await
-            .expect("rebuild");
+        let (_dir, index, docs) = synthetic_index(2_000, 5).await;
         let mut phrases: Vec<String> = Vec::new();
         for d in docs.iter().step_by(37) {
             let name = d.name_vi.to_lowercase();
@@ -229,16 +223,11 @@ mod tests {
         ];
         for round in ["one segment", "after edits"] {
             if round == "after edits" {
-                let edited: Vec<SearchDocument> = docs[..200]
-                    .iter()
-                    .map(|d| SearchDocument {
-                        name_vi: format!("Mật ong {}", d.name_vi),
-                        ..d.clone()
-                    })
-                    .collect();
-                index.upsert(edited).await.expect("upsert");
-                let withdrawn: Vec<i64> = docs[200..300].iter().map(|d| d.id).collect();
-                index.delete(&withdrawn).await.expect("delete");
+                edit_and_withdraw(&index, &docs, |d| SearchDocument {
+                    name_vi: format!("Mật ong {}", d.name_vi),
+                    ..d.clone()
+                })
+                .await;
             }
             let generation = index.live().expect("live");
             let searcher = generation.reader.searcher();

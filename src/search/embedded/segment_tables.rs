@@ -568,6 +568,7 @@ impl ChainTable {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::*;
     use super::*;
 
     /// A price filter keeps each segment's prices; once every listing of a segment is replaced
@@ -575,13 +576,7 @@ mod tests {
     #[tokio::test]
     #[allow(clippy::expect_used)]
     async fn kept_values_of_segments_gone_are_forgotten() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let index = TantivyIndex::open(dir.path()).expect("open");
-        let docs: Vec<SearchDocument> = super::super::super::synthetic::documents(300, 4).collect();
-        index
-            .rebuild(docs.clone().into_iter(), |_, _| {})
-            .await
-            .expect("rebuild");
+        let (_dir, index, docs) = synthetic_index(300, 4).await;
         let priced = SearchQuery {
             filters: crate::search::SearchFilters {
                 price_min: Some(1),
