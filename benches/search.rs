@@ -70,7 +70,7 @@ fn main() {
     let filtered_q = |text: &str, f: &SearchFilters, two: bool| SearchQuery {
         filters: f.clone(),
         facets: true,
-        facet_fields: two.then(|| vec!["kind".to_owned(), "category_code".to_owned()]),
+        facet_fields: two.then(|| synthetic::MIX_TWO_FACETS.map(str::to_owned).to_vec()),
         ..SearchQuery::text(text)
     };
     // Warm up (page cache, lazy structures).

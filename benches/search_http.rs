@@ -30,7 +30,6 @@ use vungcao::search::synthetic::{self, MixQuery};
 use vungcao::search::{SearchFilters, SearchQuery, TantivyIndex};
 
 const SEED: u64 = 42;
-const TWO_FACETS: &str = "kind,category_code";
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -94,7 +93,7 @@ fn engine_query(q: &MixQuery, v: Variant) -> SearchQuery {
         Variant::TwoFacets => SearchQuery {
             filters: q.filter.clone(),
             facets: true,
-            facet_fields: Some(TWO_FACETS.split(',').map(str::to_owned).collect()),
+            facet_fields: Some(synthetic::MIX_TWO_FACETS.map(str::to_owned).to_vec()),
             ..base
         },
         Variant::AllFacets => SearchQuery {
@@ -150,7 +149,7 @@ fn http_path(q: &MixQuery, v: Variant) -> String {
         Variant::Plain => format!("/api/v1/search?q={text}&facets=false"),
         Variant::TwoFacets => format!(
             "/api/v1/search?q={text}&facets={}{}",
-            encode(TWO_FACETS),
+            encode(&synthetic::MIX_TWO_FACETS.join(",")),
             filter_params(&q.filter)
         ),
         Variant::AllFacets => format!(

@@ -5,12 +5,11 @@
 //!     cargo run --release --example engine_by_query -- DATA_DIR/search [plain|filter] [ROUNDS] [TOP] [ONLY]
 //!
 //! Defaults: `filter`, 5 rounds, the 25 slowest; with ONLY, just the queries whose text holds it
-//! (to profile one). The mix is `synthetic::query_mix(200, 42)`,
-//! that of the benchmarks.
+//! (to profile one). The mix is `synthetic::query_mix(200, 42)`, that of the benchmarks.
 
 use std::time::{Duration, Instant};
 use vungcao::search::embedded::TantivyIndex;
-use vungcao::search::synthetic::query_mix;
+use vungcao::search::synthetic::{query_mix, MIX_TWO_FACETS};
 use vungcao::search::SearchQuery;
 
 fn main() {
@@ -52,7 +51,7 @@ fn main() {
                 SearchQuery {
                     filters: q.filter.clone(),
                     facets: true,
-                    facet_fields: Some(vec!["kind".into(), "category_code".into()]),
+                    facet_fields: Some(MIX_TWO_FACETS.map(str::to_owned).to_vec()),
                     ..base
                 }
             } else {

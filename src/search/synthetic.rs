@@ -376,6 +376,9 @@ pub fn documents(n: usize, seed: u64) -> impl ExactSizeIterator<Item = SearchDoc
     })
 }
 
+/// The two facets the benchmarks' "filter + 2 facets" searches ask for.
+pub const MIX_TWO_FACETS: [&str; 2] = ["kind", "category_code"];
+
 /// Kinds of query in the benchmark mix, in report order.
 pub const MIX_KINDS: [&str; 5] = [
     "diacritic-free",

@@ -14,11 +14,10 @@ use tantivy::{DocSet, TERMINATED};
 /// What a document without a value holds in a kept array (below every bound asked for).
 pub(super) const NO_VALUE: i64 = i64::MIN;
 
-/// The documents whose `field` (a single-valued fast `i64` column named `name`) lies within
-/// `lo..=hi`.
+/// The documents whose `field` (a single-valued fast `i64` field) lies within `lo..=hi`.
 #[derive(Clone)]
 pub(super) struct KeptRangeQuery {
-    name: &'static str,
+    field: Field,
     lo: i64,
     hi: i64,
     /// tantivy's range query, for explanations.
@@ -30,8 +29,8 @@ impl fmt::Debug for KeptRangeQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "KeptRangeQuery({} in {}..={})",
-            self.name, self.lo, self.hi
+            "KeptRangeQuery({:?} in {}..={})",
+            self.field, self.lo, self.hi
         )
     }
 }
@@ -39,7 +38,7 @@ impl fmt::Debug for KeptRangeQuery {
 impl KeptRangeQuery {
     /// `None` when neither bound is given.
     pub(super) fn new(
-        (field, name): (Field, &'static str),
+        field: Field,
         lo: Option<i64>,
         hi: Option<i64>,
         tables: &Arc<SegmentTables>,
@@ -50,7 +49,7 @@ impl KeptRangeQuery {
             return None;
         }
         Some(KeptRangeQuery {
-            name,
+            field,
             // A missing lower bound still leaves out documents without a value.
             lo: lo.unwrap_or(NO_VALUE).max(NO_VALUE + 1),
             hi: hi.unwrap_or(i64::MAX),
@@ -76,7 +75,7 @@ struct KeptRangeWeight {
 
 impl Weight for KeptRangeWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let values = self.query.tables.values(reader, self.query.name)?;
+        let values = self.query.tables.values(reader, self.query.field)?;
         let mut docs = InRange {
             values,
             lo: self.query.lo,
@@ -152,16 +151,16 @@ mod tests {
             "some without a price"
         );
         let f = &index.fields;
-        type Range = ((Field, &'static str), Option<i64>, Option<i64>);
+        type Range = (Field, Option<i64>, Option<i64>);
         let ranges: [Range; 8] = [
-            ((f.price_vnd, "price_vnd"), Some(50_000), Some(300_000)),
-            ((f.price_vnd, "price_vnd"), None, Some(100_000)),
-            ((f.price_vnd, "price_vnd"), Some(200_000), None),
-            ((f.price_vnd, "price_vnd"), Some(300_000), Some(50_000)),
-            ((f.price_vnd, "price_vnd"), Some(0), None),
-            ((f.ocop_n, "ocop_n"), Some(3), None),
-            ((f.ocop_n, "ocop_n"), Some(5), Some(5)),
-            ((f.ocop_n, "ocop_n"), None, Some(2)),
+            (f.price_vnd, Some(50_000), Some(300_000)),
+            (f.price_vnd, None, Some(100_000)),
+            (f.price_vnd, Some(200_000), None),
+            (f.price_vnd, Some(300_000), Some(50_000)),
+            (f.price_vnd, Some(0), None),
+            (f.ocop_n, Some(3), None),
+            (f.ocop_n, Some(5), Some(5)),
+            (f.ocop_n, None, Some(2)),
         ];
         for round in ["one segment", "after edits"] {
             if round == "after edits" {
@@ -177,7 +176,7 @@ mod tests {
             for &(field, lo, hi) in &ranges {
                 let kept = KeptRangeQuery::new(field, lo, hi, &generation.tables).expect("a bound");
                 let theirs = kept.inner.clone();
-                let what = format!("{round}: {} in {lo:?}..={hi:?}", field.1);
+                let what = format!("{round}: {kept:?}");
                 let expected = found(&searcher, &theirs);
                 assert_eq!(found(&searcher, &kept), expected, "{what}");
                 nonempty += usize::from(!expected.is_empty());
@@ -201,12 +200,9 @@ mod tests {
                 "{round}: only {nonempty} ranges found something"
             );
         }
-        assert!(KeptRangeQuery::new(
-            (f.price_vnd, "price_vnd"),
-            None,
-            None,
-            &index.live().expect("live").tables
-        )
-        .is_none());
+        assert!(
+            KeptRangeQuery::new(f.price_vnd, None, None, &index.live().expect("live").tables)
+                .is_none()
+        );
     }
 }

@@ -195,11 +195,11 @@ pub(super) fn filter_clauses(
         out.push(Box::new(BooleanQuery::new(months)));
     }
     let stars = filters.min_ocop_stars.map(i64::from);
-    if let Some(q) = KeptRangeQuery::new((f.ocop_n, "ocop_n"), stars, None, tables) {
+    if let Some(q) = KeptRangeQuery::new(f.ocop_n, stars, None, tables) {
         out.push(Box::new(q));
     }
     let (lo, hi) = (filters.price_min, filters.price_max);
-    if let Some(q) = KeptRangeQuery::new((f.price_vnd, "price_vnd"), lo, hi, tables) {
+    if let Some(q) = KeptRangeQuery::new(f.price_vnd, lo, hi, tables) {
         out.push(Box::new(q));
     }
     if let Some((a, b)) = filters.event_days {

@@ -20,7 +20,7 @@ pub(super) struct SegmentTables {
     /// `None`: the column has no set table (single-valued, or more than 16 values).
     sets: Kept<(SegmentId, &'static str), Option<Arc<DenseSets>>>,
     /// A single-valued number column's values, one per document ([`super::kept_range`]).
-    values: Kept<(SegmentId, &'static str), Arc<[i64]>>,
+    values: Kept<(SegmentId, Field), Arc<[i64]>>,
     ranks: Kept<SegmentId, Arc<Ranks>>,
     newest: Kept<SegmentId, Arc<Newest>>,
     prefixes: Mutex<PrefixDocs>,
@@ -86,33 +86,15 @@ impl SegmentTables {
         })
     }
 
-    /// `seg`'s values of the single-valued `i64` column `name`, one per document
+    /// `seg`'s values of the single-valued `i64` fast field `field`, one per document
     /// ([`super::kept_range::NO_VALUE`] where it has none).
-    pub(super) fn values(
-        &self,
-        seg: &SegmentReader,
-        name: &'static str,
-    ) -> tantivy::Result<Arc<[i64]>> {
-        kept(&self.values, (seg.segment_id(), name), || {
-            let column = seg.fast_fields().i64(name)?;
-            let max_doc = seg.max_doc();
-            let mut values = Vec::with_capacity(max_doc as usize);
-            let mut docs: Vec<DocId> = Vec::with_capacity(1024);
-            let mut block = vec![None; 1024];
-            let mut start = 0;
-            while start < max_doc {
-                let end = max_doc.min(start + 1024);
-                docs.clear();
-                docs.extend(start..end);
-                let block = &mut block[..docs.len()];
-                column.first_vals(&docs, block);
-                values.extend(
-                    block
-                        .iter()
-                        .map(|v| v.unwrap_or(super::kept_range::NO_VALUE)),
-                );
-                start = end;
-            }
+    pub(super) fn values(&self, seg: &SegmentReader, field: Field) -> tantivy::Result<Arc<[i64]>> {
+        kept(&self.values, (seg.segment_id(), field), || {
+            let column = seg.fast_fields().i64(seg.schema().get_field_name(field))?;
+            let mut values = Vec::with_capacity(seg.max_doc() as usize);
+            each_first_value(&column, seg.max_doc(), |v| {
+                values.push(v.unwrap_or(super::kept_range::NO_VALUE))
+            });
             Ok(values.into())
         })
     }
@@ -270,6 +252,26 @@ impl Default for PrefixDocs {
     }
 }
 
+/// `take` is handed each document's first value of `column` in document order, read a block of
+/// 1 024 documents at a time (one at a time decodes a packed block per document).
+fn each_first_value<T>(column: &Column<T>, max_doc: DocId, mut take: impl FnMut(Option<T>))
+where
+    T: PartialOrd + Copy + std::fmt::Debug + Send + Sync + 'static,
+{
+    let mut docs: Vec<DocId> = Vec::with_capacity(1024);
+    let mut block: Vec<Option<T>> = vec![None; 1024];
+    let mut start = 0;
+    while start < max_doc {
+        let end = max_doc.min(start + 1024);
+        docs.clear();
+        docs.extend(start..end);
+        let block = &mut block[..docs.len()];
+        column.first_vals(&docs, block);
+        block.iter().for_each(|v| take(*v));
+        start = end;
+    }
+}
+
 /// A single-valued facet column's ordinals as a plain array: counting a facet over a third of
 /// the catalogue is then one load per document, not a decode of the column's packed blocks.
 /// Two bytes a document (2 MB per facet at a million listings).
@@ -289,22 +291,10 @@ impl DenseOrds {
             return None;
         }
         let mut dense = Vec::with_capacity(max_doc as usize);
-        let mut docs: Vec<DocId> = Vec::with_capacity(1024);
-        let mut vals: Vec<Option<u64>> = vec![None; 1024];
-        let mut start = 0;
-        while start < max_doc {
-            let end = max_doc.min(start + 1024);
-            docs.clear();
-            docs.extend(start..end);
-            let vals = &mut vals[..docs.len()];
-            ords.first_vals(&docs, vals);
-            // Every ordinal is below NONE (num_terms is).
-            dense.extend(
-                vals.iter()
-                    .map(|v| v.map_or(Self::NONE, |o| u16::try_from(o).unwrap_or(Self::NONE))),
-            );
-            start = end;
-        }
+        // Every ordinal is below NONE (num_terms is).
+        each_first_value(ords, max_doc, |v| {
+            dense.push(v.map_or(Self::NONE, |o| u16::try_from(o).unwrap_or(Self::NONE)))
+        });
         Some(DenseOrds(dense))
     }
 
