@@ -12,8 +12,12 @@ the whole mix's table; this tells which queries make the difference, and why.
     bench/search-gap.py 8080 http://127.0.0.1:7700 KEY listings 200 facets     # all 7 facets
     cargo run --release --example query_mix > mix.tsv                         # the bench's mix
     bench/search-gap.py --mix mix.tsv 8080 http://127.0.0.1:7700 KEY listings 20
+    cargo run --release --example query_mix -- --filtered > filtered.tsv    # with their filters
+    bench/search-gap.py --mix filtered.tsv 8080 http://127.0.0.1:7700 KEY listings 20 two
 
-Without --mix, a fixed list of 15 queries. The catalogue should be the one the mix was made
+Without --mix, a fixed list of 15 queries. The last argument picks the facets: none (the
+default), `facets` (all 7) or `two` (kind and category, as the benchmarks' "filter + 2 facets");
+a mix written with `--filtered` gives each query its filter, both ways. The catalogue should be the one the mix was made
 for (`vungcao demo --synthetic 100000` + `vungcao reindex`). Wait until the server has loaded
 its query vocabulary (bench/wait-vocabulary.sh; about 15 s at 100 000 listings): before, it
 sends every accented query twice.
@@ -29,20 +33,22 @@ QUERIES = ["che shan tuyet", "chè shan tuyết", "mat ong bac ha", "mật ong",
            "ruou ngo", "le", "hong thai", ""]
 FACETS = ["kind", "category_code", "place_path", "cooperative_slug", "ocop_stars",
           "certifications", "season_months"]
+FACET_CHOICES = {"none": [], "facets": FACETS, "two": ["kind", "category_code"]}
 
 
 def read_mix(path):
-    """(kind, text) per distinct query of a `kind<TAB>text` file (a bare line is a text)."""
+    """(kind, text, API parameters, Meilisearch filter) per distinct query of a
+    `kind<TAB>text[<TAB>params<TAB>filter]` file (a bare line is a text)."""
     seen, out = set(), []
     with open(path, encoding="utf-8") as f:
         for line in f:
-            line = line.rstrip("\n")
-            kind, tab, text = line.partition("\t")
-            if not tab:
-                kind, text = "", line
-            if text not in seen:
-                seen.add(text)
-                out.append((kind, text))
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) == 1:
+                cols = ["", cols[0]]
+            kind, text, params, filt = (cols + ["", ""])[:4]
+            if (text, params) not in seen:
+                seen.add((text, params))
+                out.append((kind, text, params, filt))
     if not out:
         raise SystemExit(f"{path}: no queries")
     return out
@@ -50,7 +56,7 @@ def read_mix(path):
 
 def main() -> int:
     args = sys.argv[1:]
-    queries = [("", q) for q in QUERIES]
+    queries = [("", q, "", "") for q in QUERIES]
     if args[:1] == ["--mix"]:
         if len(args) < 2:
             print(__doc__, file=sys.stderr)
@@ -62,13 +68,16 @@ def main() -> int:
         return 2
     port, meili, key, index, n = args[:5]
     n = int(n)
-    facets = len(args) > 5 and args[5] == "facets"
+    which = args[5] if len(args) > 5 else "none"
+    if which not in FACET_CHOICES:
+        raise SystemExit(f"facets: one of {', '.join(FACET_CHOICES)}, not {which!r}")
+    facets = FACET_CHOICES[which]
     url = urllib.parse.urlparse(meili)
     ours = http.client.HTTPConnection("127.0.0.1", int(port))
     theirs = http.client.HTTPConnection(url.hostname, url.port or 80)
     headers = {"Content-Type": "application/json", "Authorization": "Bearer " + key}
     path = f"/indexes/{urllib.parse.quote(index)}/search"
-    extra = "" if facets else "&facets=false"
+    extra = "&facets=" + (urllib.parse.quote(",".join(facets)) if facets else "false")
 
     def timed(send, conn, what):
         start = time.perf_counter()
@@ -81,14 +90,16 @@ def main() -> int:
 
     pick = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(len(xs) * p))]
     rows, all_via, all_direct = [], [], []
-    for kind, q in queries:
-        api = "/api/v1/search?q=" + urllib.parse.quote(q) + extra
+    for kind, q, params, filt in queries:
+        api = "/api/v1/search?q=" + urllib.parse.quote(q) + extra + params
         _, body = timed(lambda: ours.request("GET", api + "&explain=true"), ours, q)
         answer = json.loads(body)
         ran = [r["role"] for r in answer.get("explain", {}).get("readings", []) if r["ran"]]
         direct_body = {"q": q, "limit": 20, "attributesToRetrieve": ["id", "slug"]}
         if facets:
-            direct_body["facets"] = FACETS
+            direct_body["facets"] = facets
+        if filt:
+            direct_body["filter"] = filt
         direct_body = json.dumps(direct_body)
         via, direct = [], []
         for _ in range(n):
@@ -97,11 +108,11 @@ def main() -> int:
                                 theirs, q)[0])
         all_via += via
         all_direct += direct
-        rows.append((pick(via, .5) - pick(direct, .5), kind, q, via, direct, answer["total"],
-                     "+".join(ran) or "-"))
+        rows.append((pick(via, .5) - pick(direct, .5), kind, q + (" " + params if params else ""),
+                     via, direct, answer["total"], "+".join(ran) or "-"))
     print(f"{'p50 gap':>7} {'kind':22} {'query':32} {'vungcao p50/p95':>16} "
           f"{'direct p50/p95':>16} {'total':>7}  readings run  "
-          f"({n} each, {'all facets' if facets else 'no facets'}, ms)")
+          f"({n} each, {which + ' facets' if facets else 'no facets'}, ms)")
     for gap, kind, q, via, direct, total, ran in sorted(rows, key=lambda r: -r[0]):
         print(f"{gap:+7.2f} {kind[:22]:22} {q[:32]:32} {pick(via, .5):7.2f} /{pick(via, .95):7.2f} "
               f"{pick(direct, .5):7.2f} /{pick(direct, .95):7.2f} {total:7d}  {ran}")

@@ -26,8 +26,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use vungcao::search::meili::filter_expression;
-use vungcao::search::synthetic::{self, MixQuery};
-use vungcao::search::{SearchFilters, SearchQuery, TantivyIndex};
+use vungcao::search::synthetic::{self, url_encode, MixQuery};
+use vungcao::search::{SearchQuery, TantivyIndex};
 
 const SEED: u64 = 42;
 
@@ -104,57 +104,18 @@ fn engine_query(q: &MixQuery, v: Variant) -> SearchQuery {
     }
 }
 
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn filter_params(f: &SearchFilters) -> String {
-    let mut p = String::new();
-    let mut add = |k: &str, v: String| p.push_str(&format!("&{k}={}", encode(&v)));
-    if let Some(v) = &f.kind {
-        add("kind", v.clone());
-    }
-    if let Some(v) = &f.category {
-        add("category", v.clone());
-    }
-    if let Some(v) = &f.place {
-        add("place", v.clone());
-    }
-    if let Some(v) = f.min_ocop_stars {
-        add("ocop", v.to_string());
-    }
-    if let Some(v) = f.in_season_month {
-        add("month", v.to_string());
-    }
-    if let Some(v) = f.price_min {
-        add("price_min", v.to_string());
-    }
-    if let Some(v) = f.price_max {
-        add("price_max", v.to_string());
-    }
-    p
-}
-
 fn http_path(q: &MixQuery, v: Variant) -> String {
-    let text = encode(q.text.trim());
+    let text = url_encode(q.text.trim());
     match v {
         Variant::Plain => format!("/api/v1/search?q={text}&facets=false"),
         Variant::TwoFacets => format!(
             "/api/v1/search?q={text}&facets={}{}",
-            encode(&synthetic::MIX_TWO_FACETS.join(",")),
-            filter_params(&q.filter)
+            url_encode(&synthetic::MIX_TWO_FACETS.join(",")),
+            q.api_filter_params()
         ),
         Variant::AllFacets => format!(
             "/api/v1/search?q={text}&facets=true{}",
-            filter_params(&q.filter)
+            q.api_filter_params()
         ),
     }
 }

@@ -399,6 +399,56 @@ pub struct MixQuery {
 }
 
 /// One typo in a word of 5+ letters, never on the first letter (transposition or substitution).
+impl MixQuery {
+    /// The query's filter as `GET /api/v1/search` parameters, each `&name=value` (the fields a
+    /// mix filter sets: kind, category, place, OCOP stars, month in season, price).
+    pub fn api_filter_params(&self) -> String {
+        let f = &self.filter;
+        let mut p = String::new();
+        let mut add = |k: &str, v: &str| {
+            p.push('&');
+            p.push_str(k);
+            p.push('=');
+            p.push_str(&url_encode(v));
+        };
+        let text = [
+            ("kind", &f.kind),
+            ("category", &f.category),
+            ("place", &f.place),
+        ];
+        for (k, v) in text {
+            if let Some(v) = v {
+                add(k, v);
+            }
+        }
+        let numbers = [
+            ("ocop", f.min_ocop_stars.map(i64::from)),
+            ("month", f.in_season_month.map(i64::from)),
+            ("price_min", f.price_min),
+            ("price_max", f.price_max),
+        ];
+        for (k, v) in numbers {
+            if let Some(v) = v {
+                add(k, &v.to_string());
+            }
+        }
+        p
+    }
+}
+
+/// `s` percent-encoded for a URL's query string (every byte but letters, digits and `-_.~`).
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn with_typo(rng: &mut XorShift, text: &str) -> String {
     let mut words: Vec<String> = text.split(' ').map(str::to_owned).collect();
     let candidates: Vec<usize> = (0..words.len()).filter(|&i| words[i].len() >= 5).collect();
@@ -508,6 +558,41 @@ fn days_month(days: &[i32]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mix_filters_read_as_api_parameters() {
+        let q = MixQuery {
+            kind: "accented",
+            text: "chè".into(),
+            filter: SearchFilters {
+                kind: Some("product".into()),
+                category: Some("tea".into()),
+                place: Some("TQ-D02".into()),
+                min_ocop_stars: Some(3),
+                in_season_month: Some(11),
+                price_min: Some(50_000),
+                price_max: Some(300_000),
+                ..Default::default()
+            },
+        };
+        assert_eq!(
+            q.api_filter_params(),
+            "&kind=product&category=tea&place=TQ-D02&ocop=3&month=11\
+             &price_min=50000&price_max=300000"
+        );
+        assert_eq!(
+            url_encode("chè shan-tuyết_1.~"),
+            "ch%C3%A8%20shan-tuy%E1%BA%BFt_1.~"
+        );
+        assert_eq!(
+            MixQuery {
+                filter: SearchFilters::default(),
+                ..q
+            }
+            .api_filter_params(),
+            ""
+        );
+    }
 
     #[test]
     fn generator_is_deterministic_and_shaped_like_the_demo() {
