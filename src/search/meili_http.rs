@@ -1,9 +1,14 @@
-//! The HTTP client the Meilisearch SDK talks through: one pooled reqwest client, bodies sent whole.
+//! The HTTP client the Meilisearch SDK talks through: pooled reqwest clients, bodies sent whole.
 //!
 //! The SDK's own client streams every request body through a freshly allocated and zeroed
 //! 8 MiB buffer, as a chunked body; on a search that is most of the client's cost. Here a body is
 //! serialised once and sent with its `Content-Length`; answers are read by the SDK's
 //! [`parse_response`], so errors look the same.
+//!
+//! Each thread asks through its own client ([`MeiliHttp::client`]). A pooled connection is
+//! driven by a task on the runtime that opened it, and the server's workers each run their own
+//! runtime: with one client shared, a search on one worker would often travel on a connection
+//! the other worker drives, waking that thread twice a request.
 
 use futures_util::io::{AsyncRead, AsyncReadExt};
 use meilisearch_sdk::errors::Error;
@@ -12,10 +17,22 @@ use meilisearch_sdk::request::{parse_response, HttpClient, Method};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, Clone)]
 pub struct MeiliHttp {
-    client: reqwest::Client,
+    /// Which [`MeiliHttp::new`] this is (clones share it, and so share each thread's client).
+    id: u64,
+    headers: HeaderMap,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+/// The clients a thread has made, newest last, by [`MeiliHttp`] id.
+const CLIENTS_KEPT: usize = 4;
+thread_local! {
+    static CLIENTS: RefCell<Vec<(u64, reqwest::Client)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl MeiliHttp {
@@ -28,11 +45,32 @@ impl MeiliHttp {
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .tcp_nodelay(true)
-            .build()?;
-        Ok(MeiliHttp { client })
+        let http = MeiliHttp {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            headers,
+        };
+        // Built once here so that a client that cannot be built fails at start-up.
+        http.client()?;
+        Ok(http)
+    }
+
+    /// This thread's client (made on the thread's first request; a cheap handle to its pool).
+    fn client(&self) -> Result<reqwest::Client, Error> {
+        CLIENTS.with(|clients| {
+            let mut clients = clients.borrow_mut();
+            if let Some((_, client)) = clients.iter().find(|(id, _)| *id == self.id) {
+                return Ok(client.clone());
+            }
+            let client = reqwest::Client::builder()
+                .default_headers(self.headers.clone())
+                .tcp_nodelay(true)
+                .build()?;
+            if clients.len() >= CLIENTS_KEPT {
+                clients.remove(0);
+            }
+            clients.push((self.id, client.clone()));
+            Ok(client)
+        })
     }
 
     async fn send<Query: Serialize, Output: DeserializeOwned>(
@@ -50,7 +88,7 @@ impl MeiliHttp {
             Method::Put { .. } => reqwest::Method::PUT,
             Method::Patch { .. } => reqwest::Method::PATCH,
         };
-        let mut request = self.client.request(verb, &url);
+        let mut request = self.client()?.request(verb, &url);
         if let Some((bytes, content_type)) = body {
             request = request.header(CONTENT_TYPE, content_type).body(bytes);
         }
