@@ -14,6 +14,10 @@ the whole mix's table; this tells which queries make the difference, and why.
     bench/search-gap.py --mix mix.tsv 8080 http://127.0.0.1:7700 KEY listings 20
     cargo run --release --example query_mix -- --filtered > filtered.tsv    # with their filters
     bench/search-gap.py --mix filtered.tsv 8080 http://127.0.0.1:7700 KEY listings 20 two
+    bench/search-gap.py --pid SERVER_PID --mix filtered.tsv 8080 … listings 20 two   # + CPU
+
+With `--pid PID` (the server's process id), the last line also gives the server's CPU time
+(user + system, every thread, from /proc) per search it answered, over the timed samples.
 
 Without --mix, a fixed list of 15 queries. The last argument picks the facets: none (the
 default), `facets` (all 7) or `two` (kind and category, as the benchmarks' "filter + 2 facets");
@@ -24,6 +28,7 @@ sends every accented query twice.
 """
 import http.client
 import json
+import os
 import sys
 import time
 import urllib.parse
@@ -57,6 +62,12 @@ def read_mix(path):
 def main() -> int:
     args = sys.argv[1:]
     queries = [("", q, "", "") for q in QUERIES]
+    pid = None
+    if args[:1] == ["--pid"]:
+        if len(args) < 2 or not args[1].isdigit():
+            print(__doc__, file=sys.stderr)
+            return 2
+        pid, args = int(args[1]), args[2:]
     if args[:1] == ["--mix"]:
         if len(args) < 2:
             print(__doc__, file=sys.stderr)
@@ -89,6 +100,16 @@ def main() -> int:
         return (time.perf_counter() - start) * 1000, body
 
     pick = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(len(xs) * p))]
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def server_cpu_ms():  # user + system time of every thread of the server
+        if pid is None:
+            return 0.0
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / tick
+
+    cpu_spent = 0.0
     rows, all_via, all_direct = [], [], []
     for kind, q, params, filt in queries:
         api = "/api/v1/search?q=" + urllib.parse.quote(q) + extra + params
@@ -103,7 +124,9 @@ def main() -> int:
         direct_body = json.dumps(direct_body)
         via, direct = [], []
         for _ in range(n):
+            c0 = server_cpu_ms()
             via.append(timed(lambda: ours.request("GET", api), ours, q)[0])
+            cpu_spent += server_cpu_ms() - c0
             direct.append(timed(lambda: theirs.request("POST", path, direct_body, headers),
                                 theirs, q)[0])
         all_via += via
@@ -119,7 +142,8 @@ def main() -> int:
     gaps = sorted(r[0] for r in rows)
     print(f"median of the queries' p50 gaps: {gaps[len(gaps) // 2]:.2f} ms; every sample: "
           f"vungcao p50 / p95 {pick(all_via, .5):.2f} / {pick(all_via, .95):.2f}, direct "
-          f"{pick(all_direct, .5):.2f} / {pick(all_direct, .95):.2f} ms")
+          f"{pick(all_direct, .5):.2f} / {pick(all_direct, .95):.2f} ms"
+          + (f"; server CPU per search {cpu_spent / len(all_via):.3f} ms" if pid else ""))
     return 0
 
 
