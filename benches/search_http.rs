@@ -4,9 +4,10 @@
 //! HTTP/1.1 client:
 //! - through `GET /api/v1/search` of `vungcao serve` on the embedded tantivy index (with the
 //!   query-understanding layer), and directly on the tantivy engine (without it);
-//! - with a Meilisearch URL: `vungcao reindex` into Meilisearch (documents/s), the same queries
-//!   sent to Meilisearch directly (`POST /indexes/{uid}/search`, the anchor), and through
-//!   `vungcao serve` on Meilisearch.
+//! - with a Meilisearch URL: `vungcao reindex` into Meilisearch (documents/s), then the same
+//!   queries through `vungcao serve` on Meilisearch and sent to Meilisearch directly (`POST
+//!   /indexes/{uid}/search`, the anchor), the two taking turns query by query (which goes first
+//!   alternates by round), so that both meet Meilisearch in the same state.
 //!
 //! Prints p50/p95/p99 side by side with the targets, documents/s and the server's memory.
 //! Run it with `bench/search-http.sh` (builds the release binary, starts Meilisearch), or by
@@ -252,28 +253,49 @@ impl Samples {
     }
 }
 
+/// Runs one query of the mix in one variant and says whether it found nothing.
+type Runner<'a> = Box<dyn FnMut(&MixQuery, Variant) -> bool + 'a>;
+
 /// Runs the mix: one warm-up pass, then `rounds` timed ones; `f` runs one query and says
 /// whether it found nothing.
 fn measure(
     mix: &[MixQuery],
     rounds: usize,
-    mut f: impl FnMut(&MixQuery, Variant) -> bool,
+    f: impl FnMut(&MixQuery, Variant) -> bool,
 ) -> [Samples; 3] {
+    let mut runners: [Runner; 1] = [Box::new(f)];
+    let [samples] = measure_side_by_side(mix, rounds, &mut runners);
+    samples
+}
+
+/// [`measure`] for several runners taking turns on each query and variant, the first one first
+/// in even rounds and last in odd ones; samples in the runners' order.
+fn measure_side_by_side<const N: usize>(
+    mix: &[MixQuery],
+    rounds: usize,
+    runners: &mut [Runner; N],
+) -> [[Samples; 3]; N] {
     for q in mix {
         for v in VARIANTS {
-            f(q, v);
+            for f in runners.iter_mut() {
+                f(q, v);
+            }
         }
     }
-    let mut out: [Samples; 3] = Default::default();
-    for _ in 0..rounds {
+    let mut out: [[Samples; 3]; N] = std::array::from_fn(|_| Default::default());
+    for round in 0..rounds {
         for q in mix {
             for (i, v) in VARIANTS.into_iter().enumerate() {
-                let t = Instant::now();
-                let empty = f(q, v);
-                let took = t.elapsed();
-                out[i].times.push(took);
-                out[i].by_kind.entry(q.kind).or_default().push(took);
-                out[i].empty += usize::from(empty);
+                for k in 0..N {
+                    let r = if round % 2 == 0 { k } else { N - 1 - k };
+                    let t = Instant::now();
+                    let empty = runners[r](q, v);
+                    let took = t.elapsed();
+                    let samples = &mut out[r][i];
+                    samples.times.push(took);
+                    samples.by_kind.entry(q.kind).or_default().push(took);
+                    samples.empty += usize::from(empty);
+                }
             }
         }
     }
@@ -313,8 +335,10 @@ fn default_bin() -> PathBuf {
 }
 
 /// Starts `vungcao serve` on `data` (plus `env`), waits until its vocabulary holds `n`
-/// listings, runs the mix through the HTTP API; returns the samples and the server's VmHWM and
-/// VmRSS and its anonymous part at the end (MB).
+/// listings, runs the mix through the HTTP API, taking turns with `beside` when there is one;
+/// returns the samples (the API's, then `beside`'s) and the server's VmHWM and VmRSS and its
+/// anonymous part at the end (MB).
+#[allow(clippy::too_many_arguments)]
 fn serve_and_measure(
     bin: &Path,
     data: &Path,
@@ -323,7 +347,8 @@ fn serve_and_measure(
     n: usize,
     mix: &[MixQuery],
     rounds: usize,
-) -> ([Samples; 3], f64, (f64, f64)) {
+    beside: Option<Runner>,
+) -> (Vec<[Samples; 3]>, f64, (f64, f64)) {
     let addr = format!("127.0.0.1:{port}");
     let mut cmd = vungcao(bin, data);
     cmd.arg("serve")
@@ -354,7 +379,7 @@ fn serve_and_measure(
         std::thread::sleep(Duration::from_millis(200));
     }
     let mut failures = 0;
-    let samples = measure(mix, rounds, |q, v| {
+    let api: Runner = Box::new(|q, v| {
         let status = client.get(&http_path(q, v));
         if status != 200 {
             failures += 1;
@@ -368,6 +393,10 @@ fn serve_and_measure(
         }
         client.body.windows(10).any(|w| w == b"\"items\":[]")
     });
+    let samples = match beside {
+        Some(beside) => Vec::from(measure_side_by_side(mix, rounds, &mut [api, beside])),
+        None => Vec::from(measure_side_by_side(mix, rounds, &mut [api])),
+    };
     let pid = server.id();
     let hwm = proc_status_kb(pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0;
     let rss = proc_status_kb(pid, "VmRSS:").unwrap_or(0) as f64 / 1024.0;
@@ -407,11 +436,15 @@ fn meili_client(url: &str, key: &str) -> (Client, String) {
     )
 }
 
-fn meili_direct(url: &str, key: &str, uid: &str, mix: &[MixQuery], rounds: usize) -> [Samples; 3] {
-    let (mut client, auth) = meili_client(url, key);
+/// Meilisearch asked directly, one query at a time (the anchor). Connects on its first query:
+/// Meilisearch closes a connection left idle while vungcao starts.
+fn meili_direct<'a>(url: &str, key: &str, uid: &str) -> Runner<'a> {
+    let (url, key) = (url.to_owned(), key.to_owned());
+    let mut connection: Option<(Client, String)> = None;
     let path = format!("/indexes/{uid}/search");
-    measure(mix, rounds, |q, v| {
-        let status = client.send("POST", &path, &auth, Some(&meili_body(q, v)));
+    Box::new(move |q, v| {
+        let (client, auth) = connection.get_or_insert_with(|| meili_client(&url, &key));
+        let status = client.send("POST", &path, auth, Some(&meili_body(q, v)));
         assert_eq!(
             status,
             200,
@@ -512,7 +545,8 @@ fn main() {
     };
     eprintln!("  engine measured");
     let (tantivy_http, hwm, (rss, anon)) =
-        serve_and_measure(&bin, &data, &[], port, n, &mix, rounds);
+        serve_and_measure(&bin, &data, &[], port, n, &mix, rounds, None);
+    let tantivy_http = tantivy_http.into_iter().next().expect("the API's samples");
     eprintln!("  vungcao on tantivy measured");
 
     // Meilisearch: reindex into a fresh index, the anchor, then vungcao on it.
@@ -539,10 +573,12 @@ fn main() {
         );
         eprintln!("  {}", log.trim());
         let (meili_reindex, meili_rate) = reindex_rate(n, secs, &log);
-        let direct = meili_direct(url, key, &uid, &mix, rounds);
-        eprintln!("  Meilisearch direct measured");
-        let (through, _, _) = serve_and_measure(&bin, &data, &env, port, n, &mix, rounds);
-        eprintln!("  vungcao on Meilisearch measured");
+        let direct = meili_direct(url, key, &uid);
+        let (both, _, _) =
+            serve_and_measure(&bin, &data, &env, port, n, &mix, rounds, Some(direct));
+        let [through, direct]: [[Samples; 3]; 2] =
+            both.try_into().ok().expect("two runners' samples");
+        eprintln!("  vungcao on Meilisearch and Meilisearch direct measured, taking turns");
         meili_drop_index(url, key, &uid);
         meili_rows = Some((direct, through, meili_reindex, meili_rate));
     }
