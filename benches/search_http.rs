@@ -549,7 +549,7 @@ fn main() {
     let tantivy_http = tantivy_http.into_iter().next().expect("the API's samples");
     eprintln!("  vungcao on tantivy measured");
 
-    // Meilisearch: reindex into a fresh index, the anchor, then vungcao on it.
+    // Meilisearch: reindex into a fresh index, then vungcao on it and the anchor, taking turns.
     let mut meili_rows = None;
     if let Some((url, key)) = &meili {
         let uid = format!("bench-{}", std::process::id());

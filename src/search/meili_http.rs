@@ -29,9 +29,11 @@ pub struct MeiliHttp {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
-/// The clients a thread has made, newest last, by [`MeiliHttp`] id.
+/// How many clients a thread keeps, one per [`MeiliHttp`] it asks through (a server has one;
+/// tests make many, one after the other).
 const CLIENTS_KEPT: usize = 4;
 thread_local! {
+    /// The clients this thread has made, newest last, by [`MeiliHttp`] id.
     static CLIENTS: RefCell<Vec<(u64, reqwest::Client)>> = const { RefCell::new(Vec::new()) };
 }
 
