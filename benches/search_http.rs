@@ -336,8 +336,8 @@ fn default_bin() -> PathBuf {
 
 /// Starts `vungcao serve` on `data` (plus `env`), waits until its vocabulary holds `n`
 /// listings, runs the mix through the HTTP API, taking turns with `beside` when there is one;
-/// returns the samples (the API's, then `beside`'s) and the server's VmHWM and VmRSS and its
-/// anonymous part at the end (MB).
+/// returns the API's samples, `beside`'s, and the server's VmHWM and VmRSS and its anonymous
+/// part at the end (MB).
 #[allow(clippy::too_many_arguments)]
 fn serve_and_measure(
     bin: &Path,
@@ -348,7 +348,7 @@ fn serve_and_measure(
     mix: &[MixQuery],
     rounds: usize,
     beside: Option<Runner>,
-) -> (Vec<[Samples; 3]>, f64, (f64, f64)) {
+) -> ([Samples; 3], Option<[Samples; 3]>, f64, (f64, f64)) {
     let addr = format!("127.0.0.1:{port}");
     let mut cmd = vungcao(bin, data);
     cmd.arg("serve")
@@ -393,9 +393,12 @@ fn serve_and_measure(
         }
         client.body.windows(10).any(|w| w == b"\"items\":[]")
     });
-    let samples = match beside {
-        Some(beside) => Vec::from(measure_side_by_side(mix, rounds, &mut [api, beside])),
-        None => Vec::from(measure_side_by_side(mix, rounds, &mut [api])),
+    let (samples, beside) = match beside {
+        Some(beside) => {
+            let [api, beside] = measure_side_by_side(mix, rounds, &mut [api, beside]);
+            (api, Some(beside))
+        }
+        None => (measure(mix, rounds, api), None),
     };
     let pid = server.id();
     let hwm = proc_status_kb(pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0;
@@ -407,7 +410,7 @@ fn serve_and_measure(
     }
     let _ = server.wait();
     assert_eq!(failures, 0, "{failures} HTTP requests failed");
-    (samples, hwm, (rss, anon))
+    (samples, beside, hwm, (rss, anon))
 }
 
 /// Meilisearch, asked directly what the API asks: the text as typed, the same filter and facets.
@@ -544,9 +547,8 @@ fn main() {
         })
     };
     eprintln!("  engine measured");
-    let (tantivy_http, hwm, (rss, anon)) =
+    let (tantivy_http, _, hwm, (rss, anon)) =
         serve_and_measure(&bin, &data, &[], port, n, &mix, rounds, None);
-    let tantivy_http = tantivy_http.into_iter().next().expect("the API's samples");
     eprintln!("  vungcao on tantivy measured");
 
     // Meilisearch: reindex into a fresh index, then vungcao on it and the anchor, taking turns.
@@ -574,10 +576,9 @@ fn main() {
         eprintln!("  {}", log.trim());
         let (meili_reindex, meili_rate) = reindex_rate(n, secs, &log);
         let direct = meili_direct(url, key, &uid);
-        let (both, _, _) =
+        let (through, direct, _, _) =
             serve_and_measure(&bin, &data, &env, port, n, &mix, rounds, Some(direct));
-        let [through, direct]: [[Samples; 3]; 2] =
-            both.try_into().ok().expect("two runners' samples");
+        let direct = direct.expect("Meilisearch direct's samples");
         eprintln!("  vungcao on Meilisearch and Meilisearch direct measured, taking turns");
         meili_drop_index(url, key, &uid);
         meili_rows = Some((direct, through, meili_reindex, meili_rate));

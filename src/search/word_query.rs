@@ -135,14 +135,20 @@ impl Scorer for WordScorer {
     fn score(&mut self) -> Score {
         let doc = self.matcher.doc();
         for (alt, score) in &mut self.alts {
-            let mut at = alt.doc();
-            if at < doc {
-                at = alt.seek(doc);
-            }
-            if at == doc {
+            if holds(alt.as_mut(), doc) {
                 return *score;
             }
         }
         self.fallback
     }
+}
+
+/// Whether `docs` holds `doc`, moving it forward to `doc` if it is behind (never back: callers
+/// ask for documents in increasing order).
+pub(crate) fn holds<D: DocSet + ?Sized>(docs: &mut D, doc: DocId) -> bool {
+    let mut at = docs.doc();
+    if at < doc {
+        at = docs.seek(doc);
+    }
+    at == doc
 }
