@@ -107,12 +107,40 @@ struct SqlitePragmas {
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        // No journal mode here: it belongs to the file, set once by [`sqlite_wal`].
         conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+            "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
              PRAGMA foreign_keys = ON; PRAGMA cache_size = -{}; PRAGMA mmap_size = {};",
             self.cache_kib, SQLITE_MMAP_BYTES
         ))
         .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Puts the SQLite file at `path` in WAL mode, before the pool opens its connections. The mode
+/// is kept in the file; switching a new file to it takes the file's lock without waiting (the
+/// busy timeout does not apply), so when every connection asked for it, those the pool opened
+/// side by side on a new file failed with "database is locked" (logged as an error by the pool,
+/// which then opened them again). Tried a few times, for another process opening the same new
+/// file at that moment.
+fn sqlite_wal(path: &str) -> anyhow::Result<()> {
+    use diesel::Connection;
+    let mut tries = 0;
+    loop {
+        let result = SqliteConnection::establish(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|mut conn| {
+                conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+                    .map_err(anyhow::Error::from)
+            });
+        match result {
+            Err(e) if tries < 20 => {
+                tracing::debug!(error = %e, "SQLite file busy while setting WAL mode; trying again");
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -175,6 +203,20 @@ pub struct Db {
     changes: changes::ChangeFeed,
     /// On PostgreSQL, the shoppers' read connections.
     reads: Option<ReadLane>,
+    /// Connections the pools failed to open or set up ([`ConnectionErrors`]).
+    connection_errors: ConnectionErrors,
+}
+
+/// Counts and logs the connections a pool failed to open or set up; the pool opens them again
+/// (r2d2's own handler logs the bare error through `log`).
+#[derive(Debug, Clone, Default)]
+struct ConnectionErrors(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl diesel::r2d2::HandleError<diesel::r2d2::Error> for ConnectionErrors {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::error!(%error, "a database connection could not be opened; the pool tries again");
+    }
 }
 
 impl Db {
@@ -183,12 +225,14 @@ impl Db {
         let gate =
             |size: u32| std::sync::Arc::new(tokio::sync::Semaphore::new(size.max(1) as usize));
         let mut reads = None;
+        let connection_errors = ConnectionErrors::default();
         let pools = match Backend::from_url(url) {
             Backend::Postgres => {
                 let builder = || {
                     Pool::builder()
                         .max_size(max_size)
                         .connection_timeout(Duration::from_secs(10))
+                        .error_handler(Box::new(connection_errors.clone()))
                         // No `SELECT 1` before every use (r2d2's default): that was one more
                         // round trip per request. A connection the server dropped fails once;
                         // diesel then marks it broken (libpq no longer knows its transaction
@@ -213,10 +257,12 @@ impl Db {
                         std::fs::create_dir_all(parent)?;
                     }
                 }
+                sqlite_wal(path)?;
                 Pools::Sqlite(
                     Pool::builder()
                         .max_size(max_size)
                         .connection_timeout(Duration::from_secs(10))
+                        .error_handler(Box::new(connection_errors.clone()))
                         // A file does not hang up: no `SELECT 1` before every use.
                         .test_on_check_out(false)
                         .connection_customizer(Box::new(SqlitePragmas {
@@ -231,7 +277,15 @@ impl Db {
             gate: gate(max_size),
             changes: changes::ChangeFeed::default(),
             reads,
+            connection_errors,
         })
+    }
+
+    /// How many connections the pools failed to open or set up since [`Db::connect`].
+    pub fn connection_errors(&self) -> u64 {
+        self.connection_errors
+            .0
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The most connections the pool holds (each of the two on PostgreSQL).
@@ -545,6 +599,32 @@ mod cache_tests {
         assert_eq!(size.cache_size, -2048);
         let mapped: MmapSize = diesel::sql_query("PRAGMA mmap_size").get_result(&mut *conn)?;
         assert_eq!(mapped.mmap_size, SQLITE_MMAP_BYTES as i64);
+        Ok(())
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct JournalMode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        journal_mode: String,
+    }
+
+    #[test]
+    fn a_new_database_file_opens_every_connection_at_the_first_try_in_wal_mode(
+    ) -> anyhow::Result<()> {
+        // The pool opens its 8 connections side by side before `connect` returns; when each
+        // switched the new file to WAL, some failed with "database is locked": with that
+        // code this loop met one within its 30 new files (unit test run, 2 cores, 2026-12-07).
+        for _ in 0..30 {
+            let dir = tempfile::tempdir()?;
+            let db = Db::connect(&dir.path().join("w.db").to_string_lossy(), 8)?;
+            assert_eq!(db.connection_errors(), 0);
+            let Conn::Sqlite(mut conn) = db.get()? else {
+                panic!("a SQLite path opens a SQLite pool");
+            };
+            let mode: JournalMode =
+                diesel::sql_query("PRAGMA journal_mode").get_result(&mut *conn)?;
+            assert_eq!(mode.journal_mode, "wal");
+        }
         Ok(())
     }
 
