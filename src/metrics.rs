@@ -22,6 +22,8 @@ pub struct Metrics {
     pub search: HistogramVec,
     /// Time a database call waited for a connection slot.
     pub db_pool_wait: Histogram,
+    /// Connections a database pool failed to open or set up (the pool opens them again).
+    pub db_connection_errors: IntCounter,
     pub photo_jobs_running: IntGauge,
     pub photo_jobs_queued: IntGauge,
     /// By outcome: `processed`, `failed` (a bad photo or a pipeline error), `refused` (pool full).
@@ -64,6 +66,10 @@ impl Metrics {
                 "db_pool_wait_seconds",
                 "Time database work waited for a connection slot.",
             ))?,
+            db_connection_errors: IntCounter::new(
+                "db_connection_errors_total",
+                "Database connections a pool failed to open or set up (it opens them again).",
+            )?,
             photo_jobs_running: IntGauge::new("photo_jobs_running", "Photos being processed.")?,
             photo_jobs_queued: IntGauge::new(
                 "photo_jobs_queued",
@@ -97,6 +103,7 @@ impl Metrics {
         r.register(Box::new(metrics.http_requests.clone()))?;
         r.register(Box::new(metrics.search.clone()))?;
         r.register(Box::new(metrics.db_pool_wait.clone()))?;
+        r.register(Box::new(metrics.db_connection_errors.clone()))?;
         r.register(Box::new(metrics.photo_jobs_running.clone()))?;
         r.register(Box::new(metrics.photo_jobs_queued.clone()))?;
         r.register(Box::new(metrics.photo_jobs.clone()))?;
@@ -167,6 +174,7 @@ mod tests {
             "vungcao_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/listings/{slug}\",status=\"200\"",
             "vungcao_search_duration_seconds_count{backend=\"tantivy\"}",
             "vungcao_db_pool_wait_seconds_count",
+            "vungcao_db_connection_errors_total",
             "vungcao_photo_jobs_total{outcome=\"processed\"}",
             "vungcao_photo_jobs_running",
             "vungcao_outbox_pending",

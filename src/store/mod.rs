@@ -207,14 +207,16 @@ pub struct Db {
     connection_errors: ConnectionErrors,
 }
 
-/// Counts and logs the connections a pool failed to open or set up; the pool opens them again
-/// (r2d2's own handler logs the bare error through `log`).
+/// Counts (here and in `vungcao_db_connection_errors_total`) and logs the connections a pool
+/// failed to open or set up; the pool opens them again (r2d2's own handler logged the bare
+/// error through `log`).
 #[derive(Debug, Clone, Default)]
 struct ConnectionErrors(std::sync::Arc<std::sync::atomic::AtomicU64>);
 
 impl diesel::r2d2::HandleError<diesel::r2d2::Error> for ConnectionErrors {
     fn handle_error(&self, error: diesel::r2d2::Error) {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        crate::metrics::with(|m| m.db_connection_errors.inc());
         tracing::error!(%error, "a database connection could not be opened; the pool tries again");
     }
 }
