@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use vungcao::search::meili::filter_expression;
-use vungcao::search::synthetic::{self, url_encode, MixQuery};
+use vungcao::search::synthetic::{self, MixQuery};
 use vungcao::search::{SearchQuery, TantivyIndex};
 
 const SEED: u64 = 42;
@@ -103,6 +103,11 @@ fn engine_query(q: &MixQuery, v: Variant) -> SearchQuery {
             ..base
         },
     }
+}
+
+/// `s` encoded for a URL's query string.
+fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn http_path(q: &MixQuery, v: Variant) -> String {

@@ -630,6 +630,20 @@ mod cache_tests {
         Ok(())
     }
 
+    #[test]
+    fn a_connection_the_pool_could_not_open_is_counted_and_shown_on_metrics() {
+        use diesel::r2d2::HandleError;
+        let metric = || crate::metrics::get().map_or(0, |m| m.db_connection_errors.get());
+        let before = metric();
+        let errors = ConnectionErrors::default();
+        errors.handle_error(diesel::r2d2::Error::ConnectionError(
+            diesel::ConnectionError::BadConnection("database is locked".into()),
+        ));
+        assert_eq!(errors.0.load(std::sync::atomic::Ordering::Relaxed), 1);
+        // Other tests share the process's metrics: at least this one was added.
+        assert!(metric() > before);
+    }
+
     /// Whether this process maps `path` (Linux's `/proc/self/maps`).
     #[cfg(target_os = "linux")]
     fn mapped(path: &std::path::Path) -> anyhow::Result<bool> {
