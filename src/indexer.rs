@@ -383,11 +383,9 @@ impl Iterator for DatabaseDocuments {
                 return None;
             }
             let batch = self.db.get().and_then(|mut conn| {
-                conn.scanning(|conn| {
-                    let ids = listings::published_ids_after(conn, self.after, 1000)?;
-                    let docs = listings::search_documents(conn, &ids)?;
-                    Ok((ids, docs))
-                })
+                let ids = listings::published_ids_after(&mut conn, self.after, 1000)?;
+                let docs = listings::search_documents(&mut conn, &ids)?;
+                Ok((ids, docs))
             });
             match batch {
                 Ok((ids, _)) if ids.is_empty() => return None,

@@ -141,15 +141,10 @@ impl Application {
             tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
                 let filled = db.get().and_then(|mut conn| {
-                    conn.scanning(|conn| {
-                        crate::store::listings::cards::fill(conn, |done| {
-                            if done % 20_000 == 0 {
-                                tracing::info!(
-                                    done,
-                                    "writing the stored views of published listings"
-                                );
-                            }
-                        })
+                    crate::store::listings::cards::fill(&mut conn, |done| {
+                        if done % 20_000 == 0 {
+                            tracing::info!(done, "writing the stored views of published listings");
+                        }
                     })
                 });
                 match filled {

@@ -84,14 +84,14 @@ macro_rules! with_conn {
 /// per-connection size is paid by every one of them: 16 MB each was 256 MB on a million-listing
 /// catalogue. Pages missing from it come from the operating system's file cache.
 const SQLITE_CACHE_KIB_TOTAL: u32 = 32 * 1024;
-/// How much of the database file SQLite reads through a memory map instead of a `pread` per
-/// page: the operating system's file cache, with no copy into each connection's own cache (the
-/// `pread`s were a tenth of a detail read on a 100 000-listing catalogue). Each connection maps
-/// the file itself (four mappings of one 256 MB file after a few hundred reads, in
-/// `/proc/PID/maps`): the pages are the file cache's, held once in memory and given back under
-/// memory pressure, but every mapping that touched a page counts it in the process's resident
-/// memory, so VmHWM can exceed the file's size.
-const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+/// SQLite reads the file with a `pread` per page missing from the connection's cache, never
+/// through a memory map (`PRAGMA mmap_size = 0`, whatever the library's default). Each connection
+/// maps the file itself, and every page a mapping has touched counts in the server's resident
+/// memory, once per mapping: with a 1 GiB map, a million-listing server that had read detail
+/// pages for 30 s held 1 325 MiB (1 112 of it the file), 270 MiB without the map
+/// (`bench/serve-memory.sh`); the figure grew with the catalogue and the time served. The map
+/// gave detail reads a sixth more throughput (`bench/reads-ab.sh`, 100 000 listings).
+const SQLITE_MMAP_BYTES: u64 = 0;
 /// The least a connection gets, in KiB.
 const SQLITE_CACHE_KIB_MIN: u32 = 1024;
 
@@ -422,13 +422,11 @@ impl Db {
     /// SQLite may pick an index that ignores the ORDER BY and sort the whole table.
     pub fn analyze(&self) -> Result<(), AppError> {
         let mut conn = self.get()?;
-        conn.scanning(|conn| {
-            with_conn!(conn, |c| match self.backend() {
-                Backend::Sqlite => c.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;"),
-                Backend::Postgres => c.batch_execute("ANALYZE"),
-            })
-            .map_err(AppError::from)
+        with_conn!(&mut conn, |c| match self.backend() {
+            Backend::Sqlite => c.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;"),
+            Backend::Postgres => c.batch_execute("ANALYZE"),
         })
+        .map_err(AppError::from)
     }
 
     /// After a bulk load: on PostgreSQL `VACUUM (ANALYZE)`, which also marks the new rows'
@@ -483,26 +481,6 @@ impl Conn {
             Conn::Postgres(c) => c.batch_execute("SELECT 1").is_ok(),
             Conn::Sqlite(_) => true,
         }
-    }
-
-    /// Runs a read over a large part of the catalogue (the vocabulary's load, a rebuild's
-    /// documents) with SQLite's memory map off for its duration: its pages then pass through the
-    /// connection's small page cache and the operating system's file cache instead of staying
-    /// mapped into the server, where every page once touched counts in its resident memory (a
-    /// million-listing catalogue's load made a server of 2 GB). Shoppers' reads keep the map.
-    /// On PostgreSQL, `work` as it is.
-    pub fn scanning<T>(
-        &mut self,
-        work: impl FnOnce(&mut Conn) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
-        if let Conn::Sqlite(c) = self {
-            c.batch_execute("PRAGMA mmap_size = 0")?;
-        }
-        let result = work(self);
-        if let Conn::Sqlite(c) = self {
-            c.batch_execute(&format!("PRAGMA mmap_size = {SQLITE_MMAP_BYTES}"))?;
-        }
-        result
     }
 
     /// Runs `work` in one transaction: everything or nothing (the outbox row rides along).
@@ -600,7 +578,7 @@ mod cache_tests {
         let size: CacheSize = diesel::sql_query("PRAGMA cache_size").get_result(&mut *conn)?;
         assert_eq!(size.cache_size, -2048);
         let mapped: MmapSize = diesel::sql_query("PRAGMA mmap_size").get_result(&mut *conn)?;
-        assert_eq!(mapped.mmap_size, SQLITE_MMAP_BYTES as i64);
+        assert_eq!(mapped.mmap_size, 0);
         Ok(())
     }
 
@@ -654,51 +632,39 @@ mod cache_tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn a_whole_catalogue_read_leaves_the_file_unmapped() -> anyhow::Result<()> {
+    fn reads_leave_the_database_file_unmapped() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("s.db");
         let db = Db::connect(&path.to_string_lossy(), 1)?;
-        let mut conn = db.get()?;
-        let read_all = |conn: &mut Conn| -> Result<i64, AppError> {
-            let Conn::Sqlite(c) = conn else {
-                panic!("SQLite")
-            };
-            let n: CountRow = diesel::sql_query("SELECT count(*) AS n FROM t WHERE length(v) > 0")
-                .get_result(&mut **c)?;
-            Ok(n.n)
-        };
-        if let Conn::Sqlite(c) = &mut conn {
+        if let Conn::Sqlite(c) = &mut db.get()? {
             c.batch_execute(
                 "CREATE TABLE t (v TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL \
                  SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT hex(randomblob(500)) FROM n; \
                  PRAGMA wal_checkpoint(TRUNCATE);",
             )?;
         }
-        drop(conn);
         drop(db);
         // A fresh pool reads the table from the file itself (nothing left in the write-ahead
-        // log, nothing in its page cache), with the map off.
-        let mut conn = Db::connect(&path.to_string_lossy(), 1)?.get()?;
-        assert_eq!(conn.scanning(read_all)?, 2000);
-        assert!(!mapped(&path)?, "a scan maps nothing");
-        // The map is back for the reads that follow.
-        let Conn::Sqlite(c) = &mut conn else {
-            panic!("SQLite")
-        };
-        let size: MmapSize = diesel::sql_query("PRAGMA mmap_size").get_result(&mut **c)?;
-        assert_eq!(size.mmap_size, SQLITE_MMAP_BYTES as i64);
-        // The same read without `scanning` on another fresh pool maps the file.
-        let mut other = Db::connect(&path.to_string_lossy(), 1)?.get()?;
-        assert_eq!(read_all(&mut other)?, 2000);
-        assert!(mapped(&path)?, "an ordinary read maps the file");
-        // A scan that fails gives the map back too.
-        let failed = conn.scanning(|_| -> Result<(), AppError> { Err(AppError::internal("x")) });
-        assert!(failed.is_err());
-        let Conn::Sqlite(c) = &mut conn else {
-            panic!("SQLite")
-        };
-        let size: MmapSize = diesel::sql_query("PRAGMA mmap_size").get_result(&mut **c)?;
-        assert_eq!(size.mmap_size, SQLITE_MMAP_BYTES as i64);
+        // log, nothing in its page cache): a read of every row, as a shopper's read of one.
+        let pool = Db::connect(&path.to_string_lossy(), 4)?;
+        for _ in 0..4 {
+            let Conn::Sqlite(mut c) = pool.get()? else {
+                panic!("a SQLite path opens a SQLite pool");
+            };
+            let n: CountRow = diesel::sql_query("SELECT count(*) AS n FROM t WHERE length(v) > 0")
+                .get_result(&mut *c)?;
+            assert_eq!(n.n, 2000);
+            let one: CountRow =
+                diesel::sql_query("SELECT length(v) AS n FROM t WHERE rowid = 1777")
+                    .get_result(&mut *c)?;
+            assert_eq!(one.n, 1000);
+            let size: MmapSize = diesel::sql_query("PRAGMA mmap_size").get_result(&mut *c)?;
+            assert_eq!(size.mmap_size, 0);
+        }
+        assert!(
+            !mapped(&path)?,
+            "the database file is mapped into the process"
+        );
         Ok(())
     }
 
