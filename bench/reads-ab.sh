@@ -9,7 +9,8 @@
 #   bench/reads-ab.sh NAME=BIN NAME=BIN... [-- LISTINGS=100000 SECONDS=8 ROUNDS=2]
 #   e.g. bench/reads-ab.sh main=/tmp/vungcao-main new=target/release/vungcao -- 100000 8 2
 #
-# The first binary loads the catalogue. Needs wrk, sqlite3 (or psql), curl.
+# The first binary loads the catalogue. Needs wrk, sqlite3 (or psql), curl. After the table,
+# each server's memory at the end of its rows (VmHWM, anonymous and file-backed RSS).
 # VUNGCAO_BENCH_ROWS picks the rows (any of "detail lists search"; default all of them), e.g.
 # VUNGCAO_BENCH_ROWS=search for more rounds of the search page in the same time.
 # VUNGCAO_BENCH_MORE_LISTS=1 adds three lists (certification, a category by price, events):
@@ -87,6 +88,7 @@ row() {
 }
 
 ROWS=()
+MEM=()
 for round in $(seq 1 "$ROUNDS"); do
   for spec in "${BINS[@]}"; do
     name=${spec%%=*} bin=${spec#*=} dir=$WORK/$name
@@ -135,6 +137,10 @@ for round in $(seq 1 "$ROUNDS"); do
       ROWS+=("$(row "$name" "tea by price (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?category=tea&sort=price_asc&limit=20")")
       ROWS+=("$(row "$name" "events (round $round)" "http://127.0.0.1:$PORT/api/v1/listings?kind=event&limit=20")")
     fi
+    # What the server holds after its rows: its peak, and its own (anonymous) memory against
+    # the file pages it has mapped (SQLite's memory map, the index).
+    MEM+=("$(awk -v name="$name" -v round="$round" '/^VmHWM/ { h = $2 } /^RssAnon/ { a = $2 } /^RssFile/ { f = $2 }
+      END { printf "| %-10s | %5s | %9.1f | %9.1f | %9.1f |", name, round, h / 1024, a / 1024, f / 1024 }' "/proc/$pid/status")")
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
 done
@@ -146,3 +152,9 @@ echo
 printf '| %-10s | %-32s | %9s | %9s | %9s | %5s |\n' binary request p50 p99 req/s load
 echo "|------------|----------------------------------|-----------|-----------|-----------|-------|"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "the server's memory after its rows, MiB"
+echo
+printf '| %-10s | %5s | %9s | %9s | %9s |\n' binary round VmHWM 'RSS anon' 'RSS file'
+echo "|------------|-------|-----------|-----------|-----------|"
+printf '%s\n' "${MEM[@]}"

@@ -4,18 +4,31 @@
 #   VUNGCAO_BIN=… VUNGCAO_DATA_DIR=… VUNGCAO_DATABASE_URL=… bench/serve-memory.sh [QUERIES]
 # Samples RssAnon/RssFile of the server every 100 ms while it starts (until /readyz and the
 # vocabulary is loaded), during the search replay of bench/scale.sh (warm, plain, filter + 2
-# facets) and the home page; prints the peak of each phase, VmHWM and smaps_rollup at the end.
-# Same settings as bench/scale.sh (indexer off, response cache off).
+# facets), the home page and then VUNGCAO_BENCH_DETAIL_SECONDS (30) of detail reads of random
+# listings (wrk -t2 -c64, 20 000 slugs: a server that has been read for a while); prints the
+# peak of each phase, VmHWM and smaps_rollup at the end. Same settings as bench/scale.sh
+# (indexer off, response cache off). Needs python3, curl, bc, wrk and sqlite3 (or psql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VUNGCAO_BIN:?set VUNGCAO_BIN}
 : "${VUNGCAO_DATA_DIR:?set VUNGCAO_DATA_DIR}"
+DB_URL=${VUNGCAO_DATABASE_URL:-$VUNGCAO_DATA_DIR/vungcao.db}
+case $DB_URL in postgres://* | postgresql://*) DB_TOOL=psql ;; *) DB_TOOL=sqlite3 ;; esac
+for tool in python3 curl bc wrk "$DB_TOOL"; do
+  command -v "$tool" >/dev/null || {
+    echo "bench/serve-memory.sh needs $tool (Debian: apt-get install -y python3 curl bc wrk sqlite3 postgresql-client)" >&2
+    exit 1
+  }
+done
+DETAIL_SECONDS=${VUNGCAO_BENCH_DETAIL_SECONDS:-30}
 QUERIES=${1:-800}
 PORT=${VUNGCAO_BENCH_PORT:-18382}
 export VUNGCAO_LISTEN=127.0.0.1:$PORT VUNGCAO_LOG=warn VUNGCAO_RESPONSE_CACHE_SECONDS=0 VUNGCAO_INDEXER=false
 export VUNGCAO_MEDIA_URL=${VUNGCAO_MEDIA_URL:-$VUNGCAO_DATA_DIR/media}
 unset VUNGCAO_MEILI_URL
 WORK=$(mktemp -d)
+SLUGS_SQL="SELECT slug FROM listings WHERE status = 'published' ORDER BY random() LIMIT 20000"
+if [ "$DB_TOOL" = psql ]; then psql "$DB_URL" -Atc "$SLUGS_SQL"; else sqlite3 "$DB_URL" "$SLUGS_SQL"; fi >"$WORK/slugs.txt"
 "$BIN" serve >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 SAMPLER=
@@ -51,11 +64,14 @@ echo filtered >"$WORK/phase"
 filtered=$(python3 bench/search-replay.py "$PORT" "$QUERIES" '&category=tea&facets=kind,category_code')
 echo home >"$WORK/phase"
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/"; done
+echo detail >"$WORK/phase"
+detail=$(wrk -t2 -c64 -d"${DETAIL_SECONDS}s" --latency -s bench/wrk-slugs.lua "http://127.0.0.1:$PORT" -- "$WORK/slugs.txt")
 sleep 0.3
 echo "serve-memory.sh $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "ready after ${ready}s, vocabulary loaded after ${loaded}s"
 echo "plain: $plain"
 echo "filter + 2 facets: $filtered"
+echo "detail, ${DETAIL_SECONDS} s: $(awk '/^Requests\/sec/ { r = $2 } /^ +99%/ { p = $2 } END { printf "%s req/s, p99 %s", r, p }' <<<"$detail")"
 echo "| phase | peak RSS MiB | anon MiB | file MiB |"
 echo "|---|---|---|---|"
 awk '{ t = $2 + $3; if (t > peak[$1]) { peak[$1] = t; anon[$1] = $2; file[$1] = $3 } if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
