@@ -715,7 +715,7 @@ fn main() {
     }
     println!(
         "server memory on tantivy: VmHWM {hwm:.0} MB (at the end VmRSS {rss:.0} MB, of which \
-         {anon:.0} MB anonymous, the rest the database file and the index mapped)   \
+         {anon:.0} MB anonymous, the rest file pages: the index and the program mapped)   \
          target ≤ 150 MB: {}",
         if hwm <= 150.0 { "met" } else { "MISSED" }
     );
