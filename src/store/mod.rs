@@ -84,14 +84,6 @@ macro_rules! with_conn {
 /// per-connection size is paid by every one of them: 16 MB each was 256 MB on a million-listing
 /// catalogue. Pages missing from it come from the operating system's file cache.
 const SQLITE_CACHE_KIB_TOTAL: u32 = 32 * 1024;
-/// SQLite reads the file with a `pread` per page missing from the connection's cache, never
-/// through a memory map (`PRAGMA mmap_size = 0`, whatever the library's default). Each connection
-/// maps the file itself, and every page a mapping has touched counts in the server's resident
-/// memory, once per mapping: with a 1 GiB map, a million-listing server that had read detail
-/// pages for 30 s held 1 325 MiB (1 112 of it the file), 270 MiB without the map
-/// (`bench/serve-memory.sh`); the figure grew with the catalogue and the time served. The map
-/// gave detail reads a sixth more throughput (`bench/reads-ab.sh`, 100 000 listings).
-const SQLITE_MMAP_BYTES: u64 = 0;
 /// The least a connection gets, in KiB.
 const SQLITE_CACHE_KIB_MIN: u32 = 1024;
 
@@ -100,6 +92,13 @@ fn sqlite_cache_kib(pool: u32) -> u32 {
     (SQLITE_CACHE_KIB_TOTAL / pool.max(1)).max(SQLITE_CACHE_KIB_MIN)
 }
 
+/// Every SQLite connection's settings. The file is read with a `pread` per page missing from the
+/// connection's cache, never through a memory map (`mmap_size = 0`, whatever the library's
+/// default): each connection maps the file itself, and every page a mapping has touched counts
+/// in the server's resident memory, once per mapping. With a 1 GiB map, a million-listing server
+/// that had read detail pages for 30 s held 1 325 MiB (1 112 of it the file), 270 MiB without
+/// the map (`bench/serve-memory.sh`); the figure grew with the catalogue and the time served. The
+/// map gave detail reads a sixth more throughput (`bench/reads-ab.sh`, 100 000 listings).
 #[derive(Debug)]
 struct SqlitePragmas {
     cache_kib: u32,
@@ -110,8 +109,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
         // No journal mode here: it belongs to the file, set once by [`sqlite_wal`].
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA cache_size = -{}; PRAGMA mmap_size = {};",
-            self.cache_kib, SQLITE_MMAP_BYTES
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -{}; PRAGMA mmap_size = 0;",
+            self.cache_kib
         ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -646,7 +645,9 @@ mod cache_tests {
         drop(db);
         // A fresh pool reads the table from the file itself (nothing left in the write-ahead
         // log, nothing in its page cache): a read of every row, as a shopper's read of one.
+        // Four connections at once, so each is its own (SQLite maps the file per connection).
         let pool = Db::connect(&path.to_string_lossy(), 4)?;
+        let mut held = Vec::new();
         for _ in 0..4 {
             let Conn::Sqlite(mut c) = pool.get()? else {
                 panic!("a SQLite path opens a SQLite pool");
@@ -660,6 +661,7 @@ mod cache_tests {
             assert_eq!(one.n, 1000);
             let size: MmapSize = diesel::sql_query("PRAGMA mmap_size").get_result(&mut *c)?;
             assert_eq!(size.mmap_size, 0);
+            held.push(c);
         }
         assert!(
             !mapped(&path)?,
