@@ -117,11 +117,12 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 }
 
 /// Puts the SQLite file at `path` in WAL mode, before the pool opens its connections. The mode
-/// is kept in the file; switching a new file to it takes the file's lock without waiting (the
-/// busy timeout does not apply), so when every connection asked for it, those the pool opened
-/// side by side on a new file failed with "database is locked" (logged as an error by the pool,
-/// which then opened them again). Tried a few times, for another process opening the same new
-/// file at that moment.
+/// is kept in the file. Switching to it fails at once, busy timeout or not, while another
+/// connection is writing to the file or switching it too (SQLite does not wait where waiting
+/// could deadlock): when every connection asked for it, those the pool opened side by side on a
+/// new file failed with "database is locked" (logged as an error by the pool, which then opened
+/// them again). Tried for about a second, for another process starting on the same new file at
+/// that moment (tests `wal_tests`).
 fn sqlite_wal(path: &str) -> anyhow::Result<()> {
     use diesel::Connection;
     let mut tries = 0;
@@ -731,6 +732,79 @@ mod cache_tests {
         release
             .join()
             .map_err(|_| anyhow::anyhow!("release thread panicked"))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod wal_tests {
+    use super::*;
+    use diesel::sql_types::Text;
+    use diesel::{Connection, RunQueryDsl};
+
+    #[derive(diesel::QueryableByName)]
+    struct JournalMode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+
+    fn journal_mode(path: &str) -> anyhow::Result<String> {
+        let mut conn = SqliteConnection::establish(path)?;
+        let mode: JournalMode = diesel::sql_query("PRAGMA journal_mode").get_result(&mut conn)?;
+        Ok(mode.journal_mode)
+    }
+
+    /// Another process writing to the new file (its first migration, say): a write transaction
+    /// open, committed after `hold`, or held past the retries with `None`. Switching the file to
+    /// WAL then fails at once, busy timeout or not (SQLite does not wait where it could deadlock).
+    fn locked_by_another(
+        path: &str,
+        hold: Option<Duration>,
+    ) -> anyhow::Result<std::thread::JoinHandle<()>> {
+        let mut other = SqliteConnection::establish(path)?;
+        other.batch_execute("BEGIN IMMEDIATE; CREATE TABLE first_start (v INTEGER);")?;
+        Ok(std::thread::spawn(move || {
+            if let Some(hold) = hold {
+                std::thread::sleep(hold);
+                other.batch_execute("COMMIT;").ok();
+            } else {
+                std::thread::sleep(Duration::from_secs(3));
+            }
+        }))
+    }
+
+    #[test]
+    fn a_new_file_written_for_a_moment_by_another_is_put_in_wal_mode_once_it_commits(
+    ) -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("new.db").to_string_lossy().into_owned();
+        let other = locked_by_another(&path, Some(Duration::from_millis(300)))?;
+        let started = std::time::Instant::now();
+        sqlite_wal(&path)?;
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "WAL mode was set while another was writing"
+        );
+        assert_eq!(journal_mode(&path)?, "wal");
+        other.join().ok();
+        Ok(())
+    }
+
+    #[test]
+    fn a_new_file_that_another_keeps_writing_is_an_error_within_seconds() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("new.db").to_string_lossy().into_owned();
+        let _other = locked_by_another(&path, None)?;
+        let started = std::time::Instant::now();
+        let err = sqlite_wal(&path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("locked"),
+            "expected a 'database is locked' error, got {err:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
         Ok(())
     }
 }
