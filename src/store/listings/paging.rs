@@ -147,7 +147,7 @@ fn public_page_cards(
         Option<NaiveDateTime>,
         Option<i64>,
         Option<i64>,
-        Option<String>,
+        Option<Vec<u8>>,
     );
     let mut rows: Vec<Row> = with_conn!(conn, |c| {
         let mut query = listings::table
@@ -158,7 +158,7 @@ fn public_page_cards(
                 listings::published_at,
                 listings::price_vnd,
                 listing_cards::format.nullable(),
-                listing_cards::body.nullable(),
+                cards::card_body(),
             ))
             .into_boxed();
         if let Some(kind) = filter.kind {
