@@ -437,7 +437,8 @@ impl Shape for Json {
     type Out = String;
     fn from_card(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<String> {
         if stored.event && !next_dates_hold(stored.view, today) {
-            // Its next dates are the day's: read, work them out, write out again.
+            // Its next dates have moved since the card was written: read, work them out for
+            // the day, write out again.
             return view_of(stored, media_base, today).and_then(|v| to_json(&v).ok());
         }
         Some(with_media_base(stored.view, stored.mark, media_base))
@@ -541,9 +542,9 @@ fn view_of(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<Li
 
 /// Whether the next dates an event card's view holds are still those of `today`: they move only
 /// when an occurrence ends, so most days the card's text is the answer as it is. Reads the
-/// view's `event` alone (serde skims the rest); reading the whole view and writing it out
-/// again was a twentieth of a detail read on the synthetic catalogue, a third of whose
-/// listings are events.
+/// view's `event` alone (serde skims the rest). Reading the whole view and writing it out
+/// again took 5 % of a PostgreSQL detail read's CPU on the synthetic catalogue, where 8 % of
+/// the listings are events.
 fn next_dates_hold(view: &str, today: NaiveDate) -> bool {
     #[derive(serde::Deserialize)]
     struct EventOnly {
