@@ -38,8 +38,8 @@ pub fn respond(
 /// Not a cryptographic hash, and it need not be: a tag only tells a client whether its copy of
 /// this URL's answer is still the answer. Two different answers of one URL share a tag by
 /// accident with a chance of 2⁻¹²⁸; on purpose only if someone crafted both, and the most that
-/// could do is keep a client on the older of two answers that person wrote. SHA-256 was 4 % of
-/// a detail read's CPU (`bench/profile-read.sh detail`, PostgreSQL), XXH3 a tenth of that. The
+/// could do is keep a client on the older of two answers that person wrote. SHA-256 was 3.7 % of
+/// a detail read's CPU (`bench/profile-read.sh detail`, PostgreSQL), XXH3 0.8 %. The
 /// algorithm is fixed by its specification, so every replica and every release tags alike.
 pub fn tag_of(body: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

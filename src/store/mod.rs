@@ -755,21 +755,17 @@ mod wal_tests {
     }
 
     /// Another process writing to the new file (its first migration, say): a write transaction
-    /// open, committed after `hold`, or held past the retries with `None`. Switching the file to
-    /// WAL then fails at once, busy timeout or not (SQLite does not wait where it could deadlock).
-    fn locked_by_another(
+    /// open, committed after `hold`. Switching the file to WAL meanwhile fails at once, busy
+    /// timeout or not (SQLite does not wait where it could deadlock).
+    fn written_by_another(
         path: &str,
-        hold: Option<Duration>,
+        hold: Duration,
     ) -> anyhow::Result<std::thread::JoinHandle<()>> {
         let mut other = SqliteConnection::establish(path)?;
         other.batch_execute("BEGIN IMMEDIATE; CREATE TABLE first_start (v INTEGER);")?;
         Ok(std::thread::spawn(move || {
-            if let Some(hold) = hold {
-                std::thread::sleep(hold);
-                other.batch_execute("COMMIT;").ok();
-            } else {
-                std::thread::sleep(Duration::from_secs(3));
-            }
+            std::thread::sleep(hold);
+            other.batch_execute("COMMIT;").ok();
         }))
     }
 
@@ -778,7 +774,7 @@ mod wal_tests {
     ) -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("new.db").to_string_lossy().into_owned();
-        let other = locked_by_another(&path, Some(Duration::from_millis(300)))?;
+        let other = written_by_another(&path, Duration::from_millis(300))?;
         let started = std::time::Instant::now();
         sqlite_wal(&path)?;
         assert!(
@@ -794,7 +790,8 @@ mod wal_tests {
     fn a_new_file_that_another_keeps_writing_is_an_error_within_seconds() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("new.db").to_string_lossy().into_owned();
-        let _other = locked_by_another(&path, None)?;
+        // Longer than `sqlite_wal` tries.
+        let other = written_by_another(&path, Duration::from_secs(3))?;
         let started = std::time::Instant::now();
         let err = sqlite_wal(&path)
             .err()
@@ -805,6 +802,7 @@ mod wal_tests {
             "expected a 'database is locked' error, got {err:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(3));
+        other.join().ok();
         Ok(())
     }
 }

@@ -541,7 +541,9 @@ fn view_of(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<Li
 }
 
 /// Whether the next dates an event card's view holds are still those of `today`: they move only
-/// when an occurrence ends, so most days the card's text is the answer as it is. Reads the
+/// when an occurrence ends, so most days the card's text is the answer as it is. Once an
+/// occurrence has ended, the card takes the long way ([`view_of`]) until it is written again
+/// (any change to the listing, or a new [`format`]). Reads the
 /// view's `event` alone (serde skims the rest). Reading the whole view and writing it out
 /// again took 5 % of a PostgreSQL detail read's CPU on the synthetic catalogue, where 8 % of
 /// the listings are events.
