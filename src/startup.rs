@@ -148,7 +148,7 @@ impl Application {
                     })
                 });
                 match filled {
-                    Ok(0) => {}
+                    Ok(0) => tracing::debug!("stored views of published listings all current"),
                     Ok(written) => tracing::info!(
                         written,
                         seconds = started.elapsed().as_secs_f64(),

@@ -18,25 +18,47 @@ use std::sync::OnceLock;
 /// A card's text, three lines: `MARK KIND`, each photo's share picture as JSON (the view's JSON
 /// leaves them out), and the view as JSON: exactly what `GET /api/v1/listings/{slug}` answers,
 /// except that every photo URL starts with MARK where the media base (a setting, not data) goes.
-/// Compact JSON holds no raw newline. KIND is `e` for an event, whose next dates move with the
-/// day and are worked out on read, `-` otherwise; any other view is answered by putting the
-/// media base in with a text replace, without reading the JSON into a [`ListingView`] and
-/// writing it out again (that round trip was a third of a list page's time).
+/// Compact JSON holds no raw newline. KIND is `-` for a listing that is not an event, and `e AT
+/// LEN` for an event: its `event` object is the view's bytes `AT..AT + LEN`. An event's next
+/// dates move with the day: a read parses that object alone, works them out, and puts them in
+/// place when they have moved. Any view is then answered by putting the media base in with a
+/// text replace, without reading the JSON into a [`ListingView`] and writing it out again (that
+/// round trip was a third of a list page's time). A bare `e` (an event object not found exactly
+/// once) makes reads take that round trip.
 struct Stored<'a> {
     mark: &'a str,
-    event: bool,
+    kind: Kind,
     shares: &'a str,
     view: &'a str,
+}
+
+/// What a card's head says of its listing.
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    /// Not an event.
+    Plain,
+    /// An event, with where its `event` object is in the view's text when known.
+    Event(Option<std::ops::Range<usize>>),
 }
 
 impl<'a> Stored<'a> {
     fn split(body: &'a str) -> Option<Stored<'a>> {
         let (head, rest) = body.split_once('\n')?;
         let (shares, view) = rest.split_once('\n')?;
-        let (mark, kind) = head.split_once(' ')?;
-        (!mark.is_empty()).then_some(Stored {
+        let mut parts = head.split(' ');
+        let mark = parts.next().filter(|m| !m.is_empty())?;
+        let kind = match (parts.next()?, parts.next(), parts.next()) {
+            ("-", None, _) => Kind::Plain,
+            ("e", None, _) => Kind::Event(None),
+            ("e", Some(at), Some(len)) => {
+                let at: usize = at.parse().ok()?;
+                Kind::Event(Some(at..at.checked_add(len.parse().ok()?)?))
+            }
+            _ => return None,
+        };
+        parts.next().is_none().then_some(Stored {
             mark,
-            event: kind == "e",
+            kind,
             shares,
             view,
         })
@@ -62,13 +84,30 @@ fn encode(view: &ListingView) -> Result<String, AppError> {
         let shares = to_json(&shares)?;
         let body = to_json(&marked)?;
         if shares.matches(&mark).count() + body.matches(&mark).count() == urls {
-            let kind = if view.event.is_some() { "e" } else { "-" };
+            let kind = match &view.event {
+                None => "-".to_owned(),
+                Some(event) => match event_at(&body, &to_json(event)?) {
+                    Some(span) => format!("e {} {}", span.start, span.len()),
+                    None => "e".to_owned(),
+                },
+            };
             return Ok(format!("{mark} {kind}\n{shares}\n{body}"));
         }
     }
     Err(AppError::internal(
         "listing card: every media mark occurs in the text",
     ))
+}
+
+/// Where `event` (an event object as JSON) is the value of the `event` key of `body` (a view as
+/// JSON), when `"event":` and that object occur there exactly once. Inside a JSON string a
+/// quote is escaped, so a listing's own text cannot hold them; the count is checked all the same.
+fn event_at(body: &str, event: &str) -> Option<std::ops::Range<usize>> {
+    let keyed = format!("\"event\":{event}");
+    let mut found = body.match_indices(&keyed);
+    let (at, _) = found.next()?;
+    let start = at + keyed.len() - event.len();
+    found.next().is_none().then_some(start..start + event.len())
 }
 
 /// `value` as compact JSON.
@@ -80,7 +119,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, AppError> {
 const CHUNK: usize = 500;
 
 /// Bump when a view's content changes without its shape changing (the shape is hashed).
-const LAYOUT: u32 = 2;
+const LAYOUT: u32 = 3;
 
 thread_local! {
     /// Listings whose cards the transaction running on this thread must write before it commits.
@@ -436,12 +475,14 @@ impl Shape for View {
 impl Shape for Json {
     type Out = String;
     fn from_card(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<String> {
-        if stored.event && !next_dates_hold(stored.view, today) {
-            // Its next dates have moved since the card was written: read, work them out for
-            // the day, write out again.
-            return view_of(stored, media_base, today).and_then(|v| to_json(&v).ok());
+        match &stored.kind {
+            Kind::Plain => Some(with_media_base(stored.view, stored.mark, media_base)),
+            Kind::Event(Some(span)) => {
+                let view = with_days_dates(stored.view, span.clone(), today)?;
+                Some(with_media_base(&view, stored.mark, media_base))
+            }
+            Kind::Event(None) => view_of(stored, media_base, today).and_then(|v| to_json(&v).ok()),
         }
-        Some(with_media_base(stored.view, stored.mark, media_base))
     }
     fn from_view(view: ListingView) -> Result<String, AppError> {
         to_json(&view)
@@ -540,24 +581,36 @@ fn view_of(stored: &Stored<'_>, media_base: &str, today: NaiveDate) -> Option<Li
     Some(view)
 }
 
-/// Whether the next dates an event card's view holds are still those of `today`: they move only
-/// when an occurrence ends, so most days the card's text is the answer as it is. Once an
-/// occurrence has ended, the card takes the long way ([`view_of`]) until it is written again
-/// (any change to the listing, or a new [`format`]). Reads the
-/// view's `event` alone (serde skims the rest). Reading the whole view and writing it out
-/// again took 5 % of a PostgreSQL detail read's CPU on the synthetic catalogue, where 8 % of
-/// the listings are events.
-fn next_dates_hold(view: &str, today: NaiveDate) -> bool {
-    #[derive(serde::Deserialize)]
-    struct EventOnly {
-        event: Option<EventView>,
-    }
-    let Ok(EventOnly { event: Some(held) }) = serde_json::from_str::<EventOnly>(view) else {
-        return false;
+/// An event card's view text with the next dates of `today` in its event object (the bytes
+/// `span`): the text as it is while the dates it holds are the day's (they move only when an
+/// occurrence ends), else with the object written out again in its place. Only the object is
+/// read: reading the whole view and writing it out again took 5 % of a PostgreSQL detail read's
+/// CPU on the synthetic catalogue, where 8 % of the listings are events. `None` when the span
+/// does not hold an event object.
+fn with_days_dates(
+    view: &str,
+    span: std::ops::Range<usize>,
+    today: NaiveDate,
+) -> Option<std::borrow::Cow<'_, str>> {
+    let held_text = view.get(span.clone())?;
+    let held: EventView = match serde_json::from_str(held_text) {
+        Ok(held) => held,
+        Err(e) => {
+            tracing::warn!(error = %e, "listing card's event");
+            return None;
+        }
     };
     let mut now = held.clone();
     next_dates(&mut now, today);
-    (now.next_start, now.next_end) == (held.next_start, held.next_end)
+    if (now.next_start, now.next_end) == (held.next_start, held.next_end) {
+        return Some(std::borrow::Cow::Borrowed(view));
+    }
+    let now = to_json(&now).ok()?;
+    let mut out = String::with_capacity(view.len() + now.len());
+    out.push_str(view.get(..span.start)?);
+    out.push_str(&now);
+    out.push_str(view.get(span.end..)?);
+    Some(std::borrow::Cow::Owned(out))
 }
 
 /// An event's next dates as of `today` (a card keeps the dates it was written with).
@@ -697,38 +750,95 @@ mod tests {
     }
 
     /// An event card's API JSON is the card's text while the next dates it holds are the day's,
-    /// and the view written out again with the day's dates once they have moved: in both cases
-    /// what reading the whole view and writing it out gives.
+    /// and the text with the day's dates put in its event object once they have moved (a past
+    /// one-off festival's to none): in every case what reading the whole view and writing it out
+    /// gives, and the same from a card whose head does not say where the object is.
     #[test]
     fn an_event_cards_json_has_the_days_next_dates() {
-        let festival = |next: &str| {
+        let festival = |yearly: bool, next: Option<&str>| {
             serde_json::json!({"start": "2026-02-10", "end": "2026-02-12",
-                "recurs_yearly": true, "next_start": format!("{next}-02-10"),
-                "next_end": format!("{next}-02-12")})
+                "recurs_yearly": yearly, "next_start": next.map(|y| format!("{y}-02-10")),
+                "next_end": next.map(|y| format!("{y}-02-12"))})
         };
         let base = "https://cdn.example.vn/";
-        for (held, today, next) in [
-            ("2027", (2026, 6, 1), "2027"),
-            ("2027", (2027, 2, 12), "2027"),
-            ("2027", (2027, 2, 13), "2028"),
-            ("2026", (2027, 5, 1), "2028"),
+        for (yearly, held, today, next) in [
+            (true, Some("2027"), (2026, 6, 1), Some("2027")),
+            (true, Some("2027"), (2027, 2, 12), Some("2027")),
+            (true, Some("2027"), (2027, 2, 13), Some("2028")),
+            (true, Some("2026"), (2027, 5, 1), Some("2028")),
+            (false, Some("2026"), (2026, 2, 11), Some("2026")),
+            (false, Some("2026"), (2026, 2, 13), None),
+            (false, None, (2027, 1, 1), None),
         ] {
             let today = NaiveDate::from_ymd_opt(today.0, today.1, today.2).expect("date");
-            let text = encode(&view("event", festival(held), vec![photo(7, "a")])).expect("encode");
+            let text = encode(&view("event", festival(yearly, held), vec![photo(7, "a")]))
+                .expect("encode");
             let stored = Stored::split(&text).expect("split");
-            assert!(stored.event);
-            let json = Json::from_card(&stored, base, today).expect("json");
+            let Kind::Event(Some(span)) = &stored.kind else {
+                panic!("an event card's head says where its event is: {text}");
+            };
+            assert!(stored.view[span.clone()].starts_with("{\"start\":\"2026-02-10\""));
             let whole = to_json(&view_of(&stored, base, today).expect("view")).expect("json");
-            assert_eq!(json, whole, "held {held}, {today}");
+            let json = Json::from_card(&stored, base, today).expect("json");
+            assert_eq!(json, whole, "held {held:?}, {today}");
+            let unplaced = Stored {
+                kind: Kind::Event(None),
+                ..Stored::split(&text).expect("split")
+            };
+            assert_eq!(Json::from_card(&unplaced, base, today), Some(whole));
             let read: ListingView = serde_json::from_str(&json).expect("a view");
             let event = read.event.expect("event");
             assert_eq!(
                 event.next_start.map(|d| d.to_string()),
-                Some(format!("{next}-02-10"))
+                next.map(|y| format!("{y}-02-10"))
             );
-            assert_eq!(next_dates_hold(stored.view, today), held == next, "{today}");
+            assert_eq!(
+                matches!(
+                    with_days_dates(stored.view, span.clone(), today),
+                    Some(std::borrow::Cow::Borrowed(_))
+                ),
+                held == next,
+                "held {held:?}, {today}: the text as stored only while its dates hold"
+            );
             assert!(json.contains(&format!("{base}p/a/640.jpg")));
         }
+    }
+
+    /// A card's head is read only as written: a kind, and for an event the place of its object;
+    /// a place that is not an event object sends the read to the listing tables.
+    #[test]
+    fn a_cards_head_is_read_strictly() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
+        let product = encode(&view("product", serde_json::Value::Null, vec![])).expect("encode");
+        assert!(product.starts_with("@vungcao-media-0@ -\n"), "{product}");
+        assert_eq!(Stored::split(&product).expect("split").kind, Kind::Plain);
+        for head in [
+            "@m@ x",
+            "@m@",
+            " -",
+            "@m@ - 1",
+            "@m@ e 1",
+            "@m@ e a 2",
+            "@m@ e 1 2 3",
+        ] {
+            assert!(
+                Stored::split(&format!("{head}\n[]\n{{}}")).is_none(),
+                "{head}"
+            );
+        }
+        let wrong = Stored::split("@m@ e 0 2\n[]\n{\"id\":1}").expect("split");
+        assert_eq!(wrong.kind, Kind::Event(Some(0..2)));
+        assert_eq!(Json::from_card(&wrong, "", today), None);
+        let outside = Stored::split("@m@ e 4 200\n[]\n{\"id\":1}").expect("split");
+        assert_eq!(Json::from_card(&outside, "", today), None);
+        assert_eq!(
+            event_at(r#"{"event":{"a":1},"x":{"event":{"a":1}}}"#, r#"{"a":1}"#),
+            None
+        );
+        assert_eq!(
+            event_at(r#"{"id":1,"event":{"a":1}}"#, r#"{"a":1}"#),
+            Some(16..23)
+        );
     }
 
     /// A card read as a brief shows what the full view shows: the same first photo with the
