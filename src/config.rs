@@ -352,17 +352,18 @@ impl Settings {
     }
 
     /// Database connections: as set, else 16 on SQLite (file reads; a shopper's read runs on
-    /// the worker) and 4 per core on PostgreSQL, whose backends compete for the same cores when
+    /// the worker) and 3 per core on PostgreSQL, whose backends compete for the same cores when
     /// it runs beside the app: with 16 on 2 cores, detail p99 at 64 connections was 31–130 ms
     /// against 13–17 ms with 4 or 8, for the same throughput (README, "Reads on the calling
-    /// worker").
+    /// worker"); 6 on 2 cores gave the search page a lower p99 than 8 in each of six pairings,
+    /// 4 a higher one (README, "Event cards that never go stale").
     pub fn db_pool_size(&self) -> u32 {
         self.db_pool_size.unwrap_or_else(|| {
             match crate::store::Backend::from_url(&self.database_url()) {
                 crate::store::Backend::Sqlite => 16,
                 crate::store::Backend::Postgres => {
                     let cores = std::thread::available_parallelism().map_or(2, usize::from);
-                    u32::try_from(cores.saturating_mul(4)).unwrap_or(u32::MAX)
+                    u32::try_from(cores.saturating_mul(3)).unwrap_or(u32::MAX)
                 }
             }
         })
@@ -400,7 +401,7 @@ mod tests {
         let mut s = Settings::default();
         assert_eq!(s.db_pool_size(), 16, "SQLite");
         s.database_url = Some("postgres://postgres@127.0.0.1:5432/vungcao".into());
-        assert_eq!(s.db_pool_size(), 4 * cores, "PostgreSQL: 4 per core");
+        assert_eq!(s.db_pool_size(), 3 * cores, "PostgreSQL: 3 per core");
         s.db_pool_size = Some(5);
         assert_eq!(s.db_pool_size(), 5, "as set");
     }
