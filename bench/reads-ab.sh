@@ -16,8 +16,11 @@
 # VUNGCAO_BENCH_MORE_LISTS=1 adds three lists (certification, a category by price, events):
 # the filters whose plans a change of PostgreSQL planning could make worse.
 # VUNGCAO_BENCH_STALE_EVENTS=1 moves the next dates held by every event's card to 2001, in
-# place, once each server has written its cards in its first round: the state of a catalogue whose festivals have
-# all taken place since their cards were written (the reads must work the day's dates out).
+# place, once each server has written its cards in its first round: the state of a catalogue
+# whose festivals have all taken place since their cards were written (the reads must work the
+# day's dates out).
+# VUNGCAO_BENCH_ENV_<NAME>="VAR=VALUE ..." is given to NAME's server only, to compare settings
+# of one binary, e.g. VUNGCAO_BENCH_ENV_p6="VUNGCAO_DB_POOL_SIZE=6" … p8=BIN p6=BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BINS=()
@@ -109,7 +112,12 @@ for round in $(seq 1 "$ROUNDS"); do
       VUNGCAO_DATA_DIR=$dir VUNGCAO_DATABASE_URL=$(db_url "$name") VUNGCAO_MEDIA_URL=$dir/media \
         "$bin" reindex >/dev/null 2>&1
     fi
-    VUNGCAO_DATA_DIR=$dir VUNGCAO_DATABASE_URL=$(db_url "$name") VUNGCAO_MEDIA_URL=$dir/media \
+    settings=()
+    if [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; then
+      settings_var="VUNGCAO_BENCH_ENV_$name"
+      read -ra settings <<<"${!settings_var:-}"
+    fi
+    env "${settings[@]}" VUNGCAO_DATA_DIR=$dir VUNGCAO_DATABASE_URL=$(db_url "$name") VUNGCAO_MEDIA_URL=$dir/media \
       VUNGCAO_LISTEN=127.0.0.1:$PORT VUNGCAO_INDEXER=false VUNGCAO_LOG=warn,vungcao::startup=debug \
       VUNGCAO_RESPONSE_CACHE_SECONDS=0 "$bin" serve >"$dir/serve.log" 2>&1 &
     pid=$!

@@ -355,8 +355,9 @@ impl Settings {
     /// the worker) and 3 per core on PostgreSQL, whose backends compete for the same cores when
     /// it runs beside the app: with 16 on 2 cores, detail p99 at 64 connections was 31–130 ms
     /// against 13–17 ms with 4 or 8, for the same throughput (README, "Reads on the calling
-    /// worker"); 6 on 2 cores gave the search page a lower p99 than 8 in each of six pairings,
-    /// 4 a higher one (README, "Event cards that never go stale").
+    /// worker"); 6 on 2 cores gave the search page a lower p99 than 8 in 8 of 9 pairings (a
+    /// small gain at best: one setting under two names differed by up to 6 ms), 4 a higher one
+    /// (README, "Event cards that never go stale").
     pub fn db_pool_size(&self) -> u32 {
         self.db_pool_size.unwrap_or_else(|| {
             match crate::store::Backend::from_url(&self.database_url()) {
